@@ -1,0 +1,95 @@
+// Command planbot runs a township's work-plan assistant and its admin tools:
+// check a configuration, print where the plan stands, and (in later issues)
+// run the chat bot and its reminders. It is the only place that wires the
+// domain, config and storage together.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Now))
+}
+
+// command is one subcommand: its flags are parsed by run, then it does its
+// work and returns an exit code.
+type command struct {
+	name    string
+	summary string
+	flags   func(fs *flag.FlagSet) func(ctx context.Context, env *env) int
+}
+
+// env is what a subcommand may touch of the world.
+type env struct {
+	stdout, stderr io.Writer
+	now            func() time.Time
+	log            *slog.Logger
+}
+
+const (
+	exitOK    = 0
+	exitFail  = 1 // the work failed: invalid config, unreadable database …
+	exitUsage = 2 // the command line itself was wrong
+)
+
+func commands() []command {
+	return []command{checkCommand(), statusCommand()}
+}
+
+// run is main without os.Exit, so tests can call it.
+func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdout: stdout, stderr: stderr, now: now,
+		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		fs := flag.NewFlagSet("planbot "+c.name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		do := c.flags(fs)
+		if err := fs.Parse(args[1:]); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			return exitUsage
+		}
+		if fs.NArg() > 0 {
+			fmt.Fprintf(stderr, "planbot %s: unexpected argument %q (see planbot %s -help)\n", c.name, fs.Arg(0), c.name)
+			return exitUsage
+		}
+		return do(ctx, e)
+	}
+	fmt.Fprintf(stderr, "planbot: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "planbot keeps a township's annual work plan honest.")
+	fmt.Fprintln(w, "\nUsage: planbot <command> [flags]   (planbot <command> -help for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nWith no -config, the built-in example (config.example.yaml) is used.")
+}

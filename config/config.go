@@ -1,0 +1,168 @@
+// Package config owns the YAML that admins write: it reads the main file and
+// its includes strictly (an unknown key is an error), fills defaults,
+// validates every cross-reference, and returns either a planbot.Plan with the
+// bot settings or every problem at once, each with file, line and key.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	_ "time/tzdata" // Asia/Shanghai must load on a server without zoneinfo
+
+	"go.yaml.in/yaml/v3"
+
+	"planbot"
+)
+
+// Defaults for what the file may leave out.
+const (
+	DefaultTimezone = "Asia/Shanghai"
+	DefaultDatabase = "planbot.db"
+	DefaultTokenEnv = "PLANBOT_TELEGRAM_TOKEN"
+)
+
+// Config is a loaded, valid configuration.
+type Config struct {
+	Files    []string // every file read, the main file first
+	Database string   // SQLite path; a relative path is relative to the main file's directory
+	Bot      Bot
+	Plan     *planbot.Plan
+}
+
+// Bot holds the Telegram settings. The token itself is never in a file: only
+// the name of the environment variable that holds it.
+type Bot struct {
+	TokenEnv    string
+	APIEndpoint string // "" for api.telegram.org, else http://host:port/bot%s/%s
+	AdminChat   int64
+}
+
+// Token reads the bot token from the configured environment variable.
+func (b Bot) Token() string { return os.Getenv(b.TokenEnv) }
+
+// Load reads the configuration at path and the files it includes.
+func Load(path string) (*Config, error) {
+	dir := filepath.Dir(path)
+	l := &loader{read: func(name string) ([]byte, string, error) {
+		full := name
+		if name != path && !filepath.IsAbs(name) {
+			full = filepath.Join(dir, name)
+		}
+		data, err := os.ReadFile(full)
+		return data, full, err
+	}}
+	cfg, err := l.load(path)
+	if err != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(cfg.Database) {
+		cfg.Database = filepath.Join(dir, cfg.Database)
+	}
+	return cfg, nil
+}
+
+// Parse reads one configuration document held in memory (the embedded
+// example); name is what messages call it. Includes are not allowed.
+func Parse(name string, data []byte) (*Config, error) {
+	l := &loader{read: func(n string) ([]byte, string, error) {
+		if n == name {
+			return data, name, nil
+		}
+		return nil, n, fmt.Errorf("%s 不是磁盘上的文件，不能包含其他文件", name)
+	}}
+	return l.load(name)
+}
+
+type loader struct {
+	read  func(name string) (data []byte, display string, err error)
+	errs  Errors
+	files []string
+}
+
+func (l *loader) load(path string) (*Config, error) {
+	main, ok := l.parseFile(path, nil)
+	if !ok {
+		return nil, l.errs
+	}
+	files := []fileRaw{main}
+	for i, inc := range main.raw.Include {
+		from := &at{main.name, main.raw.Lines.of("include"), fmt.Sprintf("include[%d]", i+1)}
+		sub, ok := l.parseFile(inc, from)
+		if !ok {
+			continue
+		}
+		if len(sub.raw.Include) > 0 {
+			l.errs.add(sub.name, sub.raw.Lines.of("include"), "include", "被包含的文件不能再包含其他文件（只有主文件可以写 include）")
+		}
+		for _, key := range []string{"year", "timezone", "database", "bot", "rules"} {
+			if ln, ok := sub.raw.Lines[key]; ok {
+				l.errs.add(sub.name, ln, key, fmt.Sprintf("%s 只能写在主文件 %s 中", key, main.name))
+			}
+		}
+		files = append(files, sub)
+	}
+	cfg := l.build(files)
+	if len(l.errs) > 0 {
+		rank := map[string]int{}
+		for i, f := range l.files {
+			rank[f] = i
+		}
+		return nil, l.errs.sorted(rank)
+	}
+	cfg.Files = l.files
+	return cfg, nil
+}
+
+// fileRaw is one decoded file.
+type fileRaw struct {
+	name string
+	raw  rawFile
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// parseFile reads and decodes one file; from is the include that named it,
+// where a file that can't be read is reported (nil for the main file).
+func (l *loader) parseFile(name string, from *at) (fileRaw, bool) {
+	data, display, err := l.read(name)
+	if err != nil {
+		msg := "无法读取文件：" + err.Error()
+		if errors.Is(err, fs.ErrNotExist) {
+			msg = "文件不存在"
+		}
+		if from != nil {
+			l.errs.add(from.file, from.line, from.key, fmt.Sprintf("%s：%s", display, msg))
+		} else {
+			l.errs.add(display, 0, "", msg)
+		}
+		return fileRaw{name: display}, false
+	}
+	l.files = append(l.files, display)
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		line := 0
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg = strings.TrimSpace(yamlLine.ReplaceAllString(msg, ""))
+		msg = strings.TrimPrefix(msg, ": ")
+		l.errs.add(display, line, "", "YAML 格式错误（缩进请用空格，冒号后要有空格）："+msg)
+		return fileRaw{name: display}, false
+	}
+	if len(doc.Content) == 0 {
+		l.errs.add(display, 0, "", "文件是空的")
+		return fileRaw{name: display}, false
+	}
+	f := fileRaw{name: display}
+	d := decoder{file: display, errs: &l.errs}
+	d.decodeNode(doc.Content[0], "", reflect.ValueOf(&f.raw).Elem())
+	return f, true
+}

@@ -1,0 +1,240 @@
+// Package storage owns planbot's database and every line of SQL in the
+// program: the schema and its numbered migrations, the plan mirrored from
+// YAML (people, sections, items, indicators), the immutable history of
+// progress reports and indicator observations, the Telegram updates already
+// handled with the poll offset, scheduled job runs, and the outbox of
+// messages waiting to be sent.
+//
+// It runs on SQLite through sqlx and mattn/go-sqlite3 (cgo). Every
+// connection has foreign keys on, WAL and a busy timeout. Writes go through
+// a single connection whose transactions start with BEGIN IMMEDIATE, so
+// concurrent writers in this process queue instead of failing with
+// "database is locked"; queries use a separate pool of read-only
+// connections. Instants are stored as UTC unix seconds and returned in UTC;
+// calendar dates as 'YYYY-MM-DD'.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// DefaultBusyTimeout is how long a write waits for another process holding
+// the database's write lock before it fails with ErrLocked.
+const DefaultBusyTimeout = 5 * time.Second
+
+// DB is an open planbot database. It is safe for concurrent use.
+type DB struct {
+	path    string
+	write   *sqlx.DB // one connection: the single writer
+	read    *sqlx.DB // several read-only connections
+	applied []int
+}
+
+// Option changes how Open opens a database.
+type Option func(*options)
+
+type options struct {
+	busyTimeout time.Duration
+	readConns   int
+	migrations  fs.FS
+}
+
+// WithBusyTimeout sets how long a write waits for a lock held by another
+// process before failing with ErrLocked (default DefaultBusyTimeout).
+func WithBusyTimeout(d time.Duration) Option {
+	return func(o *options) { o.busyTimeout = d }
+}
+
+// WithReadConns sets the size of the read pool (default max(4, GOMAXPROCS)).
+func WithReadConns(n int) Option {
+	return func(o *options) { o.readConns = n }
+}
+
+// withMigrations replaces the embedded migrations (tests only).
+func withMigrations(fsys fs.FS) Option {
+	return func(o *options) { o.migrations = fsys }
+}
+
+// Open opens the SQLite database at path, creating it if needed, and
+// migrates it to the latest schema this binary knows. It fails with
+// ErrSchemaTooNew when the database was migrated by a newer planbot, with
+// ErrLocked when another process holds the write lock for longer than the
+// busy timeout, and with ErrNoCGO when this binary was built without cgo.
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	o := options{
+		busyTimeout: DefaultBusyTimeout,
+		readConns:   max(4, runtime.GOMAXPROCS(0)),
+		migrations:  embeddedMigrations(),
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if !cgoEnabled {
+		return nil, fmt.Errorf("open database %s: %w", path, ErrNoCGO)
+	}
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	migs, err := loadMigrations(o.migrations)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+
+	write, err := connect(ctx, path, dsn(path, o.busyTimeout, false), 1)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{path: path, write: write}
+	if db.applied, err = db.migrate(ctx, migs); err != nil {
+		write.Close()
+		return nil, err
+	}
+	if db.read, err = connect(ctx, path, dsn(path, o.busyTimeout, true), max(1, o.readConns)); err != nil {
+		write.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// checkPath turns the usual reasons a database can't be created into an
+// error that names the path, before SQLite's terse "unable to open database
+// file".
+func checkPath(path string) error {
+	if path == "" {
+		return errors.New("open database: no path given")
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("open database %s: is a directory, not a database file", path)
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("open database %s: directory %s does not exist", path, dir)
+	case err != nil:
+		return fmt.Errorf("open database %s: %w", path, err)
+	case !st.IsDir():
+		return fmt.Errorf("open database %s: %s is not a directory", path, dir)
+	}
+	return nil
+}
+
+// dsn builds the go-sqlite3 data source name. The path goes in a file: URI
+// so that '?', '#' and '%' in it are not taken for parameters.
+func dsn(path string, busy time.Duration, readOnly bool) string {
+	q := url.Values{}
+	q.Set("_foreign_keys", "1")
+	q.Set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "NORMAL")
+	if readOnly {
+		q.Set("_query_only", "1")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	u := url.URL{Scheme: "file", Opaque: (&url.URL{Path: path}).EscapedPath(), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// connect opens a pool of at most n connections and checks that one works.
+func connect(ctx context.Context, path, dsn string, n int) (*sqlx.DB, error) {
+	x, err := sqlx.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	x.SetMaxOpenConns(n)
+	x.SetMaxIdleConns(n)
+	x.SetConnMaxLifetime(0)
+	x.SetConnMaxIdleTime(0)
+	if err := x.PingContext(ctx); err != nil {
+		x.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, classify(err))
+	}
+	return x, nil
+}
+
+// Close closes the database. Pending queries finish first.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	errs = append(errs, db.write.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close database %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// Path is the file the database was opened from.
+func (db *DB) Path() string { return db.path }
+
+// AppliedMigrations lists the schema versions that Open applied, oldest
+// first; empty when the database was already up to date.
+func (db *DB) AppliedMigrations() []int { return append([]int(nil), db.applied...) }
+
+// inTx runs fn in a write transaction (BEGIN IMMEDIATE on the single write
+// connection) and commits it if fn returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.write.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", classify(err))
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return classify(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", classify(err))
+	}
+	return nil
+}
+
+// Time conversions: instants are UTC unix seconds in the database.
+
+func unix(t time.Time) int64 { return t.Unix() }
+
+// ceilUnix is the first whole second at or after t: a stored second s is
+// >= t exactly when s >= ceilUnix(t), and < t exactly when s < ceilUnix(t).
+func ceilUnix(t time.Time) int64 {
+	if t.Nanosecond() > 0 {
+		return t.Unix() + 1
+	}
+	return t.Unix()
+}
+
+func fromUnix(s int64) time.Time { return time.Unix(s, 0).UTC() }
+
+func nullUnix(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.Unix(), Valid: true}
+}
+
+func fromNullUnix(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromUnix(n.Int64)
+}
+
+func nullString(s string) sql.NullString {
+	return sql.NullString{String: s, Valid: s != ""}
+}
+
+func nullInt(n int64) sql.NullInt64 {
+	return sql.NullInt64{Int64: n, Valid: n != 0}
+}

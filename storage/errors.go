@@ -1,0 +1,70 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors callers can match with errors.Is. The messages of the errors that
+// wrap them say what failed and for which item, report or path.
+var (
+	// ErrSchemaTooNew: the database was migrated by a newer planbot.
+	ErrSchemaTooNew = errors.New("database schema is newer than this planbot")
+	// ErrLocked: another process (or another DB opened on the same file)
+	// held the write lock for longer than the busy timeout.
+	ErrLocked = errors.New("database is locked by another process")
+	// ErrNoCGO: this binary was built with CGO_ENABLED=0; go-sqlite3 needs cgo.
+	ErrNoCGO = errors.New("this planbot was built without cgo (CGO_ENABLED=0) but SQLite needs it: rebuild with CGO_ENABLED=1 and a C compiler")
+	// ErrNotFound: no item, person, indicator, report or job run with that key.
+	ErrNotFound = errors.New("not found")
+	// ErrArchived: the item or indicator was removed from the plan; its
+	// history is kept but it takes no new reports.
+	ErrArchived = errors.New("removed from the plan")
+	// ErrInvalid: the record breaks a rule (a correction of another item's
+	// report, a withdrawal that withdraws nothing, a percentage over 100 …).
+	ErrInvalid = errors.New("invalid")
+	// ErrConflict: the change collides with one already made (a report
+	// already corrected, a job run already finished).
+	ErrConflict = errors.New("conflict")
+)
+
+// lockedError marks a SQLITE_BUSY from the driver as ErrLocked while keeping
+// the driver's error in the chain.
+type lockedError struct{ err error }
+
+func (e *lockedError) Error() string {
+	return "database is locked by another process or connection (is another planbot running?): " + e.err.Error()
+}
+
+func (e *lockedError) Unwrap() error { return e.err }
+
+func (e *lockedError) Is(target error) bool { return target == ErrLocked }
+
+// classify wraps a driver's "database is locked" so that errors.Is(err,
+// ErrLocked) holds; other errors are returned unchanged.
+func classify(err error) error {
+	if err == nil || errors.Is(err, ErrLocked) {
+		return err
+	}
+	if isBusy(err) {
+		return &lockedError{err}
+	}
+	return err
+}
+
+// ruleError is an error whose message is written for the user and which
+// matches one of the sentinels above.
+type ruleError struct {
+	kind error
+	msg  string
+}
+
+func (e *ruleError) Error() string { return e.msg }
+
+func (e *ruleError) Is(target error) bool { return target == e.kind }
+
+// errorf makes an error matching kind (ErrNotFound, ErrInvalid …) with a
+// message of its own.
+func errorf(kind error, format string, args ...any) error {
+	return &ruleError{kind: kind, msg: fmt.Sprintf(format, args...)}
+}

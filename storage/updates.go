@@ -1,0 +1,84 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// The Telegram poll loop handles an update, then calls RecordUpdate, and
+// only then asks for more: after a crash it resumes from Offset and skips
+// any update UpdateHandled reports, so each update is handled once.
+
+const offsetKey = "telegram_offset"
+
+// UpdateHandled reports whether the Telegram update was already recorded.
+func (db *DB) UpdateHandled(ctx context.Context, updateID int) (bool, error) {
+	var n int
+	if err := db.read.GetContext(ctx, &n,
+		`SELECT COUNT(*) FROM telegram_updates WHERE update_id = ?`, updateID); err != nil {
+		return false, fmt.Errorf("check update %d: %w", updateID, classify(err))
+	}
+	return n > 0, nil
+}
+
+// RecordUpdate marks the update handled and stores the poll offset to ask
+// for next, in one transaction. Recording an update twice is harmless, and
+// the stored offset never moves backwards.
+func (db *DB) RecordUpdate(ctx context.Context, updateID int, nextOffset int, now time.Time) error {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO telegram_updates (update_id, handled_at) VALUES (?, ?)
+			ON CONFLICT (update_id) DO NOTHING`, updateID, unix(now)); err != nil {
+			return fmt.Errorf("mark handled: %w", err)
+		}
+		cur, err := offset(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if nextOffset <= cur {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO bot_state (name, value, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+			offsetKey, strconv.Itoa(nextOffset), unix(now)); err != nil {
+			return fmt.Errorf("store offset %d: %w", nextOffset, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record update %d: %w", updateID, err)
+	}
+	return nil
+}
+
+// Offset is the poll offset to resume from; 0 before the first update.
+func (db *DB) Offset(ctx context.Context) (int, error) {
+	n, err := offset(ctx, db.read)
+	if err != nil {
+		return 0, classify(err)
+	}
+	return n, nil
+}
+
+func offset(ctx context.Context, q sqlx.QueryerContext) (int, error) {
+	var s string
+	err := sqlx.GetContext(ctx, q, &s, `SELECT value FROM bot_state WHERE name = ?`, offsetKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read poll offset: %w", err)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("read poll offset: stored value %q is not a number", s)
+	}
+	return n, nil
+}
