@@ -96,9 +96,11 @@ type ItemStatus struct {
 //     (a withdrawn only report counts as never reported), not yet expected to
 //     show progress beyond the tolerance, not silent and not past due.
 //  3. overdue: now >= end of Due in loc.
-//  4. at_risk: progress < Expected − Tolerance.
-//  5. no_report: DaysSilent >= SilentDays (SilentDays <= 0 turns this off).
-//  6. on_track.
+//  4. no_report, for an item never reported and silent since its start:
+//     its 0% is nobody's figure, so it is not judged at risk.
+//  5. at_risk: progress < Expected − Tolerance.
+//  6. no_report: DaysSilent >= SilentDays (SilentDays <= 0 turns this off).
+//  7. on_track.
 //
 // A report's progress is its Percent if set (a Done report counts as 100);
 // else Value/Target×100 when both are set in the same base unit, capped at
@@ -161,6 +163,10 @@ func DeriveStatus(item Item, reports []Report, now time.Time, loc *time.Location
 	case !now.Before(end):
 		st.Status = StatusOverdue
 		st.DaysOverdue = sched.due.DaysUntil(DateOf(now.In(loc)))
+	case st.Last == nil && silent:
+		// Nobody has said anything: the 0% is not a figure anyone gave, so
+		// "no report" is the truth and "at risk" would be a guess.
+		st.Status = StatusNoReport
 	case behind:
 		st.Status = StatusAtRisk
 	case silent:

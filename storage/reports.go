@@ -62,7 +62,7 @@ func addReport(ctx context.Context, tx *sqlx.Tx, r planbot.Report) (planbot.Repo
 		onBehalf = sql.NullInt64{Int64: id, Valid: true}
 	}
 	if r.Supersedes != 0 {
-		if err := checkSupersedes(ctx, tx, "reports", "item_id", "report", r.Supersedes, itemID, r.ItemCode); err != nil {
+		if err := checkSupersedes(ctx, tx, "reports", "item_id", "report", r.Supersedes, itemID, "item "+r.ItemCode); err != nil {
 			return r, err
 		}
 	}
@@ -162,7 +162,7 @@ func checkSupersedes(ctx context.Context, tx *sqlx.Tx, table, parentCol, noun st
 	}
 }
 
-// reportRow is one row of selectReports.
+// reportRow is one row of selectReports, its columns in order.
 type reportRow struct {
 	ID         int64           `db:"id"`
 	ItemCode   string          `db:"item_code"`
@@ -221,16 +221,19 @@ func (row *reportRow) report() (planbot.Report, error) {
 }
 
 // queryReports runs selectReports + where and calls fn for each report, in
-// the order the query gives.
+// the order the query gives. Rows are scanned by position (StructScan's
+// reflection was a fifth of AllReports' time).
 func (db *DB) queryReports(ctx context.Context, where string, fn func(planbot.Report), args ...any) error {
-	rows, err := db.read.QueryxContext(ctx, selectReports+" "+where, args...)
+	rows, err := db.read.QueryContext(ctx, selectReports+" "+where, args...)
 	if err != nil {
 		return classify(err)
 	}
 	defer rows.Close()
 	var row reportRow
 	for rows.Next() {
-		if err := rows.StructScan(&row); err != nil {
+		if err := rows.Scan(&row.ID, &row.ItemCode, &row.Reporter, &row.OnBehalfOf, &row.At, &row.Percent,
+			&row.Value, &row.ValueUnit, &row.Done, &row.Note, &row.PhotoIDs, &row.ChatID, &row.MessageID,
+			&row.Supersedes, &row.Withdrawn); err != nil {
 			return err
 		}
 		r, err := row.report()
@@ -266,10 +269,26 @@ func (db *DB) ItemReports(ctx context.Context, code string) ([]planbot.Report, e
 // AllReports is the history of every item that has reports (archived items
 // included), by item code, each ordered by ID, in one query.
 func (db *DB) AllReports(ctx context.Context) (map[string][]planbot.Report, error) {
-	out := make(map[string][]planbot.Report)
-	if err := db.queryReports(ctx, `ORDER BY r.id`,
-		func(r planbot.Report) { out[r.ItemCode] = append(out[r.ItemCode], r) }); err != nil {
+	// One backing array, sized by a count (a hint: a report added in between
+	// only costs a reallocation), cut into one slice per item: growing 400
+	// slices separately allocated three times as much.
+	var n int
+	if err := db.read.GetContext(ctx, &n, `SELECT COUNT(*) FROM reports`); err != nil {
+		return nil, fmt.Errorf("all reports: %w", classify(err))
+	}
+	flat := make([]planbot.Report, 0, n)
+	if err := db.queryReports(ctx, `ORDER BY r.item_id, r.id`,
+		func(r planbot.Report) { flat = append(flat, r) }); err != nil {
 		return nil, fmt.Errorf("all reports: %w", err)
+	}
+	out := make(map[string][]planbot.Report)
+	for start := 0; start < len(flat); {
+		end := start + 1
+		for end < len(flat) && flat[end].ItemCode == flat[start].ItemCode {
+			end++
+		}
+		out[flat[start].ItemCode] = flat[start:end:end]
+		start = end
 	}
 	return out, nil
 }

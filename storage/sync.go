@@ -20,9 +20,13 @@ import (
 // observations stay attached (a renamed item keeps its history); one absent
 // from the plan is archived, never deleted; one that comes back is restored.
 // Running it again with the same plan writes nothing, not even updated_at,
-// and returns an empty report. now stamps created_at, updated_at and
-// archived_at.
+// and returns an empty report. An entity restored with changed fields is
+// listed under both Restored and Updated. now stamps created_at, updated_at
+// and archived_at. On any error nothing is written.
 func (db *DB) SyncPlan(ctx context.Context, plan *planbot.Plan, now time.Time) (planbot.SyncReport, error) {
+	if plan == nil {
+		return planbot.SyncReport{}, fmt.Errorf("sync plan into %s: no plan", db.path)
+	}
 	var rep planbot.SyncReport
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		rep = planbot.SyncReport{}

@@ -128,9 +128,9 @@ func printOverview(w io.Writer, plan *planbot.Plan, ov planbot.Overview) {
 		if s.HasValue {
 			value = formatIn(s.Value, ind.Unit)
 			completion = pct(100 * s.Completion)
-			if s.MonthsLeft > 0 && !s.Remaining.IsZero() {
-				perMonth = formatIn(s.PerMonth, ind.Unit)
-			}
+		}
+		if s.MonthsLeft > 0 && !s.Remaining.IsZero() {
+			perMonth = formatIn(s.PerMonth, ind.Unit)
 		}
 		if s.YoY != nil {
 			yoy = fmt.Sprintf("%+.1f%%", 100**s.YoY)

@@ -1,0 +1,79 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"planbot"
+)
+
+// bigPlan has n items over 4 sections, each owned by one of 40 cadres.
+func bigPlan(n int) *planbot.Plan {
+	p := testPlan()
+	for i := range 40 {
+		p.People = append(p.People, planbot.Person{Key: fmt.Sprintf("cadre%02d", i), Name: fmt.Sprintf("干部%02d", i),
+			Roles: []planbot.Role{planbot.RoleCadre}})
+	}
+	p.Items = nil
+	for i := range n {
+		p.Items = append(p.Items, planbot.Item{
+			Code: fmt.Sprintf("%d.%d", i%2+1, i/2+1), Section: fmt.Sprint(i%2 + 1), Title: fmt.Sprintf("事项%d", i),
+			Owners: []string{fmt.Sprintf("cadre%02d", i%40)}, Due: date("2024-12-31"),
+		})
+	}
+	return p
+}
+
+// BenchmarkAddReport is one report per transaction, as the bot writes them.
+func BenchmarkAddReport(b *testing.B) {
+	ctx := context.Background()
+	db := openTest(b)
+	mustSync(b, db, bigPlan(400), t0)
+	r := planbot.Report{ItemCode: "2.3", Reporter: "cadre05", At: t0, Percent: ptr(42.0),
+		Note: "已与XX酒店签约", PhotoIDs: []string{"AgACAgUAAxkBAAI"}}
+	for b.Loop() {
+		if _, err := db.AddReport(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAllReports reads the history of a whole plan: 400 items × 150
+// reports.
+func BenchmarkAllReports(b *testing.B) {
+	ctx := context.Background()
+	db := openTest(b)
+	plan := bigPlan(400)
+	mustSync(b, db, plan, t0)
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		for i := range 150 {
+			for _, it := range plan.Items {
+				r := planbot.Report{ItemCode: it.Code, Reporter: it.Owners[0], At: t0.Add(time.Duration(i) * time.Hour),
+					Percent: ptr(float64(i) * 100 / 150), Note: "进度更新"}
+				if i%10 == 0 {
+					r.PhotoIDs = []string{"AgACAgUAAxkBAAI"}
+				}
+				if _, err := addReport(ctx, tx, r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		all, err := db.AllReports(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(all) != 400 || len(all["1.1"]) != 150 {
+			b.Fatalf("%d items, %d reports of 1.1", len(all), len(all["1.1"]))
+		}
+	}
+}
