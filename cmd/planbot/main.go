@@ -15,10 +15,12 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"planbot/storage"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, time.Now))
+	os.Exit(run(os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}))
 }
 
 // command is one subcommand: its flags are parsed by run, then it does its
@@ -34,6 +36,7 @@ type env struct {
 	stdout, stderr io.Writer
 	now            func() time.Time
 	log            *slog.Logger
+	dbOptions      []storage.Option // tests shorten the busy timeout
 }
 
 const (
@@ -47,11 +50,13 @@ func commands() []command {
 }
 
 // run is main without os.Exit, so tests can call it.
-func run(args []string, stdout, stderr io.Writer, now func() time.Time) int {
+func run(args []string, e *env) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdout: stdout, stderr: stderr, now: now,
-		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	if e.log == nil {
+		e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	stdout, stderr := e.stdout, e.stderr
 
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)

@@ -65,7 +65,7 @@ func openSynced(ctx context.Context, e *env, cfg *config.Config, override string
 	if override != "" {
 		path = override
 	}
-	db, err := storage.Open(ctx, path)
+	db, err := storage.Open(ctx, path, e.dbOptions...)
 	if err != nil {
 		return nil, err
 	}
