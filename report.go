@@ -39,18 +39,22 @@ type Observation struct {
 // superseded by a later correction or withdrawal, and not withdrawals
 // themselves. reports must be ordered by ID.
 func Effective(reports []Report) []Report {
-	replaced := make(map[int64]bool)
-	for _, r := range reports {
-		if r.Supersedes != 0 {
-			replaced[r.Supersedes] = true
+	// Corrections are rare: most histories build no map at all.
+	var replaced map[int64]bool
+	for i := range reports {
+		if s := reports[i].Supersedes; s != 0 {
+			if replaced == nil {
+				replaced = make(map[int64]bool)
+			}
+			replaced[s] = true
 		}
 	}
-	var out []Report
-	for _, r := range reports {
-		if replaced[r.ID] || r.Withdrawn {
+	out := make([]Report, 0, len(reports))
+	for i := range reports {
+		if reports[i].Withdrawn || replaced[reports[i].ID] {
 			continue
 		}
-		out = append(out, r)
+		out = append(out, reports[i])
 	}
 	return out
 }

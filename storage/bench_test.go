@@ -77,3 +77,23 @@ func BenchmarkAllReports(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRawInsert is the ceiling AddReport is compared with in
+// docs/BENCHMARKS.md: one single-row INSERT per transaction through the same
+// writer connection and pragmas, with no lookups, checks or indexes.
+func BenchmarkRawInsert(b *testing.B) {
+	ctx := context.Background()
+	db := openTest(b)
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE raw_bench (id INTEGER PRIMARY KEY, at INTEGER, note TEXT)`); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO raw_bench (at, note) VALUES (?, ?)`, 1700000000, "已与XX酒店签约")
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
