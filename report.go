@@ -71,3 +71,25 @@ type SyncReport struct {
 func (s SyncReport) Changed() bool {
 	return len(s.Added)+len(s.Updated)+len(s.Archived)+len(s.Restored) > 0
 }
+
+// Pending is a question the bot asked and is waiting for an answer to: a
+// keyboard offering several items, or a step of a walk-through. Buttons
+// refer to it by ID, since Telegram allows only 64 bytes of callback data.
+type Pending struct {
+	ID        int64
+	ChatID    int64
+	UserID    int64
+	Kind      string
+	Payload   string // JSON of the kind's state
+	CreatedAt time.Time
+}
+
+// AuditEntry records what an unknown or refused user tried: nothing else of
+// theirs is stored.
+type AuditEntry struct {
+	At         time.Time
+	TelegramID int64
+	ChatID     int64
+	Action     string
+	Detail     string
+}

@@ -1,0 +1,104 @@
+// Package bot owns the conversation: handlers that take a chat message in
+// our own types and return replies, and the adapters that carry them over
+// Telegram (long polling, with an outbox sender) and the console. Handlers
+// never see tgbotapi: the Telegram adapter converts at the edge.
+package bot
+
+import (
+	"context"
+	"time"
+
+	"planbot"
+)
+
+// ChatKind says where a message was written.
+type ChatKind string
+
+const (
+	ChatPrivate ChatKind = "private"
+	ChatGroup   ChatKind = "group" // groups and supergroups
+	ChatChannel ChatKind = "channel"
+)
+
+// Message is one inbound event: a text or photo message, or a press on an
+// inline keyboard button (Callback set).
+type Message struct {
+	UpdateID  int
+	ChatID    int64
+	Chat      ChatKind
+	UserID    int64  // numeric Telegram user id; 0 when sent on behalf of a chat
+	UserName  string // display name, for logs and greetings only: never for authorisation
+	ViaChat   bool   // sent as a chat (anonymous admin, channel): not a person
+	MessageID int
+	Text      string // text, or the caption of a photo
+	PhotoIDs  []string
+	ReplyTo   int
+	At        time.Time
+	Callback  *Callback
+}
+
+// Callback is a press on an inline keyboard button.
+type Callback struct {
+	ID        string // to answer the query
+	Data      string // what the button carries (≤ 64 bytes)
+	MessageID int    // the message that holds the keyboard
+}
+
+// Button is one inline keyboard button.
+type Button struct {
+	Text string
+	Data string
+}
+
+// Reply is one thing the bot sends back. Text is HTML with every user
+// string already escaped.
+type Reply struct {
+	ChatID   int64
+	Text     string
+	Keyboard [][]Button
+	// EditMessageID, when set, replaces the text (and keyboard) of an earlier
+	// message instead of sending a new one: how a walk-through advances.
+	EditMessageID int
+	// CallbackID answers a button press (the spinner on the button stops);
+	// CallbackText is an optional toast shown with it.
+	CallbackID   string
+	CallbackText string
+	Photo        *File
+	Document     *File
+}
+
+// File is a photo or document to upload.
+type File struct {
+	Name    string
+	Data    []byte
+	Caption string // HTML, ≤ 1024 characters
+}
+
+// Store is what the handlers read and write. One call of Handle runs
+// against one Store session: in Telegram, the transaction that also
+// records the update as handled, so a crash never applies a message twice.
+type Store interface {
+	AddReport(ctx context.Context, r planbot.Report) (planbot.Report, error)
+	ItemReports(ctx context.Context, code string) ([]planbot.Report, error)
+	AllReports(ctx context.Context) (map[string][]planbot.Report, error)
+	AddObservation(ctx context.Context, o planbot.Observation) (planbot.Observation, error)
+	IndicatorObservations(ctx context.Context, key string) ([]planbot.Observation, error)
+	LatestObservations(ctx context.Context, from, to time.Time) (map[string]planbot.Observation, error)
+	// LastReportBy and LastObservationBy return the newest effective row
+	// the person sent (not a withdrawal, not superseded), for /undo.
+	LastReportBy(ctx context.Context, reporter string) (planbot.Report, bool, error)
+	LastObservationBy(ctx context.Context, reporter string) (planbot.Observation, bool, error)
+
+	// TelegramBinding returns the person key bound to a Telegram user id
+	// through an invite code, if any.
+	TelegramBinding(ctx context.Context, telegramID int64) (string, bool, error)
+	// BindTelegram spends invite and binds telegramID to person; it fails
+	// when the invite was already spent.
+	BindTelegram(ctx context.Context, person string, telegramID int64, invite string, now time.Time) error
+
+	SavePending(ctx context.Context, p planbot.Pending) (int64, error)
+	LoadPending(ctx context.Context, id int64) (planbot.Pending, bool, error)
+	DeletePending(ctx context.Context, id int64) error
+
+	Audit(ctx context.Context, e planbot.AuditEntry) error
+}
