@@ -8,3 +8,5 @@ require (
 	github.com/robfig/cron/v3 v3.0.1
 	go.yaml.in/yaml/v3 v3.0.6
 )
+
+require github.com/go-telegram-bot-api/telegram-bot-api/v5 v5.5.1

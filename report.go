@@ -8,9 +8,12 @@ import "time"
 type Report struct {
 	ID         int64
 	ItemCode   string
-	Reporter   string // person key of who sent it
-	OnBehalfOf string // person key when someone reports for an owner; "" otherwise
-	At         time.Time
+	Reporter   string    // person key of who sent it
+	OnBehalfOf string    // person key when someone reports for an owner; "" otherwise
+	At         time.Time // when it was received
+	// AsOf is the day the figures describe when the reporter says it is an
+	// earlier day (a late report, "2.3 60% @3月15日"); nil for today.
+	AsOf       *Date
 	Percent    *float64 // 0–100; nil when the report carries no percentage
 	Value      *Amount  // measured progress toward the item's target, if any
 	Done       bool

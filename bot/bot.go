@@ -23,12 +23,15 @@ const (
 // Message is one inbound event: a text or photo message, or a press on an
 // inline keyboard button (Callback set).
 type Message struct {
-	UpdateID  int
-	ChatID    int64
-	Chat      ChatKind
-	UserID    int64  // numeric Telegram user id; 0 when sent on behalf of a chat
-	UserName  string // display name, for logs and greetings only: never for authorisation
-	ViaChat   bool   // sent as a chat (anonymous admin, channel): not a person
+	UpdateID int
+	ChatID   int64
+	Chat     ChatKind
+	UserID   int64  // numeric Telegram user id; 0 when sent on behalf of a chat
+	UserName string // display name, for logs and greetings only: never for authorisation
+	ViaChat  bool   // sent as a chat (anonymous admin, channel): not a person
+	// AsPerson is set only by a trusted local adapter (the console, run by
+	// someone with access to the server) to act as a person by key.
+	AsPerson  string
 	MessageID int
 	Text      string // text, or the caption of a photo
 	PhotoIDs  []string
@@ -99,6 +102,11 @@ type Store interface {
 	SavePending(ctx context.Context, p planbot.Pending) (int64, error)
 	LoadPending(ctx context.Context, id int64) (planbot.Pending, bool, error)
 	DeletePending(ctx context.Context, id int64) error
+	// PendingFor returns the newest open question to this user in this chat.
+	PendingFor(ctx context.Context, chatID, userID int64) (planbot.Pending, bool, error)
 
 	Audit(ctx context.Context, e planbot.AuditEntry) error
+
+	// SyncPlan loads a reloaded plan into the database within the session.
+	SyncPlan(ctx context.Context, plan *planbot.Plan, now time.Time) (planbot.SyncReport, error)
 }

@@ -97,3 +97,27 @@ func BenchmarkRawInsert(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHandleUpdate is one inbound update as the Telegram loop handles
+// it: in one transaction, check the update is new, add one report, queue
+// one reply, record the update and the offset. Compare with
+// BenchmarkAddReport and BenchmarkRawInsert.
+func BenchmarkHandleUpdate(b *testing.B) {
+	ctx := context.Background()
+	db := openTest(b)
+	mustSync(b, db, bigPlan(400), t0)
+	r := planbot.Report{ItemCode: "2.3", Reporter: "cadre05", At: t0, Percent: ptr(42.0),
+		Note: "已与XX酒店签约", PhotoIDs: []string{"AgACAgUAAxkBAAI"}}
+	replies := []OutboxMessage{{ChatID: 5005, Text: "已记录 <b>2.3</b>：42%", ParseMode: "HTML", Priority: 10}}
+	id := 1000
+	for b.Loop() {
+		id++
+		already, err := db.HandleUpdate(ctx, id, id+1, t0, func(s *Session) ([]OutboxMessage, error) {
+			_, err := s.AddReport(ctx, r)
+			return replies, err
+		})
+		if err != nil || already {
+			b.Fatal(already, err)
+		}
+	}
+}

@@ -12,6 +12,26 @@
 // "database is locked"; queries use a separate pool of read-only
 // connections. Instants are stored as UTC unix seconds and returned in UTC;
 // calendar dates as 'YYYY-MM-DD'.
+//
+// # Chat sessions and exactly-once updates
+//
+// The chat handlers work on a Session: one write transaction, whose methods
+// satisfy bot.Store (reads see the session's own writes). HandleUpdate runs
+// one Telegram update in one session and, in the same transaction, queues
+// its replies and records the update as handled with the next poll offset,
+// so after a crash an update has either been applied with all its effects
+// or not at all, and it is never applied twice. InSession is the same
+// without an update (the console chat).
+//
+// # Outbox delivery
+//
+// Messages go out in per-chat order (see ClaimNext). Delivery is at least
+// once for a message in flight when the process dies: the Bot API has no
+// idempotency key, so RequeueInFlight, at start, sends those again. A rare
+// duplicate is preferred to a lost message. A sender that gives up on a
+// request whose fate it cannot know marks it uncertain instead
+// (MarkUncertain). AcquireInstanceLock keeps a second planbot off the same
+// database.
 package storage
 
 import (
@@ -187,20 +207,48 @@ func (db *DB) Path() string { return db.path }
 func (db *DB) AppliedMigrations() []int { return append([]int(nil), db.applied...) }
 
 // inTx runs fn in a write transaction (BEGIN IMMEDIATE on the single write
-// connection) and commits it if fn returns nil.
+// connection) and commits it if fn returns nil. If fn fails or panics, the
+// transaction is rolled back (a panic is re-raised): the one write
+// connection is never left inside a transaction.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := db.write.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", classify(err))
 	}
+	done := false
+	defer func() {
+		if !done {
+			tx.Rollback()
+		}
+	}()
 	if err := fn(tx); err != nil {
-		tx.Rollback()
 		return classify(err)
 	}
+	done = true
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", classify(err))
 	}
 	return nil
+}
+
+// savepoint runs fn inside a SAVEPOINT of tx: if fn fails, what it wrote is
+// undone and the transaction goes on, so a Session method that fails leaves
+// the session as it found it.
+func savepoint(ctx context.Context, tx *sqlx.Tx, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT storage_step`); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		if _, rbErr := tx.ExecContext(ctx, `ROLLBACK TO storage_step`); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("roll back to savepoint: %w", rbErr))
+		}
+		if _, rbErr := tx.ExecContext(ctx, `RELEASE storage_step`); rbErr != nil {
+			return errors.Join(err, fmt.Errorf("release savepoint: %w", rbErr))
+		}
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `RELEASE storage_step`)
+	return err
 }
 
 // Time conversions: instants are UTC unix seconds in the database.

@@ -3,6 +3,8 @@ package storage
 import (
 	"errors"
 	"fmt"
+
+	"planbot"
 )
 
 // Errors callers can match with errors.Is. The messages of the errors that
@@ -15,17 +17,22 @@ var (
 	ErrLocked = errors.New("database is locked by another process")
 	// ErrNoCGO: this binary was built with CGO_ENABLED=0; go-sqlite3 needs cgo.
 	ErrNoCGO = errors.New("this planbot was built without cgo (CGO_ENABLED=0) but SQLite needs it: rebuild with CGO_ENABLED=1 and a C compiler")
+
+	// The rule errors are the root package's, so that callers that must not
+	// import storage (the chat handlers) match them with errors.Is too.
+
 	// ErrNotFound: no item, person, indicator, report or job run with that key.
-	ErrNotFound = errors.New("not found")
-	// ErrArchived: the item or indicator was removed from the plan; its
-	// history is kept but it takes no new reports.
-	ErrArchived = errors.New("removed from the plan")
+	ErrNotFound = planbot.ErrNotFound
+	// ErrArchived: the item, indicator or person was removed from the plan;
+	// its history is kept but it takes no new reports.
+	ErrArchived = planbot.ErrArchived
 	// ErrInvalid: the record breaks a rule (a correction of another item's
 	// report, a withdrawal that withdraws nothing, a percentage over 100 …).
-	ErrInvalid = errors.New("invalid")
+	ErrInvalid = planbot.ErrInvalid
 	// ErrConflict: the change collides with one already made (a report
-	// already corrected, a job run already finished).
-	ErrConflict = errors.New("conflict")
+	// already corrected, a job run already finished, an invite already
+	// spent).
+	ErrConflict = planbot.ErrConflict
 )
 
 // lockedError marks a SQLITE_BUSY from the driver as ErrLocked while keeping

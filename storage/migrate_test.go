@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
-
-	"planbot"
 )
 
 func TestMigrateFreshThenReopen(t *testing.T) {
@@ -147,7 +145,13 @@ func TestMigrateUpgradesOlderDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustSync(t, old, testPlan(), t0)
-	mustAddReport(t, old, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(10.0)})
+	// A report as planbot 1 wrote it (today's AddReport needs today's schema).
+	if _, err := old.write.ExecContext(ctx, `
+		INSERT INTO reports (item_id, reporter_id, reported_at, percent)
+		SELECT i.id, p.id, ?, 10 FROM items i, people p WHERE i.code = '2.3' AND p.person_key = 'li'`,
+		t0.Unix()); err != nil {
+		t.Fatal(err)
+	}
 	old.Close()
 
 	db, err := Open(ctx, path)

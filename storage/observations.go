@@ -110,16 +110,24 @@ const selectObservations = `
 // IndicatorObservations is the full history of an indicator, ordered by ID,
 // including superseded observations and withdrawals.
 func (db *DB) IndicatorObservations(ctx context.Context, key string) ([]planbot.Observation, error) {
+	return indicatorObservations(ctx, db.read, key)
+}
+
+func indicatorObservations(ctx context.Context, q sqlx.QueryerContext, key string) ([]planbot.Observation, error) {
 	var rows []observationRow
-	if err := db.read.SelectContext(ctx, &rows, selectObservations+`
+	if err := sqlx.SelectContext(ctx, q, &rows, selectObservations+`
 		WHERE i.indicator_key = ? ORDER BY o.id`, key); err != nil {
 		return nil, fmt.Errorf("observations of indicator %s: %w", key, classify(err))
 	}
+	return observations(rows), nil
+}
+
+func observations(rows []observationRow) []planbot.Observation {
 	out := make([]planbot.Observation, len(rows))
 	for i, r := range rows {
 		out[i] = r.observation()
 	}
-	return out, nil
+	return out
 }
 
 // LatestObservations returns, for each indicator key, the latest effective
@@ -128,8 +136,12 @@ func (db *DB) IndicatorObservations(ctx context.Context, key string) ([]planbot.
 // the one with the greatest At, then the greatest ID. Archived indicators
 // are included.
 func (db *DB) LatestObservations(ctx context.Context, from, to time.Time) (map[string]planbot.Observation, error) {
+	return latestObservations(ctx, db.read, from, to)
+}
+
+func latestObservations(ctx context.Context, q sqlx.QueryerContext, from, to time.Time) (map[string]planbot.Observation, error) {
 	var rows []observationRow
-	if err := db.read.SelectContext(ctx, &rows, selectObservations+`
+	if err := sqlx.SelectContext(ctx, q, &rows, selectObservations+`
 		WHERE o.withdrawn = 0
 			AND NOT EXISTS (SELECT 1 FROM observations s WHERE s.supersedes = o.id)
 			AND o.observed_at >= ? AND o.observed_at < ?
@@ -141,4 +153,28 @@ func (db *DB) LatestObservations(ctx context.Context, from, to time.Time) (map[s
 		out[r.Indicator] = r.observation() // later rows win
 	}
 	return out, nil
+}
+
+// LastObservationBy is LastReportBy for observations: the newest effective
+// observation reporter sent, by ID, on observations_reporter.
+func (db *DB) LastObservationBy(ctx context.Context, reporter string) (planbot.Observation, bool, error) {
+	return lastObservationBy(ctx, db.read, reporter)
+}
+
+const lastObservationWhere = `
+	WHERE o.reporter_id = (SELECT id FROM people WHERE person_key = ?)
+		AND o.withdrawn = 0
+		AND NOT EXISTS (SELECT 1 FROM observations s WHERE s.supersedes = o.id)
+	ORDER BY o.reporter_id DESC, o.id DESC
+	LIMIT 1`
+
+func lastObservationBy(ctx context.Context, q sqlx.QueryerContext, reporter string) (planbot.Observation, bool, error) {
+	var rows []observationRow
+	if err := sqlx.SelectContext(ctx, q, &rows, selectObservations+lastObservationWhere, reporter); err != nil {
+		return planbot.Observation{}, false, fmt.Errorf("last observation by %s: %w", reporter, classify(err))
+	}
+	if len(rows) == 0 {
+		return planbot.Observation{}, false, nil
+	}
+	return rows[0].observation(), true, nil
 }

@@ -8,48 +8,38 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"planbot"
 )
 
-// OutboxStatus is where a message is on its way to Telegram.
-type OutboxStatus string
+// The outbox types live in the root package, shared with the sender.
+type (
+	OutboxStatus  = planbot.OutboxStatus
+	OutboxMethod  = planbot.OutboxMethod
+	OutboxMessage = planbot.OutboxMessage
+)
 
 const (
-	OutboxPending   OutboxStatus = "pending"   // waiting for NextAttemptAt
-	OutboxSending   OutboxStatus = "sending"   // handed to the Bot API, no answer yet
-	OutboxSent      OutboxStatus = "sent"      // Telegram answered with a message id
-	OutboxFailed    OutboxStatus = "failed"    // given up (403, 400 …)
-	OutboxUncertain OutboxStatus = "uncertain" // the request may or may not have been delivered
+	OutboxPending   = planbot.OutboxPending
+	OutboxSending   = planbot.OutboxSending
+	OutboxSent      = planbot.OutboxSent
+	OutboxFailed    = planbot.OutboxFailed
+	OutboxUncertain = planbot.OutboxUncertain
+	MethodSend      = planbot.MethodSend
+	MethodEdit      = planbot.MethodEdit
+	MethodAnswer    = planbot.MethodAnswer
 )
 
-// OutboxMessage is one message to send. Exactly one of Text (alone), Photo or
-// Document is the payload; with Photo or Document, Text is the caption.
-type OutboxMessage struct {
-	ID          int64
-	ChatID      int64
-	Text        string
-	ParseMode   string // "HTML" or ""
-	ReplyMarkup string // JSON of the inline keyboard, "" for none
-	Photo       string // Telegram file id, URL or local path; "" for none
-	Document    string // likewise
-	// Priority: higher is sent first (replies to a person before digests).
-	Priority int
-	// Job and ScheduledAt name the job run that produced the message; empty
-	// and zero otherwise. A message that names a run needs the run claimed.
-	Job         string
-	ScheduledAt time.Time
-
-	Status            OutboxStatus
-	Attempts          int
-	NextAttemptAt     time.Time // not sent before; defaults to CreatedAt
-	TelegramMessageID int
-	LastError         string
-	CreatedAt         time.Time // defaults to the time of Enqueue
-	SentAt            time.Time
-}
+// Upload limits of the Bot API.
+const (
+	maxPhotoUpload    = 10 << 20
+	maxDocumentUpload = 50 << 20
+)
 
 // Enqueue adds messages to the outbox as pending, all or none. ID, Status,
-// Attempts, TelegramMessageID, LastError and SentAt are ignored. A zero
-// CreatedAt is the current time; a zero NextAttemptAt is CreatedAt.
+// Attempts, TelegramMessageID, LastError, SentAt and GivenUpAt are ignored.
+// A zero CreatedAt is the current time; a zero NextAttemptAt is CreatedAt.
+// It fails with ErrInvalid for a message the sender could not send.
 func (db *DB) Enqueue(ctx context.Context, msgs ...OutboxMessage) error {
 	if len(msgs) == 0 {
 		return nil
@@ -65,6 +55,9 @@ func (db *DB) Enqueue(ctx context.Context, msgs ...OutboxMessage) error {
 
 func enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs []OutboxMessage) error {
 	for i, m := range msgs {
+		if m.Method == "" {
+			m.Method = MethodSend
+		}
 		if err := checkMessage(m); err != nil {
 			return fmt.Errorf("message %d to chat %d: %w", i+1, m.ChatID, err)
 		}
@@ -82,11 +75,17 @@ func enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs []OutboxMessa
 			job = sql.NullString{String: m.Job, Valid: true}
 			scheduled = sql.NullInt64{Int64: unix(m.ScheduledAt), Valid: true}
 		}
+		var data []byte // NULL unless an upload
+		if len(m.FileData) > 0 {
+			data = m.FileData
+		}
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO outbox (chat_id, text, parse_mode, reply_markup, photo, document, priority,
+			INSERT INTO outbox (method, chat_id, text, parse_mode, reply_markup, photo, document,
+				edit_message_id, callback_query_id, file_name, file_data, priority,
 				job, scheduled_at, status, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.ChatID, m.Text, m.ParseMode, m.ReplyMarkup, m.Photo, m.Document, m.Priority,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.Method, m.ChatID, m.Text, m.ParseMode, m.ReplyMarkup, m.Photo, m.Document,
+			nullInt(int64(m.EditMessageID)), nullString(m.CallbackQueryID), nullString(m.FileName), data, m.Priority,
 			job, scheduled, OutboxPending, ceilUnix(next), unix(created)); err != nil {
 			return fmt.Errorf("message %d to chat %d: %w", i+1, m.ChatID, err)
 		}
@@ -94,79 +93,148 @@ func enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs []OutboxMessa
 	return nil
 }
 
+// checkMessage refuses what the sender could not send. m.Method is set.
 func checkMessage(m OutboxMessage) error {
 	switch {
-	case m.ChatID == 0:
-		return errorf(ErrInvalid, "no chat id")
-	case m.Text == "" && m.Photo == "" && m.Document == "":
-		return errorf(ErrInvalid, "nothing to send")
-	case m.Photo != "" && m.Document != "":
-		return errorf(ErrInvalid, "both a photo and a document")
 	case m.ReplyMarkup != "" && !json.Valid([]byte(m.ReplyMarkup)):
 		return errorf(ErrInvalid, "reply markup is not JSON")
 	case (m.Job == "") != m.ScheduledAt.IsZero():
 		return errorf(ErrInvalid, "a job run needs both a job name and a scheduled time")
+	case (m.FileName != "" || len(m.FileData) > 0) && m.Method != MethodSend:
+		return errorf(ErrInvalid, "only a sent message can carry a file")
+	case m.Method != MethodEdit && m.EditMessageID != 0:
+		return errorf(ErrInvalid, "a message id to edit in a %s", m.Method)
+	case m.Method != MethodAnswer && m.CallbackQueryID != "":
+		return errorf(ErrInvalid, "a callback query id in a %s", m.Method)
+	}
+	switch m.Method {
+	case MethodSend:
+		switch {
+		case m.ChatID == 0:
+			return errorf(ErrInvalid, "no chat id")
+		case m.Text == "" && m.Photo == "" && m.Document == "":
+			return errorf(ErrInvalid, "nothing to send")
+		case m.Photo != "" && m.Document != "":
+			return errorf(ErrInvalid, "both a photo and a document")
+		case len(m.FileData) > 0 && m.FileName == "":
+			return errorf(ErrInvalid, "an upload without a file name")
+		case m.FileName != "" && len(m.FileData) == 0:
+			return errorf(ErrInvalid, "a file name without file data")
+		case len(m.FileData) > 0 && m.Photo == "" && m.Document == "":
+			return errorf(ErrInvalid, "an upload that is neither a photo nor a document")
+		case m.Photo != "" && len(m.FileData) > maxPhotoUpload:
+			return errorf(ErrInvalid, "photo upload of %d bytes is over Telegram's 10 MiB", len(m.FileData))
+		case len(m.FileData) > maxDocumentUpload:
+			return errorf(ErrInvalid, "upload of %d bytes is over Telegram's 50 MiB", len(m.FileData))
+		}
+	case MethodEdit:
+		switch {
+		case m.ChatID == 0:
+			return errorf(ErrInvalid, "no chat id")
+		case m.EditMessageID <= 0:
+			return errorf(ErrInvalid, "an edit without a message id")
+		case m.Text == "":
+			return errorf(ErrInvalid, "an edit without text")
+		case m.Photo != "" || m.Document != "":
+			return errorf(ErrInvalid, "an edit cannot change a photo or document")
+		}
+	case MethodAnswer:
+		switch {
+		case m.CallbackQueryID == "":
+			return errorf(ErrInvalid, "an answer without a callback query id")
+		case m.Photo != "" || m.Document != "" || m.ReplyMarkup != "":
+			return errorf(ErrInvalid, "an answer carries only a text")
+		}
+	default:
+		return errorf(ErrInvalid, "unknown method %q", m.Method)
 	}
 	return nil
 }
 
+// outboxColumns are what listings read: every column but file_data.
+const outboxColumns = `id, method, chat_id, text, parse_mode, reply_markup, photo, document,
+	edit_message_id, callback_query_id, file_name, priority, job, scheduled_at,
+	status, attempts, next_attempt_at, telegram_message_id, last_error, created_at, sent_at, given_up_at`
+
+type outboxRow struct {
+	ID                int64          `db:"id"`
+	Method            OutboxMethod   `db:"method"`
+	ChatID            int64          `db:"chat_id"`
+	Text              string         `db:"text"`
+	ParseMode         string         `db:"parse_mode"`
+	ReplyMarkup       string         `db:"reply_markup"`
+	Photo             string         `db:"photo"`
+	Document          string         `db:"document"`
+	EditMessageID     sql.NullInt64  `db:"edit_message_id"`
+	CallbackQueryID   sql.NullString `db:"callback_query_id"`
+	FileName          sql.NullString `db:"file_name"`
+	FileData          []byte         `db:"file_data"`
+	Priority          int            `db:"priority"`
+	Job               sql.NullString `db:"job"`
+	ScheduledAt       sql.NullInt64  `db:"scheduled_at"`
+	Status            OutboxStatus   `db:"status"`
+	Attempts          int            `db:"attempts"`
+	NextAttemptAt     int64          `db:"next_attempt_at"`
+	TelegramMessageID sql.NullInt64  `db:"telegram_message_id"`
+	LastError         string         `db:"last_error"`
+	CreatedAt         int64          `db:"created_at"`
+	SentAt            sql.NullInt64  `db:"sent_at"`
+	GivenUpAt         sql.NullInt64  `db:"given_up_at"`
+}
+
+func (r *outboxRow) message() OutboxMessage {
+	return OutboxMessage{
+		ID:                r.ID,
+		Method:            r.Method,
+		ChatID:            r.ChatID,
+		Text:              r.Text,
+		ParseMode:         r.ParseMode,
+		ReplyMarkup:       r.ReplyMarkup,
+		Photo:             r.Photo,
+		Document:          r.Document,
+		EditMessageID:     int(r.EditMessageID.Int64),
+		CallbackQueryID:   r.CallbackQueryID.String,
+		FileName:          r.FileName.String,
+		FileData:          r.FileData,
+		Priority:          r.Priority,
+		Job:               r.Job.String,
+		ScheduledAt:       fromNullUnix(r.ScheduledAt),
+		Status:            r.Status,
+		Attempts:          r.Attempts,
+		NextAttemptAt:     fromUnix(r.NextAttemptAt),
+		TelegramMessageID: int(r.TelegramMessageID.Int64),
+		LastError:         r.LastError,
+		CreatedAt:         fromUnix(r.CreatedAt),
+		SentAt:            fromNullUnix(r.SentAt),
+		GivenUpAt:         fromNullUnix(r.GivenUpAt),
+	}
+}
+
+func messages(rows []outboxRow) []OutboxMessage {
+	out := make([]OutboxMessage, len(rows))
+	for i := range rows {
+		out[i] = rows[i].message()
+	}
+	return out
+}
+
 // PendingMessages lists up to limit pending messages due at now (their
-// NextAttemptAt is not after now; it is kept rounded up to the second), in drain order: highest priority first,
-// then oldest first, which keeps each chat's messages in the order they
-// were enqueued within a priority.
+// NextAttemptAt is not after now; it is kept rounded up to the second), in
+// drain order: highest priority first, then oldest first. It is a view for
+// people and tests: it ignores the per-chat order ClaimNext keeps, and
+// leaves FileData out. The sender uses ClaimNext.
 func (db *DB) PendingMessages(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("list pending messages: %w", errorf(ErrInvalid, "limit %d is not positive", limit))
 	}
-	var rows []struct {
-		ID                int64          `db:"id"`
-		ChatID            int64          `db:"chat_id"`
-		Text              string         `db:"text"`
-		ParseMode         string         `db:"parse_mode"`
-		ReplyMarkup       string         `db:"reply_markup"`
-		Photo             string         `db:"photo"`
-		Document          string         `db:"document"`
-		Priority          int            `db:"priority"`
-		Job               sql.NullString `db:"job"`
-		ScheduledAt       sql.NullInt64  `db:"scheduled_at"`
-		Status            OutboxStatus   `db:"status"`
-		Attempts          int            `db:"attempts"`
-		NextAttemptAt     int64          `db:"next_attempt_at"`
-		TelegramMessageID sql.NullInt64  `db:"telegram_message_id"`
-		LastError         string         `db:"last_error"`
-		CreatedAt         int64          `db:"created_at"`
-		SentAt            sql.NullInt64  `db:"sent_at"`
-	}
+	var rows []outboxRow
 	if err := db.read.SelectContext(ctx, &rows, `
-		SELECT id, chat_id, text, parse_mode, reply_markup, photo, document, priority, job, scheduled_at,
-			status, attempts, next_attempt_at, telegram_message_id, last_error, created_at, sent_at
+		SELECT `+outboxColumns+`
 		FROM outbox
 		WHERE status = 'pending' AND next_attempt_at <= ?
 		ORDER BY priority DESC, id
 		LIMIT ?`, unix(now), limit); err != nil {
 		return nil, fmt.Errorf("list pending messages: %w", classify(err))
 	}
-	out := make([]OutboxMessage, len(rows))
-	for i, r := range rows {
-		out[i] = OutboxMessage{
-			ID:                r.ID,
-			ChatID:            r.ChatID,
-			Text:              r.Text,
-			ParseMode:         r.ParseMode,
-			ReplyMarkup:       r.ReplyMarkup,
-			Photo:             r.Photo,
-			Document:          r.Document,
-			Priority:          r.Priority,
-			Job:               r.Job.String,
-			ScheduledAt:       fromNullUnix(r.ScheduledAt),
-			Status:            r.Status,
-			Attempts:          r.Attempts,
-			NextAttemptAt:     fromUnix(r.NextAttemptAt),
-			TelegramMessageID: int(r.TelegramMessageID.Int64),
-			LastError:         r.LastError,
-			CreatedAt:         fromUnix(r.CreatedAt),
-			SentAt:            fromNullUnix(r.SentAt),
-		}
-	}
-	return out, nil
+	return messages(rows), nil
 }

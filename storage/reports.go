@@ -44,6 +44,8 @@ func addReport(ctx context.Context, tx *sqlx.Tx, r planbot.Report) (planbot.Repo
 		return r, errorf(ErrInvalid, "percentage %g is outside 0–100", *r.Percent)
 	case r.Withdrawn && r.Supersedes == 0:
 		return r, errorf(ErrInvalid, "a withdrawal must name the report it withdraws")
+	case r.AsOf != nil && r.AsOf.IsZero():
+		return r, errorf(ErrInvalid, "the report's as-of date is empty")
 	}
 	itemID, err := activeItemID(ctx, tx, r.ItemCode)
 	if err != nil {
@@ -80,12 +82,16 @@ func addReport(ctx context.Context, tx *sqlx.Tx, r planbot.Report) (planbot.Repo
 		value = sql.NullInt64{Int64: int64(r.Value.Value), Valid: true}
 		unit = sql.NullString{String: r.Value.Unit, Valid: true}
 	}
+	var asOf sql.NullString
+	if r.AsOf != nil {
+		asOf = nullString(r.AsOf.String())
+	}
 	if err := tx.GetContext(ctx, &r.ID, `
-		INSERT INTO reports (item_id, reporter_id, on_behalf_of_id, reported_at, percent, value, value_unit,
+		INSERT INTO reports (item_id, reporter_id, on_behalf_of_id, reported_at, as_of_date, percent, value, value_unit,
 			done, note, photo_ids, chat_id, message_id, supersedes, withdrawn)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`,
-		itemID, reporter, onBehalf, unix(r.At), r.Percent, value, unit,
+		itemID, reporter, onBehalf, unix(r.At), asOf, r.Percent, value, unit,
 		r.Done, r.Note, photos, r.ChatID, r.MessageID, nullInt(r.Supersedes), r.Withdrawn); err != nil {
 		return r, err
 	}
@@ -169,6 +175,7 @@ type reportRow struct {
 	Reporter   string          `db:"reporter"`
 	OnBehalfOf string          `db:"on_behalf_of"`
 	At         int64           `db:"reported_at"`
+	AsOf       sql.NullString  `db:"as_of_date"`
 	Percent    sql.NullFloat64 `db:"percent"`
 	Value      sql.NullInt64   `db:"value"`
 	ValueUnit  sql.NullString  `db:"value_unit"`
@@ -183,7 +190,7 @@ type reportRow struct {
 
 const selectReports = `
 	SELECT r.id, i.code AS item_code, p.person_key AS reporter,
-		COALESCE(b.person_key, '') AS on_behalf_of, r.reported_at, r.percent,
+		COALESCE(b.person_key, '') AS on_behalf_of, r.reported_at, r.as_of_date, r.percent,
 		r.value, r.value_unit, r.done, r.note, r.photo_ids, r.chat_id, r.message_id,
 		COALESCE(r.supersedes, 0) AS supersedes, r.withdrawn
 	FROM reports r
@@ -205,6 +212,13 @@ func (row *reportRow) report() (planbot.Report, error) {
 		Supersedes: row.Supersedes,
 		Withdrawn:  row.Withdrawn,
 	}
+	if row.AsOf.Valid {
+		d, err := planbot.ParseDate(row.AsOf.String)
+		if err != nil {
+			return r, fmt.Errorf("report %d: as-of date: %w", row.ID, err)
+		}
+		r.AsOf = &d
+	}
 	if row.Percent.Valid {
 		p := row.Percent.Float64
 		r.Percent = &p
@@ -220,18 +234,19 @@ func (row *reportRow) report() (planbot.Report, error) {
 	return r, nil
 }
 
-// queryReports runs selectReports + where and calls fn for each report, in
-// the order the query gives. Rows are scanned by position (StructScan's
-// reflection was a fifth of AllReports' time).
-func (db *DB) queryReports(ctx context.Context, where string, fn func(planbot.Report), args ...any) error {
-	rows, err := db.read.QueryContext(ctx, selectReports+" "+where, args...)
+// queryReports runs selectReports + where through q (the read pool, or a
+// session's transaction) and calls fn for each report, in the order the
+// query gives. Rows are scanned by position (StructScan's reflection was a
+// fifth of AllReports' time).
+func queryReports(ctx context.Context, q sqlx.QueryerContext, where string, fn func(planbot.Report), args ...any) error {
+	rows, err := q.QueryContext(ctx, selectReports+" "+where, args...)
 	if err != nil {
 		return classify(err)
 	}
 	defer rows.Close()
 	var row reportRow
 	for rows.Next() {
-		if err := rows.Scan(&row.ID, &row.ItemCode, &row.Reporter, &row.OnBehalfOf, &row.At, &row.Percent,
+		if err := rows.Scan(&row.ID, &row.ItemCode, &row.Reporter, &row.OnBehalfOf, &row.At, &row.AsOf, &row.Percent,
 			&row.Value, &row.ValueUnit, &row.Done, &row.Note, &row.PhotoIDs, &row.ChatID, &row.MessageID,
 			&row.Supersedes, &row.Withdrawn); err != nil {
 			return err
@@ -250,8 +265,12 @@ func (db *DB) queryReports(ctx context.Context, where string, fn func(planbot.Re
 // works for archived items too, and fails with ErrNotFound for a code that
 // was never in the plan.
 func (db *DB) ItemReports(ctx context.Context, code string) ([]planbot.Report, error) {
+	return itemReports(ctx, db.read, code)
+}
+
+func itemReports(ctx context.Context, q sqlx.QueryerContext, code string) ([]planbot.Report, error) {
 	var itemID int64
-	err := db.read.GetContext(ctx, &itemID, `SELECT id FROM items WHERE code = ?`, code)
+	err := sqlx.GetContext(ctx, q, &itemID, `SELECT id FROM items WHERE code = ?`, code)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, fmt.Errorf("reports of item %s: %w", code, errorf(ErrNotFound, "item %s not found", code))
@@ -259,7 +278,7 @@ func (db *DB) ItemReports(ctx context.Context, code string) ([]planbot.Report, e
 		return nil, fmt.Errorf("reports of item %s: %w", code, classify(err))
 	}
 	var out []planbot.Report
-	if err := db.queryReports(ctx, `WHERE r.item_id = ? ORDER BY r.id`,
+	if err := queryReports(ctx, q, `WHERE r.item_id = ? ORDER BY r.id`,
 		func(r planbot.Report) { out = append(out, r) }, itemID); err != nil {
 		return nil, fmt.Errorf("reports of item %s: %w", code, err)
 	}
@@ -269,15 +288,19 @@ func (db *DB) ItemReports(ctx context.Context, code string) ([]planbot.Report, e
 // AllReports is the history of every item that has reports (archived items
 // included), by item code, each ordered by ID, in one query.
 func (db *DB) AllReports(ctx context.Context) (map[string][]planbot.Report, error) {
+	return allReports(ctx, db.read)
+}
+
+func allReports(ctx context.Context, q sqlx.QueryerContext) (map[string][]planbot.Report, error) {
 	// One backing array, sized by a count (a hint: a report added in between
 	// only costs a reallocation), cut into one slice per item: growing 400
 	// slices separately allocated three times as much.
 	var n int
-	if err := db.read.GetContext(ctx, &n, `SELECT COUNT(*) FROM reports`); err != nil {
+	if err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM reports`); err != nil {
 		return nil, fmt.Errorf("all reports: %w", classify(err))
 	}
 	flat := make([]planbot.Report, 0, n)
-	if err := db.queryReports(ctx, `ORDER BY r.item_id, r.id`,
+	if err := queryReports(ctx, q, `ORDER BY r.item_id, r.id`,
 		func(r planbot.Report) { flat = append(flat, r) }); err != nil {
 		return nil, fmt.Errorf("all reports: %w", err)
 	}
@@ -291,4 +314,38 @@ func (db *DB) AllReports(ctx context.Context) (map[string][]planbot.Report, erro
 		start = end
 	}
 	return out, nil
+}
+
+// LastReportBy returns the newest report (by ID, that is the last one
+// stored) that reporter sent and that still counts: not a withdrawal and
+// not superseded. It may be about an item archived since, which takes no
+// withdrawal (AddReport fails with ErrArchived). ok is false if there is
+// none, or no such person.
+func (db *DB) LastReportBy(ctx context.Context, reporter string) (planbot.Report, bool, error) {
+	return lastReportBy(ctx, db.read, reporter)
+}
+
+// lastReportBy walks the reporter's rows newest first on reports_reporter
+// (reporter_id, id) and stops at the first effective one; the NOT EXISTS
+// is one probe of the unique index reports_supersedes:
+//
+//	SEARCH r USING INDEX reports_reporter (reporter_id=?)
+//	CORRELATED SCALAR SUBQUERY: SEARCH s USING COVERING INDEX reports_supersedes (supersedes=?)
+//
+// TestLastByUsesIndex keeps it so.
+const lastReportWhere = `
+	WHERE r.reporter_id = (SELECT id FROM people WHERE person_key = ?)
+		AND r.withdrawn = 0
+		AND NOT EXISTS (SELECT 1 FROM reports s WHERE s.supersedes = r.id)
+	ORDER BY r.reporter_id DESC, r.id DESC
+	LIMIT 1`
+
+func lastReportBy(ctx context.Context, q sqlx.QueryerContext, reporter string) (planbot.Report, bool, error) {
+	var out planbot.Report
+	found := false
+	err := queryReports(ctx, q, lastReportWhere, func(r planbot.Report) { out, found = r, true }, reporter)
+	if err != nil {
+		return planbot.Report{}, false, fmt.Errorf("last report by %s: %w", reporter, err)
+	}
+	return out, found, nil
 }

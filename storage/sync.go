@@ -29,24 +29,30 @@ func (db *DB) SyncPlan(ctx context.Context, plan *planbot.Plan, now time.Time) (
 	}
 	var rep planbot.SyncReport
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		rep = planbot.SyncReport{}
-		s := &planSync{ctx: ctx, tx: tx, now: unix(now), rep: &rep}
 		var err error
-		if s.people, err = s.syncPeople(plan.People); err != nil {
-			return err
-		}
-		if s.sections, err = s.syncSections(plan.Sections); err != nil {
-			return err
-		}
-		if err := s.syncItems(plan.Items); err != nil {
-			return err
-		}
-		return s.syncIndicators(plan.Indicators)
+		rep, err = syncPlan(ctx, tx, plan, now)
+		return err
 	})
 	if err != nil {
 		return planbot.SyncReport{}, fmt.Errorf("sync plan into %s: %w", db.path, err)
 	}
 	return rep, nil
+}
+
+func syncPlan(ctx context.Context, tx *sqlx.Tx, plan *planbot.Plan, now time.Time) (planbot.SyncReport, error) {
+	var rep planbot.SyncReport
+	s := &planSync{ctx: ctx, tx: tx, now: unix(now), rep: &rep}
+	var err error
+	if s.people, err = s.syncPeople(plan.People); err != nil {
+		return rep, err
+	}
+	if s.sections, err = s.syncSections(plan.Sections); err != nil {
+		return rep, err
+	}
+	if err := s.syncItems(plan.Items); err != nil {
+		return rep, err
+	}
+	return rep, s.syncIndicators(plan.Indicators)
 }
 
 // planSync is the state of one SyncPlan transaction.

@@ -11,49 +11,72 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// The Telegram poll loop handles an update, then calls RecordUpdate, and
-// only then asks for more: after a crash it resumes from Offset and skips
-// any update UpdateHandled reports, so each update is handled once.
+// The Telegram poll loop handles an update with HandleUpdate (which records
+// it in the same transaction), and only then asks for more: after a crash
+// it resumes from Offset, and HandleUpdate skips any update already
+// recorded, so each update is handled once. RecordUpdate records an update
+// without handling it.
 
 const offsetKey = "telegram_offset"
 
 // UpdateHandled reports whether the Telegram update was already recorded.
 func (db *DB) UpdateHandled(ctx context.Context, updateID int) (bool, error) {
-	var n int
-	if err := db.read.GetContext(ctx, &n,
-		`SELECT COUNT(*) FROM telegram_updates WHERE update_id = ?`, updateID); err != nil {
+	h, err := updateHandled(ctx, db.read, updateID)
+	if err != nil {
 		return false, fmt.Errorf("check update %d: %w", updateID, classify(err))
 	}
-	return n > 0, nil
+	return h, nil
+}
+
+func updateHandled(ctx context.Context, q sqlx.QueryerContext, updateID int) (bool, error) {
+	var n int
+	err := sqlx.GetContext(ctx, q, &n, `SELECT COUNT(*) FROM telegram_updates WHERE update_id = ?`, updateID)
+	return n > 0, err
 }
 
 // RecordUpdate marks the update handled and stores the poll offset to ask
-// for next, in one transaction. Recording an update twice is harmless, and
-// the stored offset never moves backwards.
-func (db *DB) RecordUpdate(ctx context.Context, updateID int, nextOffset int, now time.Time) error {
+// for next, and queues msgs (say, an apology for an update whose handling
+// failed; see Enqueue, now stamps them), in one transaction. Recording an
+// update twice is harmless (msgs are then not queued again), and the
+// stored offset never moves backwards. HandleUpdate does the same in the
+// transaction that applies the update.
+func (db *DB) RecordUpdate(ctx context.Context, updateID int, nextOffset int, now time.Time, msgs ...OutboxMessage) error {
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO telegram_updates (update_id, handled_at) VALUES (?, ?)
-			ON CONFLICT (update_id) DO NOTHING`, updateID, unix(now)); err != nil {
-			return fmt.Errorf("mark handled: %w", err)
-		}
-		cur, err := offset(ctx, tx)
+		handled, err := updateHandled(ctx, tx, updateID)
 		if err != nil {
-			return err
+			return fmt.Errorf("check update: %w", err)
 		}
-		if nextOffset <= cur {
-			return nil
+		if !handled {
+			if err := enqueue(ctx, tx, now, msgs); err != nil {
+				return fmt.Errorf("queue messages: %w", err)
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO bot_state (name, value, updated_at) VALUES (?, ?, ?)
-			ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-			offsetKey, strconv.Itoa(nextOffset), unix(now)); err != nil {
-			return fmt.Errorf("store offset %d: %w", nextOffset, err)
-		}
-		return nil
+		return recordUpdate(ctx, tx, updateID, nextOffset, now)
 	})
 	if err != nil {
 		return fmt.Errorf("record update %d: %w", updateID, err)
+	}
+	return nil
+}
+
+func recordUpdate(ctx context.Context, tx *sqlx.Tx, updateID int, nextOffset int, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO telegram_updates (update_id, handled_at) VALUES (?, ?)
+		ON CONFLICT (update_id) DO NOTHING`, updateID, unix(now)); err != nil {
+		return fmt.Errorf("mark handled: %w", err)
+	}
+	cur, err := offset(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if nextOffset <= cur {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO bot_state (name, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		offsetKey, strconv.Itoa(nextOffset), unix(now)); err != nil {
+		return fmt.Errorf("store offset %d: %w", nextOffset, err)
 	}
 	return nil
 }

@@ -107,3 +107,18 @@ func TestUpdatesExactlyOnceAcrossRestart(t *testing.T) {
 		t.Errorf("offset after all updates = %d, want 105", off)
 	}
 }
+
+// RecordUpdate queues its messages with the record, all or nothing.
+func TestRecordUpdateWithMessages(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	if err := db.RecordUpdate(ctx, 9, 10, t0, OutboxMessage{ChatID: 1, Text: "ok"}, OutboxMessage{Text: "no chat"}); err == nil {
+		t.Fatal("RecordUpdate queued an invalid message")
+	}
+	if h, _ := db.UpdateHandled(ctx, 9); h {
+		t.Error("update recorded although its messages were refused")
+	}
+	if n := count(t, db, `SELECT COUNT(*) FROM outbox`); n != 0 {
+		t.Errorf("%d messages queued by a failed RecordUpdate", n)
+	}
+}

@@ -1,0 +1,314 @@
+package bot
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"planbot"
+)
+
+// pendingTTL is how long a question stays answerable: a keyboard from
+// yesterday must not record a report today.
+const pendingTTL = 12 * time.Hour
+
+// noteWindow is how long after a walk-through the next plain message is
+// taken as the report's note.
+const noteWindow = 30 * time.Minute
+
+// onButton handles a press on an inline keyboard button.
+func (b *Bot) onButton(c *call) error {
+	data := c.m.Callback.Data
+	switch {
+	case strings.HasPrefix(data, "plan:"):
+		c.answerButton("", "")
+		return b.planCmd(c, strings.TrimPrefix(data, "plan:"))
+	case strings.HasPrefix(data, "uo:"):
+		key, id, _ := strings.Cut(strings.TrimPrefix(data, "uo:"), ":")
+		n, _ := strconv.ParseInt(id, 10, 64)
+		return b.undoObservation(c, key, n)
+	case strings.HasPrefix(data, "u:"):
+		n, _ := strconv.ParseInt(strings.TrimPrefix(data, "u:"), 10, 64)
+		return b.undoReport(c, n)
+	case strings.HasPrefix(data, "p:"):
+		id, choice, _ := strings.Cut(strings.TrimPrefix(data, "p:"), ":")
+		n, _ := strconv.ParseInt(id, 10, 64)
+		return b.answerPending(c, n, choice)
+	}
+	c.answerButton("这个按钮已失效", "")
+	return nil
+}
+
+func (b *Bot) answerPending(c *call, id int64, choice string) error {
+	p, ok, err := c.s.LoadPending(c.ctx, id)
+	if err != nil {
+		return err
+	}
+	if !ok || p.UserID != c.m.UserID || c.now.Sub(p.CreatedAt) > pendingTTL {
+		c.answerButton("这个问题已过期，请重新发送", "⌛ 已过期。请重新发送汇报。")
+		return nil
+	}
+	var d draft
+	if err := json.Unmarshal([]byte(p.Payload), &d); err != nil {
+		return fmt.Errorf("decode pending %d: %w", id, err)
+	}
+	if err := c.s.DeletePending(c.ctx, id); err != nil {
+		return err
+	}
+	if choice == "x" {
+		c.answerButton("已取消", "已取消，没有记录。")
+		return nil
+	}
+	switch p.Kind {
+	case pendingConfirm:
+		if choice == "edit" {
+			c.answerButton("", "好的，请重新发送正确的数值，例如：<code>固定资产投资 累计3.2亿</code>")
+			return nil
+		}
+		return b.recordIndicator(c, d.Indicator, d, true)
+	case pendingNote:
+		c.answerButton("好的", "✅ 已记录，不加说明。")
+		return nil
+	case pendingPick:
+		if strings.HasPrefix(choice, "i") {
+			i, err := strconv.Atoi(choice[1:])
+			if err != nil || i < 0 || i >= len(d.Indicators) {
+				c.answerButton("无效的选择", "")
+				return nil
+			}
+			return b.recordIndicator(c, d.Indicators[i], d, false)
+		}
+		i, err := strconv.Atoi(choice)
+		if err != nil || i < 0 || i >= len(d.Items) {
+			c.answerButton("无效的选择", "")
+			return nil
+		}
+		return b.recordItem(c, d.Items[i], d)
+	case pendingWalk:
+		return b.walkStep(c, d, choice)
+	}
+	c.answerButton("这个按钮已失效", "")
+	return nil
+}
+
+// walkStep advances /report: the item was chosen, or the percent.
+func (b *Bot) walkStep(c *call, d draft, choice string) error {
+	if d.Step == "item" {
+		i, err := strconv.Atoi(choice)
+		if err != nil || i < 0 || i >= len(d.Items) {
+			c.answerButton("无效的选择", "")
+			return nil
+		}
+		it, _ := c.plan.Item(d.Items[i])
+		return b.askPercent(c, it, draft{Items: []string{it.Code}, Step: "percent"})
+	}
+	if len(d.Items) != 1 {
+		c.answerButton("无效的选择", "")
+		return nil
+	}
+	it, ok := c.plan.Item(d.Items[0])
+	if !ok {
+		c.answerButton("事项已不在计划中", "这个事项已从计划中移除。")
+		return nil
+	}
+	if choice == "done" {
+		d.Done = true
+	} else {
+		p, err := strconv.Atoi(choice)
+		if err != nil || p < 0 || p > 100 {
+			c.answerButton("无效的选择", "")
+			return nil
+		}
+		f := float64(p)
+		d.Percent = &f
+	}
+	d.MessageID = 0
+	if err := b.recordItem(c, it.Code, d); err != nil {
+		return err
+	}
+	// Offer the note step: the next plain message becomes the report's note.
+	last := c.replies[len(c.replies)-1]
+	id, err := c.lastReportID(it.Code)
+	if err != nil || id == 0 {
+		return err
+	}
+	payload, _ := json.Marshal(draft{Items: []string{it.Code}, ReportID: id, Percent: d.Percent, Done: d.Done})
+	pid, err := c.s.SavePending(c.ctx, planbot.Pending{ChatID: c.m.ChatID, UserID: c.m.UserID, Kind: pendingNote, Payload: string(payload), CreatedAt: c.now})
+	if err != nil {
+		return err
+	}
+	c.replies = c.replies[:len(c.replies)-1]
+	c.replies = append(c.replies, Reply{ChatID: last.ChatID, EditMessageID: last.EditMessageID,
+		Text:     last.Text + "\n\n如需补充说明（进展、困难），直接回复一句话即可。",
+		Keyboard: [][]Button{{{Text: "不用了", Data: pickData(pid, "skip")}, {Text: "撤回这条", Data: fmt.Sprintf("u:%d", id)}}}})
+	return nil
+}
+
+func (c *call) lastReportID(code string) (int64, error) {
+	r, ok, err := c.s.LastReportBy(c.ctx, c.me.Key)
+	if err != nil || !ok || r.ItemCode != code {
+		return 0, err
+	}
+	return r.ID, nil
+}
+
+// noteForPending takes a plain message as the note a walk-through offered
+// to record, when one is open and the message is not itself a report.
+func (b *Bot) noteForPending(c *call) (bool, error) {
+	if len(c.m.PhotoIDs) > 0 {
+		return false, nil
+	}
+	p, ok, err := c.s.PendingFor(c.ctx, c.m.ChatID, c.m.UserID)
+	if err != nil || !ok || p.Kind != pendingNote || c.now.Sub(p.CreatedAt) > noteWindow {
+		return false, err
+	}
+	if in := ParseReport(c.m.Text, c.plan, c.ownedOpen(), c.today()); in.Kind != IntentUnknown {
+		return false, nil // a new report, not a note
+	}
+	var d draft
+	if err := json.Unmarshal([]byte(p.Payload), &d); err != nil {
+		return false, fmt.Errorf("decode pending %d: %w", p.ID, err)
+	}
+	if err := c.s.DeletePending(c.ctx, p.ID); err != nil {
+		return false, err
+	}
+	it, ok := c.plan.Item(d.Items[0])
+	if !ok {
+		return false, nil
+	}
+	// The note completes the same report: a correction that repeats its
+	// figures and adds the words, so history shows both rows.
+	r := planbot.Report{ItemCode: it.Code, Reporter: c.me.Key, At: c.reportTime(),
+		Percent: d.Percent, Done: d.Done, Note: c.m.Text, ChatID: c.m.ChatID, MessageID: c.m.MessageID, Supersedes: d.ReportID}
+	saved, err := c.s.AddReport(c.ctx, r)
+	if errors.Is(err, planbot.ErrConflict) || errors.Is(err, planbot.ErrInvalid) {
+		// The report was withdrawn or corrected meanwhile: keep the words
+		// as a report of their own rather than lose them.
+		r.Supersedes = 0
+		saved, err = c.s.AddReport(c.ctx, r)
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, b.echoReport(c, it, saved)
+}
+
+func (b *Bot) undo(c *call, _ string) error {
+	r, rok, err := c.s.LastReportBy(c.ctx, c.me.Key)
+	if err != nil {
+		return err
+	}
+	o, ook, err := c.s.LastObservationBy(c.ctx, c.me.Key)
+	if err != nil {
+		return err
+	}
+	switch {
+	case rok && (!ook || !r.At.Before(o.At)):
+		return b.undoReport(c, r.ID)
+	case ook:
+		return b.undoObservation(c, o.Indicator, o.ID)
+	}
+	c.say("没有可以撤回的汇报。")
+	return nil
+}
+
+func (b *Bot) undoReport(c *call, id int64) error {
+	last, ok, err := c.s.LastReportBy(c.ctx, c.me.Key)
+	if err != nil {
+		return err
+	}
+	var target planbot.Report
+	found := ok && last.ID == id
+	if found {
+		target = last
+	} else {
+		// An older report of mine: find it in its item's history.
+		all, err := c.s.AllReports(c.ctx)
+		if err != nil {
+			return err
+		}
+	search:
+		for _, rs := range all {
+			for _, r := range planbot.Effective(rs) {
+				if r.ID == id && r.Reporter == c.me.Key {
+					target, found = r, true
+					break search
+				}
+			}
+		}
+	}
+	if !found {
+		c.answerButton("已撤回或不能撤回", "这条汇报已经撤回或被更正，不能再撤回。")
+		return nil
+	}
+	if c.now.Sub(target.At) > b.cfg.UndoWindow {
+		c.answerButton("超过撤回时限", fmt.Sprintf("这条汇报已超过 %s 的撤回时限。如需更正，请直接发送正确的进度。", humanDuration(b.cfg.UndoWindow)))
+		return nil
+	}
+	_, err = c.s.AddReport(c.ctx, planbot.Report{ItemCode: target.ItemCode, Reporter: c.me.Key, At: c.now,
+		Supersedes: target.ID, Withdrawn: true, ChatID: c.m.ChatID, MessageID: c.m.MessageID})
+	if errors.Is(err, planbot.ErrConflict) || errors.Is(err, planbot.ErrInvalid) {
+		// Someone reported on the item since: withdrawing an older row
+		// would fork its history. A new report corrects it instead.
+		c.answerButton("不能撤回", fmt.Sprintf("%s 之后已有新的汇报，这条不能再撤回。如需更正，请直接发送正确的进度。", esc(target.ItemCode)))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	it, _ := c.plan.Item(target.ItemCode)
+	st, _, err := c.itemStatus(it)
+	if err != nil {
+		return err
+	}
+	c.answerButton("已撤回", fmt.Sprintf("↩️ 已撤回 %s 的汇报（#%d），记录仍保留在历史中。\n当前：%s %s 进度 %s",
+		esc(target.ItemCode), target.ID, st.Status.Mark(), statusPhrase(st), pct(st.Percent)))
+	return nil
+}
+
+func (b *Bot) undoObservation(c *call, key string, id int64) error {
+	obs, err := c.s.IndicatorObservations(c.ctx, key)
+	if err != nil {
+		return err
+	}
+	replaced := map[int64]bool{}
+	for _, o := range obs {
+		if o.Supersedes != 0 {
+			replaced[o.Supersedes] = true
+		}
+	}
+	var target *planbot.Observation
+	for i := range obs {
+		if obs[i].ID == id && obs[i].Reporter == c.me.Key && !obs[i].Withdrawn && !replaced[id] {
+			target = &obs[i]
+		}
+	}
+	if target == nil {
+		c.answerButton("已撤回或不能撤回", "这条填报已经撤回或被更正，不能再撤回。")
+		return nil
+	}
+	if c.now.Sub(target.At) > b.cfg.UndoWindow && !target.At.After(c.now) {
+		c.answerButton("超过撤回时限", fmt.Sprintf("这条填报已超过 %s 的撤回时限。如需更正，请直接发送正确的数值。", humanDuration(b.cfg.UndoWindow)))
+		return nil
+	}
+	_, err = c.s.AddObservation(c.ctx, planbot.Observation{Indicator: key, At: c.now, Value: target.Value, Reporter: c.me.Key,
+		Supersedes: target.ID, Withdrawn: true})
+	if err != nil {
+		return err
+	}
+	ind, _ := indicator(c.plan, key)
+	c.answerButton("已撤回", fmt.Sprintf("↩️ 已撤回 %s 的填报 %s，记录仍保留在历史中。", esc(ind.Name), esc(amountIn(target.Value, ind.Unit))))
+	return nil
+}
+
+func humanDuration(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d 天", d/(24*time.Hour))
+	}
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%d 小时", d/time.Hour)
+	}
+	return fmt.Sprintf("%d 分钟", d/time.Minute)
+}

@@ -1,0 +1,141 @@
+package bot
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sessions runs one message's work in one transaction.
+type Sessions interface {
+	InSession(ctx context.Context, fn func(Store) error) error
+}
+
+// Console is the chat on a terminal: what a newcomer tries with no token,
+// and what an admin uses on the server. It acts as one person, trusted
+// because whoever runs it can read the database anyway.
+type Console struct {
+	Bot      *Bot
+	Sessions Sessions
+	Person   string // person key
+	UserID   int64  // the person's Telegram id, or a stand-in
+	Now      func() time.Time
+
+	nextMessageID int
+	keyboard      []Button // the last keyboard shown, numbered from 1
+	keyboardMsg   int
+}
+
+const consoleChatID = 1
+
+// Run reads lines until in ends or ctx is done, answering each.
+func (con *Console) Run(ctx context.Context, in io.Reader, out io.Writer) error {
+	if con.Now == nil {
+		con.Now = time.Now
+	}
+	p, _ := con.Bot.Plan().Person(con.Person)
+	fmt.Fprintf(out, "planbot 控制台 · 以 %s（%s）的身份对话。输入 /help 查看用法，数字选择按钮，Ctrl-D 退出。\n", p.Name, con.Person)
+	lines := make(chan string)
+	errs := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		errs <- sc.Err()
+		close(lines)
+	}()
+	for {
+		fmt.Fprint(out, "> ")
+		var line string
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(out)
+			return nil
+		case l, ok := <-lines:
+			if !ok {
+				fmt.Fprintln(out)
+				return <-errs
+			}
+			line = l
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if err := con.say(ctx, line, out); err != nil {
+			return err
+		}
+	}
+}
+
+// Say handles one line as if typed; a bare number presses that button of
+// the last keyboard.
+func (con *Console) say(ctx context.Context, line string, out io.Writer) error {
+	con.nextMessageID++
+	m := Message{ChatID: consoleChatID, Chat: ChatPrivate, UserID: con.UserID, AsPerson: con.Person,
+		MessageID: con.nextMessageID, Text: line, At: con.Now()}
+	if n, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && n >= 1 && n <= len(con.keyboard) {
+		m.Text = ""
+		m.Callback = &Callback{ID: "console", Data: con.keyboard[n-1].Data, MessageID: con.keyboardMsg}
+	}
+	var replies []Reply
+	err := con.Sessions.InSession(ctx, func(s Store) error {
+		var err error
+		replies, err = con.Bot.Handle(ctx, s, m)
+		return err
+	})
+	if err != nil {
+		replies = Apology(m)
+		fmt.Fprintf(out, "（错误：%v）\n", err)
+	}
+	for _, r := range replies {
+		con.print(r, out)
+	}
+	return nil
+}
+
+func (con *Console) print(r Reply, out io.Writer) {
+	if r.Text == "" && r.CallbackText != "" {
+		fmt.Fprintf(out, "  〔%s〕\n", r.CallbackText)
+		return
+	}
+	if r.Text == "" {
+		return
+	}
+	con.nextMessageID++
+	if r.EditMessageID != 0 {
+		fmt.Fprintln(out, "（更新上一条）")
+	}
+	fmt.Fprintln(out, PlainText(r.Text))
+	if len(r.Keyboard) > 0 {
+		con.keyboard = nil
+		con.keyboardMsg = con.nextMessageID
+		var row []string
+		for _, line := range r.Keyboard {
+			row = row[:0]
+			for _, b := range line {
+				con.keyboard = append(con.keyboard, b)
+				row = append(row, fmt.Sprintf("[%d] %s", len(con.keyboard), b.Text))
+			}
+			fmt.Fprintln(out, "  "+strings.Join(row, "  "))
+		}
+	}
+}
+
+var tagPattern = regexp.MustCompile(`<[^>]*>`)
+
+// PlainText turns the bot's HTML into terminal text.
+func PlainText(s string) string {
+	return html.UnescapeString(tagPattern.ReplaceAllString(s, ""))
+}

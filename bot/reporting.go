@@ -1,0 +1,430 @@
+package bot
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"planbot"
+)
+
+// Kinds of pending questions.
+const (
+	pendingPick    = "pick"    // several items or indicators fit a report
+	pendingWalk    = "walk"    // /report alone: item → percent → note
+	pendingNote    = "note"    // waiting for an optional note to a report
+	pendingConfirm = "confirm" // an indicator value that needs 确认/修改
+)
+
+// draft is a report not yet recorded: what the parser understood plus the
+// evidence photos. It travels through pending questions as JSON.
+type draft struct {
+	Items      []string        `json:"items,omitempty"`
+	Indicator  string          `json:"indicator,omitempty"`
+	Indicators []string        `json:"indicators,omitempty"`
+	Percent    *float64        `json:"percent,omitempty"`
+	Amount     *planbot.Amount `json:"amount,omitempty"`
+	Done       bool            `json:"done,omitempty"`
+	Note       string          `json:"note,omitempty"`
+	AsOf       *planbot.Date   `json:"as_of,omitempty"`
+	Photos     []string        `json:"photos,omitempty"`
+	MessageID  int             `json:"message_id,omitempty"`
+	ReportID   int64           `json:"report_id,omitempty"`
+	Step       string          `json:"step,omitempty"`
+}
+
+func draftOf(in Intent, m Message) draft {
+	return draft{Items: in.Items, Indicator: in.Indicator, Indicators: in.Indicators, Percent: in.Percent,
+		Amount: in.Amount, Done: in.Done, Note: in.Note, AsOf: in.Date, Photos: m.PhotoIDs, MessageID: m.MessageID}
+}
+
+func (c *call) ask(kind string, d draft, text string, buttons func(id int64) [][]Button) error {
+	payload, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("encode pending %s: %w", kind, err)
+	}
+	id, err := c.s.SavePending(c.ctx, planbot.Pending{ChatID: c.m.ChatID, UserID: c.m.UserID, Kind: kind, Payload: string(payload), CreatedAt: c.now})
+	if err != nil {
+		return err
+	}
+	kb := buttons(id)
+	if c.m.Callback != nil {
+		c.answerButton("", text, kb...)
+	} else {
+		c.say(text, kb...)
+	}
+	return nil
+}
+
+func pickData(id int64, choice string) string { return fmt.Sprintf("p:%d:%s", id, choice) }
+
+// freeText handles a message that is not a command: a report in words.
+func (b *Bot) freeText(c *call) error {
+	in := ParseReport(c.m.Text, c.plan, c.ownedOpen(), c.today())
+	return b.act(c, in)
+}
+
+// act records what the parser understood, or asks what it could not decide.
+func (b *Bot) act(c *call, in Intent) error {
+	if in.Problem != "" {
+		c.say("⚠️ " + esc(in.Problem) + "\n请改正后重发，例如：<code>2.3 进度60% 已签约</code>")
+		return nil
+	}
+	d := draftOf(in, c.m)
+	switch in.Kind {
+	case IntentItemReport:
+		return b.recordItem(c, in.Items[0], d)
+	case IntentIndicatorValue:
+		return b.recordIndicator(c, in.Indicator, d, false)
+	case IntentAmbiguous:
+		return b.askWhich(c, d)
+	}
+	if len(c.m.PhotoIDs) > 0 {
+		// A photo without a readable caption: ask which item it is evidence for.
+		d.Items = c.ownedOpen()
+		if len(d.Items) == 0 {
+			c.say("收到照片，但没看出是哪个事项。请重新发送，并在照片说明里写上事项编号和进度，如：2.3 进度60%")
+			return nil
+		}
+		return b.askWhich(c, d)
+	}
+	c.say("没看懂这条消息。汇报进度请写事项编号和进度，例如：\n<code>2.3 进度60% 已与XX酒店签约</code>\n<code>2.3 完成</code>\n<code>固定资产投资 累计3.2亿</code>\n发送 /mine 查看您的事项，/help 查看全部用法。")
+	return nil
+}
+
+// ownedOpen lists the sender's items that are not archived, in plan order.
+func (c *call) ownedOpen() []string {
+	var out []string
+	for _, it := range c.plan.Items {
+		if slices.Contains(it.Owners, c.me.Key) {
+			out = append(out, it.Code)
+		}
+	}
+	return out
+}
+
+func (b *Bot) askWhich(c *call, d draft) error {
+	var text string
+	candidates := d.Items
+	if len(d.Indicators) > 0 && len(d.Items) == 0 {
+		text = "您说的是哪个指标？"
+		return c.ask(pendingPick, d, text, func(id int64) [][]Button {
+			var kb [][]Button
+			for i, key := range d.Indicators {
+				if ind, ok := indicator(c.plan, key); ok {
+					kb = append(kb, []Button{{Text: ind.Name, Data: pickData(id, "i"+strconv.Itoa(i))}})
+				}
+			}
+			return append(kb, []Button{{Text: "取消", Data: pickData(id, "x")}})
+		})
+	}
+	if len(candidates) > 6 {
+		candidates = candidates[:6]
+		d.Items = candidates
+	}
+	text = "您说的是哪个事项？"
+	if len(d.Photos) > 0 && d.Percent == nil && !d.Done && d.Amount == nil {
+		text = "这张照片是哪个事项的佐证材料？"
+	}
+	return c.ask(pendingPick, d, text, func(id int64) [][]Button {
+		var kb [][]Button
+		for i, code := range candidates {
+			it, _ := c.plan.Item(code)
+			kb = append(kb, []Button{{Text: code + " " + clip(it.Title, 16), Data: pickData(id, strconv.Itoa(i))}})
+		}
+		return append(kb, []Button{{Text: "取消", Data: pickData(id, "x")}})
+	})
+}
+
+func indicator(p *planbot.Plan, key string) (planbot.Indicator, bool) {
+	for _, ind := range p.Indicators {
+		if ind.Key == key {
+			return ind, true
+		}
+	}
+	return planbot.Indicator{}, false
+}
+
+// mayReport says whether the sender may report on an item, and for whom.
+func (c *call) mayReport(it planbot.Item) (onBehalfOf string, ok bool) {
+	if slices.Contains(it.Owners, c.me.Key) {
+		return "", true
+	}
+	if c.me.Has(planbot.RoleLeader) || c.me.Has(planbot.RoleAdmin) {
+		return it.Owners[0], true
+	}
+	return "", false
+}
+
+// reportTime is when the report was sent: the message's own time, unless it
+// is missing or claims the future.
+func (c *call) reportTime() time.Time {
+	if !c.m.At.IsZero() && !c.m.At.After(c.now) && c.m.Callback == nil {
+		return c.m.At
+	}
+	return c.now
+}
+
+func (b *Bot) recordItem(c *call, code string, d draft) error {
+	it, ok := c.plan.Item(code)
+	if !ok {
+		c.say(fmt.Sprintf("没有编号为 %s 的事项。", esc(code)))
+		return nil
+	}
+	onBehalf, ok := c.mayReport(it)
+	if !ok {
+		c.say(fmt.Sprintf("%s 不是您负责的事项（责任人：%s）。如需代报，请联系分管领导。", esc(it.Code), names(c.plan, it.Owners)))
+		return c.audit("report_refused", it.Code)
+	}
+	if d.Percent == nil && !d.Done && d.Amount == nil && d.Note == "" && len(d.Photos) == 0 {
+		d.Items = []string{code}
+		d.Step = "percent"
+		return b.askPercent(c, it, d)
+	}
+	r := planbot.Report{ItemCode: it.Code, Reporter: c.me.Key, OnBehalfOf: onBehalf, At: c.reportTime(), AsOf: d.AsOf,
+		Percent: d.Percent, Done: d.Done, Note: d.Note, PhotoIDs: d.Photos, ChatID: c.m.ChatID, MessageID: d.MessageID}
+	if d.Amount != nil {
+		v := *d.Amount
+		if it.Target != nil && v.Unit == "" {
+			v.Unit = it.Target.Unit // "15万" toward a target of 30万只 means 只
+		}
+		if it.Target != nil && v.Unit != it.Target.Unit {
+			c.say(fmt.Sprintf("⚠️ %s 的目标是 %s，单位和 %s 对不上。请改正后重发。", esc(it.Code), esc(it.Target.String()), esc(v.String())))
+			return nil
+		}
+		r.Value = &v
+	}
+	saved, err := c.s.AddReport(c.ctx, r)
+	if errors.Is(err, planbot.ErrArchived) {
+		c.say(fmt.Sprintf("%s 已从计划中移除，不能再汇报。", esc(it.Code)))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return b.echoReport(c, it, saved)
+}
+
+// echoReport says exactly what was recorded and how the item now stands,
+// with an undo button: the cadre sees at once if the bot misunderstood.
+func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report) error {
+	st, _, err := c.itemStatus(it)
+	if err != nil {
+		return err
+	}
+	var what []string
+	switch {
+	case r.Done:
+		what = append(what, "已完成")
+	case r.Percent != nil:
+		what = append(what, "进度 "+pct(*r.Percent))
+	}
+	if r.Value != nil {
+		v := r.Value.String()
+		if it.Target != nil {
+			v += " / 目标 " + it.Target.String()
+		}
+		what = append(what, esc(v))
+	}
+	if len(what) == 0 {
+		what = append(what, "说明")
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "✅ 已记录 <b>%s</b> %s：%s\n", esc(it.Code), esc(clip(it.Title, 20)), strings.Join(what, "，"))
+	if r.Note != "" {
+		fmt.Fprintf(&sb, "说明：%s\n", esc(clip(r.Note, 200)))
+	}
+	if n := len(r.PhotoIDs); n > 0 {
+		fmt.Fprintf(&sb, "佐证照片 %d 张已保存\n", n)
+	}
+	if r.AsOf != nil {
+		fmt.Fprintf(&sb, "⏱ 补报 %s 的进度（%s 收到，已标注为迟报）\n", day(*r.AsOf, c.plan.Year), when(r.At, c.plan.Location, c.plan.Year))
+	}
+	if r.OnBehalfOf != "" {
+		if p, ok := c.plan.Person(r.OnBehalfOf); ok {
+			fmt.Fprintf(&sb, "代 %s 汇报\n", esc(p.Name))
+		}
+	}
+	fmt.Fprintf(&sb, "当前：%s %s", st.Status.Mark(), statusPhrase(st))
+	undo := []Button{{Text: "撤回这条", Data: fmt.Sprintf("u:%d", r.ID)}}
+	if c.m.Callback != nil {
+		c.answerButton("已记录", sb.String(), undo)
+	} else {
+		c.say(sb.String(), undo)
+	}
+	return nil
+}
+
+func (b *Bot) askPercent(c *call, it planbot.Item, d draft) error {
+	text := fmt.Sprintf("<b>%s</b> %s\n进度到多少了？", esc(it.Code), esc(clip(it.Title, 24)))
+	return c.ask(pendingWalk, d, text, func(id int64) [][]Button {
+		row := func(ps ...int) []Button {
+			var r []Button
+			for _, p := range ps {
+				r = append(r, Button{Text: strconv.Itoa(p) + "%", Data: pickData(id, strconv.Itoa(p))})
+			}
+			return r
+		}
+		return [][]Button{row(10, 20, 30, 40, 50), row(60, 70, 80, 90), {{Text: "✅ 已完成", Data: pickData(id, "done")}, {Text: "取消", Data: pickData(id, "x")}}}
+	})
+}
+
+func (b *Bot) report(c *call, args string) error {
+	if strings.TrimSpace(args) == "" {
+		return b.walkStart(c)
+	}
+	in := ParseReport(args, c.plan, c.ownedOpen(), c.today())
+	if in.Kind == IntentUnknown && in.Problem == "" {
+		c.say("格式：/report 编号 进度% 说明，例如 <code>/report 2.3 60% 已签约</code>")
+		return nil
+	}
+	return b.act(c, in)
+}
+
+func (b *Bot) walkStart(c *call) error {
+	owned := c.ownedOpen()
+	if len(owned) == 0 {
+		c.say("您名下没有事项。领导代报请写编号，如 /report 2.3 60%")
+		return nil
+	}
+	if len(owned) == 1 {
+		it, _ := c.plan.Item(owned[0])
+		return b.askPercent(c, it, draft{Items: owned, Step: "percent"})
+	}
+	return c.ask(pendingWalk, draft{Items: owned, Step: "item"}, "汇报哪个事项？", func(id int64) [][]Button {
+		var kb [][]Button
+		for i, code := range owned {
+			it, _ := c.plan.Item(code)
+			kb = append(kb, []Button{{Text: code + " " + clip(it.Title, 16), Data: pickData(id, strconv.Itoa(i))}})
+		}
+		return append(kb, []Button{{Text: "取消", Data: pickData(id, "x")}})
+	})
+}
+
+func (b *Bot) done(c *call, args string) error {
+	if strings.TrimSpace(args) == "" {
+		c.say("请写上完成的事项编号，例如 /done 2.3")
+		return nil
+	}
+	in := ParseReport(args, c.plan, c.ownedOpen(), c.today())
+	if in.Kind == IntentUnknown {
+		if it, ok := c.findItem(strings.Fields(args)[0]); ok {
+			in = Intent{Kind: IntentItemReport, Items: []string{it.Code}}
+		} else {
+			c.say(fmt.Sprintf("没有找到事项 %s。发送 /mine 查看您的事项。", esc(clip(args, 20))))
+			return nil
+		}
+	}
+	in.Done, in.Percent = true, nil
+	return b.act(c, in)
+}
+
+func (b *Bot) value(c *call, args string) error {
+	if strings.TrimSpace(args) == "" {
+		c.say("格式：/value 指标 数值，例如 <code>/value 固定资产投资 3.2亿</code>")
+		return nil
+	}
+	in := ParseReport(args, c.plan, nil, c.today())
+	if in.Kind != IntentIndicatorValue && !(in.Kind == IntentAmbiguous && len(in.Indicators) > 0) && in.Problem == "" {
+		c.say("没看出是哪个指标。格式：<code>/value 固定资产投资 3.2亿</code>；发送 /targets 查看指标名称。")
+		return nil
+	}
+	return b.act(c, in)
+}
+
+// latestObservation is the newest effective observation of an indicator in
+// the plan year, if any.
+func (c *call) latestObservation(key string) (*planbot.Observation, error) {
+	obs, err := c.s.IndicatorObservations(c.ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	replaced := map[int64]bool{}
+	for _, o := range obs {
+		if o.Supersedes != 0 {
+			replaced[o.Supersedes] = true
+		}
+	}
+	from, to := c.plan.YearSpan()
+	var latest *planbot.Observation
+	for i := range obs {
+		o := obs[i]
+		if o.Withdrawn || replaced[o.ID] || o.At.Before(from) || !o.At.Before(to) {
+			continue
+		}
+		if latest == nil || !o.At.Before(latest.At) {
+			latest = &o
+		}
+	}
+	return latest, nil
+}
+
+func (b *Bot) recordIndicator(c *call, key string, d draft, confirmed bool) error {
+	ind, ok := indicator(c.plan, key)
+	if !ok {
+		c.say("没有这个指标。发送 /targets 查看指标名称。")
+		return nil
+	}
+	if !c.me.Has(planbot.RoleLeader) && !c.me.Has(planbot.RoleAdmin) {
+		c.say(fmt.Sprintf("指标“%s”由党政办或分管领导填报。您的事项进度请用 /mine 查看后汇报。", esc(ind.Name)))
+		return c.audit("value_refused", ind.Key)
+	}
+	if d.Amount == nil {
+		c.say(fmt.Sprintf("请写上%s的数值，例如：<code>%s 累计%s</code>", esc(ind.Name), esc(ind.Name), esc(amountIn(ind.Target, ind.Unit))))
+		return nil
+	}
+	v := *d.Amount
+	if v.Unit == "" {
+		v.Unit = ind.Target.Unit
+	}
+	if v.Unit != ind.Target.Unit {
+		c.say(fmt.Sprintf("⚠️ %s 的单位是 %s，%s 对不上。", esc(ind.Name), esc(ind.Unit), esc(v.String())))
+		return nil
+	}
+	if !confirmed {
+		prev, err := c.latestObservation(ind.Key)
+		if err != nil {
+			return err
+		}
+		var why string
+		if prev != nil && ind.Accumulate != planbot.AccumulateLevel && v.Value < prev.Value.Value {
+			why = fmt.Sprintf("%s是年度累计数，这次 %s 比上次 %s 还少。", ind.Name, amountIn(v, ind.Unit), amountIn(prev.Value, ind.Unit))
+		} else if base := prevValue(prev); ind.Target.Value > 0 && float64(v.Value-base) > b.cfg.JumpShare*float64(ind.Target.Value) {
+			why = fmt.Sprintf("这次 %s 比上次多出全年目标 %s 的 %.0f%% 以上。", amountIn(v, ind.Unit), amountIn(ind.Target, ind.Unit), 100*b.cfg.JumpShare)
+		}
+		if why != "" {
+			d.Indicator, d.Amount = ind.Key, &v
+			return c.ask(pendingConfirm, d, "⚠️ "+esc(why)+"\n数值没错吗？", func(id int64) [][]Button {
+				return [][]Button{{{Text: "确认", Data: pickData(id, "ok")}, {Text: "修改", Data: pickData(id, "edit")}}}
+			})
+		}
+	}
+	at := c.reportTime()
+	if d.AsOf != nil && d.AsOf.Before(planbot.DateOf(at.In(c.plan.Location))) {
+		at = d.AsOf.End(c.plan.Location).Add(-time.Second) // the figure describes that day
+	}
+	saved, err := c.s.AddObservation(c.ctx, planbot.Observation{Indicator: ind.Key, At: at, Value: v, Reporter: c.me.Key, Note: d.Note})
+	if err != nil {
+		return err
+	}
+	st := ind.StandingAt(&saved, c.plan.Year, c.now, c.plan.Location, c.plan.Rules)
+	text := fmt.Sprintf("✅ 已记录 <b>%s</b>：%s（全年目标 %s，完成 %s，时间进度 %s）\n%s",
+		esc(ind.Name), esc(amountIn(v, ind.Unit)), esc(amountIn(ind.Target, ind.Unit)), pct(100*st.Completion), pct(100*st.Elapsed), esc(st.Verdict()))
+	undo := []Button{{Text: "撤回这条", Data: fmt.Sprintf("uo:%s:%d", ind.Key, saved.ID)}}
+	if c.m.Callback != nil {
+		c.answerButton("已记录", text, undo)
+	} else {
+		c.say(text, undo)
+	}
+	return nil
+}
+
+func prevValue(o *planbot.Observation) planbot.Decimal {
+	if o == nil {
+		return 0
+	}
+	return o.Value.Value
+}

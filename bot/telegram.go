@@ -1,0 +1,343 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"planbot"
+)
+
+// UpdateLog is the storage side of exactly-once handling: an update's
+// effects, its replies and the next offset commit together.
+type UpdateLog interface {
+	Offset(ctx context.Context) (int, error)
+	// HandleUpdate runs fn in one transaction with recording the update,
+	// unless it was already handled (then it returns true and skips fn).
+	HandleUpdate(ctx context.Context, updateID, nextOffset int, now time.Time, fn func(Store) ([]planbot.OutboxMessage, error)) (bool, error)
+	// RecordUpdate marks an update handled whose handling failed, queuing
+	// msgs (the apology) in the same transaction.
+	RecordUpdate(ctx context.Context, updateID, nextOffset int, now time.Time, msgs ...planbot.OutboxMessage) error
+}
+
+// Priorities in the outbox: a person waiting for an answer goes first.
+const (
+	PriorityReply    = 10
+	PriorityReminder = 0
+)
+
+// ToOutbox turns replies into outbox rows: long texts split under
+// Telegram's limit, the keyboard on the last part.
+func ToOutbox(replies []Reply) []planbot.OutboxMessage {
+	var out []planbot.OutboxMessage
+	for _, r := range replies {
+		switch {
+		case r.CallbackID != "":
+			out = append(out, planbot.OutboxMessage{Method: planbot.MethodAnswer, CallbackQueryID: r.CallbackID,
+				Text: r.CallbackText, ChatID: r.ChatID, Priority: PriorityReply})
+			continue
+		case r.Photo != nil || r.Document != nil:
+			m := planbot.OutboxMessage{ChatID: r.ChatID, ParseMode: "HTML", Priority: PriorityReply}
+			f := r.Photo
+			if f != nil {
+				m.Photo = f.Name
+			} else {
+				f = r.Document
+				m.Document = f.Name
+			}
+			m.FileName, m.FileData, m.Text = f.Name, f.Data, f.Caption
+			out = append(out, m)
+			if r.Text == "" {
+				continue
+			}
+		}
+		if r.Text == "" {
+			continue
+		}
+		parts := Split(r.Text, MaxMessageLen)
+		for i, part := range parts {
+			m := planbot.OutboxMessage{ChatID: r.ChatID, Text: part, ParseMode: "HTML", Priority: PriorityReply}
+			if i == 0 && r.EditMessageID != 0 {
+				m.Method, m.EditMessageID = planbot.MethodEdit, r.EditMessageID
+			}
+			if i == len(parts)-1 && len(r.Keyboard) > 0 {
+				m.ReplyMarkup = keyboardJSON(r.Keyboard)
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func keyboardJSON(rows [][]Button) string {
+	var kb tgbotapi.InlineKeyboardMarkup
+	for _, row := range rows {
+		var r []tgbotapi.InlineKeyboardButton
+		for _, b := range row {
+			r = append(r, tgbotapi.NewInlineKeyboardButtonData(b.Text, b.Data))
+		}
+		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+	}
+	data, _ := json.Marshal(kb)
+	return string(data)
+}
+
+// Telegram serves the conversation over the Bot API with long polling.
+type Telegram struct {
+	Bot     *Bot
+	Updates UpdateLog
+	Sender  *Sender
+	Log     *slog.Logger
+	Now     func() time.Time
+	// PollTimeout is the long-poll wait; Telegram ends polls near 50 s.
+	PollTimeout time.Duration
+	// MaxConflicts is how many 409 Conflict answers in a row mean another
+	// instance is polling with the same token: then Poll gives up.
+	MaxConflicts int
+
+	api *tgbotapi.BotAPI
+}
+
+// ErrConflict means another bot instance (or a webhook) holds the token.
+var ErrConflict = errors.New("another planbot instance or a webhook is using this bot token (409 Conflict): stop the other one, or delete its webhook")
+
+// Connect makes the poller's client: its HTTP requests end when ctx is
+// done, and never wait longer than the long poll plus a margin.
+func Connect(ctx context.Context, token, endpoint string, pollTimeout time.Duration) (*tgbotapi.BotAPI, error) {
+	if endpoint == "" {
+		endpoint = tgbotapi.APIEndpoint
+	}
+	client := &http.Client{Timeout: pollTimeout + 15*time.Second, Transport: ctxTransport{ctx: ctx, base: http.DefaultTransport}}
+	api, err := tgbotapi.NewBotAPIWithClient(token, endpoint, client)
+	if err != nil {
+		return nil, Redact(fmt.Errorf("connect to the Bot API: %w", err), token)
+	}
+	return api, nil
+}
+
+// ctxTransport ties every request to a context, since tgbotapi takes none:
+// on shutdown the long poll in flight is abandoned at once (Telegram keeps
+// its updates, as the offset was not advanced).
+type ctxTransport struct {
+	ctx  context.Context
+	base http.RoundTripper
+}
+
+func (t ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return t.base.RoundTrip(r.WithContext(t.ctx))
+}
+
+// Redact removes the bot token from an error: tgbotapi's errors carry the
+// request URL, which holds it.
+func Redact(err error, token string) error {
+	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return redacted{msg: strings.ReplaceAll(err.Error(), token, "<token>"), err: err}
+}
+
+type redacted struct {
+	msg string
+	err error
+}
+
+func (r redacted) Error() string { return r.msg }
+
+// Unwrap keeps errors.As working (for *tgbotapi.Error) without exposing the
+// original message through Error.
+func (r redacted) Unwrap() error { return r.err }
+
+// Start prepares the bot's account: no webhook (it would make getUpdates
+// fail with 409) and the command menu.
+func (t *Telegram) Start(api *tgbotapi.BotAPI) error {
+	t.api = api
+	if _, err := api.Request(tgbotapi.DeleteWebhookConfig{}); err != nil {
+		return Redact(fmt.Errorf("delete webhook: %w", err), api.Token)
+	}
+	var cmds []tgbotapi.BotCommand
+	for _, c := range Commands() {
+		cmds = append(cmds, tgbotapi.BotCommand{Command: c.Command, Description: c.Description})
+	}
+	if _, err := api.Request(tgbotapi.NewSetMyCommands(cmds...)); err != nil {
+		// The menu is a convenience; the bot works without it.
+		t.Log.Warn("could not register the command menu", "err", Redact(err, api.Token))
+	}
+	return nil
+}
+
+// Poll fetches updates and handles each before asking for more, until ctx
+// is done. The update in hand when ctx ends is finished (its handling runs
+// on a context of its own). It returns ErrConflict after MaxConflicts 409s.
+func (t *Telegram) Poll(ctx context.Context) error {
+	if t.Now == nil {
+		t.Now = time.Now
+	}
+	if t.PollTimeout == 0 {
+		t.PollTimeout = 50 * time.Second
+	}
+	if t.MaxConflicts == 0 {
+		t.MaxConflicts = 5
+	}
+	offset, err := t.Updates.Offset(ctx)
+	if err != nil {
+		return fmt.Errorf("read poll offset: %w", err)
+	}
+	conflicts, failures := 0, 0
+	for ctx.Err() == nil {
+		updates, err := t.api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: int(t.PollTimeout / time.Second),
+			AllowedUpdates: []string{"message", "callback_query"}})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			err = Redact(err, t.api.Token)
+			var apiErr *tgbotapi.Error
+			wait := backoff(failures)
+			switch {
+			case errors.As(err, &apiErr) && apiErr.Code == http.StatusConflict:
+				conflicts++
+				t.Log.Warn("getUpdates conflict: another instance may be polling", "count", conflicts)
+				if conflicts >= t.MaxConflicts {
+					return ErrConflict
+				}
+			case errors.As(err, &apiErr) && apiErr.RetryAfter > 0:
+				wait = time.Duration(apiErr.RetryAfter) * time.Second
+				t.Log.Warn("getUpdates rate limited", "retry_after", wait)
+			default:
+				failures++
+				t.Log.Warn("getUpdates failed", "err", err, "retry_in", wait)
+			}
+			if !sleep(ctx, wait) {
+				return nil
+			}
+			continue
+		}
+		conflicts, failures = 0, 0
+		for _, u := range updates {
+			next := u.UpdateID + 1
+			t.handle(context.WithoutCancel(ctx), u, next)
+			offset = next
+			if ctx.Err() != nil {
+				return nil
+			}
+		}
+		if len(updates) > 0 && t.Sender != nil {
+			t.Sender.Wake()
+		}
+	}
+	return nil
+}
+
+// handle runs one update exactly once. A handler that fails or panics rolls
+// back its effects; the update is then recorded with an apology, so a
+// poison message cannot block the queue or be applied twice.
+func (t *Telegram) handle(ctx context.Context, u tgbotapi.Update, next int) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	m, ok := FromUpdate(u)
+	now := t.Now()
+	log := t.Log.With("update_id", u.UpdateID, "chat_id", m.ChatID, "user_id", m.UserID)
+	if !ok {
+		if err := t.Updates.RecordUpdate(ctx, u.UpdateID, next, now); err != nil {
+			log.Error("record ignored update", "err", err)
+		}
+		return
+	}
+	done, err := t.Updates.HandleUpdate(ctx, u.UpdateID, next, now, func(s Store) (msgs []planbot.OutboxMessage, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("%w: panic: %v", ErrInternal, p)
+			}
+		}()
+		replies, err := t.Bot.Handle(ctx, s, m)
+		if err != nil {
+			return nil, err
+		}
+		return ToOutbox(replies), nil
+	})
+	switch {
+	case done:
+		log.Info("update already handled, skipped")
+	case err != nil:
+		log.Error("handling failed; apologising", "err", err)
+		if err := t.Updates.RecordUpdate(ctx, u.UpdateID, next, now, ToOutbox(Apology(m))...); err != nil {
+			log.Error("record failed update", "err", err)
+		}
+	}
+}
+
+// FromUpdate converts a Telegram update to our Message; ok is false for
+// kinds the bot ignores (edits, channel posts, members joining …).
+func FromUpdate(u tgbotapi.Update) (Message, bool) {
+	if q := u.CallbackQuery; q != nil {
+		m := Message{UpdateID: u.UpdateID, Callback: &Callback{ID: q.ID, Data: q.Data}}
+		if q.From != nil {
+			m.UserID, m.UserName = q.From.ID, q.From.UserName
+		}
+		if q.Message != nil {
+			m.ChatID, m.Chat, m.Callback.MessageID = q.Message.Chat.ID, chatKind(q.Message.Chat), q.Message.MessageID
+		}
+		return m, m.ChatID != 0 || m.UserID != 0
+	}
+	msg := u.Message
+	if msg == nil || msg.Chat == nil {
+		return Message{}, false
+	}
+	m := Message{UpdateID: u.UpdateID, ChatID: msg.Chat.ID, Chat: chatKind(msg.Chat), MessageID: msg.MessageID,
+		Text: msg.Text, At: time.Unix(int64(msg.Date), 0)}
+	if msg.From != nil {
+		m.UserID, m.UserName = msg.From.ID, msg.From.UserName
+	}
+	if msg.SenderChat != nil {
+		m.ViaChat = true
+	}
+	if len(msg.Photo) > 0 {
+		// Telegram sends every size of one photo; the last is the largest.
+		m.PhotoIDs = []string{msg.Photo[len(msg.Photo)-1].FileID}
+		m.Text = msg.Caption
+	}
+	if msg.ReplyToMessage != nil {
+		m.ReplyTo = msg.ReplyToMessage.MessageID
+	}
+	return m, true
+}
+
+func chatKind(c *tgbotapi.Chat) ChatKind {
+	switch {
+	case c == nil:
+		return ChatPrivate
+	case c.IsPrivate():
+		return ChatPrivate
+	case c.IsChannel():
+		return ChatChannel
+	}
+	return ChatGroup
+}
+
+// backoff is the wait after n consecutive failures: 1 s doubling to 60 s,
+// with jitter so restarted instances don't retry in step.
+func backoff(n int) time.Duration {
+	d := time.Second << min(n, 6)
+	d = min(d, time.Minute)
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleep waits d or until ctx is done; false means ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

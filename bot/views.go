@@ -1,0 +1,397 @@
+package bot
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"planbot"
+)
+
+// overview derives the whole plan's standing now, from the session's view of
+// the reports (which includes what this message just recorded).
+func (c *call) overview() (planbot.Overview, error) {
+	reports, err := c.s.AllReports(c.ctx)
+	if err != nil {
+		return planbot.Overview{}, err
+	}
+	from, to := c.plan.YearSpan()
+	if c.now.Before(to) {
+		to = c.now.Add(time.Second)
+	}
+	latest, err := c.s.LatestObservations(c.ctx, from, to)
+	if err != nil {
+		return planbot.Overview{}, err
+	}
+	return c.plan.Overview(reports, latest, c.now), nil
+}
+
+func (c *call) itemStatus(it planbot.Item) (planbot.ItemStatus, []planbot.Report, error) {
+	reports, err := c.s.ItemReports(c.ctx, it.Code)
+	if err != nil {
+		return planbot.ItemStatus{}, nil, err
+	}
+	return planbot.DeriveStatus(it, reports, c.now, c.plan.Location, c.plan.Rules), reports, nil
+}
+
+// itemLine is one item in a list: mark, code, title, then how it stands.
+func (c *call) itemLine(iv planbot.ItemView, withOwners bool) string {
+	st := iv.Status
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s <b>%s</b> %s\n", st.Status.Mark(), esc(iv.Item.Code), esc(clip(iv.Item.Title, 24)))
+	fmt.Fprintf(&sb, "　%s · 进度 %s · 截止 %s", statusPhrase(st), pct(st.Percent), day(iv.Item.Due, c.plan.Year))
+	if withOwners {
+		fmt.Fprintf(&sb, " · %s", names(c.plan, iv.Item.Owners))
+	}
+	sb.WriteString("\n")
+	if st.Last != nil {
+		fmt.Fprintf(&sb, "　最近汇报 %s", day(planbot.DateOf(st.Last.At.In(c.plan.Location)), c.plan.Year))
+		if st.Last.Note != "" {
+			fmt.Fprintf(&sb, "：%s", esc(clip(st.Last.Note, 30)))
+		}
+		sb.WriteString("\n")
+	}
+	return sb.String()
+}
+
+func (b *Bot) mine(c *call, _ string) error {
+	ov, err := c.overview()
+	if err != nil {
+		return err
+	}
+	var mineItems []planbot.ItemView
+	for _, sv := range ov.Sections {
+		for _, iv := range sv.Items {
+			if slices.Contains(iv.Item.Owners, c.me.Key) {
+				mineItems = append(mineItems, iv)
+			}
+		}
+	}
+	if len(mineItems) == 0 {
+		c.say(fmt.Sprintf("%s，您名下没有事项。发送 /plan 查看全镇计划。", esc(c.me.Name)))
+		return nil
+	}
+	planbot.ByUrgency(mineItems)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "<b>%s 的事项</b>（%d 项，截至 %s）\n\n", esc(c.me.Name), len(mineItems), when(c.now, c.plan.Location, c.plan.Year))
+	for _, iv := range mineItems {
+		sb.WriteString(c.itemLine(iv, false))
+	}
+	sb.WriteString("\n汇报示例：<code>" + esc(mineItems[0].Item.Code) + " 进度60% 已签约</code>")
+	c.say(sb.String())
+	return nil
+}
+
+func (b *Bot) planCmd(c *call, args string) error {
+	ov, err := c.overview()
+	if err != nil {
+		return err
+	}
+	code := strings.Trim(strings.TrimSpace(args), "【】[]（）()")
+	if code != "" {
+		for _, sv := range ov.Sections {
+			if sv.Section.Code != code && !strings.Contains(sv.Section.Title, code) {
+				continue
+			}
+			leader, _ := c.plan.Person(sv.Section.Leader)
+			var sb strings.Builder
+			fmt.Fprintf(&sb, "<b>【%s】%s</b>\n分管：%s · %s\n\n", esc(sv.Section.Code), esc(sv.Section.Title), esc(leader.Name), countsLine(sv.Counts))
+			items := slices.Clone(sv.Items)
+			planbot.ByUrgency(items)
+			for _, iv := range items {
+				sb.WriteString(c.itemLine(iv, true))
+			}
+			c.say(sb.String())
+			return nil
+		}
+		c.say(fmt.Sprintf("没有板块 %s。发送 /plan 查看全部板块。", esc(clip(code, 20))))
+		return nil
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "<b>%d 年度工作计划</b>（截至 %s）\n共 %d 项：%s\n\n", c.plan.Year, when(c.now, c.plan.Location, c.plan.Year), len(c.plan.Items), countsLine(ov.Counts))
+	var kb [][]Button
+	for _, sv := range ov.Sections {
+		fmt.Fprintf(&sb, "<b>【%s】</b>%s\n　%s\n", esc(sv.Section.Code), esc(clip(sv.Section.Title, 20)), countsLine(sv.Counts))
+		kb = append(kb, []Button{{Text: "【" + sv.Section.Code + "】" + clip(sv.Section.Title, 12), Data: "plan:" + sv.Section.Code}})
+	}
+	sb.WriteString("\n点下面的按钮，或发送 /plan 板块编号，查看其中事项。")
+	c.say(sb.String(), kb...)
+	return nil
+}
+
+func countsLine(counts map[planbot.Status]int) string {
+	var parts []string
+	for _, s := range planbot.Statuses {
+		if n := counts[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s%s %d", s.Mark(), s.Label(), n))
+		}
+	}
+	if len(parts) == 0 {
+		return "无事项"
+	}
+	return strings.Join(parts, " ")
+}
+
+func (b *Bot) item(c *call, args string) error {
+	code := strings.TrimSpace(args)
+	if code == "" {
+		c.say("请写上事项编号，例如 /item 2.3")
+		return nil
+	}
+	it, ok := c.findItem(code)
+	if !ok {
+		c.say(fmt.Sprintf("没有编号为 %s 的事项。发送 /plan 查看全部事项。", esc(clip(code, 20))))
+		return nil
+	}
+	st, reports, err := c.itemStatus(it)
+	if err != nil {
+		return err
+	}
+	y := c.plan.Year
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s <b>%s %s</b>\n", st.Status.Mark(), esc(it.Code), esc(it.Title))
+	if it.Description != "" {
+		fmt.Fprintf(&sb, "<i>%s</i>\n", esc(clip(it.Description, 200)))
+	}
+	leader, _ := c.plan.Person(it.Leader)
+	fmt.Fprintf(&sb, "责任人：%s · 分管：%s\n", names(c.plan, it.Owners), esc(leader.Name))
+	fmt.Fprintf(&sb, "时间：%s — %s\n", day(it.Start, y), day(it.Due, y))
+	fmt.Fprintf(&sb, "状态：%s · 进度 %s（应达 %s）\n", statusPhrase(st), pct(st.Percent), pct(st.Expected))
+	if it.Target != nil {
+		fmt.Fprintf(&sb, "目标：%s\n", esc(it.Target.String()))
+	}
+	for _, ms := range it.Milestones {
+		fmt.Fprintf(&sb, "节点：%s 前达到 %s\n", day(ms.Date, y), pct(ms.Percent))
+	}
+	sb.WriteString("\n<b>汇报记录</b>\n")
+	if len(reports) == 0 {
+		sb.WriteString("暂无汇报。\n")
+	}
+	replaced := map[int64]bool{}
+	for _, r := range reports {
+		if r.Supersedes != 0 {
+			replaced[r.Supersedes] = true
+		}
+	}
+	const shown = 15
+	if len(reports) > shown {
+		fmt.Fprintf(&sb, "（共 %d 条，只列最近 %d 条）\n", len(reports), shown)
+	}
+	for _, r := range reports[max(0, len(reports)-shown):] {
+		sb.WriteString(c.reportLine(r, replaced[r.ID], it) + "\n")
+	}
+	c.say(sb.String())
+	return nil
+}
+
+// reportLine is one row of an item's history; superseded rows are struck
+// through, so the audit trail shows what was corrected.
+func (c *call) reportLine(r planbot.Report, superseded bool, it planbot.Item) string {
+	who := r.Reporter
+	if p, ok := c.plan.Person(r.Reporter); ok {
+		who = p.Name
+	}
+	var what string
+	switch {
+	case r.Withdrawn:
+		what = fmt.Sprintf("撤回了第 %d 条", r.Supersedes)
+	case r.Done:
+		what = "完成"
+	case r.Percent != nil:
+		what = "进度 " + pct(*r.Percent)
+	case r.Value != nil:
+		what = r.Value.String()
+	default:
+		what = "说明"
+	}
+	line := fmt.Sprintf("#%d %s %s %s", r.ID, when(r.At, c.plan.Location, c.plan.Year), esc(who), esc(what))
+	if r.OnBehalfOf != "" {
+		line += "（代报）"
+	}
+	if r.AsOf != nil {
+		line += fmt.Sprintf("（补报 %s）", day(*r.AsOf, c.plan.Year))
+	}
+	if r.Note != "" {
+		line += "：" + esc(clip(r.Note, 60))
+	}
+	if n := len(r.PhotoIDs); n > 0 {
+		line += fmt.Sprintf(" 📎%d", n)
+	}
+	if superseded {
+		line = "<s>" + line + "</s>"
+	}
+	return line
+}
+
+func (c *call) findItem(code string) (planbot.Item, bool) {
+	code = strings.Trim(code, "【】[]#号第项 ")
+	return c.plan.Item(code)
+}
+
+func (b *Bot) targets(c *call, _ string) error {
+	ov, err := c.overview()
+	if err != nil {
+		return err
+	}
+	if len(ov.Indicators) == 0 {
+		c.say("配置中没有指标。")
+		return nil
+	}
+	var sb strings.Builder
+	elapsed := ov.Indicators[0].Standing.Elapsed
+	fmt.Fprintf(&sb, "<b>重点指标</b>（截至 %s）\n时间进度 %s\n\n", when(c.now, c.plan.Location, c.plan.Year), pct(100*elapsed))
+	for _, iv := range ov.Indicators {
+		s, ind := iv.Standing, iv.Indicator
+		m := "⚪"
+		switch {
+		case !s.HasValue:
+		case s.Completion >= 1:
+			m = "✅"
+		case s.Behind:
+			m = "🔴"
+		default:
+			m = "🟢"
+		}
+		fmt.Fprintf(&sb, "%s <b>%s</b>\n", m, esc(ind.Name))
+		if !s.HasValue {
+			fmt.Fprintf(&sb, "　暂无数据 · 全年目标 %s\n", esc(amountIn(ind.Target, ind.Unit)))
+			continue
+		}
+		fmt.Fprintf(&sb, "　%s / %s，完成 %s（时间进度 %s）· %s\n", esc(amountIn(s.Value, ind.Unit)), esc(amountIn(ind.Target, ind.Unit)),
+			pct(100*s.Completion), pct(100*s.Elapsed), esc(s.Verdict()))
+		var extra []string
+		if s.YoY != nil {
+			y := fmt.Sprintf("同比 %+.1f%%", 100**s.YoY)
+			if s.YoYEstimated {
+				y += "（估）"
+			}
+			extra = append(extra, y)
+		}
+		if s.MonthsLeft > 0 && !s.Remaining.IsZero() {
+			extra = append(extra, fmt.Sprintf("余下每月需 %s", esc(amountIn(s.PerMonth, ind.Unit))))
+		}
+		extra = append(extra, "数据日期 "+day(planbot.DateOf(s.At.In(c.plan.Location)), c.plan.Year))
+		fmt.Fprintf(&sb, "　%s\n", strings.Join(extra, " · "))
+	}
+	c.say(sb.String())
+	return nil
+}
+
+func (b *Bot) overdue(c *call, _ string) error {
+	ov, err := c.overview()
+	if err != nil {
+		return err
+	}
+	all := c.me.Has(planbot.RoleLeader) || c.me.Has(planbot.RoleAdmin)
+	var late []planbot.ItemView
+	for _, sv := range ov.Sections {
+		for _, iv := range sv.Items {
+			if iv.Status.Status == planbot.StatusOverdue && (all || slices.Contains(iv.Item.Owners, c.me.Key)) {
+				late = append(late, iv)
+			}
+		}
+	}
+	if len(late) == 0 {
+		if all {
+			c.say("目前没有逾期事项。✅")
+		} else {
+			c.say("您名下没有逾期事项。✅")
+		}
+		return nil
+	}
+	planbot.ByUrgency(late)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "<b>逾期事项</b> %d 项\n\n", len(late))
+	for _, iv := range late {
+		sb.WriteString(c.itemLine(iv, true))
+	}
+	c.say(sb.String())
+	return nil
+}
+
+// weekStart is Monday 00:00 of the current week in the plan's zone.
+func (c *call) weekStart() time.Time {
+	d := c.today()
+	offset := (int(c.now.Weekday()) + 6) % 7
+	return d.AddDays(-offset).Start(c.plan.Location)
+}
+
+func (b *Bot) unreported(c *call, _ string) error {
+	ov, err := c.overview()
+	if err != nil {
+		return err
+	}
+	reports, err := c.s.AllReports(c.ctx)
+	if err != nil {
+		return err
+	}
+	since := c.weekStart()
+	reportedBy := map[string]bool{}
+	for _, rs := range reports {
+		for _, r := range rs {
+			if !r.At.Before(since) {
+				reportedBy[r.Reporter] = true
+				if r.OnBehalfOf != "" {
+					reportedBy[r.OnBehalfOf] = true
+				}
+			}
+		}
+	}
+	open := map[string][]string{} // person → open item codes
+	for _, sv := range ov.Sections {
+		for _, iv := range sv.Items {
+			st := iv.Status.Status
+			if st == planbot.StatusDone || c.now.Before(iv.Item.Start.Start(c.plan.Location)) {
+				continue
+			}
+			for _, o := range iv.Item.Owners {
+				open[o] = append(open[o], iv.Item.Code)
+			}
+		}
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "<b>本周未汇报</b>（自 %s 起）\n\n", day(planbot.DateOf(since), c.plan.Year))
+	n := 0
+	for _, p := range c.plan.People {
+		codes := open[p.Key]
+		if len(codes) == 0 || reportedBy[p.Key] {
+			continue
+		}
+		n++
+		fmt.Fprintf(&sb, "• %s（%s）：%s\n", esc(p.Name), esc(p.Unit), esc(strings.Join(codes, "、")))
+	}
+	if n == 0 {
+		c.say("本周所有责任人都已汇报。✅")
+		return nil
+	}
+	fmt.Fprintf(&sb, "\n共 %d 人。", n)
+	c.say(sb.String())
+	return nil
+}
+
+func (b *Bot) reload(c *call, _ string) error {
+	if b.cfg.LoadPlan == nil {
+		c.say("这个运行方式不支持重载配置。")
+		return nil
+	}
+	plan, err := b.cfg.LoadPlan(c.ctx)
+	if err != nil {
+		lines := strings.Split(err.Error(), "\n")
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "❌ 配置有错误，<b>仍按原配置运行</b>。共 %d 处：\n", len(lines))
+		for _, l := range lines {
+			sb.WriteString("• " + esc(clip(l, 300)) + "\n")
+		}
+		c.say(sb.String())
+		return nil
+	}
+	rep, err := c.s.SyncPlan(c.ctx, plan, c.now)
+	if err != nil {
+		return err
+	}
+	b.SetPlan(plan)
+	c.say(fmt.Sprintf("✅ 配置已重载：%d 个事项、%d 项指标、%d 人。新增 %d，修改 %d，归档 %d，恢复 %d。",
+		len(plan.Items), len(plan.Indicators), len(plan.People), len(rep.Added), len(rep.Updated), len(rep.Archived), len(rep.Restored)))
+	return nil
+}
