@@ -112,8 +112,27 @@ type Intent struct {
 // changed in place after it has been parsed against: the word index is
 // cached per plan (a reload that builds a new Plan is fine).
 func ParseReport(text string, plan *planbot.Plan, owned []string, today planbot.Date) Intent {
+	if in, long := rpTooLong(text); long {
+		return in
+	}
 	p := newReportParser(text, plan, today)
 	return p.run(owned)
+}
+
+// MaxReportRunes is the longest message read as a report: Telegram's own
+// limit on a message. A longer text (from the console) is unknown, with a
+// Problem, and is not scanned at all.
+const MaxReportRunes = 4096
+
+func rpTooLong(text string) (Intent, bool) {
+	if len(text) <= MaxReportRunes || utf8.RuneCountInString(text) <= MaxReportRunes {
+		return Intent{}, false
+	}
+	return Intent{
+		Kind:    IntentUnknown,
+		Note:    strings.TrimSpace(text),
+		Problem: fmt.Sprintf("消息太长（超过%d字），请分条汇报", MaxReportRunes),
+	}, true
 }
 
 // ParseReportAs reads text as a report on a target already chosen: an item
@@ -125,6 +144,9 @@ func ParseReport(text string, plan *planbot.Plan, owned []string, today planbot.
 // the note; other codes and names stay in it. An unknown target is an
 // unknown intent with a Problem.
 func ParseReportAs(text string, plan *planbot.Plan, kind IntentKind, key string, today planbot.Date) Intent {
+	if in, long := rpTooLong(text); long {
+		return in
+	}
 	p := newReportParser(text, plan, today)
 	// The words that named the target come out of the note, unless the
 	// text names it by code or name already.
@@ -598,16 +620,18 @@ func (p *reportParser) longest(s, e int) (k int, a planbot.Amount, ok bool, err 
 // (五千克).
 func (p *reportParser) plausibleUnit(s, e, k int) bool {
 	sym := p.rs[e:k]
-	if len(sym) == 0 || sym[0] == '%' || sym[0] == '成' {
-		return true
-	}
 	if n := len(sym); n >= 2 && sym[n-2] == '左' && sym[n-1] == '右' {
 		sym = sym[:n-2]
-	} else if sym[n-1] == '整' {
+	} else if n >= 1 && sym[n-1] == '整' {
 		sym = sym[:n-1]
 	}
-	if len(sym) == 0 {
+	switch {
+	case len(sym) == 0:
 		return true
+	case sym[0] == '%':
+		return len(sym) == 1
+	case sym[0] == '成':
+		return len(sym) <= 2 // 成, 成五, 成半, 成多
 	}
 	var b strings.Builder
 	dropped := false

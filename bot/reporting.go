@@ -384,6 +384,10 @@ func (b *Bot) recordIndicator(c *call, key string, d draft, confirmed bool) erro
 		c.say(fmt.Sprintf("⚠️ %s 的单位是 %s，%s 对不上。", esc(ind.Name), esc(ind.Unit), esc(v.String())))
 		return nil
 	}
+	if from, _ := c.plan.YearSpan(); c.now.Before(from) {
+		c.say(fmt.Sprintf("%d 年度尚未开始：指标数据从 %d年1月1日 起填报。", c.plan.Year, c.plan.Year))
+		return nil
+	}
 	if !confirmed {
 		prev, err := c.latestObservation(ind.Key)
 		if err != nil {

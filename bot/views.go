@@ -68,15 +68,32 @@ func (b *Bot) mine(c *call, _ string) error {
 			}
 		}
 	}
+	title := "的事项"
+	if len(mineItems) == 0 && (c.me.Has(planbot.RoleLeader) || c.me.Has(planbot.RoleAdmin)) {
+		// A leader owns nothing but answers for what they lead; an admin
+		// answers for what needs attention anywhere.
+		for _, sv := range ov.Sections {
+			for _, iv := range sv.Items {
+				st := iv.Status.Status
+				if iv.Item.Leader == c.me.Key || (c.me.Has(planbot.RoleAdmin) && (st == planbot.StatusOverdue || st == planbot.StatusAtRisk || st == planbot.StatusNoReport)) {
+					mineItems = append(mineItems, iv)
+				}
+			}
+		}
+		title = "分管的事项"
+		if !c.me.Has(planbot.RoleLeader) {
+			title = "：需要关注的事项"
+		}
+	}
 	if len(mineItems) == 0 {
-		c.say(fmt.Sprintf("%s，您名下没有事项。发送 /plan 查看全镇计划。", esc(c.me.Name)))
+		c.say(fmt.Sprintf("%s，您名下没有事项，目前也没有需要关注的事项。发送 /plan 查看全镇计划。", esc(c.me.Name)))
 		return nil
 	}
 	planbot.ByUrgency(mineItems)
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "<b>%s 的事项</b>（%d 项，截至 %s）\n\n", esc(c.me.Name), len(mineItems), when(c.now, c.plan.Location, c.plan.Year))
+	fmt.Fprintf(&sb, "<b>%s%s</b>（%d 项，截至 %s）\n\n", esc(c.me.Name), title, len(mineItems), when(c.now, c.plan.Location, c.plan.Year))
 	for _, iv := range mineItems {
-		sb.WriteString(c.itemLine(iv, false))
+		sb.WriteString(c.itemLine(iv, title != "的事项"))
 	}
 	sb.WriteString("\n汇报示例：<code>" + esc(mineItems[0].Item.Code) + " 进度60% 已签约</code>")
 	c.say(sb.String())

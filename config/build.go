@@ -30,7 +30,7 @@ var (
 func (l *loader) build(files []fileRaw) *Config {
 	main := files[0]
 	m := main.raw
-	cfg := &Config{Database: DefaultDatabase, Bot: Bot{TokenEnv: DefaultTokenEnv}}
+	cfg := &Config{Database: DefaultDatabase, Bot: Bot{TokenEnv: DefaultTokenEnv, UndoWindow: DefaultUndoWindow, JumpShare: DefaultJumpShare}}
 	plan := &planbot.Plan{Rules: planbot.DefaultRules}
 	cfg.Plan = plan
 	e := func(a at, format string, args ...any) {
@@ -73,6 +73,21 @@ func (l *loader) build(files []fileRaw) *Config {
 			}
 		}
 		cfg.Bot.AdminChat = b.AdminChat
+		if b.UndoWindow != "" {
+			d, err := time.ParseDuration(b.UndoWindow)
+			if err != nil || d <= 0 || d > 30*24*time.Hour {
+				e(in("undo_window"), "%q 无效：应为时长，如 24h（24 小时）、30m（30 分钟），最长 720h", b.UndoWindow)
+			} else {
+				cfg.Bot.UndoWindow = d
+			}
+		}
+		if b.JumpShare != nil {
+			if *b.JumpShare <= 0 || *b.JumpShare > 10 {
+				e(in("value_jump_share"), "%v 超出范围：应为大于 0 的比例，如 0.5 表示一次增加超过全年目标的 50%% 时要求确认", *b.JumpShare)
+			} else {
+				cfg.Bot.JumpShare = *b.JumpShare
+			}
+		}
 	}
 
 	if r := m.Rules; r != nil {

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	_ "time/tzdata" // Asia/Shanghai must load on a server without zoneinfo
 
 	"go.yaml.in/yaml/v3"
@@ -23,9 +24,11 @@ import (
 
 // Defaults for what the file may leave out.
 const (
-	DefaultTimezone = "Asia/Shanghai"
-	DefaultDatabase = "planbot.db"
-	DefaultTokenEnv = "PLANBOT_TELEGRAM_TOKEN"
+	DefaultTimezone   = "Asia/Shanghai"
+	DefaultDatabase   = "planbot.db"
+	DefaultTokenEnv   = "PLANBOT_TELEGRAM_TOKEN"
+	DefaultUndoWindow = 24 * time.Hour
+	DefaultJumpShare  = 0.5
 )
 
 // Config is a loaded, valid configuration.
@@ -42,6 +45,11 @@ type Bot struct {
 	TokenEnv    string
 	APIEndpoint string // "" for api.telegram.org, else http://host:port/bot%s/%s
 	AdminChat   int64
+	// UndoWindow is how long after sending a report /undo may withdraw it.
+	UndoWindow time.Duration
+	// JumpShare: an indicator value rising by more than this share of the
+	// annual target in one report is confirmed before it is recorded.
+	JumpShare float64
 }
 
 // Token reads the bot token from the configured environment variable.

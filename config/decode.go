@@ -43,10 +43,12 @@ type rawFile struct {
 }
 
 type rawBot struct {
-	TokenEnv    string `yaml:"token_env"`
-	APIEndpoint string `yaml:"api_endpoint"`
-	AdminChat   int64  `yaml:"admin_chat"`
-	Lines       lines  `yaml:"-"`
+	TokenEnv    string   `yaml:"token_env"`
+	APIEndpoint string   `yaml:"api_endpoint"`
+	AdminChat   int64    `yaml:"admin_chat"`
+	UndoWindow  string   `yaml:"undo_window"`
+	JumpShare   *float64 `yaml:"value_jump_share"`
+	Lines       lines    `yaml:"-"`
 }
 
 type rawRules struct {

@@ -33,6 +33,8 @@ type command struct {
 
 // env is what a subcommand may touch of the world.
 type env struct {
+	stdin          io.Reader // nil: os.Stdin
+	getenv         func(string) string
 	stdout, stderr io.Writer
 	now            func() time.Time
 	log            *slog.Logger
@@ -46,13 +48,16 @@ const (
 )
 
 func commands() []command {
-	return []command{checkCommand(), statusCommand()}
+	return []command{runCommand(), chatCommand(), checkCommand(), statusCommand()}
 }
 
 // run is main without os.Exit, so tests can call it.
 func run(args []string, e *env) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if e.getenv == nil {
+		e.getenv = os.Getenv
+	}
 	if e.log == nil {
 		e.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"planbot"
+	"planbot/bot"
+	"planbot/config"
+)
+
+func chatCommand() command {
+	return command{
+		name:    "chat",
+		summary: "talk to the bot in this terminal, as a person of the plan (no Telegram needed)",
+		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
+			path := configFlag(fs)
+			as := fs.String("as", "", "person `key` to act as (default: the first admin)")
+			dbFlag := fs.String("db", "", "SQLite database `path` (default: database: in the config)")
+			return func(ctx context.Context, e *env) int {
+				cfg := loadConfig(e, *path)
+				if cfg == nil {
+					return exitFail
+				}
+				person, ok := chooseSpeaker(cfg.Plan, *as)
+				if !ok {
+					var keys []string
+					for _, p := range cfg.Plan.People {
+						keys = append(keys, p.Key)
+					}
+					fmt.Fprintf(e.stderr, "planbot chat: no person %q in the config; choose one of: %s\n", *as, strings.Join(keys, ", "))
+					return exitUsage
+				}
+				db, err := openSynced(ctx, e, cfg, *dbFlag)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot chat:", err)
+					return exitFail
+				}
+				defer db.Close()
+				b := bot.New(botConfig(e, cfg, *path))
+				con := &bot.Console{Bot: b, Sessions: storeAdapter{db}, Person: person.Key, UserID: person.TelegramID, Now: e.now}
+				stdin := e.stdin
+				if stdin == nil {
+					stdin = os.Stdin
+				}
+				if err := con.Run(ctx, stdin, e.stdout); err != nil {
+					fmt.Fprintln(e.stderr, "planbot chat:", err)
+					return exitFail
+				}
+				return exitOK
+			}
+		},
+	}
+}
+
+// chooseSpeaker picks the console's person: the one asked for, else the
+// first admin (who may report for anyone), else the first person.
+func chooseSpeaker(plan *planbot.Plan, key string) (planbot.Person, bool) {
+	if key != "" {
+		return plan.Person(key)
+	}
+	if i := slices.IndexFunc(plan.People, func(p planbot.Person) bool { return p.Has(planbot.RoleAdmin) }); i >= 0 {
+		return plan.People[i], true
+	}
+	if len(plan.People) > 0 {
+		return plan.People[0], true
+	}
+	return planbot.Person{}, false
+}
+
+// botConfig is the conversation's settings; /reload re-reads path (or
+// the built-in example when path is "").
+func botConfig(e *env, cfg *config.Config, path string) bot.Config {
+	return bot.Config{
+		Plan:       cfg.Plan,
+		Now:        e.now,
+		UndoWindow: cfg.Bot.UndoWindow,
+		JumpShare:  cfg.Bot.JumpShare,
+		Log:        e.log,
+		LoadPlan: func(context.Context) (*planbot.Plan, error) {
+			var next *config.Config
+			var err error
+			if path == "" {
+				next, err = config.Parse(planbot.ExampleConfigName, planbot.ExampleConfig)
+			} else {
+				next, err = config.Load(path)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return next.Plan, nil
+		},
+	}
+}

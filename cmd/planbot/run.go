@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"planbot/bot"
+	"planbot/storage"
+)
+
+func runCommand() command {
+	return command{
+		name:    "run",
+		summary: "serve the bot on Telegram (long polling); the token comes from the environment",
+		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
+			path := configFlag(fs)
+			dbFlag := fs.String("db", "", "SQLite database `path` (default: database: in the config)")
+			poll := fs.Duration("poll", 50*time.Second, "long-poll `timeout` (Telegram ends polls near 50s)")
+			return func(ctx context.Context, e *env) int {
+				cfg := loadConfig(e, *path)
+				if cfg == nil {
+					return exitFail
+				}
+				token := e.getenv(cfg.Bot.TokenEnv)
+				if token == "" {
+					fmt.Fprintf(e.stderr, "planbot run: the bot token is not set: export %s=<token from @BotFather>\n"+
+						"To try the bot without Telegram, run: planbot chat\n", cfg.Bot.TokenEnv)
+					return exitFail
+				}
+				dbPath := cfg.Database
+				if *dbFlag != "" {
+					dbPath = *dbFlag
+				}
+				release, err := storage.AcquireInstanceLock(dbPath)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot run:", err)
+					return exitFail
+				}
+				defer release()
+				db, err := openSynced(ctx, e, cfg, *dbFlag)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot run:", err)
+					return exitFail
+				}
+				defer db.Close()
+
+				poller, err := bot.Connect(ctx, token, cfg.Bot.APIEndpoint, *poll)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot run:", err)
+					return exitFail
+				}
+				// The sender's requests are not tied to ctx: a message in
+				// flight at shutdown is finished, not abandoned.
+				senderAPI, err := tgbotapi.NewBotAPIWithClient(token, endpointOr(cfg.Bot.APIEndpoint), &http.Client{Timeout: 30 * time.Second})
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot run:", bot.Redact(err, token))
+					return exitFail
+				}
+				b := bot.New(botConfig(e, cfg, *path))
+				sender := bot.NewSender(senderAPI, db, e.log, e.now)
+				tg := &bot.Telegram{Bot: b, Updates: storeAdapter{db}, Sender: sender, Log: e.log, Now: e.now, PollTimeout: *poll}
+				if err := tg.Start(poller); err != nil {
+					fmt.Fprintln(e.stderr, "planbot run:", err)
+					return exitFail
+				}
+				e.log.Info("planbot is running", "bot", poller.Self.UserName, "db", dbPath, "items", len(cfg.Plan.Items))
+
+				// Shutdown order: stop polling (the update in hand is
+				// finished), then the sender (the message in flight is
+				// finished), then the database and the lock (deferred).
+				senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
+				var wg sync.WaitGroup
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := sender.Run(senderCtx); err != nil {
+						e.log.Error("sender stopped", "err", err)
+					}
+				}()
+				pollErr := tg.Poll(ctx)
+				stopSender()
+				wg.Wait()
+				if errors.Is(pollErr, bot.ErrConflict) {
+					fmt.Fprintln(e.stderr, "planbot run:", pollErr)
+					return exitFail
+				} else if pollErr != nil {
+					fmt.Fprintln(e.stderr, "planbot run:", bot.Redact(pollErr, token))
+					return exitFail
+				}
+				e.log.Info("planbot stopped")
+				return exitOK
+			}
+		},
+	}
+}
+
+func endpointOr(ep string) string {
+	if ep == "" {
+		return tgbotapi.APIEndpoint
+	}
+	return ep
+}
