@@ -79,14 +79,26 @@ func (b *Bot) answerPending(c *call, id int64, choice string) error {
 				c.answerButton("无效的选择", "")
 				return nil
 			}
-			return b.recordIndicator(c, d.Indicators[i], d, false)
+			key := d.Indicators[i]
+			r, problem := c.resolve(d, IntentIndicatorValue, key)
+			if problem != "" {
+				c.answerButton("", "⚠️ "+esc(problem)+"\n请改正后重发。")
+				return nil
+			}
+			return b.recordIndicator(c, key, r, false)
 		}
 		i, err := strconv.Atoi(choice)
 		if err != nil || i < 0 || i >= len(d.Items) {
 			c.answerButton("无效的选择", "")
 			return nil
 		}
-		return b.recordItem(c, d.Items[i], d)
+		code := d.Items[i]
+		r, problem := c.resolve(d, IntentItemReport, code)
+		if problem != "" {
+			c.answerButton("", "⚠️ "+esc(problem)+"\n请改正后重发。")
+			return nil
+		}
+		return b.recordItem(c, code, r)
 	case pendingWalk:
 		return b.walkStep(c, d, choice)
 	}

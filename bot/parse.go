@@ -20,10 +20,15 @@ package bot
 //     negated). A figure takes the keyword before it (进度, 完成率, 累计完成,
 //     完成 …): "进度60" is 60%, "投放完成15万只" is an amount, not done.
 //  3. The target, strongest evidence first: an item code at the start of the
-//     message or marked (第2.3项, 事项2.3, 2.3号, 【2.3】); an indicator name
-//     or alias; an item code elsewhere; a fuzzy match of the words against
-//     item titles and descriptions and indicator names (see rpIndex); the
-//     sender's own items when the message carries a figure but names nothing.
+//     message or marked (第2.3项, 事项2.3, 2.3号, 【2.3】) — unless it is the
+//     only number and an indicator is named ("3.2 固投" is 3.2亿元); an
+//     indicator name or alias — unless every amount is in a unit the
+//     indicator cannot take and the words fit an item ("蟹苗出口10万只");
+//     an item code elsewhere; a fuzzy match of the words against item titles
+//     and descriptions and indicator names (see rpIndex); the sender's own
+//     items when the message carries a figure but names nothing. A
+//     code-shaped first word that is no item's code ("2.30") stops there:
+//     a mistyped code is never guessed.
 //  4. The figures are read for that target: a percentage is progress; an
 //     amount counts for an item only in the unit of the item's target (other
 //     amounts stay in the note), and for an indicator it is read in the
@@ -96,7 +101,9 @@ type Intent struct {
 	// Date is the day the report is for (@3月15日, @3.15, @2027-03-15,
 	// @昨天, 3月15日报); nil when none was given, meaning today.
 	Date *planbot.Date
-	// Problem is one short Chinese sentence, or "".
+	// Problem is one short Chinese sentence, or "". When several things are
+	// wrong, the first found is given: the date, then the percentage, then
+	// the amounts.
 	Problem string
 }
 
@@ -345,8 +352,23 @@ func (p *reportParser) tokenize() {
 	p.findNames()
 	n := len(p.rs)
 	first := p.skipSpace(0)
+	// What leads the message: a mention of the bot, a date ("@3.15 2.3
+	// 60%", "3月15日报 …"); a code after them is still at the start.
 	if first < n && p.rs[first] == '@' {
 		p.mention(first)
+		if !p.taken[first] {
+			p.atDate(first)
+		}
+	} else if first < n && rpIsDigit(p.rs[first]) {
+		p.reportDay(first)
+	}
+	if k := p.skipSpace(first); k < n && p.taken[k] {
+		for k < n && p.taken[k] {
+			k++
+		}
+		if k = p.skipSpace(k); k < n && p.rs[k] == '@' {
+			p.atDate(k) // a mention, then a date
+		}
 	}
 	p.content = n
 	for k, r := range p.rs {
@@ -424,10 +446,10 @@ func (p *reportParser) findNames() {
 // mention drops a leading @username (the bot addressed in a group).
 func (p *reportParser) mention(i int) {
 	j := i + 1
-	if j >= len(p.rs) || !rpIsASCIILetter(p.rs[j]) {
+	if j >= len(p.rs) || !rpIsLetter(p.rs[j]) {
 		return
 	}
-	for j < len(p.rs) && (rpIsASCIILetter(p.rs[j]) || rpIsDigit(p.rs[j]) || p.rs[j] == '_') {
+	for j < len(p.rs) && (rpIsLetter(p.rs[j]) || rpIsDigit(p.rs[j]) || p.rs[j] == '_') {
 		j++
 	}
 	if j-i-1 >= 5 && p.free(i, j) {
@@ -488,8 +510,20 @@ func (p *reportParser) tryCode(i, j int) bool {
 	if p.isStart(i) {
 		t.strong = true
 	}
+	if !t.strong && rpAllDigits(code) {
+		return false // a plain number is a code only at the start or marked: 进度60
+	}
 	p.add(t)
 	return true
+}
+
+func rpAllDigits(s string) bool {
+	for _, r := range s {
+		if !rpIsDigit(r) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // skipBack steps back over spaces before i.
@@ -560,9 +594,22 @@ func (p *reportParser) number(i int) int {
 		}
 		return e
 	}
+	for _, w := range rpForeignMoney {
+		if p.at(k, w) {
+			end := k + utf8.RuneCountInString(w)
+			text := string(p.rs[s:end])
+			p.add(rpToken{kind: rpFigure, start: s, end: end, fig: s, text: text, unitText: true,
+				err: fmt.Errorf("%s：请换算成人民币（元）再报", rpClip(text))})
+			return end
+		}
+	}
 	p.add(rpToken{kind: rpFigure, start: s, end: k, fig: s, text: string(p.rs[s:k]), amt: a, unitText: k > e})
 	return k
 }
+
+// rpForeignMoney are currencies a figure may be written in (外贸出口 in
+// 美元) that the plan, kept in 元, cannot take as they are.
+var rpForeignMoney = []string{"美元", "美金", "欧元", "港币", "港元", "日元", "英镑"}
 
 // rpScanDigits returns the end of the number at i: digits, thousands groups
 // of three ("180,000"), and one decimal part.
@@ -982,6 +1029,14 @@ func (p *reportParser) run(owned []string) Intent {
 		return p.finishItem(p.ix.codes[strong[0]])
 	case len(strong) > 1:
 		return p.finishAmbiguous(strong, nil)
+	case len(names) == 1 && p.unitsContradict(nameIdx[0]):
+		// "蟹苗出口10万只": 出口 names an indicator in 万元, but 只 counts
+		// something an item may target.
+		if doc, _ := p.fuzzy(owned); doc >= 0 && doc < p.ix.nItems {
+			p.stripSubject(doc)
+			return p.finishItem(doc)
+		}
+		return p.finishIndicator(nameIdx[0])
 	case len(names) == 1:
 		return p.finishIndicator(nameIdx[0])
 	case len(names) > 1:
@@ -1046,6 +1101,24 @@ func (p *reportParser) run(owned []string) Intent {
 	return p.finishAmbiguous(codes, nil)
 }
 
+// unitsContradict reports whether the message has amounts with a unit and
+// none of them can be a value of the indicator.
+func (p *reportParser) unitsContradict(ind int) bool {
+	unit := p.plan.Indicators[ind].Unit
+	seen := false
+	for i := range p.toks {
+		t := &p.toks[i]
+		if t.kind != rpFigure || t.err != nil || t.rate || t.amt.Unit == "" || t.amt.Unit == "%" {
+			continue
+		}
+		if _, err := planbot.ParseAmountIn(t.text, unit); err == nil {
+			return false
+		}
+		seen = true
+	}
+	return seen
+}
+
 // codeIsValue reports whether the message's only code can be read as a
 // number and nothing else in it is a figure or a done mark.
 func (p *reportParser) codeIsValue() bool {
@@ -1081,6 +1154,22 @@ func (p *reportParser) hasFigures() bool {
 		}
 	}
 	return false
+}
+
+// progressOnly reports whether the message's figures are only
+// percentages and done marks (no number that could be an amount).
+func (p *reportParser) progressOnly() bool {
+	seen := false
+	for i := range p.toks {
+		t := &p.toks[i]
+		switch {
+		case t.kind == rpDone || t.isPercent():
+			seen = true
+		case t.kind == rpFigure && t.err == nil && !t.rate && (t.unitText || t.alone):
+			return false
+		}
+	}
+	return seen
 }
 
 // amountBases lists the base units of the amounts written with a unit.
@@ -1123,6 +1212,14 @@ func (p *reportParser) fuzzy(owned []string) (int, []int) {
 		for d := range scores {
 			if ix.docs[d].base != "" && slices.Contains(bases, ix.docs[d].base) {
 				scores[d] *= rpUnitBonus
+			}
+		}
+	} else if p.progressOnly() {
+		// A percentage or a done mark and no amount: not an indicator's
+		// value (unless the indicator is itself a percentage).
+		for d := ix.nItems; d < len(scores); d++ {
+			if ix.docs[d].base != "%" {
+				scores[d] = 0
 			}
 		}
 	}
@@ -1281,7 +1378,7 @@ func (p *reportParser) finishItem(idx int) Intent {
 	if k := p.pick(fits, vals, "数量"); k >= 0 {
 		a := vals[k]
 		if a.Value < 0 {
-			p.problem("数量不能是负数：" + fits[k].text)
+			p.problem("数量不能是负数：" + rpClip(fits[k].text))
 		} else {
 			in.Amount = &a
 		}
@@ -1289,11 +1386,19 @@ func (p *reportParser) finishItem(idx int) Intent {
 	if len(fits) == 0 && in.Percent == nil && !in.Done && len(p.problems) == 0 {
 		switch {
 		case mismatch != nil:
-			p.problem(fmt.Sprintf("%s 的单位与目标（%s）不一致", mismatch.text, rpUnitName(it.Target.Unit)))
+			p.problem(fmt.Sprintf("%s 的单位与目标（%s）不一致", rpClip(mismatch.text), rpUnitName(it.Target.Unit)))
 		default:
 			for i := range p.toks {
 				if t := &p.toks[i]; t.kind == rpFigure && t.alone && t.err == nil {
-					p.problem(fmt.Sprintf("%s 没有单位：进度请写 %s%%", t.text, t.text))
+					v := t.amt.Value.Float64()
+					switch {
+					case v >= 0 && v <= 100:
+						p.problem(fmt.Sprintf("%s 没有单位：进度请写 %s%%", rpClip(t.text), rpClip(t.text)))
+					case it.Target != nil && it.Target.Unit != "":
+						p.problem(fmt.Sprintf("%s 没有单位：数量请写 %s%s", rpClip(t.text), rpClip(t.text), it.Target.Unit))
+					default:
+						p.problem(fmt.Sprintf("%s 没有单位", rpClip(t.text)))
+					}
 					break
 				}
 			}
@@ -1343,7 +1448,7 @@ func (p *reportParser) pick(toks []*rpToken, vals []planbot.Amount, what string)
 			toks[cum[0]].used = true
 			return cum[0]
 		}
-		msg := fmt.Sprintf("有两个%s：%s 和 %s", what, toks[chosen].text, toks[k].text)
+		msg := fmt.Sprintf("有两个%s：%s 和 %s", what, rpClip(toks[chosen].text), rpClip(toks[k].text))
 		if what == "数字" {
 			msg += "，请只填累计数"
 		}
@@ -1406,7 +1511,7 @@ func (p *reportParser) finishIndicator(idx int) Intent {
 	}
 	if k := p.pick(toks, vals, "数字"); k >= 0 {
 		if vals[k].Value < 0 && ind.Accumulate != planbot.AccumulateLevel {
-			p.problem("累计数不能是负数：" + toks[k].text)
+			p.problem("累计数不能是负数：" + rpClip(toks[k].text))
 		} else {
 			in.Amount = &vals[k]
 		}
@@ -1773,7 +1878,7 @@ func rpBuildIndex(plan *planbot.Plan) *rpIndex {
 
 // rpCommonChars are everyday characters that, alone, never show which item
 // a message is about (你好 is not 办好招商推介).
-const rpCommonChars = "好大小上下中人新年月日天一不多少做要会能去来说看想到出入开后前里外时地得着过用分所以发生成可心手点最很再高行现事家面主本请问谢吃走访次号"
+const rpCommonChars = "好大小上下中人新年月日天一不多少做要会能去来说看想到出入开后前里外时地得着过用分所以发生成可心手点最很再高行现事家面主本请问谢吃走访次号投放建设办加提增改"
 
 // score adds each document's score for the query q to scores, and marks
 // the documents with evidence: a shared pair of characters, or (when rare
@@ -1894,9 +1999,8 @@ func rpStopAt(rs []rune, i int) int {
 // ---------------------------------------------------------------------------
 // Small helpers
 
-func rpIsDigit(r rune) bool       { return r >= '0' && r <= '9' }
-func rpIsASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
-func rpIsLetter(r rune) bool      { return rpIsASCIILetter(r) }
+func rpIsDigit(r rune) bool  { return r >= '0' && r <= '9' }
+func rpIsLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 // rpIsNumeral reports whether r may be part of a Chinese numeral.
 func rpIsNumeral(r rune) bool {

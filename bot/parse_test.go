@@ -272,6 +272,7 @@ func TestParseReportIndicators(t *testing.T) {
 		{text: "工商税收 2100万 同比增长5%", kind: IntentIndicatorValue, indicator: "tax_revenue", amount: "2100万元", note: "同比增长5%"},
 		{text: "规上工业产值 8000万", kind: IntentIndicatorValue, indicator: "industrial_output", amount: "8000万元"},
 		{text: "外贸出口额 1200万", kind: IntentIndicatorValue, indicator: "export_value", amount: "1200万元"},
+		{text: "外贸出口 1300万美元", kind: IntentIndicatorValue, indicator: "export_value", note: "1300万美元", problem: "1300万美元：请换算成人民币（元）再报"},
 		{text: "到位资金 1.5亿", kind: IntentIndicatorValue, indicator: "investment_attracted", amount: "1.5亿元"},
 		{text: "截至3月15日累计完成投资2.1亿", kind: IntentIndicatorValue, indicator: "fixed_asset_investment", amount: "2.1亿元", note: "截至3月15日累计完成投资"},
 		{text: "固投 累计3.2亿 本月0.4亿", kind: IntentIndicatorValue, indicator: "fixed_asset_investment", amount: "3.2亿元", note: "本月0.4亿"},
@@ -282,6 +283,9 @@ func TestParseReportIndicators(t *testing.T) {
 		{text: "税收 99999999999999999999", kind: IntentIndicatorValue, indicator: "tax_revenue", note: "99999999999999999999", problem: "数额太大"},
 		{text: "固投", kind: IntentIndicatorValue, indicator: "fixed_asset_investment"},
 		{text: "出口 税收 100", kind: IntentAmbiguous, indicators: []string{"export_value", "tax_revenue"}, amount: "100"},
+		// An alias inside other words does not win against the units.
+		{text: "蟹苗出口10万只", kind: IntentItemReport, items: []string{"3.4"}, amount: "10万只", note: "蟹苗出口"},
+		{text: "出口 10万只", kind: IntentIndicatorValue, indicator: "export_value", note: "10万只", problem: "不一致"},
 	})
 }
 
@@ -307,7 +311,11 @@ func TestParseReportFuzzyTitles(t *testing.T) {
 		{text: "项目 50%", kind: IntentAmbiguous, items: []string{"2.3", "2.4", "2.5", "2.6"}, percent: percentOf(50), note: "项目"},
 		{text: "合作社 30%", kind: IntentAmbiguous, items: []string{"1.1", "1.3", "1.5"}, percent: percentOf(30), note: "合作社"},
 		{text: "养殖 50%", kind: IntentAmbiguous, items: []string{"3.4", "4.3"}, percent: percentOf(50), note: "养殖"},
-		{text: "招商 50%", kind: IntentAmbiguous, items: []string{"2.1", "2.2"}, indicators: []string{"investment_attracted"}, percent: percentOf(50), note: "招商"},
+		// A percentage is no indicator's value; money is no item's here.
+		{text: "招商 50%", kind: IntentAmbiguous, items: []string{"2.1", "2.2"}, percent: percentOf(50), note: "招商"},
+		{text: "招商 2亿元", kind: IntentIndicatorValue, indicator: "investment_attracted", amount: "2亿元"},
+		{text: "招商 2", kind: IntentAmbiguous, items: []string{"2.1", "2.2"}, indicators: []string{"investment_attracted"}, note: "招商 2"},
+		{text: "蟹苗投放 60%", kind: IntentItemReport, items: []string{"3.4"}, percent: percentOf(60), note: "蟹苗投放"},
 		// An owned candidate wins only as the single best owned one.
 		{text: "合作社 30%", owned: []string{"1.3"}, kind: IntentItemReport, items: []string{"1.3"}, percent: percentOf(30)},
 		{text: "合作社 30%", owned: []string{"1.3", "1.1"}, kind: IntentAmbiguous, items: []string{"1.1", "1.3", "1.5"}, percent: percentOf(30), note: "合作社"},
@@ -367,6 +375,8 @@ func TestParseReportDates(t *testing.T) {
 		{text: "2.3 60% @昨天", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), date: "2027-03-19"},
 		{text: "2.3 60% @今天", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), date: "2027-03-20"},
 		{text: "3月15日报 2.3 60%", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), date: "2027-03-15"},
+		{text: "@3.15 2.3 60% 带动固投", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), date: "2027-03-15", note: "带动固投"},
+		{text: "@planbot_bot @3.15 2.3 60%", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), date: "2027-03-15"},
 		// No @, no date: a day mentioned in the note stays there.
 		{text: "2.3 60% 3月15日已签约", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), note: "3月15日已签约"},
 		{text: "2.3 60% @张三", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), note: "@张三"},
@@ -435,6 +445,12 @@ func TestParseReportPlanSwap(t *testing.T) {
 	// A code without a dot counts at the start or with a marker only.
 	if in := ParseReport("7 60%", b, nil, parseToday); !slices.Equal(in.Items, []string{"7"}) || in.Percent == nil {
 		t.Fatalf("7 60%%: %+v", in)
+	}
+	if in := ParseReport("第7项 进度60", b, nil, parseToday); !slices.Equal(in.Items, []string{"7"}) || in.Percent == nil || *in.Percent != 60 {
+		t.Fatalf("第7项 进度60: %+v", in)
+	}
+	if in := ParseReport("黄烟 进度7", b, nil, parseToday); !slices.Equal(in.Items, []string{"7"}) || in.Percent == nil || *in.Percent != 7 {
+		t.Fatalf("黄烟 进度7: %+v", in)
 	}
 }
 

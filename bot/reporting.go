@@ -32,6 +32,7 @@ type draft struct {
 	Note       string          `json:"note,omitempty"`
 	AsOf       *planbot.Date   `json:"as_of,omitempty"`
 	Photos     []string        `json:"photos,omitempty"`
+	Text       string          `json:"text,omitempty"` // the original message, re-read once the target is chosen
 	MessageID  int             `json:"message_id,omitempty"`
 	ReportID   int64           `json:"report_id,omitempty"`
 	Step       string          `json:"step,omitempty"`
@@ -39,7 +40,22 @@ type draft struct {
 
 func draftOf(in Intent, m Message) draft {
 	return draft{Items: in.Items, Indicator: in.Indicator, Indicators: in.Indicators, Percent: in.Percent,
-		Amount: in.Amount, Done: in.Done, Note: in.Note, AsOf: in.Date, Photos: m.PhotoIDs, MessageID: m.MessageID}
+		Amount: in.Amount, Done: in.Done, Note: in.Note, AsOf: in.Date, Photos: m.PhotoIDs, MessageID: m.MessageID, Text: m.Text}
+}
+
+// resolve re-reads an ambiguous draft's words once the user chose what it
+// is about: the amount's unit and the note depend on the target.
+func (c *call) resolve(d draft, kind IntentKind, key string) (draft, string) {
+	in := ParseReportAs(d.Text, c.plan, kind, key, c.today())
+	if in.Problem != "" {
+		return d, in.Problem
+	}
+	out := draft{Percent: in.Percent, Amount: in.Amount, Done: in.Done || d.Done, Note: in.Note, AsOf: in.Date,
+		Photos: d.Photos, MessageID: d.MessageID, Text: d.Text}
+	if d.Done && out.Percent == nil {
+		out.Done = true
+	}
+	return out, ""
 }
 
 func (c *call) ask(kind string, d draft, text string, buttons func(id int64) [][]Button) error {
@@ -108,33 +124,29 @@ func (c *call) ownedOpen() []string {
 }
 
 func (b *Bot) askWhich(c *call, d draft) error {
-	var text string
-	candidates := d.Items
-	if len(d.Indicators) > 0 && len(d.Items) == 0 {
+	if len(d.Items) > MaxCandidates {
+		d.Items = d.Items[:MaxCandidates]
+	}
+	text := "您说的是哪一项？"
+	switch {
+	case len(d.Items) == 0:
 		text = "您说的是哪个指标？"
-		return c.ask(pendingPick, d, text, func(id int64) [][]Button {
-			var kb [][]Button
-			for i, key := range d.Indicators {
-				if ind, ok := indicator(c.plan, key); ok {
-					kb = append(kb, []Button{{Text: ind.Name, Data: pickData(id, "i"+strconv.Itoa(i))}})
-				}
-			}
-			return append(kb, []Button{{Text: "取消", Data: pickData(id, "x")}})
-		})
+	case len(d.Indicators) == 0:
+		text = "您说的是哪个事项？"
 	}
-	if len(candidates) > 6 {
-		candidates = candidates[:6]
-		d.Items = candidates
-	}
-	text = "您说的是哪个事项？"
 	if len(d.Photos) > 0 && d.Percent == nil && !d.Done && d.Amount == nil {
 		text = "这张照片是哪个事项的佐证材料？"
 	}
 	return c.ask(pendingPick, d, text, func(id int64) [][]Button {
 		var kb [][]Button
-		for i, code := range candidates {
+		for i, code := range d.Items {
 			it, _ := c.plan.Item(code)
 			kb = append(kb, []Button{{Text: code + " " + clip(it.Title, 16), Data: pickData(id, strconv.Itoa(i))}})
+		}
+		for i, key := range d.Indicators {
+			if ind, ok := indicator(c.plan, key); ok {
+				kb = append(kb, []Button{{Text: "指标：" + ind.Name, Data: pickData(id, "i"+strconv.Itoa(i))}})
+			}
 		}
 		return append(kb, []Button{{Text: "取消", Data: pickData(id, "x")}})
 	})

@@ -243,7 +243,10 @@ func (t *Telegram) handle(ctx context.Context, u tgbotapi.Update, next int) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	m, ok := FromUpdate(u)
-	now := t.Now()
+	// The outbox keeps whole seconds and makes a message due at the first
+	// whole second at or after its stamp: a fractional now would hold
+	// every reply back until the next second ticks.
+	now := t.Now().Truncate(time.Second)
 	log := t.Log.With("update_id", u.UpdateID, "chat_id", m.ChatID, "user_id", m.UserID)
 	if !ok {
 		if err := t.Updates.RecordUpdate(ctx, u.UpdateID, next, now); err != nil {

@@ -33,7 +33,8 @@ type command struct {
 
 // env is what a subcommand may touch of the world.
 type env struct {
-	stdin          io.Reader // nil: os.Stdin
+	ctx            context.Context // nil: Background; run also stops on SIGINT/SIGTERM
+	stdin          io.Reader       // nil: os.Stdin
 	getenv         func(string) string
 	stdout, stderr io.Writer
 	now            func() time.Time
@@ -53,7 +54,11 @@ func commands() []command {
 
 // run is main without os.Exit, so tests can call it.
 func run(args []string, e *env) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	parent := e.ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if e.getenv == nil {
 		e.getenv = os.Getenv

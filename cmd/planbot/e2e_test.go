@@ -1,0 +1,862 @@
+package main
+
+// End-to-end tests of the chat: the real go-telegram-bot-api client talks
+// over HTTP to the fake Bot API (bot/fakeapi), the bot runs its own poll
+// loop and outbox sender on a SQLite file, wired as `planbot run` wires
+// them. Each test plays the users' side and asserts what they see (the
+// text and keyboard of each reply, as the fake recorded it) and what is in
+// the database afterwards.
+//
+// No test sleeps: every wait is on a signal from the fake (a call recorded,
+// an update confirmed), with a timeout only as a failure guard.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"planbot"
+	"planbot/bot"
+	"planbot/bot/fakeapi"
+	"planbot/config"
+	"planbot/storage"
+)
+
+// waitLimit guards every wait; a healthy run needs milliseconds.
+const waitLimit = 15 * time.Second
+
+// The example plan's people, as Telegram users.
+var (
+	uZhang    = fakeapi.User{ID: 100000001, FirstName: "张", LastName: "书记"}    // leader (principal)
+	uChen     = fakeapi.User{ID: 100000004, FirstName: "陈", LastName: "副镇长"}   // leader of section 2
+	uZheng    = fakeapi.User{ID: 100000007, FirstName: "郑", LastName: "主任"}    // admin
+	uZhao     = fakeapi.User{ID: 100000008, FirstName: "赵", LastName: "书记"}    // cadre, 东村
+	uQian     = fakeapi.User{ID: 100000009, FirstName: "钱", LastName: "书记"}    // cadre, 西河村: owns 3.4 (crabs)
+	uMa       = fakeapi.User{ID: 100000010, FirstName: "马", LastName: "主任"}    // cadre: owns 2.3 alone
+	uXu       = fakeapi.User{ID: 100000011, FirstName: "许", LastName: "主任"}    // cadre: owns 3.2 (overdue)
+	uSun      = fakeapi.User{ID: 700000001, FirstName: "孙", LastName: "书记"}    // sun_cun: invite only
+	uStranger = fakeapi.User{ID: 555000111, FirstName: "Eve", Username: "eve"} // nobody
+)
+
+// sunInvite is the example's invite code for sun_cun.
+const sunInvite = "NL7Q4K9M2X"
+
+// shiftedClock runs from the fixed test time (2027-06-15 09:00 in
+// Shanghai) at real speed: the poll loop and the sender need a clock that
+// moves (the sender's per-chat pauses and retry times), while the
+// conversation itself reads the fixed fixedNow.
+func shiftedClock() func() time.Time {
+	start := time.Now()
+	return func() time.Time { return fixedNow.Add(time.Since(start)) }
+}
+
+// syncBuffer collects log output from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// e2e is one fake Telegram, one database file and the bot instance
+// currently serving them.
+type e2e struct {
+	t       testing.TB
+	ctx     context.Context
+	srv     *fakeapi.Server
+	path    string // the database
+	cfgPath string // a copy of the example config, for /reload
+	cfg     *config.Config
+	plan    *planbot.Plan
+	db      *storage.DB
+	logs  *syncBuffer
+	log   *slog.Logger
+	clock func() time.Time
+	inst  *instance
+
+	// allowRefusals lets a test expect sends, edits and answers that the
+	// fake refused with 400 Bad Request (malformed HTML, too long, a
+	// callback answered twice …); by default any such refusal fails the
+	// test, since it is the bot's fault.
+	allowRefusals bool
+}
+
+// instance is one running bot: its poll loop and its sender.
+type instance struct {
+	tg         *bot.Telegram
+	sender     *bot.Sender
+	cancelPoll context.CancelFunc
+	stopSender context.CancelFunc
+	pollErr    chan error
+	senderDone chan struct{}
+	stopped    bool
+	err        error
+}
+
+// instanceOptions adjusts an instance before it starts.
+type instanceOptions struct {
+	updates      func(bot.UpdateLog, context.CancelFunc) bot.UpdateLog // wrap the update log; the func stops polling
+	outbox       func(bot.Outbox) bot.Outbox       // wrap the sender's outbox
+	maxConflicts int
+	realLimits   bool // keep Telegram's per-chat pauses in the sender
+}
+
+// writeConfig copies the example config into dir, pointing it at the
+// Bot API endpoint (if not "") and the database db, and returns its path.
+func writeConfig(tb testing.TB, dir, endpoint, db string) string {
+	tb.Helper()
+	data, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	text := string(data)
+	replace := func(old, new string) {
+		if !strings.Contains(text, old) {
+			tb.Fatalf("the example config no longer has %q", old)
+		}
+		text = strings.Replace(text, old, new, 1)
+	}
+	if endpoint != "" {
+		replace(`api_endpoint: ""`, fmt.Sprintf("api_endpoint: %q", endpoint))
+	}
+	replace("database: planbot.db", fmt.Sprintf("database: %q", db))
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+// newE2E starts the fake server and opens a fresh database synced with the
+// example plan; start runs the bot. clock, if not nil, replaces the
+// shifted clock of the poll loop, the sender and the fake.
+func newE2E(tb testing.TB, clock func() time.Time) *e2e {
+	tb.Helper()
+	if clock == nil {
+		clock = shiftedClock()
+	}
+	logs := &syncBuffer{}
+	dir := tb.TempDir()
+	h := &e2e{
+		t:     tb,
+		ctx:   context.Background(),
+		srv:   fakeapi.New(tb, fakeapi.WithClock(clock)),
+		path:  filepath.Join(dir, "planbot.db"),
+		logs:  logs,
+		log:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		clock: clock,
+	}
+	h.cfgPath = writeConfig(tb, dir, "", h.path)
+	cfg, err := config.Load(h.cfgPath)
+	if err != nil {
+		tb.Fatalf("load the example config: %v", err)
+	}
+	h.cfg, h.plan = cfg, cfg.Plan
+	h.openDB()
+	tb.Cleanup(h.finish)
+	return h
+}
+
+func (h *e2e) openDB() {
+	h.t.Helper()
+	db, err := storage.Open(h.ctx, h.path)
+	if err != nil {
+		h.t.Fatalf("open database: %v", err)
+	}
+	if _, err := db.SyncPlan(h.ctx, h.plan, fixedNow); err != nil {
+		db.Close()
+		h.t.Fatalf("sync plan: %v", err)
+	}
+	h.db = db
+}
+
+// finish stops the bot and checks what must hold in every test: the token
+// is in no log line, nothing panicked, and Telegram accepted every text
+// the bot sent.
+func (h *e2e) finish() {
+	if h.inst != nil {
+		h.inst.stop()
+	}
+	if h.db != nil {
+		h.db.Close()
+	}
+	logs := h.logs.String()
+	token := h.srv.Token()
+	secret := token[strings.IndexByte(token, ':')+1:]
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, secret) {
+			h.t.Errorf("a log line holds the bot token: %s", line)
+		}
+	}
+	if strings.Contains(logs, "panic") {
+		h.t.Errorf("a handler panicked:\n%s", logs)
+	}
+	if !h.allowRefusals {
+		for _, c := range h.srv.Calls() {
+			if (c.Method == "sendMessage" || c.Method == "editMessageText" || c.Method == "answerCallbackQuery") && c.Status == http.StatusBadRequest {
+				h.t.Errorf("Telegram refused a %s to chat %d: %d %s\ntext: %q", c.Method, c.ChatID, c.Status, c.Description, clipText(c.Text, 300))
+			}
+		}
+	}
+}
+
+func clipText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// start runs a new bot instance on the database, as `planbot run` does.
+func (h *e2e) start(opts ...func(*instanceOptions)) *instance {
+	h.t.Helper()
+	var o instanceOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	token := h.srv.Token()
+	pollCtx, cancelPoll := context.WithCancel(context.Background())
+	poller, err := bot.Connect(pollCtx, token, h.srv.Endpoint(), 10*time.Second)
+	if err != nil {
+		cancelPoll()
+		h.t.Fatalf("connect: %v", err)
+	}
+	senderAPI, err := tgbotapi.NewBotAPIWithClient(token, h.srv.Endpoint(), &http.Client{Timeout: 10 * time.Second})
+	if err != nil {
+		cancelPoll()
+		h.t.Fatalf("sender client: %v", bot.Redact(err, token))
+	}
+	var outbox bot.Outbox = h.db
+	if o.outbox != nil {
+		outbox = o.outbox(outbox)
+	}
+	sender := bot.NewSender(senderAPI, outbox, h.log, h.clock)
+	if !o.realLimits {
+		// Telegram's pacing (1 s per chat) would make a scripted
+		// conversation take a minute; the 429 test keeps it.
+		sender.PerChat, sender.PerGroup, sender.Gap = 0, 0, 0
+	}
+	var updates bot.UpdateLog = storeAdapter{h.db}
+	if o.updates != nil {
+		updates = o.updates(updates, cancelPoll)
+	}
+	// The conversation's settings as run wires them (botConfig), with the
+	// clock fixed: statuses are those of 2027-06-15 09:00.
+	b := bot.New(botConfig(&env{now: func() time.Time { return fixedNow }, log: h.log}, h.cfg, h.cfgPath))
+	tg := &bot.Telegram{Bot: b, Updates: updates, Sender: sender, Log: h.log, Now: h.clock,
+		PollTimeout: 10 * time.Second, MaxConflicts: o.maxConflicts}
+	if err := tg.Start(poller); err != nil {
+		cancelPoll()
+		h.t.Fatalf("start: %v", err)
+	}
+	senderCtx, stopSender := context.WithCancel(context.Background())
+	in := &instance{tg: tg, sender: sender, cancelPoll: cancelPoll, stopSender: stopSender,
+		pollErr: make(chan error, 1), senderDone: make(chan struct{})}
+	go func() {
+		defer close(in.senderDone)
+		if err := sender.Run(senderCtx); err != nil {
+			h.log.Error("sender stopped", "err", err)
+		}
+	}()
+	go func() { in.pollErr <- tg.Poll(pollCtx) }()
+	h.inst = in
+	return in
+}
+
+// stop shuts the instance down as run does: polling first, then the
+// sender; it returns Poll's error.
+func (in *instance) stop() error {
+	if in.stopped {
+		return in.err
+	}
+	in.stopped = true
+	in.cancelPoll()
+	in.err = <-in.pollErr
+	in.stopSender()
+	<-in.senderDone
+	return in.err
+}
+
+// wait waits for Poll to return on its own (ErrConflict, or a test's
+// wrapper cancelling it) and then stops the sender.
+func (in *instance) wait(tb testing.TB) error {
+	tb.Helper()
+	select {
+	case err := <-in.pollErr:
+		in.pollErr <- err
+	case <-time.After(waitLimit):
+		tb.Fatalf("Poll did not return within %v", waitLimit)
+	}
+	return in.stop()
+}
+
+// outboundMethods are the calls that deliver the outbox.
+func outbound(calls []fakeapi.Call) []fakeapi.Call {
+	return fakeapi.Filter(calls, func(c fakeapi.Call) bool {
+		switch c.Method {
+		case "sendMessage", "editMessageText", "answerCallbackQuery", "sendPhoto", "sendDocument":
+			return true
+		}
+		return false
+	})
+}
+
+// settled says whether update id was handled (the bot asked for updates
+// after it, which it does only once the update's transaction committed)
+// and every message in the outbox was handed to Telegram at least once.
+func (h *e2e) settled(calls []fakeapi.Call, id int) bool {
+	if h.srv.Offset() <= id {
+		return false
+	}
+	counts, err := h.db.OutboxCounts(h.ctx)
+	if err != nil {
+		return false
+	}
+	rows := 0
+	for _, n := range counts {
+		rows += n
+	}
+	return counts[storage.OutboxPending] == 0 && len(outbound(calls)) >= rows
+}
+
+// do queues one update with push, waits until it settled, and returns
+// the calls that delivered its replies.
+func (h *e2e) do(push func() int) []fakeapi.Call {
+	h.t.Helper()
+	base := len(h.srv.Calls())
+	id := push()
+	calls := h.srv.WaitFor(h.t, waitLimit, func(calls []fakeapi.Call) bool { return h.settled(calls, id) })
+	return outbound(calls[base:])
+}
+
+// say sends text from u in u's private chat and returns the replies.
+func (h *e2e) say(u fakeapi.User, text string) []fakeapi.Call {
+	h.t.Helper()
+	return h.do(func() int { return h.srv.SendText(u, fakeapi.PrivateChat(u), text) })
+}
+
+// sayIn sends text from u in chat.
+func (h *e2e) sayIn(u fakeapi.User, chat fakeapi.Chat, text string) []fakeapi.Call {
+	h.t.Helper()
+	return h.do(func() int { return h.srv.SendText(u, chat, text) })
+}
+
+// press presses a button carrying data on message msgID of u's private chat.
+func (h *e2e) press(u fakeapi.User, msgID int, data string) []fakeapi.Call {
+	h.t.Helper()
+	return h.do(func() int { return h.srv.PressButton(u, fakeapi.PrivateChat(u), msgID, data) })
+}
+
+// pressText presses the button labelled label on message msgID.
+func (h *e2e) pressText(u fakeapi.User, msgID int, label string) []fakeapi.Call {
+	h.t.Helper()
+	return h.do(func() int { return h.srv.PressButtonText(u, fakeapi.PrivateChat(u), msgID, label) })
+}
+
+// one returns the single sendMessage or edit among calls, failing otherwise.
+func one(tb testing.TB, calls []fakeapi.Call) fakeapi.Call {
+	tb.Helper()
+	msgs := fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method != "answerCallbackQuery" })
+	if len(msgs) != 1 {
+		tb.Fatalf("want one message, got %d:\n%s", len(msgs), fakeapi.Describe(calls))
+	}
+	return msgs[0]
+}
+
+// wants fails unless text contains every one of subs.
+func wants(tb testing.TB, what, text string, subs ...string) {
+	tb.Helper()
+	for _, s := range subs {
+		if !strings.Contains(text, s) {
+			tb.Errorf("%s does not say %q:\n%s", what, s, text)
+		}
+	}
+}
+
+// buttons lists a call's keyboard labels.
+func buttons(c fakeapi.Call) []string {
+	var out []string
+	for _, b := range c.Markup.Buttons() {
+		out = append(out, b.Text)
+	}
+	return out
+}
+
+// button returns the callback data of the button labelled label.
+func button(tb testing.TB, c fakeapi.Call, label string) string {
+	tb.Helper()
+	b, ok := c.Markup.Find(label)
+	if !ok {
+		tb.Fatalf("no button %q on the message; buttons: %v\n%s", label, buttons(c), c.Text)
+	}
+	return b.CallbackData
+}
+
+// reports is the item's history in the database, oldest first.
+func (h *e2e) reports(code string) []planbot.Report {
+	h.t.Helper()
+	rs, err := h.db.ItemReports(h.ctx, code)
+	if err != nil {
+		h.t.Fatalf("reports of %s: %v", code, err)
+	}
+	return rs
+}
+
+func (h *e2e) allReports() int {
+	h.t.Helper()
+	all, err := h.db.AllReports(h.ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	n := 0
+	for _, rs := range all {
+		n += len(rs)
+	}
+	return n
+}
+
+
+// audited reports whether the audit log has an entry of action by user.
+func (h *e2e) audited(user int64, action string) bool {
+	h.t.Helper()
+	entries, err := h.db.AuditEntries(h.ctx, 1000)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.TelegramID == user && e.Action == action {
+			return true
+		}
+	}
+	return false
+}
+
+func percentOf(r planbot.Report) float64 {
+	if r.Percent == nil {
+		return -1
+	}
+	return *r.Percent
+}
+
+// 1. Who may talk to the bot: known ids, strangers, invite codes.
+func TestE2EStartAndInvites(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.start()
+
+	r := one(t, h.say(uMa, "/start"))
+	wants(t, "greeting", r.Text, "马某某，您好", "/mine", "/help")
+	if r.ParseMode != "HTML" || r.Markup != nil {
+		t.Errorf("greeting: parse mode %q, keyboard %v", r.ParseMode, buttons(r))
+	}
+
+	r = one(t, h.say(uStranger, "/start"))
+	wants(t, "refusal", r.Text, "还不是本系统的登记用户", "<code>555000111</code>", "/start 邀请码")
+	one(t, h.say(uStranger, "2.3 进度60% 我来帮忙汇报"))
+	if !h.audited(uStranger.ID, "refused") {
+		t.Error("the refusal left no audit row")
+	}
+	if n := h.allReports(); n != 0 {
+		t.Errorf("a stranger's message recorded %d reports", n)
+	}
+
+	// An invite is for a private chat only: in a group it would be public.
+	group := fakeapi.GroupChat(-4001, "南岭村两委")
+	r = one(t, h.sayIn(uSun, group, "/start "+sunInvite))
+	wants(t, "invite in a group", r.Text, "请私聊")
+	if r.ChatID != group.ID {
+		t.Errorf("group answer went to chat %d", r.ChatID)
+	}
+
+	r = one(t, h.say(uSun, "/start "+sunInvite))
+	wants(t, "binding", r.Text, "绑定成功", "孙某某")
+	if key, ok, err := h.db.TelegramBinding(h.ctx, uSun.ID); err != nil || !ok || key != "sun_cun" {
+		t.Errorf("binding of %d = %q, %v, %v; want sun_cun", uSun.ID, key, ok, err)
+	}
+
+	r = one(t, h.say(uStranger, "/start "+sunInvite))
+	wants(t, "spent invite", r.Text, "已经用过了")
+	if _, ok, _ := h.db.TelegramBinding(h.ctx, uStranger.ID); ok {
+		t.Error("a spent invite bound a second user")
+	}
+	if !h.audited(uStranger.ID, "spent_invite") {
+		t.Error("the spent invite left no audit row")
+	}
+	r = one(t, h.say(uStranger, "/start NOTACODE"))
+	wants(t, "bad invite", r.Text, "邀请码不正确")
+
+	// After binding, sun_cun is a cadre like any other.
+	r = one(t, h.say(uSun, "/mine"))
+	wants(t, "/mine after binding", r.Text, "孙某某的事项", "3.6", "黄烟生产提质增量", "4.5")
+	one(t, h.say(uSun, "3.6 进度30% 移栽进行中"))
+	rs := h.reports("3.6")
+	if len(rs) != 1 || rs[0].Reporter != "sun_cun" || percentOf(rs[0]) != 30 || rs[0].ChatID != uSun.ID {
+		t.Errorf("sun_cun's report: %+v", rs)
+	}
+}
+
+// 2. /help and what the bot sets up on start.
+func TestE2EHelpAndStartup(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	// A webhook left over would make getUpdates fail with 409: Start
+	// deletes it.
+	h.srv.SetWebhook("https://old.example.org/hook")
+	h.start()
+
+	r := one(t, h.say(uMa, "/help"))
+	wants(t, "/help", r.Text, "/mine 或 我的", "/report 或 汇报", "/done 或 完成", "/undo 或 撤回",
+		"/plan 或 计划", "/item 或 事项", "/targets 或 指标", "/overdue 或 逾期", "/help 或 帮助",
+		"<code>2.3 进度60% 已与XX酒店签约</code>", "状态标记")
+	for _, s := range []planbot.Status{planbot.StatusOverdue, planbot.StatusAtRisk, planbot.StatusNoReport,
+		planbot.StatusNotStarted, planbot.StatusOnTrack, planbot.StatusDone} {
+		wants(t, "/help", r.Text, s.Mark()+" "+s.Label()+" — ")
+	}
+	wants(t, "/help", r.Text, "10 个百分点", "14 天以上没有汇报")
+	if strings.Contains(r.Text, "/unreported") || strings.Contains(r.Text, "/reload") {
+		t.Errorf("a cadre's /help lists leaders' and admins' commands:\n%s", r.Text)
+	}
+	if again := one(t, h.say(uMa, "帮助")); again.Text != r.Text {
+		t.Errorf("帮助 and /help differ:\n%s\n---\n%s", again.Text, r.Text)
+	}
+	wants(t, "a leader's /help", one(t, h.say(uChen, "/help")).Text, "/unreported 或 未汇报")
+	wants(t, "an admin's /help", one(t, h.say(uZheng, "/help")).Text, "/reload 或 重载", "/unreported 或 未汇报")
+
+	calls := h.srv.Calls()
+	first := func(method string) int {
+		for i, c := range calls {
+			if c.Method == method {
+				return i
+			}
+		}
+		return -1
+	}
+	if dw, gu := first("deleteWebhook"), first("getUpdates"); dw < 0 || dw > gu {
+		t.Errorf("deleteWebhook at call %d, first getUpdates at %d:\n%s", dw, gu, fakeapi.Describe(calls))
+	}
+	for _, c := range fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "getUpdates" }) {
+		if c.Status == http.StatusConflict {
+			t.Errorf("getUpdates refused although the webhook was deleted: %s", c.Description)
+		}
+	}
+	var got []string
+	for _, c := range h.srv.Commands() {
+		got = append(got, c.Command)
+		if !strings.Contains(c.Description, " · ") {
+			t.Errorf("command %s: description %q does not give the Chinese name", c.Command, c.Description)
+		}
+	}
+	want := []string{"mine", "report", "done", "value", "undo", "plan", "item", "targets", "overdue", "unreported", "reload", "help"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("setMyCommands = %v, want %v", got, want)
+	}
+	if c := h.srv.Commands(); len(c) > 0 && !strings.HasPrefix(c[0].Description, "我的 · ") {
+		t.Errorf("/mine described as %q", c[0].Description)
+	}
+}
+
+// 3. The views: /mine, /plan, /item, /targets, /overdue, /unreported.
+func TestE2EViews(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.start()
+
+	// xu_nongye's 3.2 was due on 4月30日: it comes first.
+	r := one(t, h.say(uXu, "/mine"))
+	wants(t, "/mine", r.Text, "许某某的事项", "（9 项，截至 6月15日 09:00）", "🔴 <b>3.2</b> 扩充直播队伍", "逾期 46 天")
+	if red, silent := strings.Index(r.Text, "🔴"), strings.Index(r.Text, "🔕"); red < 0 || silent < red {
+		t.Errorf("the overdue item is not first:\n%s", r.Text)
+	}
+	if mine := one(t, h.say(uXu, "我的")); mine.Text != r.Text {
+		t.Errorf("我的 and /mine differ")
+	}
+
+	plan := one(t, h.say(uMa, "/plan"))
+	wants(t, "/plan", plan.Text, "2027 年度工作计划", "共 22 项：🔴逾期 1 🔕未汇报 21", "【1】", "【4】")
+	var data []string
+	for _, b := range plan.Markup.Buttons() {
+		data = append(data, b.CallbackData)
+	}
+	if strings.Join(data, " ") != "plan:1 plan:2 plan:3 plan:4" {
+		t.Fatalf("/plan buttons carry %v", data)
+	}
+	pressed := h.press(uMa, plan.MessageID, "plan:2")
+	section := one(t, pressed)
+	wants(t, "section 2", section.Text, "【2】谋发展、求突破", "分管：陈某某", "2.1", "2.6", "马某某、孙某某")
+	if ans := fakeapi.Filter(pressed, func(c fakeapi.Call) bool { return c.Method == "answerCallbackQuery" }); len(ans) != 1 || ans[0].Status != http.StatusOK {
+		t.Errorf("the button press was not answered once: %s", fakeapi.Describe(pressed))
+	}
+	if typed := one(t, h.say(uMa, "/plan 2")); typed.Text != section.Text {
+		t.Errorf("/plan 2 and the plan:2 button differ:\n%s\n---\n%s", typed.Text, section.Text)
+	}
+
+	one(t, h.say(uMa, "2.3 进度60% 已与XX酒店签约"))
+	r = one(t, h.say(uMa, "/item 2.3"))
+	wants(t, "/item", r.Text, "<b>2.3 协调推进XX项目开工建设</b>", "责任人：马某某 · 分管：刘某某", "时间：1月4日 — 6月30日",
+		"节点：5月31日 前达到 80%", "<b>汇报记录</b>", "6月15日 09:00 马某某 进度 60%：已与XX酒店签约")
+	wants(t, "/item unknown", one(t, h.say(uMa, "/item 9.9")).Text, "没有编号为 9.9 的事项")
+
+	r = one(t, h.say(uMa, "/targets"))
+	wants(t, "/targets", r.Text, "重点指标", "时间进度 45.3%", "固定资产投资", "暂无数据 · 全年目标 6.5亿元", "外贸出口额")
+
+	wants(t, "a leader's /overdue", one(t, h.say(uZhang, "/overdue")).Text, "<b>逾期事项</b> 1 项", "3.2", "许某某")
+	wants(t, "a cadre's /overdue", one(t, h.say(uMa, "/overdue")).Text, "您名下没有逾期事项")
+
+	r = one(t, h.say(uZhang, "/unreported"))
+	wants(t, "/unreported", r.Text, "本周未汇报</b>（自 6月14日 起）", "赵某某（东村）", "共 6 人")
+	if strings.Contains(r.Text, "马某某") {
+		t.Errorf("ma_jingfa reported this week but is listed:\n%s", r.Text)
+	}
+	r = one(t, h.say(uMa, "/unreported"))
+	wants(t, "a cadre's /unreported", r.Text, "只限领导和党政办管理员使用")
+}
+
+// 4. Reports in words, with photos, and the questions when unclear.
+func TestE2EFreeTextReports(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.start()
+
+	r := one(t, h.say(uMa, "2.3 进度60% 已与XX酒店签约"))
+	wants(t, "echo", r.Text, "✅ 已记录 <b>2.3</b> 协调推进XX项目开工建设：进度 60%", "说明：已与XX酒店签约", "当前：🟡 有风险")
+	rs := h.reports("2.3")
+	if len(rs) != 1 || percentOf(rs[0]) != 60 || rs[0].Note != "已与XX酒店签约" || rs[0].Reporter != "ma_jingfa" ||
+		rs[0].OnBehalfOf != "" || rs[0].ChatID != uMa.ID || rs[0].MessageID == 0 {
+		t.Fatalf("2.3 after the report: %+v", rs)
+	}
+	if got, want := button(t, r, "撤回这条"), fmt.Sprintf("u:%d", rs[0].ID); got != want {
+		t.Errorf("undo button carries %q, want %q", got, want)
+	}
+
+	r = one(t, h.say(uMa, "2.3 完成"))
+	wants(t, "done", r.Text, "2.3", "已完成", "当前：✅ 已完成")
+	if rs = h.reports("2.3"); len(rs) != 2 || !rs[1].Done {
+		t.Errorf("2.3 after 完成: %+v", rs)
+	}
+
+	r = one(t, h.say(uQian, "蟹苗投放完成15万只"))
+	wants(t, "crab echo", r.Text, "3.4", "扩大大闸蟹养殖规模", "150000只 / 目标 300000只", "说明：蟹苗投放")
+	want, _ := planbot.ParseAmount("15万只")
+	if rs = h.reports("3.4"); len(rs) != 1 || rs[0].Value == nil || *rs[0].Value != want || rs[0].Reporter != "qian_cun" {
+		t.Errorf("3.4 after the crab report: %+v", rs)
+	}
+
+	// Ambiguous: 直播 fits 3.1 and 3.2, both xu_nongye's.
+	ask := one(t, h.say(uXu, "直播 进度40%"))
+	wants(t, "question", ask.Text, "您说的是哪个事项？")
+	if got := strings.Join(buttons(ask), "|"); got != "3.1 助农视频拍摄和直播带货|3.2 扩充直播队伍|取消" {
+		t.Errorf("candidates: %s", got)
+	}
+	if len(h.reports("3.1"))+len(h.reports("3.2")) != 0 {
+		t.Fatal("recorded before the answer")
+	}
+	pick := button(t, ask, "3.1 助农视频拍摄和直播带货")
+	pressed := h.pressText(uXu, ask.MessageID, "3.1 助农视频拍摄和直播带货")
+	edit := one(t, pressed)
+	if edit.Method != "editMessageText" || edit.MessageID != ask.MessageID {
+		t.Errorf("the answer is not an edit of the question: %s", fakeapi.Describe(pressed))
+	}
+	wants(t, "after the pick", edit.Text, "✅ 已记录 <b>3.1</b>", "进度 40%")
+	if m, _ := h.srv.Message(uXu.ID, ask.MessageID); !strings.Contains(m.Plain, "已记录 3.1") || m.Markup.Buttons()[0].Text != "撤回这条" {
+		t.Errorf("the question now reads %q with %v", m.Plain, m.Markup.Buttons())
+	}
+	if ans := fakeapi.Filter(pressed, func(c fakeapi.Call) bool { return c.Method == "answerCallbackQuery" }); len(ans) != 1 || ans[0].Text != "已记录" {
+		t.Errorf("press answered with %s", fakeapi.Describe(ans))
+	}
+	if rs = h.reports("3.1"); len(rs) != 1 || percentOf(rs[0]) != 40 || rs[0].Reporter != "xu_nongye" {
+		t.Errorf("3.1 after the pick: %+v", rs)
+	}
+	// The old keyboard pressed again (a double tap) records nothing.
+	wants(t, "second press", one(t, h.press(uXu, ask.MessageID, pick)).Text, "已过期")
+	if n := len(h.reports("3.1")); n != 1 {
+		t.Errorf("a second press recorded again: %d reports", n)
+	}
+
+	// A photo with a caption is a report with evidence: the largest size.
+	r = one(t, h.do(func() int {
+		return h.srv.SendPhoto(uMa, fakeapi.PrivateChat(uMa), "2.5 进度50% 现场照片", "ph-small", "ph-large")
+	}))
+	wants(t, "photo echo", r.Text, "2.5", "进度 50%", "说明：现场照片", "佐证照片 1 张已保存")
+	if rs = h.reports("2.5"); len(rs) != 1 || strings.Join(rs[0].PhotoIDs, ",") != "ph-large" || rs[0].Note != "现场照片" {
+		t.Errorf("2.5 after the photo: %+v", rs)
+	}
+
+	// A photo alone: which of my items is it for?
+	ask = one(t, h.do(func() int { return h.srv.SendPhoto(uMa, fakeapi.PrivateChat(uMa), "", "ph-bare") }))
+	wants(t, "photo question", ask.Text, "这张照片是哪个事项的佐证材料？")
+	if got := len(ask.Markup.Buttons()); got != 7 {
+		t.Errorf("want ma_jingfa's 6 items and 取消, got %v", buttons(ask))
+	}
+	wants(t, "photo pick", one(t, h.pressText(uMa, ask.MessageID, "2.4 保障2个在建项目稳步推进")).Text, "2.4", "佐证照片 1 张已保存")
+	if rs = h.reports("2.4"); len(rs) != 1 || strings.Join(rs[0].PhotoIDs, ",") != "ph-bare" || rs[0].Percent != nil {
+		t.Errorf("2.4 after the photo: %+v", rs)
+	}
+
+	// 取消 records nothing.
+	ask = one(t, h.say(uXu, "直播 进度45%"))
+	wants(t, "cancel", one(t, h.pressText(uXu, ask.MessageID, "取消")).Text, "已取消")
+	if n := len(h.reports("3.1")) + len(h.reports("3.2")); n != 1 {
+		t.Errorf("取消 recorded: %d reports on 3.1 and 3.2", n)
+	}
+}
+
+// 5. /report alone walks through item → percent → note.
+func TestE2EReportWalkthrough(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.start()
+
+	ask := one(t, h.say(uMa, "/report"))
+	wants(t, "walk", ask.Text, "汇报哪个事项？")
+	step := one(t, h.pressText(uMa, ask.MessageID, "2.3 协调推进XX项目开工建设"))
+	wants(t, "percent step", step.Text, "<b>2.3</b> 协调推进XX项目开工建设", "进度到多少了？")
+	if step.MessageID != ask.MessageID || strings.Join(buttons(step), " ") != "10% 20% 30% 40% 50% 60% 70% 80% 90% ✅ 已完成 取消" {
+		t.Errorf("percent keyboard on message %d (want %d): %v", step.MessageID, ask.MessageID, buttons(step))
+	}
+	done := one(t, h.pressText(uMa, ask.MessageID, "70%"))
+	wants(t, "recorded", done.Text, "✅ 已记录 <b>2.3</b>", "进度 70%", "如需补充说明")
+	if strings.Join(buttons(done), " ") != "不用了 撤回这条" {
+		t.Errorf("after the percent: %v", buttons(done))
+	}
+	rs := h.reports("2.3")
+	if len(rs) != 1 || percentOf(rs[0]) != 70 || rs[0].Note != "" {
+		t.Fatalf("2.3 after the walk: %+v", rs)
+	}
+
+	// The next plain message is the note: a row that supersedes the first.
+	r := one(t, h.say(uMa, "场地已平整，施工队进场"))
+	wants(t, "note", r.Text, "✅ 已记录 <b>2.3</b>", "进度 70%", "说明：场地已平整，施工队进场")
+	rs = h.reports("2.3")
+	if len(rs) != 2 || rs[1].Supersedes != rs[0].ID || rs[1].Note != "场地已平整，施工队进场" || percentOf(rs[1]) != 70 {
+		t.Fatalf("2.3 after the note: %+v", rs)
+	}
+	// Only one note: the message after it is read as a message again.
+	wants(t, "after the note", one(t, h.say(uMa, "今天天气不错")).Text, "没看懂")
+	if n := len(h.reports("2.3")); n != 2 {
+		t.Errorf("a second message became a note too: %d reports", n)
+	}
+
+	// 不用了 closes the note step.
+	ask = one(t, h.say(uMa, "汇报"))
+	one(t, h.pressText(uMa, ask.MessageID, "2.1 落实全员招商责任制，提高招商频次"))
+	one(t, h.pressText(uMa, ask.MessageID, "✅ 已完成"))
+	wants(t, "skip", one(t, h.pressText(uMa, ask.MessageID, "不用了")).Text, "不加说明")
+	wants(t, "after skip", one(t, h.say(uMa, "今天天气不错")).Text, "没看懂")
+	if rs := h.reports("2.1"); len(rs) != 1 || !rs[0].Done || rs[0].Note != "" {
+		t.Errorf("2.1 after the walk: %+v", rs)
+	}
+}
+
+// 6. /undo and the undo button write a withdrawal; history keeps both.
+func TestE2EUndo(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.start()
+
+	one(t, h.say(uMa, "2.3 进度60% 已签约"))
+	r := one(t, h.say(uMa, "/undo"))
+	rs := h.reports("2.3")
+	if len(rs) != 2 || !rs[1].Withdrawn || rs[1].Supersedes != rs[0].ID || len(planbot.Effective(rs)) != 0 {
+		t.Fatalf("2.3 after /undo: %+v", rs)
+	}
+	wants(t, "/undo", r.Text, fmt.Sprintf("↩️ 已撤回 2.3 的汇报（#%d）", rs[0].ID), "记录仍保留在历史中")
+
+	echo := one(t, h.say(uMa, "2.5 进度30%"))
+	pressed := h.pressText(uMa, echo.MessageID, "撤回这条")
+	edit := one(t, pressed)
+	if edit.Method != "editMessageText" || edit.MessageID != echo.MessageID || edit.Markup != nil {
+		t.Errorf("undo button: %s", fakeapi.Describe(pressed))
+	}
+	wants(t, "undo button", edit.Text, "↩️ 已撤回 2.5 的汇报")
+	rs = h.reports("2.5")
+	if len(rs) != 2 || !rs[1].Withdrawn || rs[1].Supersedes != rs[0].ID {
+		t.Fatalf("2.5 after the button: %+v", rs)
+	}
+	// The same button again (from the old keyboard): nothing more.
+	wants(t, "undo twice", one(t, h.press(uMa, echo.MessageID, fmt.Sprintf("u:%d", rs[0].ID))).Text, "已经撤回")
+	if n := len(h.reports("2.5")); n != 2 {
+		t.Errorf("undo twice wrote %d rows", n)
+	}
+	item := one(t, h.say(uMa, "/item 2.5"))
+	wants(t, "history", item.Text, fmt.Sprintf("<s>#%d 6月15日 09:00 马某某 进度 30%%</s>", rs[0].ID), fmt.Sprintf("#%d 6月15日 09:00 马某某 撤回了第 %d 条", rs[1].ID, rs[0].ID))
+	wants(t, "nothing to undo", one(t, h.say(uMa, "撤回")).Text, "没有可以撤回的汇报")
+}
+
+// 7. Who may report what.
+func TestE2EPermissions(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.start()
+
+	// zhao_cun (东村) on 1.2, which is 西河村's and xu_nongye's.
+	wants(t, "other village", one(t, h.say(uZhao, "1.2 进度50%")).Text, "1.2 不是您负责的事项（责任人：许某某、钱某某）")
+	if n := len(h.reports("1.2")); n != 0 || !h.audited(uZhao.ID, "report_refused") {
+		t.Errorf("refused report: %d rows, audited %v", n, h.audited(uZhao.ID, "report_refused"))
+	}
+
+	// A leader reports for the owner.
+	wants(t, "on behalf", one(t, h.say(uChen, "2.1 进度30% 电话了解")).Text, "代 马某某 汇报", "进度 30%")
+	if rs := h.reports("2.1"); len(rs) != 1 || rs[0].Reporter != "chen_fuzhen" || rs[0].OnBehalfOf != "ma_jingfa" {
+		t.Errorf("2.1 reported by a leader: %+v", rs)
+	}
+
+	// Indicators are for leaders and admins.
+	wants(t, "cadre value", one(t, h.say(uMa, "固定资产投资 累计3.2亿")).Text, "由党政办或分管领导填报")
+	obs := func() []planbot.Observation {
+		o, err := h.db.IndicatorObservations(h.ctx, "fixed_asset_investment")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	if n := len(obs()); n != 0 || !h.audited(uMa.ID, "value_refused") {
+		t.Errorf("refused value: %d observations", n)
+	}
+	r := one(t, h.say(uChen, "固定资产投资 累计3.2亿"))
+	wants(t, "leader value", r.Text, "✅ 已记录 <b>固定资产投资</b>：3.2亿元", "全年目标 6.5亿元")
+	o := obs()
+	if want, _ := planbot.ParseAmountIn("3.2", "亿元"); len(o) != 1 || o[0].Value != want || o[0].Reporter != "chen_fuzhen" {
+		t.Fatalf("observations: %+v", o)
+	}
+	if got := button(t, r, "撤回这条"); got != fmt.Sprintf("uo:fixed_asset_investment:%d", o[0].ID) {
+		t.Errorf("value undo button carries %q", got)
+	}
+
+	// A year-to-date figure that falls is confirmed first.
+	ask := one(t, h.say(uChen, "固定资产投资 累计3.0亿"))
+	wants(t, "decrease", ask.Text, "比上次 3.2亿元 还少", "数值没错吗？")
+	if strings.Join(buttons(ask), " ") != "确认 修改" || len(obs()) != 1 {
+		t.Fatalf("decrease: buttons %v, %d observations", buttons(ask), len(obs()))
+	}
+	wants(t, "confirmed", one(t, h.pressText(uChen, ask.MessageID, "确认")).Text, "✅ 已记录 <b>固定资产投资</b>：3亿元")
+	if o = obs(); len(o) != 2 {
+		t.Fatalf("after 确认: %+v", o)
+	}
+	ask = one(t, h.say(uChen, "固投 累计2.5亿"))
+	wants(t, "修改", one(t, h.pressText(uChen, ask.MessageID, "修改")).Text, "请重新发送正确的数值")
+	if n := len(obs()); n != 2 {
+		t.Errorf("修改 recorded: %d observations", n)
+	}
+	wants(t, "/targets", one(t, h.say(uZhang, "/targets")).Text, "3亿元 / 6.5亿元")
+}
