@@ -10,3 +10,5 @@ require (
 )
 
 require github.com/go-telegram-bot-api/telegram-bot-api/v5 v5.5.1
+
+require github.com/6tail/lunar-go v1.4.7 // indirect

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"planbot"
 	"planbot/bot/fakeapi"
 )
 
@@ -23,10 +24,10 @@ func TestSplitKeepsEveryPartValid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			parts := Split(tt.text, MaxMessageLen)
+			parts := planbot.SplitMessage(tt.text, planbot.MaxMessageLen)
 			var plainAll strings.Builder
 			for i, p := range parts {
-				if n := fakeapi.UTF16Len(p); n > MaxMessageLen {
+				if n := fakeapi.UTF16Len(p); n > planbot.MaxMessageLen {
 					t.Errorf("part %d has %d UTF-16 units", i, n)
 				}
 				if !utf8.ValidString(p) {

@@ -62,7 +62,7 @@ func ToOutbox(replies []Reply) []planbot.OutboxMessage {
 		if r.Text == "" {
 			continue
 		}
-		parts := Split(r.Text, MaxMessageLen)
+		parts := planbot.SplitMessage(r.Text, planbot.MaxMessageLen)
 		for i, part := range parts {
 			m := planbot.OutboxMessage{ChatID: r.ChatID, Text: part, ParseMode: "HTML", Priority: PriorityReply}
 			if i == 0 && r.EditMessageID != 0 {

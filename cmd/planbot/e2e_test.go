@@ -13,16 +13,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -859,4 +863,507 @@ func TestE2EPermissions(t *testing.T) {
 		t.Errorf("修改 recorded: %d observations", n)
 	}
 	wants(t, "/targets", one(t, h.say(uZhang, "/targets")).Text, "3亿元 / 6.5亿元")
+}
+
+// rawUpdate is an update as JSON for PushRaw: a text message from u in
+// u's private chat. textJSON is the text as a JSON string literal, so a
+// test can put in it what json.Marshal would never write (invalid UTF-8,
+// lone surrogates). id 0 lets the fake number it.
+func rawUpdate(id int, u fakeapi.User, messageID int, textJSON string) string {
+	from, _ := json.Marshal(u)
+	chat, _ := json.Marshal(fakeapi.PrivateChat(u))
+	head := "{"
+	if id != 0 {
+		head = fmt.Sprintf(`{"update_id":%d,`, id)
+	}
+	return fmt.Sprintf(`%s"message":{"message_id":%d,"from":%s,"chat":%s,"date":%d,"text":%s}}`,
+		head, messageID, from, chat, fixedNow.Unix(), textJSON)
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// brokenConfig is the example with n more items, each wrong four ways.
+func brokenConfig(tb testing.TB, path string, n int) {
+	tb.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var bad strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&bad, "  - code: \"9.%d\"\n    section: \"9\"\n    title: 坏事项 <b>&amp;</b>\n    owners: [nobody_%d]\n    start: 2027-13-01\n    due: 2027-02-30\n", i, i)
+	}
+	text := strings.Replace(string(data), "\nitems:\n", "\nitems:\n"+bad.String(), 1)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// 8. Hostile input never panics, and Telegram accepts every reply.
+func TestE2EHostileInput(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.start()
+	var seen []fakeapi.Call
+	keep := func(calls []fakeapi.Call) []fakeapi.Call {
+		seen = append(seen, calls...)
+		return calls
+	}
+
+	// 10,000 characters.
+	long := "2.3 进度60% " + strings.Repeat("很长的说明", 2000)
+	r := one(t, keep(h.say(uMa, long)))
+	wants(t, "long report", r.Text, "✅ 已记录 <b>2.3</b>", "说明：很长的说明", "…")
+	if rs := h.reports("2.3"); len(rs) != 1 || len([]rune(rs[0].Note)) != 10000 {
+		t.Errorf("the long note was not kept whole: %d reports", len(rs))
+	}
+	wants(t, "long chatter", one(t, keep(h.say(uMa, strings.Repeat("啊", 10000)))).Text, "没看懂")
+	wants(t, "long command", one(t, keep(h.say(uMa, "/"+strings.Repeat("x", 10000)))).Text, "不认识的命令")
+	wants(t, "long item", one(t, keep(h.say(uMa, "/item "+strings.Repeat("<b>", 3400)))).Text, "没有编号为 &lt;b&gt;")
+
+	// Markup in user text is shown as typed, never interpreted.
+	typed := `<b>&amp;</b> <i>x</i> *粗* _斜_ [链接](http://x) ` + "`code`" + ` &lt; &#0; <a href="javascript:x">`
+	r = one(t, keep(h.say(uMa, "2.5 进度20% "+typed)))
+	if m, _ := h.srv.Message(uMa.ID, r.MessageID); !strings.Contains(m.Plain, "说明："+typed) {
+		t.Errorf("the user sees %q, want the note as typed %q", m.Plain, typed)
+	}
+	if rs := h.reports("2.5"); len(rs) != 1 || rs[0].Note != typed {
+		t.Errorf("2.5 note stored as %+v", rs)
+	}
+	r = one(t, keep(h.say(uMa, "/item 2.5")))
+	if m, _ := h.srv.Message(uMa.ID, r.MessageID); !strings.Contains(m.Plain, "<b>&amp;</b> <i>x</i>") {
+		t.Errorf("/item shows %q", m.Plain)
+	}
+
+	// Invalid UTF-8 and a lone surrogate (the client decodes both to U+FFFD).
+	r = one(t, keep(h.do(func() int {
+		return h.srv.PushRaw(rawUpdate(0, uMa, 901, `"2.4 进度10% `+"\xff\xfe坏\xc3\x28"+` \ud800 尾"`))
+	})))
+	wants(t, "invalid UTF-8", r.Text, "✅ 已记录 <b>2.4</b>", "进度 10%")
+	if rs := h.reports("2.4"); len(rs) != 1 || !utf8.ValidString(rs[0].Note) {
+		t.Errorf("2.4 after invalid UTF-8: %+v", rs)
+	}
+
+	// Buttons nobody made.
+	for _, data := range []string{"u:abc", "uo:nosuch:1", "p:x:y", "plan:<b>", "zzz", "p:1:\xff", "u:-1"} {
+		keep(h.press(uMa, r.MessageID, data))
+	}
+
+	// An anonymous group admin is not a person.
+	group := fakeapi.SupergroupChat(-1001234567890, "镇干部群")
+	r = one(t, keep(h.do(func() int { return h.srv.SendAnonymous(group, "/mine") })))
+	wants(t, "anonymous admin", r.Text, "请以个人身份发送命令")
+	if r.ChatID != group.ID {
+		t.Errorf("answer to the anonymous admin went to %d", r.ChatID)
+	}
+	before := h.allReports()
+	if calls := keep(h.do(func() int { return h.srv.SendAnonymous(group, "2.3 进度90%") })); len(calls) != 0 {
+		t.Errorf("the bot answered an anonymous report: %s", fakeapi.Describe(calls))
+	}
+	if h.allReports() != before {
+		t.Error("an anonymous admin's report was recorded")
+	}
+	// Group chatter is not for the bot; commands are.
+	if calls := keep(h.sayIn(uMa, group, "今天下午三点开会")); len(calls) != 0 {
+		t.Errorf("the bot answered group chatter: %s", fakeapi.Describe(calls))
+	}
+	wants(t, "command in a group", one(t, keep(h.sayIn(uMa, group, "/overdue@planbot_test_bot"))).Text, "您名下没有逾期事项")
+	if calls := keep(h.sayIn(uStranger, group, "hello")); len(calls) != 0 {
+		t.Errorf("the bot answered a stranger's chatter: %s", fakeapi.Describe(calls))
+	}
+	wants(t, "stranger's command in a group", one(t, keep(h.sayIn(uStranger, group, "/mine"))).Text, "请私聊")
+
+	// A reply longer than Telegram allows is split on lines: /reload with
+	// a config that has sixty problems.
+	brokenConfig(t, h.cfgPath, 15)
+	parts := keep(h.say(uZheng, "/reload"))
+	if len(parts) < 2 {
+		t.Fatalf("the error list came in %d message(s)", len(parts))
+	}
+	var all strings.Builder
+	for _, p := range parts {
+		if p.Method != "sendMessage" || p.Status != http.StatusOK {
+			t.Errorf("part: %s", fakeapi.Describe([]fakeapi.Call{p}))
+		}
+		all.WriteString(p.Text + "\n")
+	}
+	wants(t, "/reload", parts[0].Text, "❌ 配置有错误，<b>仍按原配置运行</b>。共 60 处")
+	wants(t, "/reload", all.String(), `nobody_1\"`, `nobody_15\"`, "2027-13-01")
+	if n := strings.Count(all.String(), "\n• "); n != 60 {
+		t.Errorf("%d problems listed across %d parts, want 60", n, len(parts))
+	}
+	wants(t, "the old plan stays", one(t, keep(h.say(uZheng, "/plan"))).Text, "共 22 项")
+
+	for _, c := range seen {
+		if strings.Contains(c.Text, "系统出了点问题") {
+			t.Errorf("the bot apologised for a failure: %s", fakeapi.Describe([]fakeapi.Call{c}))
+		}
+	}
+}
+
+// stopAfter stops polling once the n-th update has committed: the
+// process dies between handling an update and asking Telegram for more.
+type stopAfter struct {
+	bot.UpdateLog
+	n, after int32
+	stop     context.CancelFunc
+}
+
+func (s *stopAfter) HandleUpdate(ctx context.Context, id, next int, now time.Time, fn func(bot.Store) ([]planbot.OutboxMessage, error)) (bool, error) {
+	done, err := s.UpdateLog.HandleUpdate(ctx, id, next, now, fn)
+	if atomic.AddInt32(&s.n, 1) == s.after {
+		s.stop()
+	}
+	return done, err
+}
+
+// 9. Each update is handled exactly once across a restart, and an update
+// Telegram delivers again is not applied twice.
+func TestE2EExactlyOnceAcrossRestart(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	id0 := fakeapi.DefaultFirstUpdateID
+	texts := []string{"2.1 进度10%", "2.2 进度20%", "2.4 进度40%", "2.5 进度50%", "2.6 进度60%"}
+	var raws []string
+	for i, text := range texts {
+		raws = append(raws, rawUpdate(id0+i, uMa, 100+i, jsonString(text)))
+		h.srv.PushRaw(raws[i])
+	}
+
+	first := h.start(func(o *instanceOptions) {
+		o.updates = func(u bot.UpdateLog, stop context.CancelFunc) bot.UpdateLog {
+			return &stopAfter{UpdateLog: u, after: 3, stop: stop}
+		}
+	})
+	if err := first.wait(t); err != nil {
+		t.Fatalf("first instance: %v", err)
+	}
+	if n := h.allReports(); n != 3 {
+		t.Fatalf("%d reports after the first instance, want 3", n)
+	}
+	if off, err := h.db.Offset(h.ctx); err != nil || off != id0+3 {
+		t.Errorf("stored offset %d (%v), want %d", off, err, id0+3)
+	}
+	if h.srv.Offset() > id0 || h.srv.Pending() != 5 {
+		t.Fatalf("Telegram was told of progress: offset %d, %d pending", h.srv.Offset(), h.srv.Pending())
+	}
+
+	// A new process on the same database file.
+	h.db.Close()
+	h.openDB()
+	base := len(h.srv.Calls())
+	h.start()
+	calls := h.srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool { return h.settled(calls, id0+4) })
+	for _, c := range calls[base:] {
+		if c.Method == "getUpdates" {
+			if got := c.Params.Get("offset"); got != fmt.Sprint(id0+3) || fmt.Sprint(c.UpdateIDs) != fmt.Sprint([]int{id0 + 3, id0 + 4}) {
+				t.Errorf("after the restart the bot asked from offset %s and got %v", got, c.UpdateIDs)
+			}
+			break
+		}
+	}
+	check := func(wantSent int) {
+		t.Helper()
+		for i, text := range texts {
+			code := text[:3]
+			rs := h.reports(code)
+			if len(rs) != 1 || percentOf(rs[0]) != float64(10*(i+1)) && !(code == "2.4" && percentOf(rs[0]) == 40) {
+				t.Errorf("%s: %d reports %+v, want exactly one", code, len(rs), rs)
+			}
+		}
+		sent := h.srv.Sent(uMa.ID)
+		if len(sent) != wantSent {
+			t.Errorf("%d replies, want %d:\n%s", len(sent), wantSent, fakeapi.Describe(sent))
+		}
+		for _, text := range texts {
+			code := text[:3]
+			n := 0
+			for _, c := range sent {
+				if strings.Contains(c.Text, "<b>"+code+"</b>") {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d replies about %s, want 1", n, code)
+			}
+		}
+	}
+	check(5)
+
+	// Telegram delivers updates 3 and 5 again, although the database
+	// recorded them (as when the bot dies before its next getUpdates
+	// confirms them): they are skipped, not applied twice.
+	h.srv.WaitPolling(t, waitLimit)
+	h.srv.PushRaw(raws[2])
+	h.srv.PushRaw(raws[4])
+	wants(t, "after the redelivery", one(t, h.say(uMa, "/start")).Text, "您好")
+	check(6)
+	logs := h.logs.String()
+	for _, id := range []int{id0 + 2, id0 + 4} {
+		if !strings.Contains(logs, fmt.Sprintf(`msg="update already handled, skipped" update_id=%d`, id)) {
+			t.Errorf("no log of update %d skipped:\n%s", id, logs)
+		}
+	}
+	if off, _ := h.db.Offset(h.ctx); off != id0+6 {
+		t.Errorf("stored offset %d, want %d", off, id0+6)
+	}
+}
+
+// 10a. Another instance polling: Poll gives up with ErrConflict.
+func TestE2EConflict(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.srv.Conflict(10)
+	in := h.start(func(o *instanceOptions) { o.maxConflicts = 2 })
+	if err := in.wait(t); !errors.Is(err, bot.ErrConflict) {
+		t.Fatalf("Poll = %v, want ErrConflict", err)
+	}
+	got := fakeapi.Filter(h.srv.Calls(), func(c fakeapi.Call) bool { return c.Method == "getUpdates" })
+	if len(got) != 2 || got[0].Status != http.StatusConflict || got[1].Status != http.StatusConflict {
+		t.Errorf("getUpdates calls:\n%s", fakeapi.Describe(got))
+	}
+	if n := strings.Count(h.logs.String(), "getUpdates conflict"); n != 2 {
+		t.Errorf("%d conflict warnings logged, want 2", n)
+	}
+}
+
+// 10b. 429 on one chat: that chat waits retry_after, in order; others go on.
+func TestE2ERateLimited(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.srv.FailNext("sendMessage", 1, fakeapi.Fault{RetryAfter: 1, ChatID: uMa.ID})
+	h.start()
+	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/start")
+	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/help")
+	h.srv.SendText(uZhao, fakeapi.PrivateChat(uZhao), "/start")
+	calls := h.srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool {
+		return len(fakeapi.SentTo(calls, uMa.ID)) == 2 && len(fakeapi.SentTo(calls, uZhao.ID)) == 1
+	})
+	sends := fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "sendMessage" })
+	var order []string
+	for _, c := range sends {
+		who := "ma"
+		if c.ChatID == uZhao.ID {
+			who = "zhao"
+		}
+		order = append(order, fmt.Sprintf("%s:%d", who, c.Status))
+	}
+	if strings.Join(order, " ") != "ma:429 zhao:200 ma:200 ma:200" {
+		t.Errorf("sends: %v, want ma:429 zhao:200 ma:200 ma:200", order)
+	}
+	if len(sends) == 4 {
+		if sends[0].RetryAfter != 1 || !strings.Contains(sends[2].Text, "您好") || !strings.Contains(sends[3].Text, "工作计划督办助手") {
+			t.Errorf("ma's messages out of order:\n%s", fakeapi.Describe(sends))
+		}
+	}
+	if times := h.srv.SendTimes(uMa.ID); len(times) != 3 || times[1].Sub(times[0]) < time.Second {
+		t.Errorf("ma's sends at %v: the retry came before retry_after", times)
+	}
+}
+
+// 10c. 403: the chat blocked the bot; its messages fail, none is retried.
+func TestE2EBlockedChat(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.srv.BlockChat(uZhao.ID)
+	h.srv.SendText(uZhao, fakeapi.PrivateChat(uZhao), "/start")
+	h.srv.SendText(uZhao, fakeapi.PrivateChat(uZhao), "/help")
+	h.start()
+	h.srv.WaitConfirmed(t, fakeapi.DefaultFirstUpdateID+1, waitLimit)
+	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/start")
+	h.srv.WaitSent(t, uMa.ID, 1, waitLimit)
+
+	toZhao := fakeapi.Filter(h.srv.Calls(), func(c fakeapi.Call) bool { return c.ChatID == uZhao.ID && c.Method == "sendMessage" })
+	if len(toZhao) != 1 || toZhao[0].Status != http.StatusForbidden {
+		t.Errorf("sends to the blocked chat:\n%s", fakeapi.Describe(toZhao))
+	}
+	failed, err := h.db.FailedMessages(h.ctx, fixedNow.Add(-time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(failed) != 2 {
+		t.Fatalf("%d failed messages, want both of zhao_cun's: %+v", len(failed), failed)
+	}
+	for _, m := range failed {
+		if m.ChatID != uZhao.ID || m.Status != storage.OutboxFailed || !strings.Contains(m.LastError, "403 Forbidden: bot was blocked by the user") {
+			t.Errorf("failed message: chat %d, %s, %q", m.ChatID, m.Status, m.LastError)
+		}
+	}
+	counts, _ := h.db.OutboxCounts(h.ctx)
+	if counts[storage.OutboxPending] != 0 {
+		t.Errorf("messages left to retry: %v", counts)
+	}
+}
+
+// 10d. A dropped connection while polling: the loop recovers, the token
+// is in no log line (checked for every test by finish). A send whose
+// connection drops after Telegram delivered it is sent again: a rare
+// duplicate is preferred to a lost message.
+func TestE2EDroppedConnection(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.start()
+	h.srv.WaitPolling(t, waitLimit)
+	h.srv.SetDown(fakeapi.Refuse)
+	h.srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool {
+		return len(fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "getUpdates" && c.Status == 0 })) > 0
+	})
+	h.srv.SetDown(fakeapi.Up)
+
+	h.srv.FailNext("sendMessage", 1, fakeapi.Fault{Drop: true, Delivered: true})
+	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/start")
+	sent := h.srv.WaitSent(t, uMa.ID, 2, waitLimit)
+	if sent[0].Status != 0 || sent[1].Status != http.StatusOK || sent[0].Text != sent[1].Text {
+		t.Errorf("want the greeting delivered, dropped, and sent again:\n%s", fakeapi.Describe(sent))
+	}
+	logs := h.logs.String()
+	wants(t, "logs", logs, "getUpdates failed", "send failed without an answer; will retry", "/bot<token>/")
+}
+
+// The outbox keeps whole seconds: a reply stamped 09:00:00.5 must be due
+// at once, not at 09:00:01. With the sender's clock frozen at half past
+// the second, a reply due "next second" would never go.
+func TestE2EReplyIsDueAtOnce(t *testing.T) {
+	t.Parallel()
+	frozen := fixedNow.Add(500 * time.Millisecond)
+	h := newE2E(t, func() time.Time { return frozen })
+	h.start()
+	wants(t, "greeting", one(t, h.say(uMa, "/start")).Text, "您好")
+}
+
+// The real entry point: `planbot run -config …` against the fake.
+func TestE2ERunCommand(t *testing.T) {
+	t.Parallel()
+	clock := shiftedClock()
+	srv := fakeapi.New(t, fakeapi.WithClock(clock))
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "bot.db")
+	cfgPath := writeConfig(t, dir, srv.Endpoint(), dbPath)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	newEnv := func(stderr *syncBuffer) *env {
+		return &env{ctx: ctx, stdout: io.Discard, stderr: stderr, now: clock,
+			getenv: func(k string) string {
+				if k == config.DefaultTokenEnv {
+					return srv.Token()
+				}
+				return ""
+			}}
+	}
+	var stderr syncBuffer
+	code := make(chan int, 1)
+	go func() { code <- run([]string{"run", "-config", cfgPath}, newEnv(&stderr)) }()
+	srv.WaitPolling(t, waitLimit)
+
+	for _, m := range []string{"deleteWebhook", "setMyCommands"} {
+		if c := srv.CallsTo(m); len(c) != 1 || c[0].Status != http.StatusOK {
+			t.Errorf("%s at start: %s", m, fakeapi.Describe(c))
+		}
+	}
+	// A second instance on the same database is refused by the lock.
+	var stderr2 syncBuffer
+	if got := run([]string{"run", "-config", cfgPath}, newEnv(&stderr2)); got != exitFail || !strings.Contains(stderr2.String(), "already running") {
+		t.Errorf("second instance = %d: %s", got, stderr2.String())
+	}
+
+	srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60% 已与XX酒店签约")
+	r := srv.WaitSent(t, uMa.ID, 1, waitLimit)[0]
+	wants(t, "report echo", r.Text, "✅ 已记录 <b>2.3</b>", "说明：已与XX酒店签约")
+	if _, ok := r.Markup.Find("撤回这条"); !ok {
+		t.Errorf("no undo button: %v", buttons(r))
+	}
+	srv.SendText(uStranger, fakeapi.PrivateChat(uStranger), "/start")
+	wants(t, "refusal", srv.WaitSent(t, uStranger.ID, 1, waitLimit)[0].Text, "<code>555000111</code>")
+
+	cancel()
+	select {
+	case c := <-code:
+		if c != exitOK {
+			t.Errorf("run = %d\n%s", c, stderr.String())
+		}
+	case <-time.After(waitLimit):
+		t.Fatal("run did not stop when its context ended")
+	}
+	out := stderr.String()
+	wants(t, "run's log", out, "planbot is running", "planbot stopped")
+	token := srv.Token()
+	if strings.Contains(out, token[strings.IndexByte(token, ':')+1:]) || strings.Contains(stderr2.String(), token) {
+		t.Errorf("the token is in run's output:\n%s", out)
+	}
+
+	db, err := storage.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rs, err := db.ItemReports(context.Background(), "2.3")
+	if err != nil || len(rs) != 1 || rs[0].Note != "已与XX酒店签约" || rs[0].Reporter != "ma_jingfa" {
+		t.Errorf("2.3 in the database: %+v, %v", rs, err)
+	}
+	if counts, _ := db.OutboxCounts(context.Background()); counts[storage.OutboxSent] != 2 || counts[storage.OutboxPending] != 0 {
+		t.Errorf("outbox after run: %v", counts)
+	}
+}
+
+// countSent signals when the sender has delivered want messages.
+type countSent struct {
+	bot.Outbox
+	n    atomic.Int64
+	want int64
+	done chan struct{}
+}
+
+func (c *countSent) MarkSent(ctx context.Context, id int64, msgID int, now time.Time) error {
+	err := c.Outbox.MarkSent(ctx, id, msgID, now)
+	if c.n.Add(1) == c.want {
+		close(c.done)
+	}
+	return err
+}
+
+// BenchmarkInboundReport is the whole inbound path of a report: the fake
+// Bot API's getUpdates → parse → one SQLite transaction (HandleUpdate:
+// the report, its reply into the outbox, the update and offset) → the
+// sender delivers the reply to the fake. Four cadres report on their
+// items; Telegram's pacing (1 message/s per chat, 30/s overall) is off,
+// since it would measure only itself. Compare with
+// storage.BenchmarkHandleUpdate and storage.BenchmarkRawInsert.
+func BenchmarkInboundReport(b *testing.B) {
+	h := newE2E(b, nil)
+	counter := &countSent{want: int64(b.N), done: make(chan struct{})}
+	h.start(func(o *instanceOptions) {
+		o.outbox = func(ob bot.Outbox) bot.Outbox {
+			counter.Outbox = ob
+			return counter
+		}
+	})
+	h.srv.WaitPolling(b, waitLimit)
+	sources := []struct {
+		u     fakeapi.User
+		items []string
+	}{
+		{uMa, []string{"2.1", "2.3", "2.5"}},
+		{uXu, []string{"1.5", "3.2", "3.5"}},
+		{uQian, []string{"1.2", "3.4"}},
+		{uZhao, []string{"1.1", "2.4"}},
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		s := sources[i%len(sources)]
+		code := s.items[(i/len(sources))%len(s.items)]
+		h.srv.SendText(s.u, fakeapi.PrivateChat(s.u), fmt.Sprintf("%s 进度%d%% 已与XX酒店签约", code, 10+i%80))
+	}
+	select {
+	case <-counter.done:
+	case <-time.After(5 * time.Minute):
+		b.Fatalf("%d of %d replies delivered", counter.n.Load(), b.N)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
+	if n := h.allReports(); n != b.N {
+		b.Fatalf("%d reports recorded, want %d", n, b.N)
+	}
 }
