@@ -123,7 +123,44 @@ type Plan struct {
 	Items      []Item
 	Indicators []Indicator
 	Reminders  []Reminder
+	Limits     ReminderLimits
 	Calendar   Calendar
+}
+
+// ReminderLimits keep reminders from becoming nagging.
+type ReminderLimits struct {
+	// PerPersonPerDay caps the reminder messages one chat gets in a day
+	// (digests excepted); 0 means no cap.
+	PerPersonPerDay int
+	// QuietFrom and QuietTo bound the quiet hours, in minutes after
+	// midnight (21:00–08:00 is 1260 and 480); a reminder due then waits for
+	// QuietTo. Equal values mean no quiet hours.
+	QuietFrom, QuietTo int
+	// CatchUpWindow: a run missed while the process was down is made up on
+	// start if it is at most this old; older ones are recorded as skipped.
+	CatchUpWindow time.Duration
+}
+
+// DefaultLimits are used where the configuration is silent.
+var DefaultLimits = ReminderLimits{PerPersonPerDay: 3, QuietFrom: 21 * 60, QuietTo: 8 * 60, CatchUpWindow: 6 * time.Hour}
+
+// Quiet reports whether t (in the plan's zone) falls in the quiet hours,
+// and if so when they end.
+func (l ReminderLimits) Quiet(t time.Time) (bool, time.Time) {
+	if l.QuietFrom == l.QuietTo {
+		return false, time.Time{}
+	}
+	m := t.Hour()*60 + t.Minute()
+	in := (l.QuietFrom < l.QuietTo && m >= l.QuietFrom && m < l.QuietTo) ||
+		(l.QuietFrom > l.QuietTo && (m >= l.QuietFrom || m < l.QuietTo))
+	if !in {
+		return false, time.Time{}
+	}
+	end := time.Date(t.Year(), t.Month(), t.Day(), l.QuietTo/60, l.QuietTo%60, 0, 0, t.Location())
+	if !end.After(t) {
+		end = end.AddDate(0, 0, 1)
+	}
+	return true, end
 }
 
 // Person returns the person with key, if any.

@@ -31,7 +31,7 @@ func (l *loader) build(files []fileRaw) *Config {
 	main := files[0]
 	m := main.raw
 	cfg := &Config{Database: DefaultDatabase, Bot: Bot{TokenEnv: DefaultTokenEnv, UndoWindow: DefaultUndoWindow, JumpShare: DefaultJumpShare}}
-	plan := &planbot.Plan{Rules: planbot.DefaultRules}
+	plan := &planbot.Plan{Rules: planbot.DefaultRules, Limits: planbot.DefaultLimits}
 	cfg.Plan = plan
 	e := func(a at, format string, args ...any) {
 		l.errs.add(a.file, a.line, a.key, fmt.Sprintf(format, args...))
@@ -111,6 +111,35 @@ func (l *loader) build(files []fileRaw) *Config {
 				e(in("indicator_tolerance"), "%v 超出范围：应为 0–100 之间的百分点数", *r.IndicatorTolerance)
 			} else {
 				plan.Rules.IndicatorTolerance = *r.IndicatorTolerance
+			}
+		}
+	}
+
+	if lim := m.Limits; lim != nil {
+		in := func(key string) at { return at{main.name, lim.Lines.of(key), "reminder_limits." + key} }
+		if lim.PerPersonPerDay != nil {
+			if *lim.PerPersonPerDay < 0 || *lim.PerPersonPerDay > 100 {
+				e(in("per_person_per_day"), "%d 超出范围：应为 0–100（0 表示不限）", *lim.PerPersonPerDay)
+			} else {
+				plan.Limits.PerPersonPerDay = *lim.PerPersonPerDay
+			}
+		}
+		if lim.QuietHours != "" {
+			from, to, ok := parseQuietHours(lim.QuietHours)
+			if !ok {
+				e(in("quiet_hours"), "%q 无效：应为“开始-结束”，如 \"21:00-08:00\"；不要免打扰写 \"\"", lim.QuietHours)
+			} else {
+				plan.Limits.QuietFrom, plan.Limits.QuietTo = from, to
+			}
+		} else if _, set := lim.Lines["quiet_hours"]; set {
+			plan.Limits.QuietFrom, plan.Limits.QuietTo = 0, 0
+		}
+		if lim.CatchUpWindow != "" {
+			d, err := time.ParseDuration(lim.CatchUpWindow)
+			if err != nil || d < 0 || d > 7*24*time.Hour {
+				e(in("catch_up_window"), "%q 无效：应为时长，如 6h（6 小时），0 表示不补发，最长 168h", lim.CatchUpWindow)
+			} else {
+				plan.Limits.CatchUpWindow = d
 			}
 		}
 	}
@@ -572,4 +601,22 @@ func redactToken(s string) string {
 		return s[:4] + "…"
 	}
 	return s
+}
+
+// parseQuietHours reads "21:00-08:00" into minutes after midnight.
+func parseQuietHours(s string) (from, to int, ok bool) {
+	a, b, found := strings.Cut(strings.ReplaceAll(s, " ", ""), "-")
+	if !found {
+		return 0, 0, false
+	}
+	parse := func(hm string) (int, bool) {
+		t, err := time.Parse("15:04", hm)
+		if err != nil {
+			return 0, false
+		}
+		return t.Hour()*60 + t.Minute(), true
+	}
+	from, ok1 := parse(a)
+	to, ok2 := parse(b)
+	return from, to, ok1 && ok2 && from != to
 }

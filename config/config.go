@@ -109,7 +109,7 @@ func (l *loader) load(path string) (*Config, error) {
 		if len(sub.raw.Include) > 0 {
 			l.errs.add(sub.name, sub.raw.Lines.of("include"), "include", "被包含的文件不能再包含其他文件（只有主文件可以写 include）")
 		}
-		for _, key := range []string{"year", "timezone", "database", "bot", "rules"} {
+		for _, key := range []string{"year", "timezone", "database", "bot", "rules", "reminder_limits"} {
 			if ln, ok := sub.raw.Lines[key]; ok {
 				l.errs.add(sub.name, ln, key, fmt.Sprintf("%s 只能写在主文件 %s 中", key, main.name))
 			}

@@ -38,6 +38,7 @@ type rawFile struct {
 	Items      []rawItem      `yaml:"items"`
 	Indicators []rawIndicator `yaml:"indicators"`
 	Reminders  []rawReminder  `yaml:"reminders"`
+	Limits     *rawLimits     `yaml:"reminder_limits"`
 	Calendar   *rawCalendar   `yaml:"calendar"`
 	Lines      lines          `yaml:"-"`
 }
@@ -118,6 +119,13 @@ type rawReminder struct {
 	PrincipalAfterDays *int     `yaml:"principal_after_days"`
 	Since              string   `yaml:"since"`
 	Lines              lines    `yaml:"-"`
+}
+
+type rawLimits struct {
+	PerPersonPerDay *int   `yaml:"per_person_per_day"`
+	QuietHours      string `yaml:"quiet_hours"`
+	CatchUpWindow   string `yaml:"catch_up_window"`
+	Lines           lines  `yaml:"-"`
 }
 
 type rawCalendar struct {
