@@ -24,6 +24,10 @@ type Config struct {
 	// LoadPlan re-reads the YAML for /reload. Its error's lines are the
 	// problems, shown to the admin while the running plan stays in force.
 	LoadPlan func(ctx context.Context) (*planbot.Plan, error)
+	// Reloaded is told of a plan /reload put in force (the scheduler
+	// rebuilds its jobs). It must not block on the database: it is called
+	// inside the reloading message's transaction.
+	Reloaded func(*planbot.Plan)
 	// UndoWindow is how long after a report /undo may withdraw it.
 	UndoWindow time.Duration
 	// JumpShare: an indicator value that rises by more than this share of

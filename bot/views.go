@@ -408,6 +408,9 @@ func (b *Bot) reload(c *call, _ string) error {
 		return err
 	}
 	b.SetPlan(plan)
+	if b.cfg.Reloaded != nil {
+		b.cfg.Reloaded(plan)
+	}
 	c.say(fmt.Sprintf("✅ 配置已重载：%d 个事项、%d 项指标、%d 人。新增 %d，修改 %d，归档 %d，恢复 %d。",
 		len(plan.Items), len(plan.Indicators), len(plan.People), len(rep.Added), len(rep.Updated), len(rep.Archived), len(rep.Restored)))
 	return nil

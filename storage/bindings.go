@@ -38,6 +38,34 @@ func telegramBinding(ctx context.Context, q sqlx.QueryerContext, telegramID int6
 	return key, true, nil
 }
 
+// ChatBindings maps the key of every person still in the plan who bound
+// himself with an invite code (BindTelegram) to his Telegram user id, which
+// is also the id of his private chat with the bot. Bindings of people
+// removed from the plan are left out. Telegram ids written in the plan
+// itself are not bindings: the caller merges those in (BindTelegram refuses
+// a binding that contradicts the plan at the time it is made, but the plan
+// may change later: let the plan win).
+func (db *DB) ChatBindings(ctx context.Context) (map[string]int64, error) {
+	return chatBindings(ctx, db.read)
+}
+
+func chatBindings(ctx context.Context, q sqlx.QueryerContext) (map[string]int64, error) {
+	var rows []struct {
+		Person     string `db:"person_key"`
+		TelegramID int64  `db:"telegram_id"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, `
+		SELECT p.person_key, b.telegram_id FROM telegram_bindings b JOIN people p ON p.id = b.person_id
+		WHERE p.archived_at IS NULL`); err != nil {
+		return nil, fmt.Errorf("list telegram bindings: %w", classify(err))
+	}
+	out := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		out[r.Person] = r.TelegramID
+	}
+	return out, nil
+}
+
 // bindTelegram spends invite and binds telegramID to person (see
 // Session.BindTelegram). Either all of it is written or nothing.
 func bindTelegram(ctx context.Context, tx *sqlx.Tx, person string, telegramID int64, invite string, now time.Time) error {

@@ -23,6 +23,15 @@
 // or not at all, and it is never applied twice. InSession is the same
 // without an update (the console chat).
 //
+// # Scheduled runs
+//
+// RunJob runs one scheduled run, keyed by (job, scheduled time to the
+// second), at most once across goroutines and processes: recording it
+// done, the function's reads and writes, and its messages (stamped with
+// the run) go in one transaction, so a run is done with all its messages
+// queued, or not recorded at all. SkipJobRun and RecordJobFailure take a
+// run's key without running it; LastJobRun is where catch-up resumes.
+//
 // # Outbox delivery
 //
 // Messages go out in per-chat order (see ClaimNext). Delivery is at least

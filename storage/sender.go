@@ -304,11 +304,15 @@ func (db *DB) OutboxCounts(ctx context.Context) (map[OutboxStatus]int, error) {
 // FailedMessages lists up to limit messages given up on (failed or
 // uncertain) at or after since, newest first, without FileData.
 func (db *DB) FailedMessages(ctx context.Context, since time.Time, limit int) ([]OutboxMessage, error) {
+	return failedMessages(ctx, db.read, since, limit)
+}
+
+func failedMessages(ctx context.Context, q sqlx.QueryerContext, since time.Time, limit int) ([]OutboxMessage, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("list failed messages: %w", errorf(ErrInvalid, "limit %d is not positive", limit))
 	}
 	var rows []outboxRow
-	if err := db.read.SelectContext(ctx, &rows, `
+	if err := sqlx.SelectContext(ctx, q, &rows, `
 		SELECT `+outboxColumns+` FROM outbox
 		WHERE status IN ('failed', 'uncertain') AND given_up_at >= ?
 		ORDER BY given_up_at DESC, id DESC
@@ -316,4 +320,62 @@ func (db *DB) FailedMessages(ctx context.Context, since time.Time, limit int) ([
 		return nil, fmt.Errorf("list failed messages: %w", classify(err))
 	}
 	return messages(rows), nil
+}
+
+// remindersQueued is RemindersQueuedSince's query. Its terms must stay
+// those of outbox_job_created's WHERE for SQLite to use the index.
+const remindersQueued = `
+	SELECT chat_id, COUNT(*) AS n FROM outbox
+	WHERE job IS NOT NULL AND created_at >= ? AND status <> 'failed'
+	GROUP BY chat_id`
+
+func remindersQueuedSince(ctx context.Context, q sqlx.QueryerContext, since time.Time) (map[int64]int, error) {
+	var rows []struct {
+		ChatID int64 `db:"chat_id"`
+		N      int   `db:"n"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, remindersQueued, ceilUnix(since)); err != nil {
+		return nil, fmt.Errorf("count reminders queued since %s: %w", runTime(since), classify(err))
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.ChatID] = r.N
+	}
+	return out, nil
+}
+
+// OutboxSummary is what an operator looks at (planbot outbox): up to limit
+// pending messages in drain order (highest priority first, then oldest;
+// due now or waiting for a retry alike, and ignoring the per-chat order
+// ClaimNext keeps), and up to limit messages given up on (failed or
+// uncertain), newest first. Messages in flight are in neither list
+// (OutboxCounts counts them). Both lists come from one snapshot and leave
+// FileData out.
+func (db *DB) OutboxSummary(ctx context.Context, limit int) (pending, failed []OutboxMessage, err error) {
+	if limit <= 0 {
+		return nil, nil, fmt.Errorf("summarise outbox: %w", errorf(ErrInvalid, "limit %d is not positive", limit))
+	}
+	tx, err := db.read.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, nil, fmt.Errorf("summarise outbox: %w", classify(err))
+	}
+	defer tx.Rollback()
+	var rows []outboxRow
+	if err := tx.SelectContext(ctx, &rows, `
+		SELECT `+outboxColumns+` FROM outbox
+		WHERE status = 'pending'
+		ORDER BY priority DESC, id
+		LIMIT ?`, limit); err != nil {
+		return nil, nil, fmt.Errorf("summarise outbox: pending messages: %w", classify(err))
+	}
+	pending = messages(rows)
+	rows = nil
+	if err := tx.SelectContext(ctx, &rows, `
+		SELECT `+outboxColumns+` FROM outbox
+		WHERE status IN ('failed', 'uncertain')
+		ORDER BY given_up_at DESC, id DESC
+		LIMIT ?`, limit); err != nil {
+		return nil, nil, fmt.Errorf("summarise outbox: failed messages: %w", classify(err))
+	}
+	return pending, messages(rows), nil
 }

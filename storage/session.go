@@ -24,6 +24,24 @@ import (
 type Session struct {
 	tx  *sqlx.Tx
 	now time.Time // stamps pending questions and audit entries without a time
+
+	// The job run the session belongs to (RunJob); "" and zero otherwise.
+	job         string
+	scheduledAt time.Time
+}
+
+// stamp returns msgs named after the session's job run, if it has one.
+// The caller's slice is not changed.
+func (s *Session) stamp(msgs []OutboxMessage) []OutboxMessage {
+	if s.job == "" {
+		return msgs
+	}
+	own := make([]OutboxMessage, len(msgs))
+	for i, m := range msgs {
+		m.Job, m.ScheduledAt = s.job, s.scheduledAt
+		own[i] = m
+	}
+	return own
 }
 
 // InSession runs fn in one write transaction and commits it if fn returns
@@ -81,8 +99,10 @@ func (db *DB) HandleUpdate(ctx context.Context, updateID, nextOffset int, now ti
 // Enqueue is DB.Enqueue inside the session, all or none: the messages are
 // queued when, and only if, the session commits. A zero CreatedAt is the session's time.
 // HandleUpdate queues what its function returns; this is for InSession.
+// In a RunJob session the messages are stamped with the run, like those
+// its function returns.
 func (s *Session) Enqueue(ctx context.Context, msgs ...OutboxMessage) error {
-	if err := savepoint(ctx, s.tx, func() error { return enqueue(ctx, s.tx, s.now, msgs) }); err != nil {
+	if err := savepoint(ctx, s.tx, func() error { return enqueue(ctx, s.tx, s.now, s.stamp(msgs)) }); err != nil {
 		return fmt.Errorf("enqueue %d messages: %w", len(msgs), classify(err))
 	}
 	return nil
@@ -217,4 +237,40 @@ func (s *Session) Audit(ctx context.Context, e planbot.AuditEntry) error {
 		return fmt.Errorf("audit %q of telegram user %d: %w", e.Action, e.TelegramID, classify(err))
 	}
 	return nil
+}
+
+// ChatBindings is DB.ChatBindings inside the session.
+func (s *Session) ChatBindings(ctx context.Context) (map[string]int64, error) {
+	return chatBindings(ctx, s.tx)
+}
+
+// RemindersQueuedSince counts, per chat id, the messages of job runs (any
+// job) queued at or after since (their CreatedAt, to the second) that are
+// not failed: pending, in flight, sent, or uncertain (which may have
+// arrived). A message that failed (blocked bot, bad request) reached nobody
+// and does not count. Chats with none are absent from the map. It is what
+// a nagging cap needs: in a RunJob session it counts the runs committed
+// before, and the messages this run queued with Enqueue, but not those its
+// function is about to return. It reads an index (outbox_job_created), not
+// the outbox.
+func (s *Session) RemindersQueuedSince(ctx context.Context, since time.Time) (map[int64]int, error) {
+	return remindersQueuedSince(ctx, s.tx, since)
+}
+
+// FailedMessagesSince is DB.FailedMessages inside the session: up to limit
+// messages given up on (failed or uncertain) at or after since, newest
+// first, without FileData. For a digest that reports what did not arrive.
+func (s *Session) FailedMessagesSince(ctx context.Context, since time.Time, limit int) ([]OutboxMessage, error) {
+	return failedMessages(ctx, s.tx, since, limit)
+}
+
+// LastRunAt returns the scheduled time of the latest done run of job: in a
+// RunJob session, the latest scheduled before the session's own run (of
+// any job: the run itself, already recorded done, is never the answer);
+// elsewhere, the latest of all. Skipped and failed runs don't count: a
+// digest compares with the previous digest that went out. ok is false when
+// there is none. The time is the run's key, kept to the second; JobRunAt
+// gives the run's StartedAt, when it actually read the data.
+func (s *Session) LastRunAt(ctx context.Context, job string) (time.Time, bool, error) {
+	return lastRunAt(ctx, s.tx, job, s.scheduledAt)
 }

@@ -28,6 +28,7 @@ func main() {
 type command struct {
 	name    string
 	summary string
+	arg     bool // takes one positional argument (the job of fire)
 	flags   func(fs *flag.FlagSet) func(ctx context.Context, env *env) int
 }
 
@@ -36,6 +37,7 @@ type env struct {
 	ctx            context.Context // nil: Background; run also stops on SIGINT/SIGTERM
 	stdin          io.Reader       // nil: os.Stdin
 	getenv         func(string) string
+	arg            string // the positional argument of commands that take one
 	stdout, stderr io.Writer
 	now            func() time.Time
 	log            *slog.Logger
@@ -49,7 +51,7 @@ const (
 )
 
 func commands() []command {
-	return []command{runCommand(), chatCommand(), checkCommand(), statusCommand()}
+	return []command{runCommand(), chatCommand(), checkCommand(), statusCommand(), jobsCommand(), fireCommand(), digestCommand(), outboxCommand()}
 }
 
 // run is main without os.Exit, so tests can call it.
@@ -82,10 +84,25 @@ func run(args []string, e *env) int {
 		fs := flag.NewFlagSet("planbot "+c.name, flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		do := c.flags(fs)
-		if err := fs.Parse(args[1:]); err != nil {
+		rest := args[1:]
+		if c.arg {
+			e.arg, rest = takesArg(rest)
+		}
+		if err := fs.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return exitOK
 			}
+			return exitUsage
+		}
+		if c.arg && e.arg == "" && fs.NArg() > 0 {
+			// "fire -dry-run overdue_daily -at …": the name came after some flags.
+			e.arg = fs.Arg(0)
+			if err := fs.Parse(fs.Args()[1:]); err != nil {
+				return exitUsage
+			}
+		}
+		if c.arg && e.arg == "" {
+			fmt.Fprintf(stderr, "planbot %s: which one? (see planbot %s -help)\n", c.name, c.name)
 			return exitUsage
 		}
 		if fs.NArg() > 0 {

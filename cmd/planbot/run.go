@@ -11,7 +11,9 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"planbot"
 	"planbot/bot"
+	"planbot/scheduler"
 	"planbot/storage"
 )
 
@@ -63,8 +65,21 @@ func runCommand() command {
 					fmt.Fprintln(e.stderr, "planbot run:", bot.Redact(err, token))
 					return exitFail
 				}
-				b := bot.New(botConfig(e, cfg, *path))
+				bc := botConfig(e, cfg, *path)
+				var sch *scheduler.Scheduler
+				bc.Reloaded = func(*planbot.Plan) {
+					// Not inline: a running job may be waiting for the
+					// database the reloading message holds.
+					go func() {
+						if err := sch.Restart(ctx); err != nil {
+							e.log.Error("reminders not restarted after reload", "err", err)
+						}
+					}()
+				}
+				b := bot.New(bc)
 				sender := bot.NewSender(senderAPI, db, e.log, e.now)
+				sch = newScheduler(e, db, b.Plan, e.log)
+				sch.Queued = sender.Wake
 				tg := &bot.Telegram{Bot: b, Updates: storeAdapter{db}, Sender: sender, Log: e.log, Now: e.now, PollTimeout: *poll}
 				if err := tg.Start(poller); err != nil {
 					fmt.Fprintln(e.stderr, "planbot run:", err)
@@ -73,8 +88,9 @@ func runCommand() command {
 				e.log.Info("planbot is running", "bot", poller.Self.UserName, "db", dbPath, "items", len(cfg.Plan.Items))
 
 				// Shutdown order: stop polling (the update in hand is
-				// finished), then the sender (the message in flight is
-				// finished), then the database and the lock (deferred).
+				// finished), then the reminders (running jobs finish), then
+				// the sender (the message in flight is finished), then the
+				// database and the lock (deferred).
 				senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 				var wg sync.WaitGroup
 				wg.Add(1)
@@ -84,7 +100,19 @@ func runCommand() command {
 						e.log.Error("sender stopped", "err", err)
 					}
 				}()
+				if err := sch.CatchUp(ctx); err != nil {
+					e.log.Error("catching up missed reminders failed", "err", err)
+				}
+				if err := sch.Start(); err != nil {
+					fmt.Fprintln(e.stderr, "planbot run:", err)
+					stopSender()
+					wg.Wait()
+					return exitFail
+				}
 				pollErr := tg.Poll(ctx)
+				stopCtx, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+				sch.Stop(stopCtx) // running reminder jobs finish first
+				cancelStop()
 				stopSender()
 				wg.Wait()
 				if errors.Is(pollErr, bot.ErrConflict) {

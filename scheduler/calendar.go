@@ -1,0 +1,365 @@
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/6tail/lunar-go/HolidayUtil"
+	"github.com/robfig/cron/v3"
+
+	"planbot"
+)
+
+// Calendar answers "is this a working day in China" from lunar-go's
+// statutory holiday table (HolidayUtil, the State Council's 放假安排 as
+// published each November for the next year) with the plan's YAML
+// overrides: extra Holidays are days off, extra Workdays are working days,
+// and an override always wins over the table. A date listed in both
+// Holidays and Workdays is a day off (config validation should reject it;
+// here the safe reading wins: no reminder on a day someone declared off).
+//
+// Years the table does not cover fall back to Monday–Friday silently; ask
+// Covers before planning such a year and warn the admin to add overrides.
+//
+// A Calendar is immutable and safe for concurrent use.
+type Calendar struct {
+	holidays map[planbot.Date]bool
+	workdays map[planbot.Date]bool
+}
+
+// NewCalendar builds the calendar of the statutory table with overrides.
+func NewCalendar(overrides planbot.Calendar) *Calendar {
+	c := &Calendar{
+		holidays: make(map[planbot.Date]bool, len(overrides.Holidays)),
+		workdays: make(map[planbot.Date]bool, len(overrides.Workdays)),
+	}
+	for _, d := range overrides.Holidays {
+		c.holidays[d] = true
+	}
+	for _, d := range overrides.Workdays {
+		c.workdays[d] = true
+	}
+	return c
+}
+
+// IsWorkday reports whether d is a working day: an override if there is
+// one, else the statutory table (a day off, or a make-up workday 调休上班),
+// else Monday to Friday.
+func (c *Calendar) IsWorkday(d planbot.Date) bool {
+	switch {
+	case c.holidays[d]:
+		return false
+	case c.workdays[d]:
+		return true
+	}
+	if h, ok := statutory(d); ok {
+		return h.work
+	}
+	return !weekendDay(d)
+}
+
+// Describe says in Chinese what kind of day d is: "工作日", "周末",
+// "国庆节（法定假日）" (any day off of a statutory holiday period, weekends
+// inside it included), "国庆节调休上班", "假日（本地设置）" or
+// "调休上班（本地设置）". The holiday name is lunar-go's (元旦节, 春节,
+// 清明节, 劳动节, 端午节, 中秋节, 国庆节, 国庆中秋 …).
+func (c *Calendar) Describe(d planbot.Date) string {
+	switch {
+	case c.holidays[d]:
+		return "假日（本地设置）"
+	case c.workdays[d]:
+		return "调休上班（本地设置）"
+	}
+	if h, ok := statutory(d); ok {
+		if h.work {
+			return h.name + "调休上班"
+		}
+		return h.name + "（法定假日）"
+	}
+	if weekendDay(d) {
+		return "周末"
+	}
+	return "工作日"
+}
+
+// Covers reports whether the statutory table has data for year. lunar-go
+// adds a year when the State Council publishes it (each November, for the
+// next year), so a plan for a later year runs on Monday–Friday plus its
+// overrides until lunar-go is upgraded: say so to the admin. Even for a
+// covered year Y, make-up workdays at the end of December that belong to
+// Y+1's New Year arrangement are known only once Covers(Y+1).
+func (c *Calendar) Covers(year int) bool {
+	return len(statutoryYear(year)) > 0
+}
+
+func weekendDay(d planbot.Date) bool {
+	wd := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
+	return wd == time.Saturday || wd == time.Sunday
+}
+
+// statutoryDay is one day of the statutory table.
+type statutoryDay struct {
+	name string
+	work bool // 调休上班: a make-up workday
+}
+
+// statutoryTable caches the statutory table by year. lunar-go's lookups scan its
+// whole data string, too slow for a minute-by-minute schedule; the table is
+// read once per year per process (so HolidayUtil.Fix, if ever used, must be
+// called before the first lookup).
+var statutoryTable struct {
+	sync.RWMutex
+	years map[int]map[planbot.Date]statutoryDay
+}
+
+func statutory(d planbot.Date) (statutoryDay, bool) {
+	h, ok := statutoryYear(d.Year)[d]
+	return h, ok
+}
+
+func statutoryYear(year int) map[planbot.Date]statutoryDay {
+	statutoryTable.RLock()
+	m, ok := statutoryTable.years[year]
+	statutoryTable.RUnlock()
+	if ok {
+		return m
+	}
+	m = map[planbot.Date]statutoryDay{}
+	if year > 0 && year <= 9999 {
+		for e := HolidayUtil.GetHolidaysByYear(year).Front(); e != nil; e = e.Next() {
+			h := e.Value.(*HolidayUtil.Holiday)
+			d, err := planbot.ParseDate(h.GetDay())
+			if err != nil {
+				continue
+			}
+			if _, dup := m[d]; !dup { // GetHolidayByYmd returns the first record of a day
+				m[d] = statutoryDay{name: h.GetName(), work: h.IsWork()}
+			}
+		}
+	}
+	statutoryTable.Lock()
+	if statutoryTable.years == nil {
+		statutoryTable.years = map[int]map[planbot.Date]statutoryDay{}
+	}
+	statutoryTable.years[year] = m
+	statutoryTable.Unlock()
+	return m
+}
+
+// scheduleHorizon is how far Next and Previous look before giving up (~2 years).
+const scheduleHorizon = 2 * 366 * 24 * time.Hour
+
+// Schedule is a reminder's cron spec bound to a location and calendar.
+//
+// *Schedule satisfies cron.Schedule, so it can be given to robfig's runner
+// directly (cron.Cron.Schedule): the runner then only wakes on allowed
+// times. A tick's run key (job, scheduled time) is Previous(now), which is
+// right even if the tick is late.
+//
+// Time zones and DST: fire times are wall-clock times in the schedule's
+// location whatever the location of the times passed in ("0 9 * * *" in
+// Asia/Shanghai is 01:00 UTC). China has no DST. In a zone with DST, a wall
+// time skipped by the change (02:30 on a spring-forward day) does not
+// happen, so that day's run is skipped; a wall time that happens twice
+// (01:30 on a fall-back day) runs once, at its first occurrence (robfig
+// alone would fire both: the second one is filtered out here). Key runs by
+// their local date and time.
+//
+// A Schedule is immutable and safe for concurrent use.
+type Schedule struct {
+	spec         string
+	raw          *cron.SpecSchedule
+	loc          *time.Location
+	cal          *Calendar
+	workdaysOnly bool
+}
+
+var _ cron.Schedule = (*Schedule)(nil)
+
+// ParseSchedule reads a standard cron spec: 5 fields (minute hour
+// day-of-month month day-of-week) or a descriptor (@yearly, @monthly,
+// @weekly, @daily, @hourly). It rejects TZ=/CRON_TZ= prefixes (the zone is
+// the plan's location), @every (not tied to the wall clock, so a run has no
+// stable key and cannot be caught up), and specs that never fire (0 0 31 4 *).
+//
+// With workdaysOnly, a cron time runs only if its local date is a working
+// day of cal. The cron fields still apply first: "0 9 * * 1-5" never runs on
+// a make-up Saturday (调休上班), because the spec excludes Saturdays; to
+// follow the official calendar, including make-up weekend days, write
+// "0 9 * * *" with workdays_only. Note that a workdaysOnly yearly spec on
+// 1 January ("0 9 1 1 *") never runs: 元旦 is always a day off.
+func ParseSchedule(spec string, loc *time.Location, cal *Calendar, workdaysOnly bool) (*Schedule, error) {
+	spec = strings.TrimSpace(spec)
+	switch {
+	case loc == nil:
+		return nil, errors.New("schedule: no location")
+	case workdaysOnly && cal == nil:
+		return nil, errors.New("schedule: workdays_only needs a calendar")
+	case strings.Contains(strings.ToUpper(spec), "TZ="):
+		return nil, fmt.Errorf("cron %q: remove TZ=/CRON_TZ=; the plan's timezone applies to every reminder", spec)
+	case strings.HasPrefix(spec, "@every"):
+		return nil, fmt.Errorf("cron %q: @every is not supported; use 5 fields (minute hour day month weekday) so each run has a fixed wall-clock time", spec)
+	}
+	parsed, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("cron %q: %w (expected 5 fields: minute hour day-of-month month day-of-week, or @daily/@weekly/@monthly/@yearly/@hourly)", spec, err)
+	}
+	raw, ok := parsed.(*cron.SpecSchedule)
+	if !ok {
+		return nil, fmt.Errorf("cron %q: unsupported schedule %T", spec, parsed)
+	}
+	// robfig searches five years ahead, so a date that exists is found from
+	// any starting point; from 1 March after a leap day, a spec that fires
+	// at least once a year fires within a year.
+	ref := time.Date(2001, 3, 1, 0, 0, 0, 0, loc)
+	switch first := raw.Next(ref); {
+	case first.IsZero():
+		return nil, fmt.Errorf("cron %q never fires (no such date)", spec)
+	case first.Sub(ref) > scheduleHorizon:
+		return nil, fmt.Errorf("cron %q fires less than once every two years (29 February only?); reminders must fire at least yearly", spec)
+	}
+	return &Schedule{spec: spec, raw: raw, loc: loc, cal: cal, workdaysOnly: workdaysOnly}, nil
+}
+
+// String is the spec as written (trimmed).
+func (s *Schedule) String() string { return s.spec }
+
+// Cron is the raw cron.Schedule, without the calendar filter. Its Next uses
+// the location of the time passed in: pass t.In(loc), or use s itself.
+func (s *Schedule) Cron() cron.Schedule { return s.raw }
+
+// Allowed reports whether a raw cron time t passes the filter: for
+// workdaysOnly, its local date (in the schedule's location) is a working
+// day; and t is not the second occurrence of a wall-clock time repeated by
+// a DST change. It does not check that t matches the cron fields.
+func (s *Schedule) Allowed(t time.Time) bool {
+	t = t.In(s.loc)
+	if repeatedWallClock(t) {
+		return false
+	}
+	return !s.workdaysOnly || s.cal.IsWorkday(planbot.DateOf(t))
+}
+
+// Next is the first allowed fire time strictly after t, in the schedule's
+// location; the zero time if there is none within about two years (a
+// workdaysOnly spec whose every date is a day off, or a calendar that
+// closes every day).
+func (s *Schedule) Next(t time.Time) time.Time {
+	return s.nextAllowed(t, t.Add(scheduleHorizon))
+}
+
+// Previous is the latest allowed fire time at or before t, in the
+// schedule's location; the zero time if there is none within about two
+// years. It costs O(log(distance)) cron evaluations, whatever the spec.
+func (s *Schedule) Previous(t time.Time) time.Time {
+	return s.prevAllowed(t, t.Add(-scheduleHorizon))
+}
+
+// Between lists the allowed fire times in (from, to], oldest first. When
+// there are more than max, it keeps the latest max, so the last element is
+// always the latest run due by to (Previous(to)), which is what catch-up
+// after downtime runs; the older ones are dropped. max <= 0 lists nothing.
+// The cost is proportional to max, not to the length of the range.
+func (s *Schedule) Between(from, to time.Time, max int) []time.Time {
+	if max <= 0 || !to.After(from) {
+		return nil
+	}
+	var out []time.Time
+	for x := to; len(out) < max; {
+		x = s.prevAllowed(x, from)
+		if x.IsZero() {
+			break
+		}
+		out = append(out, x)
+		x = x.Add(-time.Nanosecond)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// nextAllowed is the first allowed fire time in (after, limit], or zero.
+func (s *Schedule) nextAllowed(after, limit time.Time) time.Time {
+	cur := after.In(s.loc)
+	for {
+		n := s.raw.Next(cur)
+		if n.IsZero() || n.After(limit) {
+			return time.Time{}
+		}
+		if !n.After(cur) { // robfig must move forward; never loop on a DST oddity
+			cur = cur.Add(time.Second)
+			continue
+		}
+		if s.Allowed(n) {
+			return n
+		}
+		cur = n
+		if s.workdaysOnly && !s.cal.IsWorkday(planbot.DateOf(n)) {
+			// Skip the rest of a day off in one step: a holiday of
+			// "* * * * *" is one cron evaluation, not 1440.
+			y, m, d := n.Date()
+			if end := time.Date(y, m, d+1, 0, 0, 0, 0, s.loc).Add(-time.Second); end.After(cur) {
+				cur = end
+			}
+		}
+	}
+}
+
+// prevAllowed is the latest allowed fire time in (floor, t], or zero.
+//
+// It steps back from t in windows growing fourfold (1 minute, 4, 16, …)
+// until one holds an allowed time (one forward search per window, days off
+// skipped whole), then bisects between the first allowed time of that
+// window and its end. Both phases take O(log(distance)) forward searches.
+func (s *Schedule) prevAllowed(t, floor time.Time) time.Time {
+	t = t.In(s.loc)
+	hi := t // nothing allowed in (hi, t]
+	var x time.Time
+	for step := time.Minute; ; step *= 4 {
+		lo, last := hi.Add(-step), false
+		if !lo.After(floor) {
+			lo, last = floor, true
+		}
+		if x = s.nextAllowed(lo, hi); !x.IsZero() {
+			break
+		}
+		if last {
+			return time.Time{}
+		}
+		hi = lo
+	}
+	// x is allowed, x <= hi, and nothing is allowed in (hi, t]. For a
+	// sparse spec x is often the only one in the window: check that first.
+	if y := s.nextAllowed(x, hi); y.IsZero() {
+		return x
+	} else {
+		x = y
+	}
+	// Then halve (x, hi] until it is shorter than a second: fire times are
+	// whole seconds, so nothing lies in (x, hi] any more.
+	for hi.Sub(x) >= time.Second {
+		mid := x.Add(hi.Sub(x) / 2)
+		if y := s.nextAllowed(mid, hi); !y.IsZero() {
+			x = y
+		} else {
+			hi = mid
+		}
+	}
+	return x
+}
+
+// repeatedWallClock reports whether t's wall-clock time already happened
+// earlier (the second 01:30 of a fall-back day). Never true in China.
+func repeatedWallClock(t time.Time) bool {
+	start, _ := t.ZoneBounds()
+	if start.IsZero() {
+		return false
+	}
+	_, now := t.Zone()
+	_, before := start.Add(-time.Nanosecond).Zone()
+	return before > now && t.Sub(start) < time.Duration(before-now)*time.Second
+}

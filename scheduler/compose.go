@@ -1,0 +1,925 @@
+package scheduler
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"html"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"planbot"
+)
+
+// Priority is the outbox priority of everything a reminder job sends: the
+// same as bot.PriorityReminder, below a reply to a person.
+const Priority = 0
+
+// MaxButtons caps a reminder's inline keyboard: more buttons than this push
+// the message off a phone's screen.
+const MaxButtons = 8
+
+// Snapshot is everything a job reads, taken in the job's transaction.
+type Snapshot struct {
+	Plan *planbot.Plan
+	// Reports maps item code to the item's full history, ordered by ID,
+	// superseded rows and withdrawals included.
+	Reports map[string][]planbot.Report
+	// Latest maps indicator key to its latest effective observation in the
+	// plan year up to the job's scheduled time.
+	Latest map[string]planbot.Observation
+	// ChatOf maps person key to the person's private chat id (the
+	// Telegram id from YAML or a binding). Missing or 0: unreachable.
+	ChatOf map[string]int64
+	// Failed are the deliveries given up since the previous digest (403
+	// blocked and the like); only admins are told about them.
+	Failed []planbot.OutboxMessage
+	// PreviousDigest is when this digest job last ran (zero if never): the
+	// digest says what changed since then.
+	PreviousDigest time.Time
+}
+
+// Compose returns the messages reminder r sends when run for its scheduled
+// time at, and the keys of the people who should have received one but have
+// no chat (sorted, each once), for the caller to log. It reads nothing but s
+// and at: no clock, no I/O.
+//
+// Every message is HTML (ParseMode "HTML", user text escaped), split under
+// planbot.MaxMessageLen with planbot.SplitMessage (a keyboard rides on the
+// last part), with Priority 0. Job and ScheduledAt are left empty: the
+// store's RunJob stamps them on the run it claims. Each recipient gets one
+// message per run however many items concern them, and recipients are
+// deduplicated by chat id, so a person reached as owner, as leader and
+// through a role gets one message covering all of it.
+//
+// Recipients (r.To): "owners" are the owners of the items concerned;
+// "leader" their leaders in charge (分管领导); "role:ROLE" every person
+// holding ROLE, "KEY" that person and "chat:ID" that chat (a group), each of
+// whom gets every item concerned, with the owners named. An empty To is
+// "owners" for overdue, due_soon and report_request, and "role:leader" for
+// digest. Buttons "r:CODE" (at most MaxButtons) are offered only for items
+// the recipient owns; groups get no keyboard.
+//
+// Kinds:
+//
+//   - overdue: items whose status is overdue, most overdue first, with days
+//     overdue and the date of the last report.
+//   - due_soon: items not done and not overdue whose due date is 0 to
+//     r.WithinDays calendar days after at's day (due today counts).
+//   - escalate: the ladder. 🔵 blue: due within r.WithinDays, or overdue
+//     fewer than r.LeaderAfterDays days → the owners. 🟡 yellow: at risk, or
+//     overdue at least r.LeaderAfterDays days → also the item's leader. 🔴
+//     red: overdue at least r.PrincipalAfterDays days → also every Principal
+//     person. The ladder is the kind itself: owners, leaders and principals
+//     are reached whatever To says; "owners" and "leader" in To add nothing,
+//     and any other entry (role:, a key, chat:) receives the red list.
+//     Levels are derived each run, so an item reported done drops out.
+//   - report_request: an owner is nudged when they own open items (started,
+//     not done) and have not reported on any of them since 00:00 of the
+//     latest r.Since weekday strictly before at's day — a run on the Since
+//     weekday itself looks back a whole week, not to its own midnight. A
+//     report counts for its Reporter and its OnBehalfOf; withdrawals do
+//     not; corrections do. Recipients other than the owners get the list of
+//     owners who have not reported.
+//   - digest: Digest to each recipient; AdminDigest (with the delivery
+//     failures) to recipients who are admins. When s.Failed is not empty
+//     and no admin is among the recipients, every admin with a chat gets
+//     FailureNotice alone, so failures are never dropped.
+//
+// Statuses are derived at at from the whole history: a report stamped
+// after at (a run caught up after downtime) counts, so nobody is reminded of
+// what they have already reported.
+func Compose(r planbot.Reminder, s Snapshot, at time.Time) (msgs []planbot.OutboxMessage, unreachable []string) {
+	if s.Plan == nil {
+		return nil, nil
+	}
+	j := newJob(s, at)
+	b := newBook(j)
+	switch r.Kind {
+	case planbot.ReminderOverdue:
+		j.composeList(b, r, kindOverdue)
+	case planbot.ReminderDueSoon:
+		j.composeList(b, r, kindDueSoon)
+	case planbot.ReminderEscalate:
+		j.composeEscalate(b, r)
+	case planbot.ReminderReportRequest:
+		j.composeReportRequest(b, r)
+	case planbot.ReminderDigest:
+		j.composeDigest(b, r)
+	}
+	return b.msgs, b.missing()
+}
+
+// job is one run's view of the plan: every item's status at at.
+type job struct {
+	s      Snapshot
+	plan   *planbot.Plan
+	loc    *time.Location
+	at     time.Time
+	today  planbot.Date
+	views  []planbot.ItemView // plan order
+	byCode map[string]int     // item code → index in views
+	people map[string]planbot.Person
+}
+
+func newJob(s Snapshot, at time.Time) *job {
+	p := s.Plan
+	loc := p.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	at = at.In(loc)
+	j := &job{s: s, plan: p, loc: loc, at: at, today: planbot.DateOf(at),
+		byCode: make(map[string]int, len(p.Items)), people: make(map[string]planbot.Person, len(p.People))}
+	j.views = make([]planbot.ItemView, len(p.Items))
+	for i, it := range p.Items {
+		j.views[i] = planbot.ItemView{Item: it, Status: planbot.DeriveStatus(it, s.Reports[it.Code], at, loc, p.Rules)}
+		j.byCode[it.Code] = i
+	}
+	for _, x := range p.People {
+		j.people[x.Key] = x
+	}
+	return j
+}
+
+func (j *job) name(key string) string {
+	if p, ok := j.people[key]; ok && p.Name != "" {
+		return p.Name
+	}
+	return key
+}
+
+// names lists people by name, escaped.
+func (j *job) names(keys []string) string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = esc(j.name(k))
+	}
+	return strings.Join(out, "、")
+}
+
+// dueOf is the item's effective due date, as DeriveStatus reads it.
+func dueOf(it planbot.Item) (planbot.Date, bool) {
+	switch {
+	case !it.Due.IsZero():
+		return it.Due, true
+	case !it.Start.IsZero():
+		return planbot.Date{Year: it.Start.Year, Month: time.December, Day: 31}, true
+	}
+	return planbot.Date{}, false
+}
+
+// started reports whether the item's start has come; an item without dates
+// has always started.
+func (j *job) started(it planbot.Item) bool {
+	s := it.Start
+	if s.IsZero() {
+		if it.Due.IsZero() {
+			return true
+		}
+		s = planbot.Date{Year: it.Due.Year, Month: time.January, Day: 1}
+	}
+	return !j.at.Before(s.Start(j.loc))
+}
+
+// open: started and not done.
+func (j *job) open(v planbot.ItemView) bool {
+	return v.Status.Status != planbot.StatusDone && j.started(v.Item)
+}
+
+// daysLeft is the number of calendar days from today to the item's due day,
+// false when the item has no due date.
+func (j *job) daysLeft(it planbot.Item) (int, bool) {
+	d, ok := dueOf(it)
+	if !ok {
+		return 0, false
+	}
+	return j.today.DaysUntil(d), true
+}
+
+// sinceWeekday is 00:00 in the plan's zone of the latest wd strictly before
+// at's calendar day: on a Thursday with wd Monday, this week's Monday; on a
+// Monday, the Monday a week earlier.
+func (j *job) sinceWeekday(wd time.Weekday) time.Time {
+	off := (int(j.at.Weekday()) - int(wd) + 7) % 7
+	if off == 0 {
+		off = 7
+	}
+	return j.today.AddDays(-off).Start(j.loc)
+}
+
+// reportedSince returns, for each person, whether they reported on one of
+// the items they own among views since t: as Reporter or as OnBehalfOf.
+func (j *job) reportedSince(views []planbot.ItemView, t time.Time) map[string]bool {
+	out := map[string]bool{}
+	for _, v := range views {
+		rs := j.s.Reports[v.Item.Code]
+		for i := len(rs) - 1; i >= 0; i-- {
+			r := &rs[i]
+			if r.Withdrawn || r.At.Before(t) {
+				continue
+			}
+			for _, who := range [2]string{r.Reporter, r.OnBehalfOf} {
+				if who != "" && slices.Contains(v.Item.Owners, who) {
+					out[who] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// audience is one chat's share of a run.
+type audience struct {
+	chat   int64
+	person string           // "" for a chat: recipient
+	items  map[string]share // item code → how it concerns the recipient
+}
+
+// share says how an item reached a recipient: as one of its owners, and/or
+// through an entry that oversees it (leader, role, key, chat, principal).
+type share struct{ own, watch bool }
+
+// owns reports whether a's reader owns item code.
+func (a *audience) owns(code string) bool { return a.items[code].own }
+
+// book collects recipients, one audience per chat id.
+type book struct {
+	j           *job
+	byChat      map[int64]*audience
+	order       []*audience
+	unreachable map[string]bool
+	msgs        []planbot.OutboxMessage
+}
+
+func newBook(j *job) *book {
+	return &book{j: j, byChat: map[int64]*audience{}, unreachable: map[string]bool{}}
+}
+
+func (b *book) get(chat int64, person string) *audience {
+	a, ok := b.byChat[chat]
+	if !ok {
+		a = &audience{chat: chat, person: person, items: map[string]share{}}
+		b.byChat[chat] = a
+		b.order = append(b.order, a)
+	} else if a.person == "" {
+		a.person = person
+	}
+	return a
+}
+
+// person adds item code (none when "") to person key's message.
+func (b *book) person(key, code string, own, watch bool) {
+	id := b.j.s.ChatOf[key]
+	if id == 0 {
+		b.unreachable[key] = true
+		return
+	}
+	b.get(id, key).add(code, own, watch)
+}
+
+func (a *audience) add(code string, own, watch bool) {
+	if code == "" {
+		return
+	}
+	sh := a.items[code]
+	a.items[code] = share{own: sh.own || own, watch: sh.watch || watch}
+}
+
+// chat adds item code (none when "") to a chat: recipient's message.
+func (b *book) chat(entry, code string) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(entry, "chat:"), 10, 64)
+	if err != nil || id == 0 {
+		return // config validation refuses these
+	}
+	b.get(id, "").add(code, false, true)
+}
+
+// to applies one To entry to item v.
+func (b *book) to(entry string, v planbot.ItemView) {
+	it := v.Item
+	code := it.Code
+	owns := func(key string) bool { return slices.Contains(it.Owners, key) }
+	switch {
+	case entry == "owners":
+		for _, o := range it.Owners {
+			b.person(o, code, true, false)
+		}
+	case entry == "leader":
+		if it.Leader != "" {
+			b.person(it.Leader, code, owns(it.Leader), true)
+		}
+	case strings.HasPrefix(entry, "role:"):
+		role := planbot.Role(strings.TrimPrefix(entry, "role:"))
+		for _, p := range b.j.plan.People {
+			if p.Has(role) {
+				b.person(p.Key, code, owns(p.Key), true)
+			}
+		}
+	case strings.HasPrefix(entry, "chat:"):
+		b.chat(entry, code)
+	case entry != "":
+		b.person(entry, code, owns(entry), true)
+	}
+}
+
+func (b *book) missing() []string {
+	if len(b.unreachable) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(b.unreachable))
+	for k := range b.unreachable {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// send queues text (split under Telegram's limit) to a, with buttons on the
+// last part.
+func (b *book) send(a *audience, text string, buttons []button) {
+	parts := planbot.SplitMessage(text, planbot.MaxMessageLen)
+	markup := keyboard(buttons)
+	for i, p := range parts {
+		m := planbot.OutboxMessage{ChatID: a.chat, Text: p, ParseMode: "HTML", Priority: Priority}
+		if i == len(parts)-1 {
+			m.ReplyMarkup = markup
+		}
+		b.msgs = append(b.msgs, m)
+	}
+}
+
+// split returns a's items as views in the order given, own ones and the
+// others.
+func (j *job) split(a *audience, views []planbot.ItemView) (all []planbot.ItemView, own int) {
+	for _, v := range views {
+		if sh, ok := a.items[v.Item.Code]; ok {
+			all = append(all, v)
+			if sh.own {
+				own++
+			}
+		}
+	}
+	return all, own
+}
+
+type listKind int
+
+const (
+	kindOverdue listKind = iota
+	kindDueSoon
+)
+
+// composeList builds overdue and due_soon: the relevant items, addressed
+// per To, one list per chat.
+func (j *job) composeList(b *book, r planbot.Reminder, kind listKind) {
+	var rel []planbot.ItemView
+	for _, v := range j.views {
+		st := v.Status.Status
+		switch kind {
+		case kindOverdue:
+			if st == planbot.StatusOverdue {
+				rel = append(rel, v)
+			}
+		case kindDueSoon:
+			if st == planbot.StatusDone || st == planbot.StatusOverdue {
+				continue
+			}
+			if d, ok := j.daysLeft(v.Item); ok && d >= 0 && d <= r.WithinDays {
+				rel = append(rel, v)
+			}
+		}
+	}
+	if kind == kindOverdue {
+		planbot.ByUrgency(rel)
+	} else {
+		slices.SortStableFunc(rel, func(a, b planbot.ItemView) int {
+			da, _ := dueOf(a.Item)
+			db, _ := dueOf(b.Item)
+			return cmp.Or(da.Compare(db), cmp.Compare(a.Item.Code, b.Item.Code))
+		})
+	}
+	to := r.To
+	if len(to) == 0 {
+		to = []string{"owners"}
+	}
+	for _, v := range rel {
+		for _, e := range to {
+			b.to(e, v)
+		}
+	}
+	for _, a := range b.order {
+		items, own := j.split(a, rel)
+		if len(items) == 0 {
+			continue
+		}
+		var sb strings.Builder
+		var what string
+		if kind == kindOverdue {
+			fmt.Fprintf(&sb, "<b>⏰ 逾期提醒</b>（%s）\n", j.dayWeek(j.today))
+			what = "已逾期"
+		} else {
+			fmt.Fprintf(&sb, "<b>📅 到期提醒</b>（%s）\n", j.dayWeek(j.today))
+			what = fmt.Sprintf("%d 天内到期", r.WithinDays)
+			if r.WithinDays == 0 {
+				what = "今天到期"
+			}
+		}
+		sb.WriteString(j.greeting(a, own == len(items), len(items), what))
+		sb.WriteString("\n")
+		for _, v := range items {
+			sb.WriteString(j.itemLines(v, kind, !a.owns(v.Item.Code)))
+		}
+		btn := j.buttons(a, items)
+		sb.WriteString(j.howToReport(a, items, len(btn) > 0))
+		b.send(a, sb.String(), btn)
+	}
+}
+
+// greeting is the line that says whose list this is.
+func (j *job) greeting(a *audience, allOwn bool, n int, what string) string {
+	switch {
+	case a.person == "":
+		return fmt.Sprintf("以下 %d 项工作%s：\n", n, what)
+	case allOwn:
+		return fmt.Sprintf("%s，您负责的 %d 项工作%s：\n", esc(j.name(a.person)), n, what)
+	}
+	return fmt.Sprintf("%s，以下 %d 项工作%s：\n", esc(j.name(a.person)), n, what)
+}
+
+// itemLines is one item of a reminder: mark, code, title, then how late or
+// how close, progress, owners when the reader is not one, and the last
+// report.
+func (j *job) itemLines(v planbot.ItemView, kind listKind, withOwners bool) string {
+	st := v.Status
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%s <b>%s</b> %s\n　", st.Status.Mark(), esc(v.Item.Code), esc(clip(v.Item.Title, 24)))
+	switch {
+	case st.Status == planbot.StatusOverdue:
+		fmt.Fprintf(&sb, "逾期 %d 天", st.DaysOverdue)
+	case kind == kindDueSoon:
+		sb.WriteString(j.dueIn(v.Item))
+	default:
+		sb.WriteString(statusPhrase(st))
+	}
+	fmt.Fprintf(&sb, " · 进度 %s", pct(st.Percent))
+	if withOwners {
+		fmt.Fprintf(&sb, " · %s", j.names(v.Item.Owners))
+	}
+	sb.WriteString(" · ")
+	sb.WriteString(j.lastReport(st))
+	sb.WriteString("\n")
+	return sb.String()
+}
+
+func (j *job) dueIn(it planbot.Item) string {
+	d, ok := j.daysLeft(it)
+	due, _ := dueOf(it)
+	switch {
+	case !ok:
+		return "无截止日期"
+	case d == 0:
+		return "今天到期"
+	case d == 1:
+		return "明天到期"
+	}
+	return fmt.Sprintf("%s到期（还有 %d 天）", day(due, j.plan.Year), d)
+}
+
+func (j *job) lastReport(st planbot.ItemStatus) string {
+	if st.Last == nil {
+		return "暂无汇报"
+	}
+	return "最近汇报 " + day(planbot.DateOf(st.Last.At.In(j.loc)), j.plan.Year)
+}
+
+// howToReport ends a reminder with the one-line report syntax, for readers
+// who own something in it.
+func (j *job) howToReport(a *audience, items []planbot.ItemView, buttons bool) string {
+	code := ""
+	for _, v := range items {
+		if a.owns(v.Item.Code) {
+			code = v.Item.Code
+			break
+		}
+	}
+	if code == "" {
+		return ""
+	}
+	s := fmt.Sprintf("\n汇报进展，直接回复：<code>%s 进度60%% 说明</code>", esc(code))
+	if buttons {
+		s += "\n或点下面的按钮逐步填写。"
+	}
+	return s
+}
+
+// button is one inline keyboard button.
+type button struct {
+	Text string `json:"text"`
+	Data string `json:"callback_data"`
+}
+
+// buttons offers "r:CODE" for the items a owns, in list order.
+func (j *job) buttons(a *audience, items []planbot.ItemView) []button {
+	if a.person == "" {
+		return nil // in a group anyone could press it
+	}
+	var out []button
+	for _, v := range items {
+		if !a.owns(v.Item.Code) || len(out) == MaxButtons {
+			continue
+		}
+		data := "r:" + v.Item.Code
+		if len(data) > 64 { // Telegram's limit on callback data
+			continue
+		}
+		out = append(out, button{Text: clip(v.Item.Code+" "+v.Item.Title, 20), Data: data})
+	}
+	return out
+}
+
+// keyboard is the reply_markup JSON of one button per row, "" for none.
+func keyboard(bs []button) string {
+	if len(bs) == 0 {
+		return ""
+	}
+	rows := make([][]button, len(bs))
+	for i := range bs {
+		rows[i] = bs[i : i+1]
+	}
+	data, _ := json.Marshal(struct {
+		InlineKeyboard [][]button `json:"inline_keyboard"`
+	}{rows})
+	return string(data)
+}
+
+// level is a step of the escalation ladder.
+type level int
+
+const (
+	levelNone level = iota
+	levelBlue
+	levelYellow
+	levelRed
+)
+
+func (l level) mark() string {
+	switch l {
+	case levelRed:
+		return "🔴"
+	case levelYellow:
+		return "🟡"
+	}
+	return "🔵"
+}
+
+// levelOf places an item on the ladder of r.
+func (j *job) levelOf(v planbot.ItemView, r planbot.Reminder) level {
+	st := v.Status
+	switch st.Status {
+	case planbot.StatusDone:
+		return levelNone
+	case planbot.StatusOverdue:
+		switch {
+		case st.DaysOverdue >= r.PrincipalAfterDays:
+			return levelRed
+		case st.DaysOverdue >= r.LeaderAfterDays:
+			return levelYellow
+		}
+		return levelBlue
+	case planbot.StatusAtRisk:
+		return levelYellow
+	}
+	if d, ok := j.daysLeft(v.Item); ok && d >= 0 && d <= r.WithinDays {
+		return levelBlue
+	}
+	return levelNone
+}
+
+func (j *job) composeEscalate(b *book, r planbot.Reminder) {
+	levels := map[string]level{}
+	var rel []planbot.ItemView
+	for _, v := range j.views {
+		if l := j.levelOf(v, r); l != levelNone {
+			levels[v.Item.Code] = l
+			rel = append(rel, v)
+		}
+	}
+	planbot.ByUrgency(rel)
+	var principals []string
+	for _, p := range j.plan.People {
+		if p.Principal {
+			principals = append(principals, p.Key)
+		}
+	}
+	for _, v := range rel {
+		l := levels[v.Item.Code]
+		b.to("owners", v)
+		if l >= levelYellow {
+			b.to("leader", v)
+		}
+		if l < levelRed {
+			continue
+		}
+		for _, k := range principals {
+			b.person(k, v.Item.Code, slices.Contains(v.Item.Owners, k), true)
+		}
+		for _, e := range r.To {
+			if e != "owners" && e != "leader" {
+				b.to(e, v)
+			}
+		}
+	}
+	heads := map[level]string{
+		levelRed:    fmt.Sprintf("<b>红色 · 逾期满 %d 天</b>（已报主要领导）", r.PrincipalAfterDays),
+		levelYellow: fmt.Sprintf("<b>黄色 · 有风险或逾期满 %d 天</b>（已报分管领导）", r.LeaderAfterDays),
+		levelBlue:   fmt.Sprintf("<b>蓝色 · %d 天内到期或刚逾期</b>", r.WithinDays),
+	}
+	for _, a := range b.order {
+		items, _ := j.split(a, rel)
+		if len(items) == 0 {
+			continue
+		}
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "<b>📣 逐级催办</b>（%s）\n", j.dayWeek(j.today))
+		if a.person != "" {
+			fmt.Fprintf(&sb, "%s，以下 %d 项工作需要关注：\n", esc(j.name(a.person)), len(items))
+		} else {
+			fmt.Fprintf(&sb, "以下 %d 项工作需要关注：\n", len(items))
+		}
+		var ordered []planbot.ItemView
+		for _, l := range []level{levelRed, levelYellow, levelBlue} {
+			n := 0
+			for _, v := range items {
+				if levels[v.Item.Code] != l {
+					continue
+				}
+				if n == 0 {
+					fmt.Fprintf(&sb, "\n%s %s\n", l.mark(), heads[l])
+				}
+				n++
+				ordered = append(ordered, v)
+				st := v.Status
+				fmt.Fprintf(&sb, "<b>%s</b> %s\n　", esc(v.Item.Code), esc(clip(v.Item.Title, 24)))
+				switch st.Status {
+				case planbot.StatusOverdue:
+					fmt.Fprintf(&sb, "逾期 %d 天", st.DaysOverdue)
+				case planbot.StatusAtRisk:
+					fmt.Fprintf(&sb, "有风险（应达 %s）", pct(st.Expected))
+				default:
+					sb.WriteString(j.dueIn(v.Item))
+				}
+				fmt.Fprintf(&sb, " · 进度 %s", pct(st.Percent))
+				if !a.owns(v.Item.Code) {
+					fmt.Fprintf(&sb, " · %s", j.names(v.Item.Owners))
+				}
+				sb.WriteString("\n")
+			}
+		}
+		btn := j.buttons(a, ordered)
+		sb.WriteString(j.howToReport(a, ordered, len(btn) > 0))
+		b.send(a, sb.String(), btn)
+	}
+}
+
+func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
+	since := j.sinceWeekday(r.Since)
+	var openViews []planbot.ItemView
+	for _, v := range j.views {
+		if j.open(v) {
+			openViews = append(openViews, v)
+		}
+	}
+	planbot.ByUrgency(openViews)
+	reported := j.reportedSince(openViews, since)
+	silent := func(key string) bool { return !reported[key] }
+	to := r.To
+	if len(to) == 0 {
+		to = []string{"owners"}
+	}
+	// rel: open items with at least one owner who has not reported.
+	var rel []planbot.ItemView
+	for _, v := range openViews {
+		if slices.ContainsFunc(v.Item.Owners, silent) {
+			rel = append(rel, v)
+		}
+	}
+	for _, v := range rel {
+		for _, e := range to {
+			if e == "owners" {
+				for _, o := range v.Item.Owners {
+					if silent(o) {
+						b.person(o, v.Item.Code, true, false)
+					}
+				}
+				continue
+			}
+			b.to(e, v)
+		}
+	}
+	sinceText := j.dayWeek(planbot.DateOf(since))
+	for _, a := range b.order {
+		items, _ := j.split(a, rel)
+		var mine []planbot.ItemView
+		others := map[string]bool{} // codes to list by owner
+		for _, v := range items {
+			sh := a.items[v.Item.Code]
+			if sh.own && silent(a.person) {
+				mine = append(mine, v)
+			}
+			if sh.watch {
+				others[v.Item.Code] = true
+			}
+		}
+		var lines []string
+		if len(others) > 0 {
+			for _, p := range j.plan.People {
+				if p.Key == a.person || !silent(p.Key) {
+					continue
+				}
+				var codes []string
+				for _, v := range items {
+					if others[v.Item.Code] && slices.Contains(v.Item.Owners, p.Key) {
+						codes = append(codes, v.Item.Code)
+					}
+				}
+				if len(codes) > 0 {
+					lines = append(lines, fmt.Sprintf("• %s（%s）：%s\n", esc(p.Name), esc(clip(p.Unit, 10)), codeList(codes, 20)))
+				}
+			}
+		}
+		if len(mine) == 0 && len(lines) == 0 {
+			continue
+		}
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "<b>📝 汇报提醒</b>（%s）\n", j.dayWeek(j.today))
+		if len(mine) > 0 {
+			fmt.Fprintf(&sb, "%s，自 %s 以来还没有收到您的汇报。您在办的事项 %d 项：\n", esc(j.name(a.person)), sinceText, len(mine))
+			for _, v := range mine {
+				fmt.Fprintf(&sb, "%s <b>%s</b> %s · 进度 %s\n", v.Status.Status.Mark(), esc(v.Item.Code), esc(clip(v.Item.Title, 20)), pct(v.Status.Percent))
+			}
+		}
+		if len(lines) > 0 {
+			if len(mine) > 0 {
+				sb.WriteString("\n")
+			}
+			fmt.Fprintf(&sb, "自 %s 以来未汇报的责任人 %d 人：\n", sinceText, len(lines))
+			for _, l := range lines {
+				sb.WriteString(l)
+			}
+		}
+		btn := j.buttons(a, mine)
+		if len(mine) > 0 {
+			fmt.Fprintf(&sb, "\n直接回复即可，例如：<code>%s 进度60%% 说明</code>", esc(mine[0].Item.Code))
+			if len(btn) > 0 {
+				sb.WriteString("\n或点下面的按钮逐步填写。")
+			}
+		}
+		b.send(a, sb.String(), btn)
+	}
+}
+
+func (j *job) composeDigest(b *book, r planbot.Reminder) {
+	to := r.To
+	if len(to) == 0 {
+		to = []string{"role:leader"}
+	}
+	for _, e := range to {
+		switch {
+		case e == "owners" || e == "leader":
+			for _, v := range j.views {
+				b.to(e, v)
+			}
+		case strings.HasPrefix(e, "role:"):
+			role := planbot.Role(strings.TrimPrefix(e, "role:"))
+			for _, p := range j.plan.People {
+				if p.Has(role) {
+					b.person(p.Key, "", false, false)
+				}
+			}
+		case strings.HasPrefix(e, "chat:"):
+			b.chat(e, "")
+		case e != "":
+			b.person(e, "", false, false)
+		}
+	}
+	d := j.digest()
+	notice := j.failureNotice()
+	admins := 0
+	for _, a := range b.order {
+		text := d.text("")
+		if p, ok := j.people[a.person]; ok && p.Has(planbot.RoleAdmin) {
+			text = d.text(notice)
+			admins++
+		}
+		b.send(a, text, nil)
+	}
+	if notice == "" || admins > 0 {
+		return
+	}
+	// Nobody reading this digest may see the failures: tell the admins
+	// apart, so they are not lost until the next digest.
+	nb := newBook(j)
+	for _, p := range j.plan.People {
+		if p.Has(planbot.RoleAdmin) {
+			nb.person(p.Key, "", false, false)
+		}
+	}
+	for _, a := range nb.order {
+		if _, dup := b.byChat[a.chat]; dup {
+			continue
+		}
+		nb.send(a, fmt.Sprintf("<b>%d 年工作计划周报</b>（%s）\n%s", j.plan.Year, j.when(j.at), notice), nil)
+	}
+	b.msgs = append(b.msgs, nb.msgs...)
+	for k := range nb.unreachable {
+		b.unreachable[k] = true
+	}
+}
+
+// codeList joins item codes, escaped, at most n of them.
+func codeList(codes []string, n int) string {
+	out := make([]string, 0, min(len(codes), n))
+	for i, c := range codes {
+		if i == n {
+			break
+		}
+		out = append(out, esc(c))
+	}
+	s := strings.Join(out, "、")
+	if len(codes) > n {
+		s += fmt.Sprintf(" 等 %d 项", len(codes))
+	}
+	return s
+}
+
+// esc makes a user string safe in HTML parse mode; invalid UTF-8, which
+// Telegram rejects, is replaced.
+func esc(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return html.EscapeString(s)
+}
+
+// clip shortens a user string for a list line, counting runes; it also
+// folds line breaks, since every line must stand alone when a message is
+// split.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.ContainsAny(s, "\r\n") {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func pct(f float64) string {
+	s := fmt.Sprintf("%.1f", f)
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "0"), ".")
+	return s + "%"
+}
+
+func statusPhrase(st planbot.ItemStatus) string {
+	switch st.Status {
+	case planbot.StatusOverdue:
+		return fmt.Sprintf("逾期 %d 天", st.DaysOverdue)
+	case planbot.StatusAtRisk:
+		return fmt.Sprintf("有风险（应达 %s）", pct(st.Expected))
+	case planbot.StatusNoReport:
+		return fmt.Sprintf("%d 天未汇报", st.DaysSilent)
+	}
+	return st.Status.Label()
+}
+
+// day shows a date the short way: 6月30日, with the year only when it is
+// not the plan year.
+func day(d planbot.Date, year int) string {
+	if d.IsZero() {
+		return "—"
+	}
+	if d.Year != year {
+		return fmt.Sprintf("%d年%d月%d日", d.Year, d.Month, d.Day)
+	}
+	return fmt.Sprintf("%d月%d日", d.Month, d.Day)
+}
+
+var weekdays = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+// dayWeek is "3月8日 周一".
+func (j *job) dayWeek(d planbot.Date) string {
+	wd := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
+	return day(d, j.plan.Year) + " " + weekdays[wd]
+}
+
+// when is "3月8日 周一 08:30".
+func (j *job) when(t time.Time) string {
+	t = t.In(j.loc)
+	return j.dayWeek(planbot.DateOf(t)) + t.Format(" 15:04")
+}

@@ -1,0 +1,465 @@
+package scheduler
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"planbot"
+)
+
+// Digest is the weekly digest at at, in HTML, for anyone: leaders, groups,
+// `planbot digest -at`. It never mentions delivery failures, which concern
+// admins only (see AdminDigest). It is one text; split it with
+// planbot.SplitMessage, which cuts it cleanly between lines (every tag
+// opens and closes on one line, and every line is short). A nil plan gives
+// "".
+//
+// What it says, in this order, each part a few short lines:
+//   - header: plan year, date and time, 时间进度 (share of the year elapsed);
+//   - counts by status with their marks, then one line per section;
+//   - the week's progress: reports received (withdrawals not counted) since
+//     00:00 of the latest Monday strictly before at's day — this week's
+//     Monday, or on a Monday the previous one, so a Monday-morning digest
+//     reviews the week just ended ("上周") — how many items they touched,
+//     how many moved up and which are newly done;
+//   - indicators against the annual target and against time elapsed
+//     (时间过半、任务过半), behind ones 🔴, with year-on-year growth;
+//   - overdue items with days and owners, most overdue first;
+//   - items not overdue that have been silent for at least Rules.SilentDays,
+//     longest silent first (each list shows at most DigestListMax items and
+//     then how many more);
+//   - owners of open items (started, not done) who have not reported on any
+//     of them in the same window as the week's progress;
+//   - what changed since s.PreviousDigest (omitted when zero): each item's
+//     status then — derived from the reports stamped at or before it — set
+//     against its status now, grouped as 新完成, 新逾期, 新增风险 ….
+func Digest(s Snapshot, at time.Time) string {
+	if s.Plan == nil {
+		return ""
+	}
+	return newJob(s, at).digest().text("")
+}
+
+// DigestListMax caps the digest's lists of overdue and of silent items,
+// longest first: a leader reads thirty lines, not three hundred.
+const DigestListMax = 30
+
+// AdminDigest is Digest with FailureNotice under its header when s.Failed
+// is not empty: the copy for admins, who can do something about a person
+// who blocked the bot. Equal to Digest when nothing failed.
+func AdminDigest(s Snapshot, at time.Time) string {
+	if s.Plan == nil {
+		return ""
+	}
+	j := newJob(s, at)
+	return j.digest().text(j.failureNotice())
+}
+
+// FailureNotice is the one line about s.Failed, "" when it is empty:
+// "⚠️ N 条消息发送失败（如对方屏蔽了机器人）：张三×2、chat:-100…". Each
+// chat is named by the person it belongs to when s.ChatOf knows it.
+func FailureNotice(s Snapshot) string {
+	if s.Plan == nil {
+		s.Plan = &planbot.Plan{}
+	}
+	return newJob(s, time.Time{}).failureNotice()
+}
+
+func (j *job) failureNotice() string {
+	if len(j.s.Failed) == 0 {
+		return ""
+	}
+	owner := map[int64]string{}
+	for _, p := range j.plan.People {
+		if id := j.s.ChatOf[p.Key]; id != 0 {
+			if _, dup := owner[id]; !dup {
+				owner[id] = p.Key
+			}
+		}
+	}
+	count := map[int64]int{}
+	var chats []int64
+	for _, m := range j.s.Failed {
+		if count[m.ChatID] == 0 {
+			chats = append(chats, m.ChatID)
+		}
+		count[m.ChatID]++
+	}
+	const shown = 20
+	var who []string
+	for i, c := range chats {
+		if i == shown {
+			who = append(who, fmt.Sprintf("等 %d 处", len(chats)))
+			break
+		}
+		name := fmt.Sprintf("chat:%d", c)
+		if k, ok := owner[c]; ok {
+			name = esc(clip(j.name(k), 10))
+		}
+		if n := count[c]; n > 1 {
+			name += fmt.Sprintf("×%d", n)
+		}
+		who = append(who, name)
+	}
+	return fmt.Sprintf("⚠️ %d 条消息发送失败（如对方屏蔽了机器人）：%s", len(j.s.Failed), strings.Join(who, "、"))
+}
+
+// digestText keeps the header apart, so the admin copy can carry the
+// failures right under it, where they are seen.
+type digestText struct{ head, body string }
+
+func (d digestText) text(notice string) string {
+	if notice == "" {
+		return d.head + d.body
+	}
+	return d.head + notice + "\n" + d.body
+}
+
+// reportsUpTo returns the reports stamped before t (or at t, when incl),
+// in their order. Histories are ordered by ID and, nearly always, by time
+// too: then the answer is a prefix and nothing is copied.
+func reportsUpTo(rs []planbot.Report, t time.Time, incl bool) []planbot.Report {
+	keep := func(r *planbot.Report) bool {
+		if incl {
+			return !r.At.After(t)
+		}
+		return r.At.Before(t)
+	}
+	n := len(rs)
+	for n > 0 && !keep(&rs[n-1]) {
+		n--
+	}
+	prefix := true
+	for i := 0; i < n; i++ {
+		if !keep(&rs[i]) {
+			prefix = false
+			break
+		}
+	}
+	if prefix {
+		return rs[:n]
+	}
+	out := make([]planbot.Report, 0, n)
+	for i := 0; i < n; i++ {
+		if keep(&rs[i]) {
+			out = append(out, rs[i])
+		}
+	}
+	return out
+}
+
+func (j *job) deriveAt(it planbot.Item, t time.Time, incl bool) planbot.ItemStatus {
+	return planbot.DeriveStatus(it, reportsUpTo(j.s.Reports[it.Code], t, incl), t, j.loc, j.plan.Rules)
+}
+
+func (j *job) digest() digestText {
+	p := j.plan
+	elapsed := planbot.Indicator{}.StandingAt(nil, p.Year, j.at, j.loc, p.Rules).Elapsed
+	var d digestText
+	d.head = fmt.Sprintf("<b>📊 %d 年工作计划周报</b>\n%s · 时间进度 %s\n", p.Year, j.when(j.at), pct(100*elapsed))
+
+	var sb strings.Builder
+	counts := map[planbot.Status]int{}
+	for _, v := range j.views {
+		counts[v.Status.Status]++
+	}
+	fmt.Fprintf(&sb, "共 %d 项：%s\n", len(j.views), countsLine(counts, true))
+
+	if len(p.Sections) > 0 {
+		sb.WriteString("\n<b>分板块</b>\n")
+		bySection := map[string]map[planbot.Status]int{}
+		for _, v := range j.views {
+			m := bySection[v.Item.Section]
+			if m == nil {
+				m = map[planbot.Status]int{}
+				bySection[v.Item.Section] = m
+			}
+			m[v.Status.Status]++
+		}
+		for _, s := range p.Sections {
+			fmt.Fprintf(&sb, "【%s】%s　%s\n", esc(clip(s.Code, 8)), esc(clip(s.Title, 10)), countsLine(bySection[s.Code], false))
+		}
+	}
+
+	j.digestWeek(&sb)
+	j.digestIndicators(&sb, elapsed)
+	j.digestOverdue(&sb)
+	j.digestSilent(&sb)
+	j.digestUnreported(&sb)
+	j.digestChanges(&sb)
+	d.body = sb.String()
+	return d
+}
+
+// weekSince is the start of the digest's week and what to call it.
+func (j *job) weekSince() (time.Time, string) {
+	since := j.sinceWeekday(time.Monday)
+	if j.at.Weekday() == time.Monday {
+		return since, "上周"
+	}
+	return since, "本周"
+}
+
+func (j *job) digestWeek(sb *strings.Builder) {
+	since, label := j.weekSince()
+	reports, touched, moved := 0, 0, 0
+	var done []planbot.ItemView
+	for _, v := range j.views {
+		n := 0
+		for _, r := range j.s.Reports[v.Item.Code] {
+			if !r.Withdrawn && !r.At.Before(since) {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		reports += n
+		touched++
+		before := j.deriveAt(v.Item, since, false)
+		if v.Status.Percent > before.Percent {
+			moved++
+		}
+		if v.Status.Status == planbot.StatusDone && before.Status != planbot.StatusDone {
+			done = append(done, v)
+		}
+	}
+	fmt.Fprintf(sb, "\n<b>📈 %s进展</b>（%s 以来）\n", label, j.dayWeek(planbot.DateOf(since)))
+	if reports == 0 {
+		sb.WriteString("没有收到汇报。\n")
+		return
+	}
+	fmt.Fprintf(sb, "收到汇报 %d 条，涉及 %d 项\n进度提升 %d 项 · 新完成 %d 项", reports, touched, moved, len(done))
+	if len(done) > 0 {
+		sb.WriteString("：" + j.itemList(done, 8))
+	}
+	sb.WriteString("\n")
+}
+
+// itemList is "2.3 协调推进…、3.2 扩充直播队伍", at most n of them.
+func (j *job) itemList(vs []planbot.ItemView, n int) string {
+	out := make([]string, 0, min(len(vs), n))
+	for i, v := range vs {
+		if i == n {
+			break
+		}
+		out = append(out, esc(v.Item.Code)+" "+esc(clip(v.Item.Title, 10)))
+	}
+	s := strings.Join(out, "、")
+	if len(vs) > n {
+		s += fmt.Sprintf(" 等 %d 项", len(vs))
+	}
+	return s
+}
+
+func (j *job) digestIndicators(sb *strings.Builder, elapsed float64) {
+	p := j.plan
+	if len(p.Indicators) == 0 {
+		return
+	}
+	var lines []string
+	behind := 0
+	for _, ind := range p.Indicators {
+		var obs *planbot.Observation
+		if o, ok := j.s.Latest[ind.Key]; ok {
+			obs = &o
+		}
+		s := ind.StandingAt(obs, p.Year, j.at, j.loc, p.Rules)
+		name := esc(clip(ind.Name, 12))
+		if !s.HasValue {
+			lines = append(lines, fmt.Sprintf("⚪ <b>%s</b> 暂无数据（目标 %s）", name, esc(amountIn(ind.Target, ind.Unit))))
+			continue
+		}
+		m := "🟢"
+		switch {
+		case s.Completion >= 1:
+			m = "✅"
+		case s.Behind:
+			m = "🔴"
+			behind++
+		}
+		line := fmt.Sprintf("%s <b>%s</b> 完成 %s（%s/%s）· %s", m, name, pct(100*s.Completion),
+			esc(amountIn(s.Value, ind.Unit)), esc(amountIn(ind.Target, ind.Unit)), esc(s.Verdict()))
+		if s.YoY != nil {
+			line += fmt.Sprintf(" · 同比 %+.1f%%", 100**s.YoY)
+			if s.YoYEstimated {
+				line += "（估）"
+			}
+		}
+		lines = append(lines, line)
+	}
+	fmt.Fprintf(sb, "\n<b>🎯 重点指标</b>（时间进度 %s", pct(100*elapsed))
+	if behind > 0 {
+		fmt.Fprintf(sb, "，落后 %d 项", behind)
+	}
+	sb.WriteString("）\n")
+	for _, l := range lines {
+		sb.WriteString(l + "\n")
+	}
+}
+
+// owners names at most three owners of it.
+func (j *job) owners(it planbot.Item) string {
+	if len(it.Owners) <= 3 {
+		return j.names(it.Owners)
+	}
+	return j.names(it.Owners[:3]) + fmt.Sprintf("等 %d 人", len(it.Owners))
+}
+
+func (j *job) digestOverdue(sb *strings.Builder) {
+	var late []planbot.ItemView
+	for _, v := range j.views {
+		if v.Status.Status == planbot.StatusOverdue {
+			late = append(late, v)
+		}
+	}
+	if len(late) == 0 {
+		sb.WriteString("\n✅ 没有逾期事项\n")
+		return
+	}
+	planbot.ByUrgency(late)
+	fmt.Fprintf(sb, "\n<b>🔴 逾期 %d 项</b>\n", len(late))
+	for i, v := range late {
+		if i == DigestListMax {
+			fmt.Fprintf(sb, "……另有 %d 项，发送 /overdue 查看全部\n", len(late)-i)
+			break
+		}
+		fmt.Fprintf(sb, "<b>%s</b> %s · %d 天 · %s\n", esc(v.Item.Code), esc(clip(v.Item.Title, 14)), v.Status.DaysOverdue, j.owners(v.Item))
+	}
+}
+
+func (j *job) digestSilent(sb *strings.Builder) {
+	n := j.plan.Rules.SilentDays
+	if n <= 0 {
+		return
+	}
+	var quiet []planbot.ItemView
+	for _, v := range j.views {
+		st := v.Status.Status
+		if st != planbot.StatusDone && st != planbot.StatusOverdue && v.Status.DaysSilent >= n && j.started(v.Item) {
+			quiet = append(quiet, v)
+		}
+	}
+	if len(quiet) == 0 {
+		return
+	}
+	slices.SortStableFunc(quiet, func(a, b planbot.ItemView) int {
+		return cmp.Or(cmp.Compare(b.Status.DaysSilent, a.Status.DaysSilent), cmp.Compare(a.Item.Code, b.Item.Code))
+	})
+	fmt.Fprintf(sb, "\n<b>🔕 %d 天以上无汇报 %d 项</b>\n", n, len(quiet))
+	for i, v := range quiet {
+		if i == DigestListMax {
+			fmt.Fprintf(sb, "……另有 %d 项\n", len(quiet)-i)
+			break
+		}
+		fmt.Fprintf(sb, "<b>%s</b> %s · %d 天 · %s\n", esc(v.Item.Code), esc(clip(v.Item.Title, 14)), v.Status.DaysSilent, j.owners(v.Item))
+	}
+}
+
+func (j *job) digestUnreported(sb *strings.Builder) {
+	since, label := j.weekSince()
+	var open []planbot.ItemView
+	owners := map[string]bool{}
+	for _, v := range j.views {
+		if j.open(v) {
+			open = append(open, v)
+			for _, o := range v.Item.Owners {
+				owners[o] = true
+			}
+		}
+	}
+	reported := j.reportedSince(open, since)
+	var who []string
+	for _, p := range j.plan.People {
+		if owners[p.Key] && !reported[p.Key] {
+			who = append(who, esc(clip(p.Name, 10)))
+		}
+	}
+	if len(owners) == 0 {
+		return
+	}
+	if len(who) == 0 {
+		fmt.Fprintf(sb, "\n✅ %s责任人都已汇报\n", label)
+		return
+	}
+	fmt.Fprintf(sb, "\n<b>🙋 %s未汇报 %d 人</b>\n", label, len(who))
+	for len(who) > 0 {
+		k := min(len(who), 10)
+		sb.WriteString(strings.Join(who[:k], "、") + "\n")
+		who = who[k:]
+	}
+}
+
+// changeLabels names a move into each status, in the order shown.
+var changeLabels = []struct {
+	to    planbot.Status
+	label string
+}{
+	{planbot.StatusDone, "新完成"},
+	{planbot.StatusOverdue, "新逾期"},
+	{planbot.StatusAtRisk, "新增风险"},
+	{planbot.StatusNoReport, "新转未汇报"},
+	{planbot.StatusOnTrack, "转为正常推进"},
+	{planbot.StatusNotStarted, "转为未开始"},
+}
+
+func (j *job) digestChanges(sb *strings.Builder) {
+	prev := j.s.PreviousDigest
+	if prev.IsZero() || !prev.Before(j.at) {
+		return
+	}
+	changed := map[planbot.Status][]planbot.ItemView{}
+	n := 0
+	for _, v := range j.views {
+		before := j.deriveAt(v.Item, prev, true)
+		if before.Status != v.Status.Status {
+			changed[v.Status.Status] = append(changed[v.Status.Status], v)
+			n++
+		}
+	}
+	fmt.Fprintf(sb, "\n<b>🔄 上次周报以来</b>（%s 起）\n", j.when(prev))
+	if n == 0 {
+		sb.WriteString("各事项状态没有变化。\n")
+		return
+	}
+	for _, c := range changeLabels {
+		vs := changed[c.to]
+		if len(vs) == 0 {
+			continue
+		}
+		planbot.ByUrgency(vs)
+		fmt.Fprintf(sb, "%s %s %d 项：%s\n", c.to.Mark(), c.label, len(vs), j.itemList(vs, 8))
+	}
+}
+
+// countsLine is "🔴逾期 2 🟡有风险 3 …" (labels) or "🔴2 🟡3 …".
+func countsLine(counts map[planbot.Status]int, labels bool) string {
+	var parts []string
+	for _, s := range planbot.Statuses {
+		if n := counts[s]; n > 0 {
+			if labels {
+				parts = append(parts, fmt.Sprintf("%s%s %d", s.Mark(), s.Label(), n))
+			} else {
+				parts = append(parts, fmt.Sprintf("%s%d", s.Mark(), n))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "无事项"
+	}
+	return strings.Join(parts, " ")
+}
+
+// amountIn shows an amount in the indicator's unit when it converts, else
+// in its own readable form.
+func amountIn(a planbot.Amount, unit string) string {
+	if unit != "" {
+		if s, err := a.Format(unit, 2); err == nil {
+			return s
+		}
+	}
+	return a.String()
+}

@@ -1,0 +1,331 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"planbot"
+)
+
+// Store is what the scheduler needs of the database.
+type Store interface {
+	// RunJob records the run (job, scheduledAt) and queues fn's messages in
+	// one transaction; false when that run was already recorded.
+	RunJob(ctx context.Context, job string, scheduledAt, now time.Time, fn func(Session) ([]planbot.OutboxMessage, error)) (bool, error)
+	SkipJobRun(ctx context.Context, job string, scheduledAt, now time.Time, reason string) (bool, error)
+	// LastScheduled is the scheduled time of the job's latest recorded run.
+	LastScheduled(ctx context.Context, job string) (time.Time, bool, error)
+}
+
+// Session is what a job reads, inside its run's transaction.
+type Session interface {
+	AllReports(ctx context.Context) (map[string][]planbot.Report, error)
+	LatestObservations(ctx context.Context, from, to time.Time) (map[string]planbot.Observation, error)
+	ChatBindings(ctx context.Context) (map[string]int64, error)
+	RemindersQueuedSince(ctx context.Context, since time.Time) (map[int64]int, error)
+	FailedMessagesSince(ctx context.Context, since time.Time, limit int) ([]planbot.OutboxMessage, error)
+	LastRunAt(ctx context.Context, job string) (time.Time, bool, error)
+}
+
+// Scheduler runs the reminders of the plan in force: each run keyed by
+// (job, scheduled time), so it happens once even if cron fires twice or two
+// processes share the database.
+type Scheduler struct {
+	Plan  func() *planbot.Plan
+	Store Store
+	Log   *slog.Logger
+	Now   func() time.Time
+	// Queued is called after a run queued messages (to wake the sender).
+	Queued func()
+
+	mu   sync.Mutex
+	cron *cron.Cron
+}
+
+// errDryRun rolls back a run computed only to be shown.
+var errDryRun = errors.New("dry run")
+
+// Run runs reminder r as scheduled for at: the job is a function of its
+// scheduled time, so "Monday 09:00" can be run at any moment, by cron, by
+// catch-up, or by `planbot fire`. It reports whether the run happened
+// (false: already done) and what it queued.
+func (s *Scheduler) Run(ctx context.Context, r planbot.Reminder, at time.Time) (bool, []planbot.OutboxMessage, error) {
+	var queued []planbot.OutboxMessage
+	ran, err := s.Store.RunJob(ctx, r.Name, at, s.Now(), func(sess Session) ([]planbot.OutboxMessage, error) {
+		msgs, err := s.compose(ctx, sess, r, at)
+		queued = msgs
+		return msgs, err
+	})
+	if err != nil {
+		return false, nil, fmt.Errorf("run %s for %s: %w", r.Name, at.Format("2006-01-02 15:04"), err)
+	}
+	if ran && len(queued) > 0 && s.Queued != nil {
+		s.Queued()
+	}
+	return ran, queued, nil
+}
+
+// Preview computes what r would send at at, writing nothing.
+func (s *Scheduler) Preview(ctx context.Context, r planbot.Reminder, at time.Time) ([]planbot.OutboxMessage, error) {
+	var out []planbot.OutboxMessage
+	_, err := s.Store.RunJob(ctx, "preview:"+r.Name, at, s.Now(), func(sess Session) ([]planbot.OutboxMessage, error) {
+		msgs, err := s.compose(ctx, sess, r, at)
+		out = msgs
+		if err != nil {
+			return nil, err
+		}
+		return nil, errDryRun
+	})
+	if err != nil && !errors.Is(err, errDryRun) {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DigestText is the weekly digest as at at, for `planbot digest`: what a
+// digest job would send to leaders, writing nothing.
+func (s *Scheduler) DigestText(ctx context.Context, at time.Time) (string, error) {
+	var text string
+	r := planbot.Reminder{Name: "digest", Kind: planbot.ReminderDigest}
+	_, err := s.Store.RunJob(ctx, "preview:digest", at, s.Now(), func(sess Session) ([]planbot.OutboxMessage, error) {
+		plan := s.Plan()
+		snap, err := s.snapshot(ctx, sess, plan, r, at.In(plan.Location))
+		if err != nil {
+			return nil, err
+		}
+		text = Digest(snap, at.In(plan.Location))
+		return nil, errDryRun
+	})
+	if err != nil && !errors.Is(err, errDryRun) {
+		return "", err
+	}
+	return text, nil
+}
+
+// compose reads the snapshot and applies the caps against nagging.
+func (s *Scheduler) compose(ctx context.Context, sess Session, r planbot.Reminder, at time.Time) ([]planbot.OutboxMessage, error) {
+	plan := s.Plan()
+	at = at.In(plan.Location)
+	snap, err := s.snapshot(ctx, sess, plan, r, at)
+	if err != nil {
+		return nil, err
+	}
+	msgs, unreachable := Compose(r, snap, at)
+	if len(unreachable) > 0 {
+		s.Log.Warn("reminder recipients without a Telegram chat", "job", r.Name, "people", unreachable)
+	}
+	return s.limit(ctx, sess, plan, r, at, msgs)
+}
+
+func (s *Scheduler) snapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time) (Snapshot, error) {
+	snap := Snapshot{Plan: plan, ChatOf: map[string]int64{}}
+	var err error
+	if snap.Reports, err = sess.AllReports(ctx); err != nil {
+		return snap, err
+	}
+	from, to := plan.YearSpan()
+	if at.Before(to) {
+		to = at.Add(time.Second)
+	}
+	if snap.Latest, err = sess.LatestObservations(ctx, from, to); err != nil {
+		return snap, err
+	}
+	bound, err := sess.ChatBindings(ctx)
+	if err != nil {
+		return snap, err
+	}
+	for _, p := range plan.People {
+		if p.TelegramID != 0 {
+			snap.ChatOf[p.Key] = p.TelegramID
+		} else if id, ok := bound[p.Key]; ok {
+			snap.ChatOf[p.Key] = id
+		}
+	}
+	if r.Kind == planbot.ReminderDigest {
+		if prev, ok, err := sess.LastRunAt(ctx, r.Name); err != nil {
+			return snap, err
+		} else if ok {
+			snap.PreviousDigest = prev
+		}
+		since := snap.PreviousDigest
+		if since.IsZero() {
+			since = at.AddDate(0, 0, -7)
+		}
+		if snap.Failed, err = sess.FailedMessagesSince(ctx, since, 50); err != nil {
+			return snap, err
+		}
+	}
+	return snap, nil
+}
+
+// limit applies the caps: quiet hours defer, the daily cap drops. Digests
+// are what leaders asked for, so only quiet hours apply to them.
+func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time, msgs []planbot.OutboxMessage) ([]planbot.OutboxMessage, error) {
+	lim := plan.Limits
+	if quiet, end := lim.Quiet(at); quiet {
+		for i := range msgs {
+			msgs[i].NextAttemptAt = end
+		}
+	}
+	if lim.PerPersonPerDay <= 0 || r.Kind == planbot.ReminderDigest {
+		return msgs, nil
+	}
+	day := planbot.DateOf(at).Start(plan.Location)
+	counts, err := sess.RemindersQueuedSince(ctx, day)
+	if err != nil {
+		return nil, err
+	}
+	var kept []planbot.OutboxMessage
+	capped := map[int64]bool{}
+	for _, m := range msgs {
+		if m.ChatID > 0 && counts[m.ChatID] >= lim.PerPersonPerDay {
+			capped[m.ChatID] = true
+			continue
+		}
+		kept = append(kept, m)
+	}
+	if len(capped) > 0 {
+		s.Log.Info("daily reminder cap reached; not sent", "job", r.Name, "chats", len(capped), "cap", lim.PerPersonPerDay)
+	}
+	return kept, nil
+}
+
+// Schedules builds each reminder's schedule from the plan.
+func Schedules(plan *planbot.Plan) (map[string]*Schedule, error) {
+	cal := NewCalendar(plan.Calendar)
+	out := map[string]*Schedule{}
+	for _, r := range plan.Reminders {
+		sch, err := ParseSchedule(r.Cron, plan.Location, cal, r.WorkdaysOnly)
+		if err != nil {
+			return nil, fmt.Errorf("reminder %s: %w", r.Name, err)
+		}
+		out[r.Name] = sch
+	}
+	return out, nil
+}
+
+// CatchUp makes up runs missed while the process was down: for each job,
+// the latest missed run within the plan's catch-up window runs once; the
+// other missed runs are recorded as skipped, so none is ever run late twice.
+func (s *Scheduler) CatchUp(ctx context.Context) error {
+	plan := s.Plan()
+	schedules, err := Schedules(plan)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	window := plan.Limits.CatchUpWindow
+	for _, r := range plan.Reminders {
+		sch := schedules[r.Name]
+		last, ok, err := s.Store.LastScheduled(ctx, r.Name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			// A job never run before has missed nothing: it starts now.
+			continue
+		}
+		missed := sch.Between(last, now, 1000)
+		for i, at := range missed {
+			latest := i == len(missed)-1
+			if latest && now.Sub(at) <= window {
+				s.Log.Info("catching up a run missed while down", "job", r.Name, "scheduled", at)
+				if _, _, err := s.Run(ctx, r, at); err != nil {
+					s.Log.Error("catch-up run failed", "job", r.Name, "err", err)
+				}
+				continue
+			}
+			reason := "missed while down; a later run supersedes it"
+			if latest {
+				reason = fmt.Sprintf("missed while down, older than the catch-up window %s", window)
+			}
+			if _, err := s.Store.SkipJobRun(ctx, r.Name, at, now, reason); err != nil {
+				return err
+			}
+			s.Log.Warn("skipped a run missed while down", "job", r.Name, "scheduled", at, "reason", reason)
+		}
+	}
+	return nil
+}
+
+// Start runs the plan's reminders with robfig/cron until Stop. A job's
+// scheduled time is recovered from the calendar-aware schedule, so a late
+// tick still keys the right run.
+func (s *Scheduler) Start() error {
+	plan := s.Plan()
+	schedules, err := Schedules(plan)
+	if err != nil {
+		return err
+	}
+	logger := cronLogger{s.Log}
+	// SkipIfStillRunning outside Recover: in cron v3.0.1 the other order
+	// stops a job for good after its first panic.
+	c := cron.New(cron.WithLocation(plan.Location), cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)))
+	for _, r := range plan.Reminders {
+		r, sch := r, schedules[r.Name]
+		c.Schedule(sch, cron.FuncJob(func() { s.tick(r, sch) }))
+	}
+	s.mu.Lock()
+	s.cron = c
+	s.mu.Unlock()
+	c.Start()
+	return nil
+}
+
+// tick is one cron firing.
+func (s *Scheduler) tick(r planbot.Reminder, sch *Schedule) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.Log.Error("reminder job panicked; it runs again at its next time", "job", r.Name, "panic", fmt.Sprint(p))
+		}
+	}()
+	at := sch.Previous(s.Now())
+	if at.IsZero() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ran, msgs, err := s.Run(ctx, r, at)
+	switch {
+	case err != nil:
+		s.Log.Error("reminder run failed", "job", r.Name, "scheduled", at, "err", err)
+	case ran:
+		s.Log.Info("reminder run", "job", r.Name, "scheduled", at, "messages", len(msgs))
+	default:
+		s.Log.Info("reminder run already done (another tick or process)", "job", r.Name, "scheduled", at)
+	}
+}
+
+// Stop stops firing and waits for running jobs to end (or ctx).
+func (s *Scheduler) Stop(ctx context.Context) {
+	s.mu.Lock()
+	c := s.cron
+	s.cron = nil
+	s.mu.Unlock()
+	if c == nil {
+		return
+	}
+	select {
+	case <-c.Stop().Done():
+	case <-ctx.Done():
+	}
+}
+
+// Restart picks up a reloaded plan's reminders.
+func (s *Scheduler) Restart(ctx context.Context) error {
+	s.Stop(ctx)
+	return s.Start()
+}
+
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append(kv, "err", err)...)
+}
