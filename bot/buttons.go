@@ -33,6 +33,20 @@ func (b *Bot) onButton(c *call) error {
 	case strings.HasPrefix(data, "u:"):
 		n, _ := strconv.ParseInt(strings.TrimPrefix(data, "u:"), 10, 64)
 		return b.undoReport(c, n)
+	case strings.HasPrefix(data, "r:"):
+		// A reminder's button: report on that item, step by step.
+		it, ok := c.plan.Item(strings.TrimPrefix(data, "r:"))
+		if !ok {
+			c.answerButton("这个事项已不在计划中", "")
+			return nil
+		}
+		if _, ok := c.mayReport(it); !ok {
+			c.answerButton("不是您负责的事项", "")
+			return nil
+		}
+		c.replies = append(c.replies, Reply{CallbackID: c.m.Callback.ID})
+		c.m.Callback = nil // ask in a new message: the reminder stays as it was
+		return b.askPercent(c, it, draft{Items: []string{it.Code}, Step: "percent"})
 	case strings.HasPrefix(data, "p:"):
 		id, choice, _ := strings.Cut(strings.TrimPrefix(data, "p:"), ":")
 		n, _ := strconv.ParseInt(id, 10, 64)

@@ -183,6 +183,18 @@ func (s *Sender) onAPIError(ctx context.Context, log *slog.Logger, msg planbot.O
 		n, err := s.Outbox.RetargetChat(ctx, msg.ChatID, e.MigrateToChatID)
 		log.Info("group became a supergroup; messages follow it", "new_chat_id", e.MigrateToChatID, "moved", n)
 		s.settle(log, "retarget", err)
+		// The message in hand is still in flight: settle it, or its lane
+		// (now the supergroup's) stays blocked until a restart. A send
+		// moved with the rest and goes again at once; an edit cannot
+		// follow (the message it edits stayed in the old group).
+		switch {
+		case msg.Method == planbot.MethodEdit:
+			s.settle(log, "failed", s.Outbox.MarkFailed(ctx, msg.ID, desc, now))
+		case err != nil:
+			s.settle(log, "retry", s.Outbox.MarkRetry(ctx, msg.ID, now.Add(backoff(msg.Attempts)), desc))
+		default:
+			s.settle(log, "retry", s.Outbox.MarkRetry(ctx, msg.ID, now, desc))
+		}
 	case e.Code == http.StatusForbidden || (e.Code == http.StatusBadRequest && strings.Contains(e.Message, "chat not found")):
 		n, err := s.Outbox.FailChat(ctx, msg.ChatID, desc, now)
 		log.Warn("chat unreachable (blocked, kicked or gone); its messages are failed", "err", desc, "failed", n)

@@ -30,7 +30,8 @@ var (
 func (l *loader) build(files []fileRaw) *Config {
 	main := files[0]
 	m := main.raw
-	cfg := &Config{Database: DefaultDatabase, Bot: Bot{TokenEnv: DefaultTokenEnv, UndoWindow: DefaultUndoWindow, JumpShare: DefaultJumpShare}}
+	cfg := &Config{Database: DefaultDatabase, Bot: Bot{TokenEnv: DefaultTokenEnv, UndoWindow: DefaultUndoWindow, JumpShare: DefaultJumpShare,
+		PerSecond: DefaultPerSecond, PerChatSeconds: DefaultPerChatSeconds, PerGroupPerMinute: DefaultPerGroupPerMinute}}
 	plan := &planbot.Plan{Rules: planbot.DefaultRules, Limits: planbot.DefaultLimits}
 	cfg.Plan = plan
 	e := func(a at, format string, args ...any) {
@@ -80,6 +81,22 @@ func (l *loader) build(files []fileRaw) *Config {
 			} else {
 				cfg.Bot.UndoWindow = d
 			}
+		}
+		if l := b.Limits; l != nil {
+			lin := func(key string) at { return at{main.name, l.Lines.of(key), "bot.send_limits." + key} }
+			set := func(key string, v *float64, lo, hi float64, dst *float64) {
+				if v == nil {
+					return
+				}
+				if *v < lo || *v > hi {
+					e(lin(key), "%v 超出范围：应在 %v 与 %v 之间", *v, lo, hi)
+					return
+				}
+				*dst = *v
+			}
+			set("per_second", l.PerSecond, 0.1, 10000, &cfg.Bot.PerSecond)
+			set("per_chat_seconds", l.PerChatSeconds, 0, 3600, &cfg.Bot.PerChatSeconds)
+			set("per_group_per_minute", l.PerGroupPerMinute, 0.1, 10000, &cfg.Bot.PerGroupPerMinute)
 		}
 		if b.JumpShare != nil {
 			if *b.JumpShare <= 0 || *b.JumpShare > 10 {

@@ -24,11 +24,14 @@ import (
 
 // Defaults for what the file may leave out.
 const (
-	DefaultTimezone   = "Asia/Shanghai"
-	DefaultDatabase   = "planbot.db"
-	DefaultTokenEnv   = "PLANBOT_TELEGRAM_TOKEN"
-	DefaultUndoWindow = 24 * time.Hour
-	DefaultJumpShare  = 0.5
+	DefaultTimezone          = "Asia/Shanghai"
+	DefaultDatabase          = "planbot.db"
+	DefaultTokenEnv          = "PLANBOT_TELEGRAM_TOKEN"
+	DefaultUndoWindow        = 24 * time.Hour
+	DefaultJumpShare         = 0.5
+	DefaultPerSecond         = 30
+	DefaultPerChatSeconds    = 1
+	DefaultPerGroupPerMinute = 20
 )
 
 // Config is a loaded, valid configuration.
@@ -50,6 +53,9 @@ type Bot struct {
 	// JumpShare: an indicator value rising by more than this share of the
 	// annual target in one report is confirmed before it is recorded.
 	JumpShare float64
+	// Send limits, Telegram's by default: about 30 messages a second in
+	// all, one a second to a chat, 20 a minute to a group.
+	PerSecond, PerChatSeconds, PerGroupPerMinute float64
 }
 
 // Token reads the bot token from the configured environment variable.

@@ -44,12 +44,20 @@ type rawFile struct {
 }
 
 type rawBot struct {
-	TokenEnv    string   `yaml:"token_env"`
-	APIEndpoint string   `yaml:"api_endpoint"`
-	AdminChat   int64    `yaml:"admin_chat"`
-	UndoWindow  string   `yaml:"undo_window"`
-	JumpShare   *float64 `yaml:"value_jump_share"`
-	Lines       lines    `yaml:"-"`
+	TokenEnv    string         `yaml:"token_env"`
+	APIEndpoint string         `yaml:"api_endpoint"`
+	AdminChat   int64          `yaml:"admin_chat"`
+	UndoWindow  string         `yaml:"undo_window"`
+	Limits      *rawSendLimits `yaml:"send_limits"`
+	JumpShare   *float64       `yaml:"value_jump_share"`
+	Lines       lines          `yaml:"-"`
+}
+
+type rawSendLimits struct {
+	PerSecond         *float64 `yaml:"per_second"`
+	PerChatSeconds    *float64 `yaml:"per_chat_seconds"`
+	PerGroupPerMinute *float64 `yaml:"per_group_per_minute"`
+	Lines             lines    `yaml:"-"`
 }
 
 type rawRules struct {

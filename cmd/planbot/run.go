@@ -78,6 +78,9 @@ func runCommand() command {
 				}
 				b := bot.New(bc)
 				sender := bot.NewSender(senderAPI, db, e.log, e.now)
+				sender.Gap = time.Duration(float64(time.Second) / cfg.Bot.PerSecond)
+				sender.PerChat = time.Duration(cfg.Bot.PerChatSeconds * float64(time.Second))
+				sender.PerGroup = time.Duration(float64(time.Minute) / cfg.Bot.PerGroupPerMinute)
 				sch = newScheduler(e, db, b.Plan, e.log)
 				sch.Queued = sender.Wake
 				tg := &bot.Telegram{Bot: b, Updates: storeAdapter{db}, Sender: sender, Log: e.log, Now: e.now, PollTimeout: *poll}
