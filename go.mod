@@ -11,4 +11,4 @@ require (
 
 require github.com/go-telegram-bot-api/telegram-bot-api/v5 v5.5.1
 
-require github.com/6tail/lunar-go v1.4.7 // indirect
+require github.com/6tail/lunar-go v1.4.7

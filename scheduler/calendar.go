@@ -183,7 +183,10 @@ var _ cron.Schedule = (*Schedule)(nil)
 // day-of-month month day-of-week) or a descriptor (@yearly, @monthly,
 // @weekly, @daily, @hourly). It rejects TZ=/CRON_TZ= prefixes (the zone is
 // the plan's location), @every (not tied to the wall clock, so a run has no
-// stable key and cannot be caught up), and specs that never fire (0 0 31 4 *).
+// stable key and cannot be caught up), specs that never fire (0 0 31 4 *),
+// and specs that fire less than once every two years (0 9 29 2 *), since
+// Next and Previous look about two years ahead and back. Call it when the
+// configuration is loaded, so a bad spec is reported with its reminder.
 //
 // With workdaysOnly, a cron time runs only if its local date is a working
 // day of cal. The cron fields still apply first: "0 9 * * 1-5" never runs on
@@ -313,8 +316,9 @@ func (s *Schedule) nextAllowed(after, limit time.Time) time.Time {
 //
 // It steps back from t in windows growing fourfold (1 minute, 4, 16, …)
 // until one holds an allowed time (one forward search per window, days off
-// skipped whole), then bisects between the first allowed time of that
-// window and its end. Both phases take O(log(distance)) forward searches.
+// skipped whole), then closes in on the last allowed time of that window by
+// probing forward and bisecting. Both phases take O(log(distance)) forward
+// searches, a few for a sparse spec.
 func (s *Schedule) prevAllowed(t, floor time.Time) time.Time {
 	t = t.In(s.loc)
 	hi := t // nothing allowed in (hi, t]
@@ -332,16 +336,21 @@ func (s *Schedule) prevAllowed(t, floor time.Time) time.Time {
 		}
 		hi = lo
 	}
-	// x is allowed, x <= hi, and nothing is allowed in (hi, t]. For a
-	// sparse spec x is often the only one in the window: check that first.
-	if y := s.nextAllowed(x, hi); y.IsZero() {
-		return x
-	} else {
-		x = y
-	}
-	// Then halve (x, hi] until it is shorter than a second: fire times are
-	// whole seconds, so nothing lies in (x, hi] any more.
+	// x is allowed, x <= hi, and nothing is allowed in (hi, t]. Close in on
+	// the last allowed time in (x, hi]: probe forward from x when the rest
+	// of the window is no longer than the last gap between allowed times
+	// (sparse specs end at once: nothing follows), else halve the window.
+	// Fire times are whole seconds: nothing lies in (x, hi] once hi-x < 1s.
+	gap := hi.Sub(x)
 	for hi.Sub(x) >= time.Second {
+		if hi.Sub(x) <= gap {
+			y := s.nextAllowed(x, hi)
+			if y.IsZero() {
+				return x
+			}
+			gap, x = y.Sub(x), y
+			continue
+		}
 		mid := x.Add(hi.Sub(x) / 2)
 		if y := s.nextAllowed(mid, hi); !y.IsZero() {
 			x = y

@@ -121,7 +121,6 @@ type job struct {
 	at     time.Time
 	today  planbot.Date
 	views  []planbot.ItemView // plan order
-	byCode map[string]int     // item code → index in views
 	people map[string]planbot.Person
 }
 
@@ -132,12 +131,10 @@ func newJob(s Snapshot, at time.Time) *job {
 		loc = time.UTC
 	}
 	at = at.In(loc)
-	j := &job{s: s, plan: p, loc: loc, at: at, today: planbot.DateOf(at),
-		byCode: make(map[string]int, len(p.Items)), people: make(map[string]planbot.Person, len(p.People))}
+	j := &job{s: s, plan: p, loc: loc, at: at, today: planbot.DateOf(at), people: make(map[string]planbot.Person, len(p.People))}
 	j.views = make([]planbot.ItemView, len(p.Items))
 	for i, it := range p.Items {
 		j.views[i] = planbot.ItemView{Item: it, Status: planbot.DeriveStatus(it, s.Reports[it.Code], at, loc, p.Rules)}
-		j.byCode[it.Code] = i
 	}
 	for _, x := range p.People {
 		j.people[x.Key] = x
@@ -147,9 +144,9 @@ func newJob(s Snapshot, at time.Time) *job {
 
 func (j *job) name(key string) string {
 	if p, ok := j.people[key]; ok && p.Name != "" {
-		return p.Name
+		return clip(p.Name, 12)
 	}
-	return key
+	return clip(key, 12)
 }
 
 // names lists people by name, escaped.
@@ -807,7 +804,7 @@ func (j *job) composeDigest(b *book, r planbot.Reminder) {
 		}
 	}
 	d := j.digest()
-	notice := j.failureNotice()
+	notice := FailureNotice(j.s)
 	admins := 0
 	for _, a := range b.order {
 		text := d.text("")

@@ -55,34 +55,29 @@ func AdminDigest(s Snapshot, at time.Time) string {
 		return ""
 	}
 	j := newJob(s, at)
-	return j.digest().text(j.failureNotice())
+	return j.digest().text(FailureNotice(s))
 }
 
 // FailureNotice is the one line about s.Failed, "" when it is empty:
 // "⚠️ N 条消息发送失败（如对方屏蔽了机器人）：张三×2、chat:-100…". Each
 // chat is named by the person it belongs to when s.ChatOf knows it.
 func FailureNotice(s Snapshot) string {
-	if s.Plan == nil {
-		s.Plan = &planbot.Plan{}
-	}
-	return newJob(s, time.Time{}).failureNotice()
-}
-
-func (j *job) failureNotice() string {
-	if len(j.s.Failed) == 0 {
+	if len(s.Failed) == 0 {
 		return ""
 	}
-	owner := map[int64]string{}
-	for _, p := range j.plan.People {
-		if id := j.s.ChatOf[p.Key]; id != 0 {
-			if _, dup := owner[id]; !dup {
-				owner[id] = p.Key
+	owner := map[int64]string{} // chat → name of its person
+	if s.Plan != nil {
+		for _, p := range s.Plan.People {
+			if id := s.ChatOf[p.Key]; id != 0 {
+				if _, dup := owner[id]; !dup {
+					owner[id] = cmp.Or(p.Name, p.Key)
+				}
 			}
 		}
 	}
 	count := map[int64]int{}
 	var chats []int64
-	for _, m := range j.s.Failed {
+	for _, m := range s.Failed {
 		if count[m.ChatID] == 0 {
 			chats = append(chats, m.ChatID)
 		}
@@ -96,15 +91,15 @@ func (j *job) failureNotice() string {
 			break
 		}
 		name := fmt.Sprintf("chat:%d", c)
-		if k, ok := owner[c]; ok {
-			name = esc(clip(j.name(k), 10))
+		if n, ok := owner[c]; ok {
+			name = esc(clip(n, 12))
 		}
 		if n := count[c]; n > 1 {
 			name += fmt.Sprintf("×%d", n)
 		}
 		who = append(who, name)
 	}
-	return fmt.Sprintf("⚠️ %d 条消息发送失败（如对方屏蔽了机器人）：%s", len(j.s.Failed), strings.Join(who, "、"))
+	return fmt.Sprintf("⚠️ %d 条消息发送失败（如对方屏蔽了机器人）：%s", len(s.Failed), strings.Join(who, "、"))
 }
 
 // digestText keeps the header apart, so the admin copy can carry the

@@ -326,7 +326,11 @@ func outbound(calls []fakeapi.Call) []fakeapi.Call {
 
 // settled says whether update id was handled (the bot asked for updates
 // after it, which it does only once the update's transaction committed)
-// and every message in the outbox was handed to Telegram at least once.
+// and every message in the outbox was handed to Telegram at least once:
+// as many outbound calls as outbox rows, none pending. It is evaluated on
+// the fake's signals, and the last call of a reply is one. It assumes one
+// call per row: tests that inject failures (retries, FailChat) wait for
+// what they expect with WaitSent instead.
 func (h *e2e) settled(calls []fakeapi.Call, id int) bool {
 	if h.srv.Offset() <= id {
 		return false
