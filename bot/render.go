@@ -88,3 +88,13 @@ func names(plan *planbot.Plan, keys []string) string {
 	}
 	return strings.Join(out, "、")
 }
+
+// friendly shows a count the way people say it: 150000只 as 15万只.
+func friendly(a planbot.Amount) string {
+	if a.Unit != "" && a.Unit != "元" && a.Unit != "%" && a.Value >= planbot.DecimalFromInt(10000) {
+		if s, err := a.Format("万"+a.Unit, 2); err == nil {
+			return s
+		}
+	}
+	return a.String()
+}

@@ -235,9 +235,9 @@ func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report) error {
 		what = append(what, "进度 "+pct(*r.Percent))
 	}
 	if r.Value != nil {
-		v := r.Value.String()
+		v := friendly(*r.Value)
 		if it.Target != nil {
-			v += " / 目标 " + it.Target.String()
+			v += " / 目标 " + friendly(*it.Target)
 		}
 		what = append(what, esc(v))
 	}

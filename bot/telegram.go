@@ -224,7 +224,7 @@ func (t *Telegram) Poll(ctx context.Context) error {
 		for _, u := range updates {
 			next := u.UpdateID + 1
 			t.handle(context.WithoutCancel(ctx), u, next)
-			offset = next
+			offset = max(offset, next) // a re-delivered old update must not move it back
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -287,6 +287,10 @@ func FromUpdate(u tgbotapi.Update) (Message, bool) {
 		}
 		if q.Message != nil {
 			m.ChatID, m.Chat, m.Callback.MessageID = q.Message.Chat.ID, chatKind(q.Message.Chat), q.Message.MessageID
+		} else if q.From != nil {
+			// A button on an inline-mode message carries no chat: answer the
+			// person privately.
+			m.ChatID, m.Chat = q.From.ID, ChatPrivate
 		}
 		return m, m.ChatID != 0 || m.UserID != 0
 	}
