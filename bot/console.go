@@ -137,5 +137,6 @@ var tagPattern = regexp.MustCompile(`<[^>]*>`)
 
 // PlainText turns the bot's HTML into terminal text.
 func PlainText(s string) string {
+	s = strings.NewReplacer("\u2068", "", "\u2069", "").Replace(s) // isolates: invisible on phones, noise in a terminal
 	return html.UnescapeString(tagPattern.ReplaceAllString(s, ""))
 }

@@ -119,8 +119,12 @@ func (b *Bot) Handle(ctx context.Context, s Store, m Message) (replies []Reply, 
 	}
 	if m.ViaChat || m.UserID == 0 || m.UserID == anonymousAdminID {
 		// Sent as a chat (anonymous admin, channel): nobody to authorise.
-		// Say so only when spoken to, so a busy group is not spammed.
-		if isCommand(m.Text) {
+		// Say so only when spoken to, so a busy group is not spammed; a
+		// button press is always answered, or its spinner keeps turning.
+		switch {
+		case m.Callback != nil:
+			c.answerButton("请以个人身份操作：无法确认是谁。", "")
+		case isCommand(m.Text):
 			c.say("请以个人身份发送命令：匿名管理员或频道身份无法确认是谁。")
 		}
 		return c.replies, nil

@@ -98,3 +98,10 @@ func friendly(a planbot.Amount) string {
 	}
 	return a.String()
 }
+
+// note shows a user's words inside a line of ours: clipped, escaped, and
+// wrapped in a Unicode isolate so a right-to-left mark in it cannot reorder
+// the rest of the line.
+func note(s string, n int) string {
+	return "\u2068" + esc(clip(s, n)) + "\u2069"
+}

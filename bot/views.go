@@ -174,7 +174,11 @@ func (b *Bot) item(c *call, args string) error {
 	leader, _ := c.plan.Person(it.Leader)
 	fmt.Fprintf(&sb, "责任人：%s · 分管：%s\n", names(c.plan, it.Owners), esc(leader.Name))
 	fmt.Fprintf(&sb, "时间：%s — %s\n", day(it.Start, y), day(it.Due, y))
-	fmt.Fprintf(&sb, "状态：%s · 进度 %s（应达 %s）\n", statusPhrase(st), pct(st.Percent), pct(st.Expected))
+	phrase := statusPhrase(st)
+	if st.Status == planbot.StatusAtRisk {
+		phrase = st.Status.Label() // the expected figure follows on this line
+	}
+	fmt.Fprintf(&sb, "状态：%s · 进度 %s（应达 %s）\n", phrase, pct(st.Percent), pct(st.Expected))
 	if it.Target != nil {
 		fmt.Fprintf(&sb, "目标：%s\n", esc(it.Target.String()))
 	}
@@ -230,7 +234,7 @@ func (c *call) reportLine(r planbot.Report, superseded bool, it planbot.Item) st
 		line += fmt.Sprintf("（补报 %s）", day(*r.AsOf, c.plan.Year))
 	}
 	if r.Note != "" {
-		line += "：" + esc(clip(r.Note, 60))
+		line += "：" + note(r.Note, 60)
 	}
 	if n := len(r.PhotoIDs); n > 0 {
 		line += fmt.Sprintf(" 📎%d", n)

@@ -619,7 +619,7 @@ func TestE2EViews(t *testing.T) {
 	one(t, h.say(uMa, "2.3 进度60% 已与XX酒店签约"))
 	r = one(t, h.say(uMa, "/item 2.3"))
 	wants(t, "/item", r.Text, "<b>2.3 协调推进XX项目开工建设</b>", "责任人：马某某 · 分管：刘某某", "时间：1月4日 — 6月30日",
-		"节点：5月31日 前达到 80%", "<b>汇报记录</b>", "6月15日 09:00 马某某 进度 60%：已与XX酒店签约")
+		"节点：5月31日 前达到 80%", "<b>汇报记录</b>", "6月15日 09:00 马某某 进度 60%：\u2068已与XX酒店签约\u2069")
 	wants(t, "/item unknown", one(t, h.say(uMa, "/item 9.9")).Text, "没有编号为 9.9 的事项")
 
 	r = one(t, h.say(uMa, "/targets"))
