@@ -42,24 +42,60 @@ type Observation struct {
 // superseded by a later correction or withdrawal, and not withdrawals
 // themselves. reports must be ordered by ID.
 func Effective(reports []Report) []Report {
-	// Corrections are rare: most histories build no map at all.
-	var replaced map[int64]bool
-	for i := range reports {
-		if s := reports[i].Supersedes; s != 0 {
-			if replaced == nil {
-				replaced = make(map[int64]bool)
-			}
-			replaced[s] = true
-		}
-	}
+	var sup supersededSet
+	sup.fill(reports)
 	out := make([]Report, 0, len(reports))
 	for i := range reports {
-		if reports[i].Withdrawn || replaced[reports[i].ID] {
+		if reports[i].Withdrawn || sup.has(reports[i].ID) {
 			continue
 		}
 		out = append(out, reports[i])
 	}
 	return out
+}
+
+// supersededSet is the IDs that some report of a history supersedes
+// (corrects or withdraws). Corrections are rare: a history has a handful,
+// kept in a small array without allocating; only a long list of them
+// builds a map.
+type supersededSet struct {
+	ids [16]int64
+	n   int
+	m   map[int64]bool
+}
+
+// fill sets s to the IDs that reports supersede.
+func (s *supersededSet) fill(reports []Report) {
+	*s = supersededSet{}
+	for i := range reports {
+		id := reports[i].Supersedes
+		switch {
+		case id == 0:
+		case s.m != nil:
+			s.m[id] = true
+		case s.n < len(s.ids):
+			s.ids[s.n] = id
+			s.n++
+		default:
+			s.m = make(map[int64]bool, 2*s.n)
+			for _, x := range s.ids {
+				s.m[x] = true
+			}
+			s.m[id] = true
+		}
+	}
+}
+
+func (s *supersededSet) has(id int64) bool {
+	if s.m != nil {
+		return s.m[id]
+	}
+	for _, x := range s.ids[:s.n] {
+		if x == id {
+			return true
+		}
+	}
+	return false
 }
 
 // SyncReport says what loading the YAML into the database changed.

@@ -122,14 +122,22 @@ func DeriveStatus(item Item, reports []Report, now time.Time, loc *time.Location
 	}
 
 	var st ItemStatus
-	eff := Effective(reports)
+	// The effective reports in place, as Effective would return them:
+	// copying a long history only to read it once cost most of the time.
 	var progress float64
-	for i := range eff {
-		progress = reportProgress(eff[i], item.Target, progress)
+	last := -1
+	var sup supersededSet
+	sup.fill(reports)
+	for i := range reports {
+		if reports[i].Withdrawn || sup.has(reports[i].ID) {
+			continue
+		}
+		progress = reportProgress(reports[i], item.Target, progress)
+		last = i
 	}
-	if n := len(eff); n > 0 {
-		last := eff[n-1]
-		st.Last = &last
+	if last >= 0 {
+		r := reports[last]
+		st.Last = &r
 	}
 	st.Percent = progress
 

@@ -60,6 +60,7 @@ func init() {
 		{en: "targets", zh: "指标", desc: "重点指标：完成率与时间进度（时间过半、任务过半）", run: (*Bot).targets},
 		{en: "overdue", zh: "逾期", desc: "逾期事项", run: (*Bot).overdue},
 		{en: "unreported", zh: "未汇报", desc: "本周还未汇报的人", roles: leadersAndAdmins, run: (*Bot).unreported},
+		{en: "export", zh: "导出", desc: "导出工作台账（Excel）", roles: leadersAndAdmins, run: (*Bot).export},
 		{en: "reload", zh: "重载", desc: "重新读取配置文件", roles: []planbot.Role{planbot.RoleAdmin}, run: (*Bot).reload},
 		{en: "help", zh: "帮助", desc: "用法说明", run: (*Bot).help},
 	}

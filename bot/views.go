@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"planbot"
+	"planbot/ledger"
 )
 
 // overview derives the whole plan's standing now, from the session's view of
@@ -417,5 +418,17 @@ func (b *Bot) reload(c *call, _ string) error {
 	}
 	c.say(fmt.Sprintf("✅ 配置已重载：%d 个事项、%d 项指标、%d 人。新增 %d，修改 %d，归档 %d，恢复 %d。",
 		len(plan.Items), len(plan.Indicators), len(plan.People), len(rep.Added), len(rep.Updated), len(rep.Archived), len(rep.Restored)))
+	return nil
+}
+
+// export sends the ledger (台账) as an Excel file.
+func (b *Bot) export(c *call, _ string) error {
+	data, err := ledger.Export(c.ctx, c.s, c.plan, c.now, false)
+	if err != nil {
+		return err
+	}
+	name := ledger.FileName(c.plan, c.now)
+	c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Document: &File{Name: name, Data: data,
+		Caption: fmt.Sprintf("📊 %d 年度工作台账（截至 %s）：事项、指标、汇报记录", c.plan.Year, when(c.now, c.plan.Location, c.plan.Year))}})
 	return nil
 }

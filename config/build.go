@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -34,7 +35,11 @@ func (l *loader) build(files []fileRaw) *Config {
 		PerSecond: DefaultPerSecond, PerChatSeconds: DefaultPerChatSeconds, PerGroupPerMinute: DefaultPerGroupPerMinute}}
 	plan := &planbot.Plan{Rules: planbot.DefaultRules, Limits: planbot.DefaultLimits}
 	cfg.Plan = plan
+	todo := l.placeholders(files)
 	e := func(a at, format string, args ...any) {
+		if todo[a.file+"\x00"+a.key] {
+			return // reported once, as 待填写
+		}
 		l.errs.add(a.file, a.line, a.key, fmt.Sprintf(format, args...))
 	}
 	top := func(key string) at { return at{main.name, m.Lines.of(key), key} }
@@ -292,7 +297,7 @@ func (l *loader) build(files []fileRaw) *Config {
 			}
 			for j, o := range it.Owners {
 				personRef(at{f.name, it.Lines.of("owners"), fmt.Sprintf("items[%d].owners[%d]", i+1, j+1)}, o, "责任人")
-				if slices.Index(it.Owners, o) < j {
+				if slices.Index(it.Owners, o) < j && !isPlaceholder(o) {
 					e(in("owners"), "责任人 %q 重复", o)
 				}
 			}
@@ -636,4 +641,96 @@ func parseQuietHours(s string) (from, to int, ok bool) {
 	from, ok1 := parse(a)
 	to, ok2 := parse(b)
 	return from, to, ok1 && ok2 && from != to
+}
+
+// isPlaceholder reports whether a value is one the admin was asked to fill:
+// it starts with TODO, as the drafts of `planbot import-doc` write them.
+func isPlaceholder(s string) bool { return strings.HasPrefix(strings.TrimSpace(s), "TODO") }
+
+// placeholders reports every text value starting with TODO as 待填写 at its
+// line, and returns their places (file and key) so that no other message
+// repeats them: "TODO" is not also "不在 people 中".
+func (l *loader) placeholders(files []fileRaw) map[string]bool {
+	todo := map[string]bool{}
+	for _, f := range files {
+		walkText(reflect.ValueOf(f.raw), "", func(key string, line int, value string) {
+			if !isPlaceholder(value) {
+				return
+			}
+			l.errs.add(f.name, line, key, placeholderMsg(key, value))
+			todo[f.name+"\x00"+key] = true
+		})
+	}
+	return todo
+}
+
+// walkText calls found for every string of a raw struct, with the key path
+// and line the build checks use ("items[3].owners[1]").
+func walkText(v reflect.Value, path string, found func(key string, line int, value string)) {
+	t := v.Type()
+	var ln lines
+	for i := range t.NumField() {
+		if t.Field(i).Type == linesType {
+			ln, _ = v.Field(i).Interface().(lines)
+		}
+	}
+	for i := range t.NumField() {
+		tag := t.Field(i).Tag.Get("yaml")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		key := tag
+		if path != "" {
+			key = path + "." + tag
+		}
+		switch fv := v.Field(i); fv.Kind() {
+		case reflect.String:
+			found(key, ln.of(tag), fv.String())
+		case reflect.Pointer:
+			if !fv.IsNil() && fv.Elem().Kind() == reflect.Struct {
+				walkText(fv.Elem(), key, found)
+			}
+		case reflect.Slice:
+			for j := range fv.Len() {
+				el, sub := fv.Index(j), fmt.Sprintf("%s[%d]", key, j+1)
+				switch el.Kind() {
+				case reflect.String:
+					found(sub, ln.of(tag), el.String())
+				case reflect.Struct:
+					walkText(el, sub, found)
+				}
+			}
+		}
+	}
+}
+
+// placeholderMsg says what to write in place of a TODO at key.
+func placeholderMsg(key, value string) string {
+	field := key[strings.LastIndex(key, ".")+1:]
+	if i := strings.IndexByte(field, '['); i >= 0 {
+		field = field[:i]
+	}
+	var what string
+	switch {
+	case field == "owners":
+		what = "责任人 —— 写 people 中某人的 key，可写多人，如 owners: [zhao_cun, qian_cun]"
+	case field == "leader":
+		what = "分管领导 —— 写 people 中一位领导（roles 含 leader）的 key"
+	case field == "target" && strings.HasPrefix(key, "indicators"):
+		what = "全年目标 —— 写数字（单位同 unit），如 6.5"
+	case field == "target":
+		what = "目标 —— 写数字加单位，如 30万只；没有可量化的目标就删掉这一行"
+	case field == "last_year":
+		what = "上年实际数 —— 写数字（单位同 unit）；不知道就删掉这一行"
+	case field == "unit":
+		what = "单位 —— 如 亿元、万元、%、个"
+	case field == "name":
+		what = "名称 —— 人的姓名或指标的名称"
+	default:
+		what = "把 TODO 换成实际内容"
+	}
+	if v := strings.TrimSpace(value); v != "TODO" {
+		what += fmt.Sprintf("（现为 %q）", v)
+	}
+	return "待填写：" + what
 }

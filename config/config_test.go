@@ -109,6 +109,16 @@ func TestLoadBad(t *testing.T) {
 			`testdata/include_people.yaml:12: people[3].roles[2]: 不认识的角色 "boss"：应为 admin（党政办）、leader（领导）或 cadre（干部）`,
 			`testdata/include_people.yaml:13: people[3].telegram_id: telegram_id 200 重复：已用于 testdata/include_people.yaml:4`,
 		}},
+		// A value starting with TODO (as `planbot import-doc` drafts them) is
+		// reported once, as 待填写, and not again as an unknown person or a
+		// bad amount.
+		{"placeholders.yaml", []string{
+			`testdata/placeholders.yaml:4: people[1].name: 待填写：名称 —— 人的姓名或指标的名称（现为 "TODO 分管领导"）`,
+			`testdata/placeholders.yaml:14: sections[1].leader: 待填写：分管领导 —— 写 people 中一位领导（roles 含 leader）的 key`,
+			`testdata/placeholders.yaml:19: items[1].owners[2]: 待填写：责任人 —— 写 people 中某人的 key，可写多人，如 owners: [zhao_cun, qian_cun]`,
+			`testdata/placeholders.yaml:22: items[1].target: 待填写：目标 —— 写数字加单位，如 30万只；没有可量化的目标就删掉这一行`,
+			`testdata/placeholders.yaml:27: indicators[1].target: 待填写：全年目标 —— 写数字（单位同 unit），如 6.5`,
+		}},
 		{"include_missing.yaml", []string{`testdata/include_missing.yaml:2: include[1]: testdata/nowhere.yaml：文件不存在`}},
 		{"missing.yaml", []string{`testdata/missing.yaml: 文件不存在`}},
 	}

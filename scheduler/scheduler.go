@@ -43,6 +43,9 @@ type Scheduler struct {
 	Now   func() time.Time
 	// Queued is called after a run queued messages (to wake the sender).
 	Queued func()
+	// Chart draws the digest's picture (PNG); nil sends the digest as text
+	// only. A failure to draw is logged and the text still goes.
+	Chart func(planbot.Overview, *planbot.Plan) ([]byte, error)
 
 	mu   sync.Mutex
 	cron *cron.Cron
@@ -120,6 +123,9 @@ func (s *Scheduler) compose(ctx context.Context, sess Session, r planbot.Reminde
 	if len(unreachable) > 0 {
 		s.Log.Warn("reminder recipients without a Telegram chat", "job", r.Name, "people", unreachable)
 	}
+	if r.Kind == planbot.ReminderDigest && s.Chart != nil && len(msgs) > 0 {
+		msgs = s.withChart(snap, at, msgs)
+	}
 	return s.limit(ctx, sess, plan, r, at, msgs)
 }
 
@@ -162,6 +168,29 @@ func (s *Scheduler) snapshot(ctx context.Context, sess Session, plan *planbot.Pl
 		}
 	}
 	return snap, nil
+}
+
+// withChart puts the digest's picture ahead of its text in every chat that
+// gets the digest: leaders would rather look than read.
+func (s *Scheduler) withChart(snap Snapshot, at time.Time, msgs []planbot.OutboxMessage) []planbot.OutboxMessage {
+	png, err := s.Chart(snap.Plan.Overview(snap.Reports, snap.Latest, at), snap.Plan)
+	if err != nil {
+		s.Log.Error("digest chart not drawn; the digest goes as text", "err", err)
+		return msgs
+	}
+	name := fmt.Sprintf("digest-%s.png", at.Format("2006-01-02"))
+	caption := fmt.Sprintf("%d年工作计划 · %d月%d日 周报图", snap.Plan.Year, at.Month(), at.Day())
+	var out []planbot.OutboxMessage
+	pictured := map[int64]bool{}
+	for _, m := range msgs {
+		if !pictured[m.ChatID] && m.Method != planbot.MethodAnswer {
+			pictured[m.ChatID] = true
+			out = append(out, planbot.OutboxMessage{ChatID: m.ChatID, Photo: name, FileName: name, FileData: png,
+				Text: caption, Priority: m.Priority, NextAttemptAt: m.NextAttemptAt})
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // limit applies the caps: quiet hours defer, the daily cap drops. Digests

@@ -69,6 +69,7 @@ type DB struct {
 	write   *sqlx.DB // one connection: the single writer
 	read    *sqlx.DB // several read-only connections
 	applied []int
+	reports reportCache // the committed reports, for AllReports
 }
 
 // Option changes how Open opens a database.

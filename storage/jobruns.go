@@ -211,7 +211,7 @@ func (db *DB) RunJob(ctx context.Context, job string, scheduledAt, now time.Time
 			if err != nil || !inserted {
 				return err
 			}
-			s := &Session{tx: tx, now: now, job: job, scheduledAt: scheduledAt}
+			s := &Session{tx: tx, db: db, now: now, job: job, scheduledAt: scheduledAt}
 			msgs, err := fn(s)
 			if err != nil {
 				return err

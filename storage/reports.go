@@ -286,9 +286,12 @@ func itemReports(ctx context.Context, q sqlx.QueryerContext, code string) ([]pla
 }
 
 // AllReports is the history of every item that has reports (archived items
-// included), by item code, each ordered by ID, in one query.
+// included), by item code, each ordered by ID. It reads only the reports
+// added since its last call and keeps the rest in memory (see
+// reportCache): the slices are shared between calls and must not be
+// modified; appending to one is safe (their capacity is their length).
 func (db *DB) AllReports(ctx context.Context) (map[string][]planbot.Report, error) {
-	return allReports(ctx, db.read)
+	return db.cachedReports(ctx, nil)
 }
 
 func allReports(ctx context.Context, q sqlx.QueryerContext) (map[string][]planbot.Report, error) {

@@ -23,6 +23,7 @@ import (
 // methods (they would wait for the connection forever), and keep it short.
 type Session struct {
 	tx  *sqlx.Tx
+	db  *DB       // for its cache of committed reports
 	now time.Time // stamps pending questions and audit entries without a time
 
 	// The job run the session belongs to (RunJob); "" and zero otherwise.
@@ -50,7 +51,7 @@ func (s *Session) stamp(msgs []OutboxMessage) []OutboxMessage {
 func (db *DB) InSession(ctx context.Context, fn func(*Session) error) error {
 	now := time.Now()
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
-		return fn(&Session{tx: tx, now: now})
+		return fn(&Session{tx: tx, db: db, now: now})
 	})
 }
 
@@ -81,7 +82,7 @@ func (db *DB) HandleUpdate(ctx context.Context, updateID, nextOffset int, now ti
 			alreadyHandled = true
 			return recordUpdate(ctx, tx, updateID, nextOffset, now)
 		}
-		msgs, err := fn(&Session{tx: tx, now: now})
+		msgs, err := fn(&Session{tx: tx, db: db, now: now})
 		if err != nil {
 			return err
 		}
@@ -122,9 +123,13 @@ func (s *Session) ItemReports(ctx context.Context, code string) ([]planbot.Repor
 	return itemReports(ctx, s.tx, code)
 }
 
-// AllReports is DB.AllReports inside the session.
+// AllReports is DB.AllReports inside the session: the committed reports
+// from the database's cache, and the session's own from its transaction.
 func (s *Session) AllReports(ctx context.Context) (map[string][]planbot.Report, error) {
-	return allReports(ctx, s.tx)
+	if s.db == nil {
+		return allReports(ctx, s.tx)
+	}
+	return s.db.cachedReports(ctx, s.tx)
 }
 
 // AddObservation is DB.AddObservation inside the session.

@@ -12,6 +12,7 @@ import (
 
 	"planbot"
 	"planbot/bot"
+	"planbot/chart"
 	"planbot/config"
 	"planbot/scheduler"
 	"planbot/storage"
@@ -35,7 +36,10 @@ var (
 )
 
 func newScheduler(e *env, db *storage.DB, plan func() *planbot.Plan, log *slog.Logger) *scheduler.Scheduler {
-	return &scheduler.Scheduler{Plan: plan, Store: schedulerStore{db}, Log: log, Now: e.now}
+	return &scheduler.Scheduler{Plan: plan, Store: schedulerStore{db}, Log: log, Now: e.now,
+		Chart: func(ov planbot.Overview, p *planbot.Plan) ([]byte, error) {
+			return chart.Digest(ov, p, chart.Options{FontPath: e.fontPath, Log: log})
+		}}
 }
 
 func jobsCommand() command {

@@ -38,6 +38,7 @@ type env struct {
 	stdin          io.Reader       // nil: os.Stdin
 	getenv         func(string) string
 	arg            string // the positional argument of commands that take one
+	fontPath       string // CJK font for charts; "" searches the system
 	stdout, stderr io.Writer
 	now            func() time.Time
 	log            *slog.Logger
@@ -51,7 +52,7 @@ const (
 )
 
 func commands() []command {
-	return []command{runCommand(), chatCommand(), checkCommand(), statusCommand(), jobsCommand(), fireCommand(), digestCommand(), outboxCommand()}
+	return []command{runCommand(), chatCommand(), checkCommand(), statusCommand(), jobsCommand(), fireCommand(), digestCommand(), chartCommand(), outboxCommand(), exportCommand(), genCommand(), importDocCommand()}
 }
 
 // run is main without os.Exit, so tests can call it.

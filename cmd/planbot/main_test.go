@@ -207,7 +207,7 @@ func TestStatusColumnsAlign(t *testing.T) {
 func TestHelpForEveryCommand(t *testing.T) {
 	for _, c := range commands() {
 		r := runCmd(t, c.name, "-help")
-		if r.code != exitOK || !strings.Contains(r.stderr, "-config") {
+		if r.code != exitOK || !strings.Contains(r.stderr, "Usage of planbot "+c.name) {
 			t.Errorf("%s -help = %d:\n%s", c.name, r.code, r.stderr)
 		}
 	}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"planbot/chart"
+)
+
+func chartCommand() command {
+	return command{
+		name:    "chart",
+		summary: "draw the digest's picture (indicators, items by status) as a PNG",
+		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
+			path := configFlag(fs)
+			atFlag := fs.String("at", "", "as at this `time` (\"2027-06-15\" or \"2027-06-15 09:00\", plan time zone; default now)")
+			dbFlag := fs.String("db", "", "SQLite database `path` (default: database: in the config)")
+			fontFlag := fs.String("font", "", "CJK TrueType/OpenType font `file` (.ttf/.ttc/.otf; default: search the usual places)")
+			outFlag := fs.String("o", "", "write the PNG to this `file` (required)")
+			return func(ctx context.Context, e *env) int {
+				if *outFlag == "" {
+					fmt.Fprintln(e.stderr, "planbot chart: where to? give -o FILE.png")
+					return exitUsage
+				}
+				cfg := loadConfig(e, *path)
+				if cfg == nil {
+					return exitFail
+				}
+				now, err := parseAt(*atFlag, cfg.Plan.Location, e.now)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot chart:", err)
+					return exitUsage
+				}
+				db, err := openSynced(ctx, e, cfg, *dbFlag)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot chart:", err)
+					return exitFail
+				}
+				defer db.Close()
+				reports, err := db.AllReports(ctx)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot chart:", err)
+					return exitFail
+				}
+				from, to := cfg.Plan.YearSpan()
+				if now.Before(to) {
+					to = now.Add(time.Nanosecond) // an -at in the past must not see later figures
+				}
+				latest, err := db.LatestObservations(ctx, from, to)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot chart:", err)
+					return exitFail
+				}
+				opts := chart.Options{FontPath: *fontFlag, Log: e.log}
+				png, err := chart.Digest(cfg.Plan.Overview(reports, latest, now), cfg.Plan, opts)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot chart:", err)
+					return exitFail
+				}
+				if err := os.WriteFile(*outFlag, png, 0o644); err != nil {
+					fmt.Fprintln(e.stderr, "planbot chart:", err)
+					return exitFail
+				}
+				font := chart.FontStatus(opts)
+				what := "字体 " + font.Name
+				if !font.CJK {
+					what = "没有中文字体，标签为英文（no CJK font: install fonts-wqy-microhei or give -font）"
+				}
+				fmt.Fprintf(e.stdout, "已生成 %s（%d KB，%s）\n", *outFlag, (len(png)+1023)/1024, what)
+				return exitOK
+			}
+		},
+	}
+}

@@ -1,0 +1,745 @@
+package importdoc
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/6tail/lunar-go/calendar"
+
+	"planbot"
+)
+
+// ---------------------------------------------------------------------------
+// Titles
+// ---------------------------------------------------------------------------
+
+const cnNum = `(?:\d{1,2}|[一二三四五六七八九十]{1,3})`
+
+var (
+	// reFiller: words that open a clause without saying what is done
+	// (注重、积极、深入、切实、全力 …) and enumerators (一是、首先).
+	reFiller = regexp.MustCompile(`^(?:[一二三四五六七八九十]是|首先|其次|再次|最后|同时|此外|另外|还要|也要|注重|积极|深入|切实|全力|进一步|持续|不断|努力|着力|着重|大力|全面|扎实|认真|坚决|继续|力争|我[镇乡]将|我街道将|全[镇乡]将|第[一二三四五六七八九十](?:，|,)?)`)
+	// reTimeLead: a time phrase opening a clause; the dates say it already.
+	reTimeLead = regexp.MustCompile(`^(?:(?:于|从)?` + cnNum + `(?:\s*(?:至|到|-|—|~)\s*` + cnNum + `)?\s*月份?(?:` + cnNum + `\s*[日号])?(?:底|末|中旬|上旬|下旬)?(?:前|之前|以前|起|开始)?|(?:前|第)?[一二三四1-4]季度(?:末|底)?(?:前|之前|起)?|上半年|下半年|年中|年底前?|年末前?|年内|年终|全年|年度内|春节(?:前|之前|期间)?|汛期?前|国庆节?前)`)
+	// reMeans: clauses saying how or on what basis (通过…、依托…、围绕…):
+	// not the task itself, so not the title when a better clause follows.
+	reMeans = regexp.MustCompile(`^(?:通过|依托|围绕|按照|根据|依据|结合|借助|本着|立足|以|为了|坚持以|对照)`)
+)
+
+// Title derives a short item title (at most TitleMax runes) from a sentence:
+// the first clause that says what is done, with the filler and time words
+// that open it dropped, followed by the next clause when both fit.
+// 注重提高党支部领办合作社质量，通过聘请专家… → 提高党支部领办合作社质量.
+func Title(s string) string {
+	type clause struct {
+		text  string
+		means bool
+	}
+	var cs []clause
+	for _, p := range splitClauses(s) {
+		p = stripLead(p)
+		if letters(p) == 0 {
+			continue
+		}
+		cs = append(cs, clause{p, reMeans.MatchString(p) || letters(p) < 4})
+	}
+	if len(cs) == 0 {
+		return ""
+	}
+	i := slices.IndexFunc(cs, func(c clause) bool { return !c.means })
+	if i < 0 {
+		i = 0
+	}
+	t := cs[i].text
+	if i+1 < len(cs) && !cs[i+1].means && runeLen(t)+1+runeLen(cs[i+1].text) <= TitleMax {
+		t += "，" + cs[i+1].text
+	}
+	return shorten(t)
+}
+
+// splitClauses splits at commas, colons and stops.
+func splitClauses(s string) []string {
+	rs := []rune(s)
+	var out []string
+	start := 0
+	for i, r := range rs {
+		if strings.ContainsRune("，,：:；;！？!?。", r) || (r == '.' && isStop(rs, i)) {
+			out = append(out, string(rs[start:i]))
+			start = i + 1
+		}
+	}
+	return append(out, string(rs[start:]))
+}
+
+func stripLead(p string) string {
+	for {
+		q := strings.TrimLeft(strings.TrimSpace(p), "、，,.。；; ")
+		for _, re := range []*regexp.Regexp{reFiller, reTimeLead} {
+			if loc := re.FindStringIndex(q); loc != nil && loc[1] > 0 {
+				q = q[loc[1]:]
+			}
+		}
+		q = strings.TrimSpace(q)
+		if q == p {
+			return strings.TrimRight(q, "等、，,.。；; ")
+		}
+		p = q
+	}
+}
+
+// shorten cuts a title that is too long at a 、 和 及 与 并 (keeping at least
+// six runes), else at TitleMax-1 runes with an ellipsis.
+func shorten(t string) string {
+	rs := []rune(t)
+	if len(rs) <= TitleMax {
+		return t
+	}
+	cut := -1
+	for i := TitleMax; i >= 6; i-- {
+		if strings.ContainsRune("、和及与并", rs[i]) {
+			cut = i
+			if rs[i] == '及' && rs[i-1] == '以' {
+				cut = i - 1
+			}
+			break
+		}
+	}
+	out := string(rs[:TitleMax-1]) + "…"
+	if cut >= 6 {
+		out = string(rs[:cut])
+	}
+	if strings.Count(out, "“") > strings.Count(out, "”") {
+		out = strings.TrimSuffix(out, "…") + "”"
+		if runeLen(out) > TitleMax {
+			// 19 runes, a closing quote and no ellipsis still fit
+			out = string([]rune(out)[:TitleMax-1]) + "”"
+		}
+	}
+	return out
+}
+
+// ---------------------------------------------------------------------------
+// Dates
+// ---------------------------------------------------------------------------
+
+// DateInfo is what a sentence says about when its task starts and ends.
+type DateInfo struct {
+	Start, Due             planbot.Date
+	StartPhrase, DuePhrase string   // "" when the default (1 January, 31 December)
+	Earlier                []string // other deadlines before Due: "6月底前（2027-06-30）"
+}
+
+type dateHit struct {
+	lo, hi     int
+	phrase     string
+	start, due planbot.Date // either may be zero: a deadline, a start, or both (a window)
+}
+
+var (
+	reDay        = regexp.MustCompile(`(` + cnNum + `)\s*月\s*(` + cnNum + `)\s*[日号](前|之前|以前|起|开始)?`)
+	reMonthRange = regexp.MustCompile(`(` + cnNum + `)\s*(?:至|到|-|—|~)\s*(` + cnNum + `)\s*月份?(底|末)?`)
+	reMonthEnd   = regexp.MustCompile(`(` + cnNum + `)\s*月份?\s*(底|末|中旬|上旬|下旬)(前|之前|以前)?`)
+	reMonthStart = regexp.MustCompile(`(` + cnNum + `)\s*月份?\s*(起|开始|启动)`)
+	reMonthPre   = regexp.MustCompile(`(` + cnNum + `)\s*月份?\s*(前|之前|以前)`)
+	reQuarter    = regexp.MustCompile(`(前)?第?([一二三四1-4])\s*季度(末|底)?(前|之前|以前|起|开始)?`)
+	reNamed      = regexp.MustCompile(`上半年|下半年|年中|年底|年末|年内|年终|全年|年度内|春节(?:前|之前|期间)?|国庆节?(?:前|之前)|五一(?:前|之前)|劳动节(?:前|之前)|汛期?(?:前|之前)|元旦(?:前|之前)`)
+	reMonthOnly  = regexp.MustCompile(`(` + cnNum + `)\s*月份?`)
+
+	reDone        = regexp.MustCompile(`^(?:前|底前)?(?:全部|全面|基本)?(?:完成|完工|建成|竣工|实现|到位)`)
+	reYearBefore  = regexp.MustCompile(`(20\d\d)\s*年度?\s*$`)
+	reDigitBefore = regexp.MustCompile(`(20\d\d)\s*$`)
+)
+
+// Dates reads the start and due dates of a task in the plan year from its
+// sentence. Phrases understood (all in year):
+//
+//	6月底前、6月末 → 06-30; 6月中旬 → 06-20; 6月上旬 → 06-10; 6月15日前 → 06-15
+//	5月前 → 04-30; 6月 (plain) → 06-01 … 06-30; 7至9月 → 07-01 … 09-30
+//	5月起、5月份开始 → start 05-01; 5月1日起 → start 05-01
+//	一季度末、前三季度 → 03-31 / 09-30; 三季度 (plain) → 07-01 … 09-30; 二季度起 → start 04-01
+//	上半年、年中 → 06-30; 下半年 → 07-01 … 12-31; 年底、年末、年内、年终、全年 → 12-31
+//	春节前 → the eve (除夕) of the plan year's Spring Festival, from the lunar
+//	calendar (2027: 02-05); 春节期间 → 正月初六, the end of the holiday
+//	汛前 → 05-31; 五一前 → 04-30; 国庆前 → 09-30; 元旦前 → 12-31
+//
+// Due is the latest deadline; earlier ones are listed in Earlier. Start is
+// the earliest explicit start (5月起), else the start of the window when
+// every phrase is a window (下半年, 三季度), else 1 January. Without any
+// phrase the task runs the whole year. A date under another year (到2030年底)
+// is ignored.
+func Dates(s string, year int) DateInfo {
+	// A window (三季度, 6月, 下半年) followed by 完成 is a deadline.
+	deadline := func(hi int) bool {
+		return reDone.MatchString(s[hi:])
+	}
+	var hits []dateHit
+	var spans [][2]int // every phrase read, used or not: 6月31日 is not also 6月
+	taken := func(lo, hi int) bool {
+		for _, sp := range spans {
+			if lo < sp[1] && sp[0] < hi {
+				return true
+			}
+		}
+		return false
+	}
+	date := func(m, d int) planbot.Date { return planbot.Date{Year: year, Month: time.Month(m), Day: d} }
+	monthEnd := func(m int) planbot.Date { return date(m+1, 1).AddDays(-1) }
+	valid := func(m, d int) bool {
+		return m >= 1 && m <= 12 && d >= 1 && d <= monthEnd(m).Day
+	}
+	q := func(n int) (planbot.Date, planbot.Date) { return date(3*n-2, 1), monthEnd(3 * n) }
+	otherYear := func(lo int, named bool) bool {
+		before := s[:lo]
+		re := reYearBefore
+		if named && strings.HasPrefix(s[lo:], "年") {
+			re = reDigitBefore
+		}
+		if m := re.FindStringSubmatch(before); m != nil {
+			y, _ := strconv.Atoi(m[1])
+			return y != year
+		}
+		return false
+	}
+	scan := func(re *regexp.Regexp, named bool, f func(m []string, lo, hi int) (planbot.Date, planbot.Date, bool)) {
+		for _, loc := range re.FindAllStringSubmatchIndex(s, -1) {
+			lo, hi := loc[0], loc[1]
+			if taken(lo, hi) || otherYear(lo, named) {
+				continue
+			}
+			// 每月 is not a date; nor are the digits of 112月 or 1.5月.
+			r, _ := utf8.DecodeLastRuneInString(s[:lo])
+			first, _ := utf8.DecodeRuneInString(s[lo:])
+			if lo > 0 && (r == '每' || unicode.IsDigit(first) && (unicode.IsDigit(r) || r == '.')) {
+				continue
+			}
+			m := make([]string, len(loc)/2)
+			for i := range m {
+				if loc[2*i] >= 0 {
+					m[i] = s[loc[2*i]:loc[2*i+1]]
+				}
+			}
+			spans = append(spans, [2]int{lo, hi})
+			start, due, ok := f(m, lo, hi)
+			if ok {
+				hits = append(hits, dateHit{lo: lo, hi: hi, phrase: s[lo:hi], start: start, due: due})
+			}
+		}
+	}
+	scan(reDay, false, func(m []string, _, _ int) (planbot.Date, planbot.Date, bool) {
+		mo, d := cnAtoi(m[1]), cnAtoi(m[2])
+		if !valid(mo, d) {
+			return planbot.Date{}, planbot.Date{}, false
+		}
+		if m[3] == "起" || m[3] == "开始" {
+			return date(mo, d), planbot.Date{}, true
+		}
+		return planbot.Date{}, date(mo, d), true
+	})
+	scan(reMonthRange, false, func(m []string, _, _ int) (planbot.Date, planbot.Date, bool) {
+		a, b := cnAtoi(m[1]), cnAtoi(m[2])
+		if !valid(a, 1) || !valid(b, 1) || b < a {
+			return planbot.Date{}, planbot.Date{}, false
+		}
+		return date(a, 1), monthEnd(b), true
+	})
+	scan(reMonthEnd, false, func(m []string, _, _ int) (planbot.Date, planbot.Date, bool) {
+		mo := cnAtoi(m[1])
+		if !valid(mo, 1) {
+			return planbot.Date{}, planbot.Date{}, false
+		}
+		switch m[2] {
+		case "上旬":
+			return planbot.Date{}, date(mo, 10), true
+		case "中旬":
+			return planbot.Date{}, date(mo, 20), true
+		}
+		return planbot.Date{}, monthEnd(mo), true
+	})
+	scan(reMonthStart, false, func(m []string, _, _ int) (planbot.Date, planbot.Date, bool) {
+		mo := cnAtoi(m[1])
+		return date(mo, 1), planbot.Date{}, valid(mo, 1)
+	})
+	scan(reMonthPre, false, func(m []string, _, _ int) (planbot.Date, planbot.Date, bool) {
+		mo := cnAtoi(m[1])
+		if !valid(mo, 1) || mo == 1 {
+			return planbot.Date{}, planbot.Date{}, false
+		}
+		return planbot.Date{}, monthEnd(mo - 1), true
+	})
+	scan(reQuarter, false, func(m []string, _, hi int) (planbot.Date, planbot.Date, bool) {
+		n := cnAtoi(m[2])
+		if n < 1 || n > 4 {
+			return planbot.Date{}, planbot.Date{}, false
+		}
+		from, to := q(n)
+		switch {
+		case m[1] == "前" || m[3] != "" || strings.HasSuffix(m[4], "前") || deadline(hi):
+			return planbot.Date{}, to, true
+		case m[4] == "起" || m[4] == "开始":
+			return from, planbot.Date{}, true
+		}
+		return from, to, true
+	})
+	scan(reNamed, true, func(m []string, _, hi int) (planbot.Date, planbot.Date, bool) {
+		switch w := m[0]; {
+		case w == "上半年" || w == "年中":
+			return planbot.Date{}, date(6, 30), true
+		case w == "下半年" && deadline(hi):
+			return planbot.Date{}, date(12, 31), true
+		case w == "下半年":
+			return date(7, 1), date(12, 31), true
+		case strings.HasPrefix(w, "春节"):
+			eve := springFestival(year).AddDays(-1)
+			if strings.HasSuffix(w, "期间") {
+				return planbot.Date{}, eve.AddDays(6), true
+			}
+			return planbot.Date{}, eve, true
+		case strings.HasPrefix(w, "国庆"):
+			return planbot.Date{}, date(9, 30), true
+		case strings.HasPrefix(w, "五一"), strings.HasPrefix(w, "劳动节"):
+			return planbot.Date{}, date(4, 30), true
+		case strings.HasPrefix(w, "汛"):
+			return planbot.Date{}, date(5, 31), true
+		}
+		return planbot.Date{}, date(12, 31), true // 年底 年末 年内 年终 全年 年度内 元旦前
+	})
+	scan(reMonthOnly, false, func(m []string, _, hi int) (planbot.Date, planbot.Date, bool) {
+		mo := cnAtoi(m[1])
+		if !valid(mo, 1) || strings.HasPrefix(s[hi:], "以来") {
+			return planbot.Date{}, planbot.Date{}, false
+		}
+		if deadline(hi) {
+			return planbot.Date{}, monthEnd(mo), true
+		}
+		return date(mo, 1), monthEnd(mo), true
+	})
+	slices.SortFunc(hits, func(a, b dateHit) int { return a.lo - b.lo })
+
+	info := DateInfo{Start: date(1, 1), Due: date(12, 31)}
+	var due *dateHit
+	for i, h := range hits {
+		if !h.due.IsZero() && (due == nil || due.due.Before(h.due)) {
+			due = &hits[i]
+		}
+	}
+	if due != nil {
+		info.Due, info.DuePhrase = due.due, due.phrase
+		for _, h := range hits {
+			if !h.due.IsZero() && h.due.Before(info.Due) {
+				info.Earlier = append(info.Earlier, h.phrase+"（"+h.due.String()+"）")
+			}
+		}
+		info.Earlier = dedupe(info.Earlier)
+	}
+	var start *dateHit
+	allWindows := len(hits) > 0
+	for i, h := range hits {
+		if h.start.IsZero() || h.due.IsZero() {
+			allWindows = false
+		}
+		if !h.start.IsZero() && h.due.IsZero() && (start == nil || h.start.Before(start.start)) {
+			start = &hits[i]
+		}
+	}
+	if start == nil && allWindows {
+		for i, h := range hits {
+			if start == nil || h.start.Before(start.start) {
+				start = &hits[i]
+			}
+		}
+	}
+	if start != nil && !info.Due.Before(start.start) {
+		info.Start, info.StartPhrase = start.start, start.phrase
+	}
+	return info
+}
+
+// springFestival is 正月初一 of the year, from the lunar calendar.
+func springFestival(year int) planbot.Date {
+	if year < 1900 || year > 2200 {
+		return planbot.Date{Year: year, Month: time.February, Day: 1} // outside the tables: an approximation
+	}
+	s := calendar.NewLunarFromYmd(year, 1, 1).GetSolar()
+	return planbot.Date{Year: s.GetYear(), Month: time.Month(s.GetMonth()), Day: s.GetDay()}
+}
+
+// cnAtoi reads 1–99 in Arabic or Chinese numerals (六、十一、二十); -1 if not.
+func cnAtoi(s string) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	digit := func(r rune) int { return strings.IndexRune("零一二三四五六七八九", r) / 3 }
+	rs := []rune(s)
+	switch {
+	case len(rs) == 1 && rs[0] == '十':
+		return 10
+	case len(rs) == 1:
+		if d := strings.IndexRune("零一二三四五六七八九", rs[0]); d >= 0 {
+			return digit(rs[0])
+		}
+	case len(rs) == 2 && rs[0] == '十':
+		return 10 + digit(rs[1])
+	case len(rs) == 2 && rs[1] == '十':
+		return 10 * digit(rs[0])
+	case len(rs) == 3 && rs[1] == '十':
+		return 10*digit(rs[0]) + digit(rs[2])
+	}
+	return -1
+}
+
+// ---------------------------------------------------------------------------
+// Targets
+// ---------------------------------------------------------------------------
+
+var (
+	reQty        = regexp.MustCompile(`\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+`)
+	reRateBefore = regexp.MustCompile(`(?:增长|增幅|提高|提升|下降|降低|减少|压缩|缩短|增加|上涨|节约|同比|比上年|较上年)了?\s*$`)
+)
+
+// Target finds a measurable target in a sentence: a number with a unit
+// planbot knows (招商引资1.5亿元 → 1.5亿元, 投放蟹苗30万只 → 30万只). A
+// quantity closing its clause wins over one inside it (在14个村投放蟹苗
+// 30万只 → 30万只). Rates of change (增长15%), limits (10万元以下), times
+// (30天) and ordinals (第二届) are not targets. A number hidden as X comes
+// back as hidden ("X亿元") when there is no real one.
+func Target(s string) (target, hidden, context string) {
+	type cand struct {
+		amount, ctx string
+		atEnd       bool
+	}
+	var real, masked []cand
+	for _, loc := range reQty.FindAllStringIndex(s, -1) {
+		lo, hi := loc[0], loc[1]
+		prev, _ := utf8.DecodeLastRuneInString(s[:lo])
+		if lo > 0 && (prev < utf8.RuneSelf && (unicode.IsLetter(prev) || unicode.IsDigit(prev) || prev == '.') || prev == '第') {
+			continue
+		}
+		num := s[lo:hi]
+		isX := num[0] == 'X' || num[0] == 'x'
+		rest := strings.TrimLeft(s[hi:], " ")
+		approx := ""
+		if r, size := utf8.DecodeRuneInString(rest); r == '余' || r == '多' {
+			approx, rest = string(r), rest[size:]
+		}
+		unit := unitPrefix(rest)
+		if unit == "" || unit == "天" || unit == "小时" {
+			continue
+		}
+		after := rest[len(unit):]
+		if hasAnyPrefix(after, "以下", "以内", "之内", "及以下") {
+			continue
+		}
+		if u, _ := planbot.LookupUnit(unit); u.Base == "%" {
+			if b := s[:lo]; reRateBefore.MatchString(b) {
+				continue
+			}
+		}
+		r, _ := utf8.DecodeRuneInString(after)
+		atEnd := after == "" || strings.ContainsRune("，。；、,.;!?！？）)”", r) || hasAnyPrefix(after, "以上", "左右", "的目标")
+		ctx := contextBefore(s[:lo], 12) + s[lo:hi] + approx + unit
+		if isX {
+			if first, _ := utf8.DecodeRuneInString(unit); strings.ContainsRune("万亿千百元%", first) {
+				masked = append(masked, cand{"X" + unit, ctx, atEnd})
+			}
+			continue
+		}
+		amount := strings.ReplaceAll(num, ",", "") + approx + unit
+		a, err := planbot.ParseAmount(amount)
+		if err != nil || a.Unit == "" || a.Value <= 0 {
+			continue
+		}
+		real = append(real, cand{amount, ctx, atEnd})
+	}
+	pick := func(cs []cand) (cand, bool) {
+		for _, c := range cs {
+			if c.atEnd {
+				return c, true
+			}
+		}
+		if len(cs) > 0 {
+			return cs[0], true
+		}
+		return cand{}, false
+	}
+	if c, ok := pick(real); ok {
+		return c.amount, "", c.ctx
+	}
+	if c, ok := pick(masked); ok {
+		return "", c.amount, c.ctx
+	}
+	return "", "", ""
+}
+
+// unitPrefix is the longest unit planbot knows at the start of s, with a
+// base (a bare 万 is a multiplier, not a unit).
+func unitPrefix(s string) string {
+	rs := []rune(s)
+	for n := min(len(rs), 6); n >= 1; n-- {
+		sym := string(rs[:n])
+		if strings.ContainsAny(sym, " \t") {
+			continue
+		}
+		if u, ok := planbot.LookupUnit(sym); ok && u.Base != "" {
+			return sym
+		}
+	}
+	return ""
+}
+
+// contextBefore is up to n runes of s before its end, back to a comma.
+func contextBefore(s string, n int) string {
+	rs := []rune(s)
+	i := len(rs)
+	for i > 0 && !strings.ContainsRune("，。；、,;：:（(“\"!?！？", rs[i-1]) && !(rs[i-1] == '.' && isStop(rs, i-1)) {
+		if len(rs)-i == n {
+			return "…" + string(rs[i:])
+		}
+		i--
+	}
+	return string(rs[i:])
+}
+
+func hasAnyPrefix(s string, ps ...string) bool {
+	for _, p := range ps {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ---------------------------------------------------------------------------
+// Indicators
+// ---------------------------------------------------------------------------
+
+var (
+	reFigure     = regexp.MustCompile(`(\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+)\s*(?:余|多)?\s*(亿元|万元|千元|万美元|亿美元|美元|元|%)`)
+	reGrowth     = regexp.MustCompile(`(增长|增加|上升|提高|下降|减少|降低)\s*(\d+(?:\.\d+)?)\s*%`)
+	reShare      = regexp.MustCompile(`(?:任务|目标|计划)[^，,；;。\d]{0,6}?(\d+(?:\.\d+)?)\s*%`)
+	reNameLead   = regexp.MustCompile(`^(?:截[至止](?:目前|\d{1,2}月底?|年底)|全年|全[镇乡区县]|全街道|我[镇乡]|累计|共计|共|实现了?|完成了?|达到|其中|预计|新增)`)
+	reNameVerb   = regexp.MustCompile(`实现|完成|累计|达到|全年`)
+	reNameTail   = regexp.MustCompile(`(?:达到|达|为|共计|合计|约|总计|累计|实现|完成)$`)
+	reNameNot    = regexp.MustCompile(`增长|下降|同比|增幅|目标|任务|的|占|比重|较|比上年|以来`)
+	reFigureName = regexp.MustCompile(`^[\p{Han}A-Za-z]+$`)
+)
+
+// knownIndicators give the usual English key and chat aliases of the
+// figures township summaries report; matched by substring of the name.
+var knownIndicators = []struct {
+	match   string
+	key     string
+	aliases []string
+}{
+	{"固定资产投资", "fixed_asset_investment", []string{"固投", "固定资产"}},
+	{"工商税收", "tax_revenue", []string{"税收", "工商税"}},
+	{"到位资金", "investment_attracted", []string{"招商引资", "到位资金"}},
+	{"招商引资", "investment_attracted", []string{"招商引资", "到位资金"}},
+	{"规模以上工业产值", "industrial_output", []string{"规上工业产值", "规上产值", "工业产值"}},
+	{"规上工业产值", "industrial_output", []string{"规模以上工业产值", "工业产值"}},
+	{"工业增加值", "industrial_value_added", []string{"工业增加值"}},
+	{"外贸出口", "export_value", []string{"外贸出口", "出口额"}},
+	{"进出口", "trade_value", []string{"进出口", "外贸进出口"}},
+	{"一般公共预算收入", "public_budget_revenue", []string{"预算收入", "财政收入"}},
+	{"财政收入", "fiscal_revenue", []string{"财政收入"}},
+	{"地区生产总值", "gdp", []string{"GDP", "生产总值"}},
+	{"社会消费品零售总额", "retail_sales", []string{"社零", "社零额"}},
+	{"农村居民人均可支配收入", "rural_income", []string{"农民收入", "人均可支配收入"}},
+	{"人均可支配收入", "disposable_income", []string{"人均收入"}},
+	{"村集体", "village_collective_income", []string{"村集体收入"}},
+	{"利用外资", "foreign_investment", []string{"利用外资", "外资"}},
+	{"税收", "tax_revenue", []string{"税收"}},
+}
+
+// indicators reads figures from the summary: each money or percent figure
+// with a year-on-year change (同比增长24％) or a share of its target (完成全
+// 年任务目标的121.6％), and every money figure of the opening paragraphs
+// (before the summary's first heading), where the year's key figures are.
+func indicators(summary []para) []Indicator {
+	overview := slices.IndexFunc(summary, func(p para) bool { return p.level != 0 })
+	if overview < 0 {
+		overview = len(summary)
+	}
+	var out []Indicator
+	names := map[string]bool{}
+	for pi, p := range summary {
+		for _, clause := range figureClauses(p.text) {
+			locs := reFigure.FindAllStringSubmatchIndex(clause, -1)
+			for k, loc := range locs {
+				lo, hi := loc[0], loc[1]
+				if prev, _ := utf8.DecodeLastRuneInString(clause[:lo]); lo > 0 && prev < utf8.RuneSelf && (unicode.IsLetter(prev) || unicode.IsDigit(prev) || prev == '.') {
+					continue
+				}
+				num, unit := clause[loc[2]:loc[3]], clause[loc[4]:loc[5]]
+				name := figureName(clause[:lo])
+				if name == "" || names[name] {
+					continue
+				}
+				// The change that follows belongs to this figure, up to the
+				// next figure that is not itself a percentage.
+				next := len(clause)
+				for _, l := range locs[k+1:] {
+					if clause[l[4]:l[5]] != "%" {
+						next = l[0]
+						break
+					}
+				}
+				after := clause[hi:next]
+				ind := Indicator{Name: name, Source: strings.TrimSpace(clause), Line: p.line, Accumulate: planbot.AccumulateYTD}
+				if m := reGrowth.FindStringSubmatch(after); m != nil {
+					ind.Growth = m[2]
+					if strings.ContainsAny(m[1], "降减") {
+						ind.Growth = "-" + m[2]
+					}
+				}
+				if m := reShare.FindStringSubmatch(after); m != nil && ind.Growth == "" {
+					ind.Share = m[1]
+				}
+				if ind.Growth == "" && ind.Share == "" && pi >= overview {
+					continue
+				}
+				switch unit {
+				case "%":
+					ind.Unit, ind.Accumulate = "%", planbot.AccumulateLevel
+				case "万美元", "亿美元", "美元":
+					ind.WrittenUnit = unit
+				default:
+					ind.Unit = unit
+				}
+				if num[0] == 'X' || num[0] == 'x' {
+					ind.Hidden = true
+				} else if v := strings.ReplaceAll(num, ",", ""); ind.Unit == "" {
+					ind.LastYear = v // in WrittenUnit: the draft leaves it commented out
+				} else if _, err := planbot.ParseAmountIn(v, ind.Unit); err == nil {
+					ind.LastYear = v
+				}
+				ind.Target = suggest(ind)
+				names[name] = true
+				out = append(out, ind)
+			}
+		}
+	}
+	assignKeys(out)
+	return out
+}
+
+// figureClauses splits a paragraph at stops and semicolons.
+func figureClauses(text string) []string {
+	rs := []rune(text)
+	var out []string
+	start := 0
+	for i, r := range rs {
+		if r == '；' || r == ';' || isStop(rs, i) {
+			out = append(out, string(rs[start:i]))
+			start = i + 1
+		}
+	}
+	return append(out, string(rs[start:]))
+}
+
+// figureName is the name before a figure: 全镇实现固定资产投资 → 固定资产投资.
+func figureName(before string) string {
+	rs := []rune(before)
+	i := len(rs)
+	for i > 0 && !strings.ContainsRune("，,：:、（(“\" ", rs[i-1]) {
+		i--
+	}
+	name := string(rs[i:])
+	// ZZ镇全年完成一般公共预算收入 → 一般公共预算收入
+	if loc := reNameVerb.FindAllStringIndex(name, -1); loc != nil {
+		name = name[loc[len(loc)-1][1]:]
+	}
+	for {
+		n := reNameLead.ReplaceAllString(name, "")
+		n = reNameTail.ReplaceAllString(n, "")
+		if n == name {
+			break
+		}
+		name = n
+	}
+	if l := runeLen(name); l < 2 || l > 16 || !reFigureName.MatchString(name) || reNameNot.MatchString(name) {
+		return ""
+	}
+	return name
+}
+
+// suggest proposes this year's target: last year's figure grown at last
+// year's rate, to three significant figures. Only for money grown (a
+// decline is no basis for a target), and never for a hidden figure.
+func suggest(ind Indicator) string {
+	if ind.LastYear == "" || ind.Growth == "" || ind.Unit == "" || ind.Unit == "%" {
+		return ""
+	}
+	last, err1 := strconv.ParseFloat(ind.LastYear, 64)
+	g, err2 := strconv.ParseFloat(ind.Growth, 64)
+	if err1 != nil || err2 != nil || g < 0 || last <= 0 {
+		return ""
+	}
+	v := round3(last * (1 + g/100))
+	if a, err := planbot.ParseAmountIn(v, ind.Unit); err != nil || a.Value <= 0 {
+		return ""
+	}
+	return v
+}
+
+// round3 rounds to three significant figures, at most four decimals.
+func round3(v float64) string {
+	if v <= 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return ""
+	}
+	k := int(math.Floor(math.Log10(v))) - 2
+	if k >= 0 {
+		p := math.Pow(10, float64(k))
+		return strconv.FormatFloat(math.Round(v/p)*p, 'f', 0, 64)
+	}
+	places := min(-k, 4)
+	s := strconv.FormatFloat(v, 'f', places, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// assignKeys gives each indicator a unique English key and the usual
+// aliases that no other indicator already uses.
+func assignKeys(inds []Indicator) {
+	used := map[string]bool{}
+	for _, ind := range inds {
+		used[ind.Name] = true
+	}
+	keys := map[string]bool{}
+	for i := range inds {
+		ind := &inds[i]
+		key := ""
+		var aliases []string
+		for _, k := range knownIndicators {
+			if strings.Contains(ind.Name, k.match) {
+				key, aliases = k.key, k.aliases
+				if strings.Contains(ind.Name, "农村") && k.key == "disposable_income" {
+					key = "rural_income"
+				}
+				break
+			}
+		}
+		if key == "" {
+			key = "indicator_" + strconv.Itoa(i+1)
+		}
+		base := key
+		for n := 2; keys[key]; n++ {
+			key = base + "_" + strconv.Itoa(n)
+		}
+		keys[key] = true
+		ind.Key = key
+		for _, a := range aliases {
+			if !used[a] {
+				used[a] = true
+				ind.Aliases = append(ind.Aliases, a)
+			}
+		}
+	}
+}

@@ -1,0 +1,880 @@
+// Package ledger writes the plan as an Excel workbook, the ledger (台账)
+// every township office keeps: one sheet of items with their status, one of
+// the key indicators, and the full log of reports, corrections and
+// withdrawals included.
+//
+// Every text that came from a user (titles, notes, names) is stored as a
+// string cell (an inline string), never as a formula, so a note such as
+// "=1+1" or "=HYPERLINK(…)" is shown as typed and never evaluated; the
+// tests check the file's XML and how LibreOffice reads it. Dates and times
+// are real Excel dates (numbers with a date format) holding the wall clock
+// of the plan's time zone, so they sort, filter and compute.
+package ledger
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/xuri/excelize/v2"
+
+	"planbot"
+)
+
+// Sheet names, in the order the sheets appear.
+const (
+	SheetItems        = "事项台账"
+	SheetIndicators   = "指标"
+	SheetReports      = "汇报记录"
+	SheetObservations = "指标填报记录" // only when observations are given
+)
+
+// ContentType is the MIME type of the workbook, for an upload.
+const ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// Headers of each sheet, in column order.
+var (
+	ItemHeaders        = []string{"编号", "板块", "事项", "责任人", "分管领导", "开始日期", "截止日期", "状态", "进度", "最近汇报", "最近汇报日期", "逾期天数"}
+	IndicatorHeaders   = []string{"指标", "单位", "全年目标", "当前值", "完成率", "时间进度", "同比", "判断", "数据时间", "备注"}
+	ReportHeaders      = []string{"编号", "事项", "汇报人", "代报对象", "时间", "补报日期", "内容", "说明", "照片数", "是否已被更正"}
+	ObservationHeaders = []string{"编号", "指标", "数值", "单位", "时间", "填报人", "内容", "说明", "是否已被更正"}
+)
+
+// StatusColors are the fill colours (RGB hex) of the status cells, the
+// chat's marks in a spreadsheet: 🔴 🟡 🔕 ⚪ 🟢 ✅.
+var StatusColors = map[planbot.Status]string{
+	planbot.StatusOverdue:    "E74C3C", // red
+	planbot.StatusAtRisk:     "FFD966", // yellow
+	planbot.StatusNoReport:   "A6A6A6", // grey
+	planbot.StatusNotStarted: "EDEDED", // light grey
+	planbot.StatusOnTrack:    "A9D08E", // green
+	planbot.StatusDone:       "548235", // dark green
+}
+
+// statusFonts are the text colours that stay readable on each fill.
+var statusFonts = map[planbot.Status]string{
+	planbot.StatusOverdue:    "FFFFFF",
+	planbot.StatusAtRisk:     "000000",
+	planbot.StatusNoReport:   "000000",
+	planbot.StatusNotStarted: "595959",
+	planbot.StatusOnTrack:    "000000",
+	planbot.StatusDone:       "FFFFFF",
+}
+
+// Number formats of the date and time cells.
+const (
+	DateFormat     = "yyyy-mm-dd"
+	DateTimeFormat = "yyyy-mm-dd hh:mm"
+)
+
+// FileName is a name for the workbook as at at, e.g. "2027年度工作台账_20270615.xlsx".
+func FileName(plan *planbot.Plan, at time.Time) string {
+	return fmt.Sprintf("%d年度工作台账_%s.xlsx", plan.Year, at.In(zone(plan)).Format("20060102"))
+}
+
+// Bytes is Workbook into memory, for sending as a document.
+func Bytes(plan *planbot.Plan, ov planbot.Overview, reports map[string][]planbot.Report, observations map[string][]planbot.Observation, at time.Time) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := Workbook(&buf, plan, ov, reports, observations, at); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Source is where Load reads the history; storage.DB and the bot's Store
+// have these methods.
+type Source interface {
+	AllReports(ctx context.Context) (map[string][]planbot.Report, error)
+	LatestObservations(ctx context.Context, from, to time.Time) (map[string]planbot.Observation, error)
+	IndicatorObservations(ctx context.Context, key string) ([]planbot.Observation, error)
+}
+
+// Data is what a ledger is written from.
+type Data struct {
+	Reports      map[string][]planbot.Report      // every item's full history
+	Latest       map[string]planbot.Observation   // each indicator's latest effective figure in the plan year, up to at
+	Observations map[string][]planbot.Observation // each plan indicator's full history
+}
+
+// Load reads every report, each indicator's latest figure up to at (as
+// the status command does) and each plan indicator's full history.
+//
+// With past set (a ledger for a moment gone by) rows stamped after at are
+// left out, so the ledger is what it would have been then. For "now" leave
+// it unset: a report stamped a second after at is the clocks disagreeing,
+// and planbot.DeriveStatus counts it.
+func Load(ctx context.Context, src Source, plan *planbot.Plan, at time.Time, past bool) (Data, error) {
+	var d Data
+	var err error
+	if d.Reports, err = src.AllReports(ctx); err != nil {
+		return d, err
+	}
+	from, to := plan.YearSpan()
+	if at.Before(to) {
+		to = at.Add(time.Nanosecond) // a figure after at must not count
+	}
+	if d.Latest, err = src.LatestObservations(ctx, from, to); err != nil {
+		return d, err
+	}
+	d.Observations = make(map[string][]planbot.Observation, len(plan.Indicators))
+	for _, ind := range plan.Indicators {
+		if d.Observations[ind.Key], err = src.IndicatorObservations(ctx, ind.Key); err != nil {
+			return d, err
+		}
+	}
+	if past {
+		// New maps: what src returned may be shared (a cache) and is
+		// never written to.
+		reports := make(map[string][]planbot.Report, len(d.Reports))
+		for code, rs := range d.Reports {
+			reports[code] = until(rs, at, func(r planbot.Report) time.Time { return r.At })
+		}
+		d.Reports = reports
+		for key, obs := range d.Observations {
+			d.Observations[key] = until(obs, at, func(o planbot.Observation) time.Time { return o.At })
+		}
+	}
+	return d, nil
+}
+
+// until returns, in a new slice, the rows stamped at or before at.
+func until[T any](rows []T, at time.Time, stamp func(T) time.Time) []T {
+	out := rows[:0:0]
+	for _, r := range rows {
+		if !stamp(r).After(at) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Export is the ledger as at at, in memory: Load, the plan's Overview and
+// Bytes in one call, for the chat's /export. past is Load's.
+func Export(ctx context.Context, src Source, plan *planbot.Plan, at time.Time, past bool) ([]byte, error) {
+	d, err := Load(ctx, src, plan, at, past)
+	if err != nil {
+		return nil, err
+	}
+	return Bytes(plan, plan.Overview(d.Reports, d.Latest, at), d.Reports, d.Observations, at)
+}
+
+// Workbook writes the ledger as at at: the sheets 事项台账 (one row per item
+// of ov, in plan order), 指标 (one row per indicator of ov) and 汇报记录
+// (every report row in reports, superseded ones and withdrawals included,
+// oldest first). When observations is not nil (each indicator's full
+// history, as storage.IndicatorObservations gives it) a fourth sheet
+// 指标填报记录 lists them the same way.
+//
+// ov should be plan.Overview at at over the same reports; reports and
+// observations are written as given, so a caller exporting a past moment
+// leaves out the rows that came after it.
+func Workbook(w io.Writer, plan *planbot.Plan, ov planbot.Overview, reports map[string][]planbot.Report, observations map[string][]planbot.Observation, at time.Time) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	b := &book{f: f, plan: plan, loc: zone(plan), styles: map[styleKey]int{},
+		items: map[string]planbot.Item{}, people: map[string]planbot.Person{}}
+	for _, it := range plan.Items {
+		b.items[it.Code] = it
+	}
+	for _, p := range plan.People {
+		b.people[p.Key] = p
+	}
+
+	if err := f.SetSheetName("Sheet1", SheetItems); err != nil {
+		return err
+	}
+	b.itemSheet(ov)
+	b.indicatorSheet(ov)
+	b.reportSheet(reports)
+	if observations != nil {
+		b.observationSheet(observations)
+	}
+	b.props(at)
+	if b.err != nil {
+		return fmt.Errorf("ledger: %w", b.err)
+	}
+	f.SetActiveSheet(0)
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("ledger: write workbook: %w", err)
+	}
+	return nil
+}
+
+func zone(plan *planbot.Plan) *time.Location {
+	if plan == nil || plan.Location == nil {
+		return time.UTC
+	}
+	return plan.Location
+}
+
+// book is a workbook being written. The first error sticks and makes every
+// later call a no-op, so the sheet builders read as straight lines.
+type book struct {
+	f      *excelize.File
+	plan   *planbot.Plan
+	loc    *time.Location
+	items  map[string]planbot.Item   // by code
+	people map[string]planbot.Person // by key
+	styles map[styleKey]int
+	err    error
+}
+
+func (b *book) fail(err error) {
+	if b.err == nil && err != nil {
+		b.err = err
+	}
+}
+
+func (b *book) props(at time.Time) {
+	title := fmt.Sprintf("%d 年度工作计划台账（截至 %s）", b.plan.Year, at.In(b.loc).Format("2006-01-02 15:04"))
+	b.fail(b.f.SetDocProps(&excelize.DocProperties{
+		Title:       title,
+		Subject:     title,
+		Creator:     "planbot",
+		Description: "由 planbot 导出；状态按截至时间推算。",
+		Created:     at.UTC().Format(time.RFC3339),
+		Modified:    at.UTC().Format(time.RFC3339),
+		Language:    "zh-CN",
+	}))
+}
+
+// styleKey names a style: its kind and what varies within the kind.
+type styleKey struct{ kind, a, b string }
+
+// style returns the id of the style key, made by mk the first time.
+func (b *book) style(key styleKey, mk func() *excelize.Style) int {
+	if id, ok := b.styles[key]; ok {
+		return id
+	}
+	id, err := b.f.NewStyle(mk())
+	b.fail(err)
+	b.styles[key] = id
+	return id
+}
+
+var thinBottom = []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}
+
+func (b *book) headerStyle() int {
+	return b.style(styleKey{kind: "header"}, func() *excelize.Style {
+		return &excelize.Style{
+			Font:      &excelize.Font{Bold: true},
+			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+			Border:    thinBottom,
+			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"},
+		}
+	})
+}
+
+func (b *book) textStyle(wrap bool) int {
+	key := styleKey{kind: "text"}
+	if wrap {
+		key.a = "wrap"
+	}
+	return b.style(key, func() *excelize.Style {
+		return &excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: wrap}}
+	})
+}
+
+func (b *book) numFmtStyle(format, align string) int {
+	return b.style(styleKey{"number", format, align}, func() *excelize.Style {
+		return &excelize.Style{
+			CustomNumFmt: &format,
+			Alignment:    &excelize.Alignment{Horizontal: align, Vertical: "top"},
+		}
+	})
+}
+
+func (b *book) centered() int {
+	return b.style(styleKey{kind: "center"}, func() *excelize.Style {
+		return &excelize.Style{Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "top"}}
+	})
+}
+
+func (b *book) statusStyle(s planbot.Status) int {
+	fill, ok := StatusColors[s]
+	if !ok {
+		return b.textStyle(false)
+	}
+	return b.style(styleKey{kind: "status", a: string(s)}, func() *excelize.Style {
+		return &excelize.Style{
+			Font:      &excelize.Font{Bold: true, Color: statusFonts[s]},
+			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}},
+			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "top"},
+		}
+	})
+}
+
+// sheet is one table being built: a header row, then rows of cells, each
+// cell measured so the columns can be sized to fit. The rows are kept
+// until finish streams them out: column widths must precede the rows in
+// the file, and streaming keeps a ledger of 50,000 reports to tens of
+// megabytes where setting cells one by one took ten times as much.
+type sheet struct {
+	b      *book
+	name   string
+	rows   [][]excelize.Cell // rows[0] is the header
+	lines  []int             // how many lines each row's wrapped text needs
+	widths []int             // display width of the widest cell of each column
+	caps   []int             // the widest a column may grow before its text wraps
+}
+
+// Column width caps; a column wider than its cap wraps instead.
+const (
+	capDefault = 30
+	capLong    = 50
+)
+
+func (b *book) sheet(name string, headers []string, caps map[int]int) *sheet {
+	s := &sheet{b: b, name: name, widths: make([]int, len(headers)), caps: make([]int, len(headers))}
+	for i := range s.caps {
+		s.caps[i] = cmp.Or(caps[i], capDefault)
+	}
+	s.next()
+	hs := b.headerStyle()
+	for i, h := range headers {
+		s.str(i, h, hs)
+		// Bold text and the filter button take room beyond the text.
+		s.widths[i] += 3
+	}
+	return s
+}
+
+// next starts a row.
+func (s *sheet) next() {
+	s.rows = append(s.rows, make([]excelize.Cell, len(s.widths)))
+	s.lines = append(s.lines, 1)
+}
+
+func (s *sheet) put(col int, v any, style int) {
+	s.rows[len(s.rows)-1][col] = excelize.Cell{StyleID: style, Value: v}
+}
+
+func (s *sheet) measure(col int, shown string) {
+	s.widths[col] = max(s.widths[col], displayWidth(shown))
+}
+
+// str writes text; "" leaves the cell empty. A string value is always
+// stored as text (an inline string), never as a formula, whatever it
+// starts with.
+func (s *sheet) str(col int, v string, style int) {
+	if v == "" {
+		return
+	}
+	s.put(col, v, style)
+	for line := range strings.SplitSeq(v, "\n") {
+		s.measure(col, line)
+	}
+}
+
+// text writes a user's text in the column's wrapping style.
+//
+// Spreadsheets do not grow a row to fit wrapped text they open (Excel
+// only when a cell is edited, LibreOffice not at all), so the row is given
+// the height of the lines the text will take.
+func (s *sheet) text(col int, v string) {
+	wrap := displayWidth(v) > s.caps[col] || strings.Contains(v, "\n")
+	s.str(col, v, s.b.textStyle(wrap))
+	if !wrap {
+		return
+	}
+	// Break a little early: Latin text wraps at spaces, not anywhere.
+	per := max(s.caps[col]-2, 1)
+	n := 0
+	for line := range strings.SplitSeq(v, "\n") {
+		n += max((displayWidth(line)+per-1)/per, 1)
+	}
+	s.lines[len(s.lines)-1] = max(s.lines[len(s.lines)-1], n)
+}
+
+// num writes a number shown with format; shown is how it reads, for
+// sizing.
+func (s *sheet) num(col int, v float64, format, shown string) {
+	s.numAligned(col, v, format, "", shown)
+}
+
+func (s *sheet) numAligned(col int, v float64, format, align, shown string) {
+	s.put(col, round15(v), s.b.numFmtStyle(format, align))
+	s.measure(col, shown)
+}
+
+// round15 rounds v to the 15 significant digits a spreadsheet keeps.
+// excelize cuts a float to 15 digits by truncation, which would make
+// 20:30 (46527.854166666664) read back as 20:29:59.
+func round15(v float64) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 15, 64), 64)
+	if err != nil {
+		return v
+	}
+	return r
+}
+
+// int writes a count or an id, centred.
+func (s *sheet) int(col int, n int) {
+	s.put(col, n, s.b.numFmtStyle("0", "center"))
+	s.measure(col, strconv.Itoa(n))
+}
+
+// pct writes a ratio (0.5 = 50%) as a percentage with one decimal, none
+// when it is whole.
+func (s *sheet) pct(col int, ratio float64, signed bool) {
+	p := ratio * 100
+	format, places := "0.0%", 1
+	if math.Abs(p-math.Round(p)) < 1e-9 {
+		format, places = "0%", 0
+	}
+	shown := strconv.FormatFloat(p, 'f', places, 64) + "%"
+	if signed {
+		format = "+" + format + ";-" + format + ";" + format
+		if p > 0 {
+			shown = "+" + shown
+		}
+	}
+	s.num(col, ratio, format, shown)
+}
+
+// date writes a calendar day as an Excel date.
+func (s *sheet) date(col int, d planbot.Date) {
+	if d.IsZero() {
+		return
+	}
+	s.num(col, serial(d.Start(time.UTC)), DateFormat, "2006-01-02")
+}
+
+// datetime writes an instant as an Excel date and time in the plan's zone.
+func (s *sheet) datetime(col int, t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	s.num(col, serial(wall(t.In(s.b.loc))), DateTimeFormat, "2006-01-02 15:04")
+}
+
+// day writes the calendar day of an instant in the plan's zone.
+func (s *sheet) day(col int, t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	s.date(col, planbot.DateOf(t.In(s.b.loc)))
+}
+
+// amount writes a in unit as a number, exactly as Amount.Format gives it;
+// an amount that does not convert goes in as text.
+func (s *sheet) amount(col int, a planbot.Amount, unit string) {
+	v, places, ok := inUnit(a, unit)
+	if !ok {
+		s.text(col, a.String())
+		return
+	}
+	format := "#,##0"
+	if places > 0 {
+		format += "." + strings.Repeat("0", places)
+	}
+	shown := strconv.FormatFloat(v, 'f', places, 64)
+	intDigits, _, _ := strings.Cut(shown, ".")
+	s.num(col, v, format, shown+strings.Repeat(",", (len(intDigits)-1)/3)) // room for the separators
+}
+
+// finish writes the sheet: columns sized, header row frozen, a filter over
+// the table, set up to print.
+func (s *sheet) finish() {
+	b := s.b
+	if b.err != nil {
+		return
+	}
+	if s.name != SheetItems { // the first sheet exists already
+		_, err := b.f.NewSheet(s.name)
+		b.fail(err)
+	}
+	// What the stream writer writes before the rows (sheetPr) or copies
+	// from the sheet at Flush (autoFilter, pageSetup) is set first.
+	last, err := excelize.CoordinatesToCellName(len(s.widths), len(s.rows))
+	b.fail(err)
+	if b.err == nil {
+		// The stream writer would leave the dimension at A1, and some
+		// readers trust it.
+		b.fail(b.f.SetSheetDimension(s.name, "A1:"+last))
+		b.fail(b.f.AutoFilter(s.name, "A1:"+last, nil))
+	}
+	// Printed, a ledger is landscape, one page wide, its header on every page.
+	landscape, one, tall, fit := "landscape", 1, 0, true
+	b.fail(b.f.SetPageLayout(s.name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall}))
+	b.fail(b.f.SetSheetProps(s.name, &excelize.SheetPropsOptions{FitToPage: &fit}))
+	b.fail(b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + s.name + "'!$1:$1", Scope: s.name}))
+	if b.err != nil {
+		return
+	}
+	sw, err := b.f.NewStreamWriter(s.name)
+	if err != nil {
+		b.fail(err)
+		return
+	}
+	for i, w := range s.widths {
+		b.fail(sw.SetColWidth(i+1, i+1, float64(min(w, s.caps[i])+2)))
+	}
+	b.fail(sw.SetPanes(&excelize.Panes{
+		Freeze:      true,
+		YSplit:      1,
+		TopLeftCell: "A2",
+		ActivePane:  "bottomLeft",
+		Selection:   []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
+	}))
+	row := make([]any, len(s.widths))
+	for i, cells := range s.rows {
+		for j, c := range cells {
+			row[j] = nil // SetRow skips nil: an empty cell
+			if c.Value != nil {
+				row[j] = c
+			}
+		}
+		var opts []excelize.RowOpts
+		if s.lines[i] > 1 {
+			opts = append(opts, excelize.RowOpts{Height: float64(s.lines[i])*lineHeight + 2})
+		}
+		ref, err := excelize.CoordinatesToCellName(1, i+1)
+		b.fail(err)
+		if b.err != nil {
+			return
+		}
+		b.fail(sw.SetRow(ref, row, opts...))
+		s.rows[i] = nil // let the cells go as they are written
+	}
+	b.fail(sw.Flush())
+}
+
+// lineHeight is the height in points of one line of 11-point text,
+// Chinese fonts included.
+const lineHeight = 15.5
+
+func (b *book) itemSheet(ov planbot.Overview) {
+	s := b.sheet(SheetItems, ItemHeaders, map[int]int{1: 42, 2: 40, 9: capLong})
+	views := map[string]planbot.ItemView{}
+	sections := map[string]planbot.Section{}
+	for _, sv := range ov.Sections {
+		sections[sv.Section.Code] = sv.Section
+		for _, iv := range sv.Items {
+			views[iv.Item.Code] = iv
+		}
+	}
+	for _, it := range b.plan.Items {
+		iv, ok := views[it.Code]
+		if !ok {
+			continue // not in the overview: nothing to say about its status
+		}
+		s.next()
+		st := iv.Status
+		s.text(0, it.Code)
+		s.text(1, sections[it.Section].Title)
+		s.text(2, it.Title)
+		s.text(3, b.names(it.Owners))
+		leader := it.Leader
+		if leader == "" {
+			leader = sections[it.Section].Leader
+		}
+		s.text(4, b.name(leader))
+		s.date(5, it.Start)
+		s.date(6, it.Due)
+		s.str(7, st.Status.Label(), b.statusStyle(st.Status))
+		if st.Last != nil || st.Percent > 0 {
+			s.pct(8, st.Percent/100, false)
+		}
+		if st.Last != nil {
+			s.text(9, summary(*st.Last))
+			s.day(10, st.Last.At)
+		}
+		if st.Status == planbot.StatusOverdue {
+			s.int(11, st.DaysOverdue)
+		}
+	}
+	s.finish()
+}
+
+func (b *book) indicatorSheet(ov planbot.Overview) {
+	s := b.sheet(SheetIndicators, IndicatorHeaders, map[int]int{9: capLong})
+	for _, iv := range ov.Indicators {
+		s.next()
+		ind, st := iv.Indicator, iv.Standing
+		s.text(0, ind.Name)
+		s.text(1, ind.Unit)
+		s.amount(2, ind.Target, ind.Unit)
+		if st.HasValue {
+			s.amount(3, st.Value, ind.Unit)
+			if ind.Target.Value > 0 {
+				s.pct(4, st.Completion, false)
+			}
+		}
+		s.pct(5, st.Elapsed, false)
+		var notes []string
+		if st.YoY != nil {
+			s.pct(6, *st.YoY, true)
+			if st.YoYEstimated {
+				notes = append(notes, "同比按去年全年数×时间进度估算")
+			}
+		}
+		s.text(7, st.Verdict())
+		if st.HasValue {
+			s.datetime(8, st.At)
+		}
+		if ind.Accumulate == planbot.AccumulateLevel {
+			notes = append(notes, "时点值，不按时间进度判断")
+		}
+		s.text(9, strings.Join(notes, "；"))
+	}
+	s.finish()
+}
+
+func (b *book) reportSheet(byItem map[string][]planbot.Report) {
+	s := b.sheet(SheetReports, ReportHeaders, map[int]int{1: 36, 6: capDefault, 7: capLong})
+	n := 0
+	for _, rs := range byItem {
+		n += len(rs)
+	}
+	all := make([]planbot.Report, 0, n)
+	superseded := map[int64]bool{}
+	for _, rs := range byItem {
+		for _, r := range rs {
+			all = append(all, r)
+			if r.Supersedes != 0 {
+				superseded[r.Supersedes] = true
+			}
+		}
+	}
+	slices.SortFunc(all, func(x, y planbot.Report) int { return cmp.Compare(x.ID, y.ID) })
+	for _, r := range all {
+		s.next()
+		it, ok := b.items[r.ItemCode]
+		s.int(0, int(r.ID))
+		if ok {
+			s.text(1, it.Code+" "+it.Title)
+		} else {
+			s.text(1, r.ItemCode+"（已移出计划）")
+		}
+		s.text(2, b.name(r.Reporter))
+		if r.OnBehalfOf != "" {
+			s.text(3, b.name(r.OnBehalfOf))
+		}
+		s.datetime(4, r.At)
+		if r.AsOf != nil {
+			s.date(5, *r.AsOf)
+		}
+		s.text(6, content(r))
+		s.text(7, r.Note)
+		s.int(8, len(r.PhotoIDs))
+		s.str(9, yesNo(superseded[r.ID]), b.centered())
+	}
+	s.finish()
+}
+
+func (b *book) observationSheet(byIndicator map[string][]planbot.Observation) {
+	s := b.sheet(SheetObservations, ObservationHeaders, map[int]int{7: capLong})
+	var all []planbot.Observation
+	superseded := map[int64]bool{}
+	for _, hist := range byIndicator {
+		for _, o := range hist {
+			all = append(all, o)
+			if o.Supersedes != 0 {
+				superseded[o.Supersedes] = true
+			}
+		}
+	}
+	slices.SortFunc(all, func(x, y planbot.Observation) int { return cmp.Compare(x.ID, y.ID) })
+	indicators := map[string]planbot.Indicator{}
+	for _, ind := range b.plan.Indicators {
+		indicators[ind.Key] = ind
+	}
+	for _, o := range all {
+		s.next()
+		ind, ok := indicators[o.Indicator]
+		s.int(0, int(o.ID))
+		if ok {
+			s.text(1, ind.Name)
+		} else {
+			s.text(1, o.Indicator+"（已移出计划）")
+		}
+		if !o.Withdrawn {
+			if ok {
+				s.amount(2, o.Value, ind.Unit)
+				s.text(3, ind.Unit)
+			} else {
+				s.text(2, o.Value.String())
+			}
+		}
+		s.datetime(4, o.At)
+		if o.Reporter != "" {
+			s.text(5, b.name(o.Reporter))
+		}
+		switch {
+		case o.Withdrawn:
+			s.text(6, fmt.Sprintf("撤回第%d条", o.Supersedes))
+		case o.Supersedes != 0:
+			s.text(6, fmt.Sprintf("更正第%d条", o.Supersedes))
+		default:
+			s.text(6, "填报")
+		}
+		s.text(7, o.Note)
+		s.str(8, yesNo(superseded[o.ID]), b.centered())
+	}
+	s.finish()
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "是"
+	}
+	return "否"
+}
+
+// name is a person's name, or the key of someone no longer in the plan.
+func (b *book) name(key string) string {
+	if key == "" {
+		return ""
+	}
+	if p, ok := b.people[key]; ok && p.Name != "" {
+		return p.Name
+	}
+	return key
+}
+
+func (b *book) names(keys []string) string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = b.name(k)
+	}
+	return strings.Join(out, "、")
+}
+
+// content says what a report row did: "进度60%", "完成", "15万只",
+// "撤回第12条", a correction prefixed "更正第12条：".
+func content(r planbot.Report) string {
+	switch {
+	case r.Withdrawn:
+		return fmt.Sprintf("撤回第%d条", r.Supersedes)
+	case r.Supersedes != 0:
+		return fmt.Sprintf("更正第%d条：%s", r.Supersedes, what(r))
+	}
+	return what(r)
+}
+
+// what is the figure a report gave.
+func what(r planbot.Report) string {
+	var parts []string
+	if r.Done {
+		parts = append(parts, "完成")
+	}
+	if r.Percent != nil {
+		parts = append(parts, "进度"+strconv.FormatFloat(*r.Percent, 'f', -1, 64)+"%")
+	}
+	if r.Value != nil {
+		parts = append(parts, r.Value.String())
+	}
+	if len(parts) == 0 {
+		switch {
+		case r.Note != "":
+			parts = append(parts, "情况说明")
+		case len(r.PhotoIDs) > 0:
+			parts = append(parts, "照片")
+		}
+	}
+	return strings.Join(parts, "，")
+}
+
+// summary is an item's latest report in one cell: what it said and its note.
+func summary(r planbot.Report) string {
+	c := what(r)
+	switch {
+	case r.Note == "":
+		return c
+	case c == "" || c == "情况说明":
+		return r.Note
+	}
+	return c + "；" + r.Note
+}
+
+// inUnit is a in unit as a float, and the decimals its exact form needs.
+// The float is parsed from Amount.Format with every decimal the Decimal
+// grid holds, so it is the float nearest the exact value.
+func inUnit(a planbot.Amount, unit string) (float64, int, bool) {
+	u, ok := planbot.LookupUnit(unit)
+	if !ok || u.Base != a.Unit {
+		return 0, 0, false
+	}
+	places := 4 // planbot.Decimal's grid, in the base unit
+	for f := u.Factor; f >= 10; f /= 10 {
+		places++
+	}
+	s, err := a.Format(unit, places)
+	if err != nil {
+		return 0, 0, false
+	}
+	s = strings.TrimSuffix(s, u.Symbol)
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	decimals := 0
+	if _, frac, ok := strings.Cut(s, "."); ok {
+		decimals = len(frac)
+	}
+	return v, decimals, true
+}
+
+// wall is t's wall clock as a UTC time, which is how Excel keeps a time:
+// without a zone.
+func wall(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// excelEpoch is day 0 of Excel's 1900 date system for every date from
+// 1900-03-01 on (Excel counts a 29 February 1900 that never was).
+var excelEpoch = time.Date(1899, time.December, 30, 0, 0, 0, 0, time.UTC)
+
+// serial is the Excel serial number of a UTC wall-clock time.
+func serial(t time.Time) float64 {
+	d := t.Sub(excelEpoch)
+	day := 24 * time.Hour
+	return float64(d/day) + float64(d%day)/float64(day)
+}
+
+// displayWidth is how many columns text takes in a spreadsheet: wide
+// (CJK, full-width, emoji) runes count as two.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Mn, r) || r == 0x200B || r == 0xFE0F:
+			// combining marks, zero-width space, emoji presentation selector
+		case wide(r):
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+func wide(r rune) bool {
+	switch {
+	case r < 0x1100:
+		return false
+	case r <= 0x115F, // Hangul Jamo
+		r >= 0x2E80 && r <= 0xA4CF && r != 0x303F, // CJK radicals … Yi
+		r >= 0xAC00 && r <= 0xD7A3,                // Hangul syllables
+		r >= 0xF900 && r <= 0xFAFF,                // CJK compatibility ideographs
+		r >= 0xFE30 && r <= 0xFE4F,                // CJK compatibility forms
+		r >= 0xFF00 && r <= 0xFF60,                // full-width forms
+		r >= 0xFFE0 && r <= 0xFFE6,
+		r >= 0x1F300 && r <= 0x1FAFF, // emoji and pictographs
+		r >= 0x20000 && r <= 0x3FFFD: // CJK extensions
+		return true
+	}
+	return false
+}
