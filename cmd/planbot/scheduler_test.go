@@ -248,3 +248,34 @@ func TestFireAndJobsCommands(t *testing.T) {
 		t.Errorf("digest = %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// Leaders would rather look than read: every chat that gets the digest gets
+// its chart first, as a PNG upload with a caption.
+func TestDigestCarriesChart(t *testing.T) {
+	f := newSchedulerFixture(t, "")
+	e := &env{now: func() time.Time { return f.now }}
+	sch := newScheduler(e, f.db, func() *planbot.Plan { return f.plan }, slog.New(slog.DiscardHandler))
+	msgs, err := sch.Preview(context.Background(), f.reminder(t, "weekly_digest"), at("2027-06-21 08:30"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]int{}
+	for i, m := range msgs {
+		if seen[m.ChatID] == 0 {
+			if m.Photo == "" || len(m.FileData) < 1000 || !strings.HasPrefix(string(m.FileData), "\x89PNG") {
+				t.Errorf("message %d, the first to chat %d, is not the chart: photo %q, %d bytes", i, m.ChatID, m.Photo, len(m.FileData))
+			}
+		} else if m.Photo != "" {
+			t.Errorf("chat %d got a second chart", m.ChatID)
+		}
+		seen[m.ChatID]++
+	}
+	if len(seen) == 0 {
+		t.Fatal("the digest reached nobody")
+	}
+	for chat, n := range seen {
+		if n < 2 {
+			t.Errorf("chat %d got the chart but no text", chat)
+		}
+	}
+}
