@@ -112,7 +112,7 @@ type Indicator struct {
 const TitleMax = 20
 
 // MaxInput bounds the document size: a work plan is a few pages.
-const MaxInput = 4 << 20
+const MaxInput = 1 << 20
 
 // Errors a conversion can end with.
 var (
@@ -203,11 +203,11 @@ var (
 
 func planYear(opt Options, d *Document) (int, string) {
 	if opt.Year != 0 {
-		return opt.Year, fmt.Sprintf("计划年度 %d 由 -year 指定", opt.Year)
+		return opt.Year, "由 -year 指定"
 	}
 	if m := reYear.FindStringSubmatch(d.PlanHeading); m != nil {
 		y, _ := strconv.Atoi(m[1])
-		return y, fmt.Sprintf("计划年度 %d 取自计划标题“%s”", y, d.PlanHeading)
+		return y, fmt.Sprintf("取自计划标题“%s”", d.PlanHeading)
 	}
 	if d.SummaryYear != 0 {
 		return d.SummaryYear + 1, fmt.Sprintf("原文是 %d 年的工作总结，“明年”即 %d 年", d.SummaryYear, d.SummaryYear+1)
@@ -521,8 +521,6 @@ func addItem(s *Section, desc, titleFrom string, line, year int) {
 	it.Code = s.Code + "." + strconv.Itoa(len(s.Items)+1)
 	s.Items = append(s.Items, it)
 }
-
-var reEnumerator = regexp.MustCompile(`^(?:[一二三四五六七八九十]是|首先|其次|再次|最后|第[一二三四五六七八九十]，?)`)
 
 // sentences splits text at full stops and semicolons. Lead-ins (……如下：)
 // and fragments too short to be a task are left out.

@@ -32,9 +32,15 @@ var (
 	reMeans = regexp.MustCompile(`^(?:通过|依托|围绕|按照|根据|依据|结合|借助|本着|立足|以|为了|坚持以|对照)`)
 )
 
+// pairMax bounds a title made of two clauses, in display columns (a
+// Chinese character takes two): 18 characters, shorter than TitleMax, so
+// that it still reads at a glance on a phone and in the status table.
+const pairMax = 36
+
 // Title derives a short item title (at most TitleMax runes) from a sentence:
 // the first clause that says what is done, with the filler and time words
-// that open it dropped, followed by the next clause when both fit.
+// that open it dropped, followed by the next clause when both fit in
+// pairMax.
 // 注重提高党支部领办合作社质量，通过聘请专家… → 提高党支部领办合作社质量.
 func Title(s string) string {
 	type clause struct {
@@ -57,7 +63,7 @@ func Title(s string) string {
 		i = 0
 	}
 	t := cs[i].text
-	if i+1 < len(cs) && !cs[i+1].means && runeLen(t)+1+runeLen(cs[i+1].text) <= TitleMax {
+	if i+1 < len(cs) && !cs[i+1].means && width(t+"，"+cs[i+1].text) <= pairMax {
 		t += "，" + cs[i+1].text
 	}
 	return shorten(t)
@@ -168,26 +174,20 @@ var (
 //	calendar (2027: 02-05); 春节期间 → 正月初六, the end of the holiday
 //	汛前 → 05-31; 五一前 → 04-30; 国庆前 → 09-30; 元旦前 → 12-31
 //
-// Due is the latest deadline; earlier ones are listed in Earlier. Start is
-// the earliest explicit start (5月起), else the start of the window when
-// every phrase is a window (下半年, 三季度), else 1 January. Without any
-// phrase the task runs the whole year. A date under another year (到2030年底)
-// is ignored.
+// A window followed by 完成/建成/实现… (三季度完成验收, 下半年完成复核) is a
+// deadline only. Due is the latest deadline; earlier ones are listed in
+// Earlier. Start is the earliest explicit start (5月起), else the start of
+// the window when every phrase is a window (下半年开展, 三季度举办), else 1
+// January. Without any phrase the task runs the whole year. A date under
+// another year (到2030年底) is ignored.
 func Dates(s string, year int) DateInfo {
 	// A window (三季度, 6月, 下半年) followed by 完成 is a deadline.
 	deadline := func(hi int) bool {
-		return reDone.MatchString(s[hi:])
+		return reDone.MatchString(head(s[hi:], 24))
 	}
 	var hits []dateHit
-	var spans [][2]int // every phrase read, used or not: 6月31日 is not also 6月
-	taken := func(lo, hi int) bool {
-		for _, sp := range spans {
-			if lo < sp[1] && sp[0] < hi {
-				return true
-			}
-		}
-		return false
-	}
+	read := make([]bool, len(s)) // bytes of every phrase read, used or not: 6月31日 is not also 6月
+	taken := func(lo, hi int) bool { return slices.Contains(read[lo:hi], true) }
 	date := func(m, d int) planbot.Date { return planbot.Date{Year: year, Month: time.Month(m), Day: d} }
 	monthEnd := func(m int) planbot.Date { return date(m+1, 1).AddDays(-1) }
 	valid := func(m, d int) bool {
@@ -195,7 +195,7 @@ func Dates(s string, year int) DateInfo {
 	}
 	q := func(n int) (planbot.Date, planbot.Date) { return date(3*n-2, 1), monthEnd(3 * n) }
 	otherYear := func(lo int, named bool) bool {
-		before := s[:lo]
+		before := tail(s[:lo], 16)
 		re := reYearBefore
 		if named && strings.HasPrefix(s[lo:], "年") {
 			re = reDigitBefore
@@ -224,7 +224,9 @@ func Dates(s string, year int) DateInfo {
 					m[i] = s[loc[2*i]:loc[2*i+1]]
 				}
 			}
-			spans = append(spans, [2]int{lo, hi})
+			for i := lo; i < hi; i++ {
+				read[i] = true
+			}
 			start, due, ok := f(m, lo, hi)
 			if ok {
 				hits = append(hits, dateHit{lo: lo, hi: hi, phrase: s[lo:hi], start: start, due: due})
@@ -436,13 +438,13 @@ func Target(s string) (target, hidden, context string) {
 			continue
 		}
 		if u, _ := planbot.LookupUnit(unit); u.Base == "%" {
-			if b := s[:lo]; reRateBefore.MatchString(b) {
+			if reRateBefore.MatchString(tail(s[:lo], 24)) {
 				continue
 			}
 		}
 		r, _ := utf8.DecodeRuneInString(after)
 		atEnd := after == "" || strings.ContainsRune("，。；、,.;!?！？）)”", r) || hasAnyPrefix(after, "以上", "左右", "的目标")
-		ctx := contextBefore(s[:lo], 12) + s[lo:hi] + approx + unit
+		ctx := contextBefore(tail(s[:lo], 64), 12) + s[lo:hi] + approx + unit
 		if isX {
 			if first, _ := utf8.DecodeRuneInString(unit); strings.ContainsRune("万亿千百元%", first) {
 				masked = append(masked, cand{"X" + unit, ctx, atEnd})
@@ -479,8 +481,14 @@ func Target(s string) (target, hidden, context string) {
 // unitPrefix is the longest unit planbot knows at the start of s, with a
 // base (a bare 万 is a multiplier, not a unit).
 func unitPrefix(s string) string {
-	rs := []rune(s)
-	for n := min(len(rs), 6); n >= 1; n-- {
+	var rs []rune
+	for _, r := range s {
+		if len(rs) == 6 {
+			break
+		}
+		rs = append(rs, r)
+	}
+	for n := len(rs); n >= 1; n-- {
 		sym := string(rs[:n])
 		if strings.ContainsAny(sym, " \t") {
 			continue
@@ -503,6 +511,30 @@ func contextBefore(s string, n int) string {
 		i--
 	}
 	return string(rs[i:])
+}
+
+// tail is the last n bytes of s or fewer, starting at a character: the
+// few words before a match, without rereading a long sentence from its start.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := len(s) - n
+	for i < len(s) && !utf8.RuneStart(s[i]) {
+		i++
+	}
+	return s[i:]
+}
+
+// head is the first n bytes of s or fewer, ending at a character.
+func head(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 func hasAnyPrefix(s string, ps ...string) bool {
@@ -576,7 +608,7 @@ func indicators(summary []para) []Indicator {
 					continue
 				}
 				num, unit := clause[loc[2]:loc[3]], clause[loc[4]:loc[5]]
-				name := figureName(clause[:lo])
+				name := figureName(tail(clause[:lo], 96))
 				if name == "" || names[name] {
 					continue
 				}
@@ -589,7 +621,7 @@ func indicators(summary []para) []Indicator {
 						break
 					}
 				}
-				after := clause[hi:next]
+				after := head(clause[hi:next], 120)
 				ind := Indicator{Name: name, Source: strings.TrimSpace(clause), Line: p.line, Accumulate: planbot.AccumulateYTD}
 				if m := reGrowth.FindStringSubmatch(after); m != nil {
 					ind.Growth = m[2]
