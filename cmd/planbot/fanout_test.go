@@ -123,7 +123,7 @@ func fanoutChatViolations(times []time.Time, gap time.Duration) int {
 var _ bot.BatchOutbox = (*storage.DB)(nil)
 
 func BenchmarkFanOut(b *testing.B) {
-	for _, c := range []struct{ chats, each, scale int }{{1000, 1, fanoutScale}, {100, 10, fanoutScale}, {1000, 1, 10}} {
+	for _, c := range []struct{ chats, each, scale int }{{1000, 1, fanoutScale}, {100, 10, fanoutScale}, {1000, 1, 10}, {150, 1, 1}} {
 		b.Run(fmt.Sprintf("chats=%d/each=%d/scale=%d", c.chats, c.each, c.scale), func(b *testing.B) {
 			benchFanOut(b, c.chats, c.each, c.scale)
 		})

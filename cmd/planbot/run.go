@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -78,7 +79,8 @@ func runCommand() command {
 				}
 				b := bot.New(bc)
 				sender := bot.NewSender(senderAPI, db, e.log, e.now)
-				sender.Gap = time.Duration(float64(time.Second) / cfg.Bot.PerSecond)
+				// Rounded up: rounding down would let 31 requests into a second at 30/s.
+				sender.Gap = time.Duration(math.Ceil(float64(time.Second) / cfg.Bot.PerSecond))
 				sender.PerChat = time.Duration(cfg.Bot.PerChatSeconds * float64(time.Second))
 				sender.PerGroup = time.Duration(float64(time.Minute) / cfg.Bot.PerGroupPerMinute)
 				sch = newScheduler(e, db, b.Plan, e.log)
