@@ -68,21 +68,25 @@ type supersededSet struct {
 func (s *supersededSet) fill(reports []Report) {
 	*s = supersededSet{}
 	for i := range reports {
-		id := reports[i].Supersedes
-		switch {
-		case id == 0:
-		case s.m != nil:
-			s.m[id] = true
-		case s.n < len(s.ids):
-			s.ids[s.n] = id
-			s.n++
-		default:
-			s.m = make(map[int64]bool, 2*s.n)
-			for _, x := range s.ids {
-				s.m[x] = true
-			}
-			s.m[id] = true
+		s.add(reports[i].Supersedes)
+	}
+}
+
+// add adds id; 0 (supersedes nothing) is not added.
+func (s *supersededSet) add(id int64) {
+	switch {
+	case id == 0:
+	case s.m != nil:
+		s.m[id] = true
+	case s.n < len(s.ids):
+		s.ids[s.n] = id
+		s.n++
+	default:
+		s.m = make(map[int64]bool, 2*s.n)
+		for _, x := range s.ids {
+			s.m[x] = true
 		}
+		s.m[id] = true
 	}
 }
 

@@ -82,7 +82,9 @@ type ItemStatus struct {
 }
 
 // DeriveStatus computes item's status at now. reports is the item's full
-// history ordered by ID, superseded rows and withdrawals included; only the
+// history ordered by ID, superseded rows and withdrawals included, each
+// correction or withdrawal superseding an earlier report (as storage
+// ensures; the history is read from its end, see latestEffective). Only the
 // effective ones count, and "latest" means highest ID, i.e. the last thing
 // said, even when a correction targets an older report. Reports stamped after
 // now still count: message timestamps and the local clock may disagree by a
@@ -122,22 +124,13 @@ func DeriveStatus(item Item, reports []Report, now time.Time, loc *time.Location
 	}
 
 	var st ItemStatus
-	// The effective reports in place, as Effective would return them:
-	// copying a long history only to read it once cost most of the time.
 	var progress float64
-	last := -1
-	var sup supersededSet
-	sup.fill(reports)
-	for i := range reports {
-		if reports[i].Withdrawn || sup.has(reports[i].ID) {
-			continue
-		}
-		progress = reportProgress(reports[i], item.Target, progress)
-		last = i
-	}
-	if last >= 0 {
+	if last, bearing := latestEffective(reports, item.Target); last >= 0 {
 		r := reports[last]
 		st.Last = &r
+		if bearing >= 0 {
+			progress = reportProgress(reports[bearing], item.Target, 0)
+		}
 	}
 	st.Percent = progress
 
@@ -185,6 +178,64 @@ func DeriveStatus(item Item, reports []Report, now time.Time, loc *time.Location
 	return st
 }
 
+// latestEffective returns the index of the last effective report (-1 if
+// none) and of the last effective report that gives a progress of its own
+// (bearsProgress; -1 if none): the progress reportProgress would carry to
+// the end of the history is that one's. It reads the history from its end
+// and stops there, in place: copying the history (Effective) and reading
+// every report's figure cost 35 times more on 150 reports
+// (BenchmarkDeriveStatus), and a county's overview reads 400 of them.
+//
+// Reading backwards is exact because a report only supersedes an earlier
+// one, so that whatever supersedes report i comes after it in a history
+// ordered by ID and has been read when i is reached. The part it reads is
+// checked for that order; if it is not so ordered, every report is read.
+func latestEffective(reports []Report, target *Amount) (last, bearing int) {
+	last, bearing = -1, -1
+	var sup supersededSet // what the reports read so far supersede
+	next := int64(math.MaxInt64)
+	for i := len(reports) - 1; i >= 0; i-- {
+		r := &reports[i]
+		if r.ID >= next || r.Supersedes >= r.ID {
+			return latestEffectiveAnyOrder(reports, target)
+		}
+		next = r.ID
+		effective := !r.Withdrawn && !sup.has(r.ID)
+		sup.add(r.Supersedes)
+		if !effective {
+			continue
+		}
+		if last < 0 {
+			last = i
+		}
+		if bearsProgress(*r, target) {
+			return last, i
+		}
+	}
+	return last, -1
+}
+
+// latestEffectiveAnyOrder is latestEffective for a history in any order:
+// a first pass finds everything superseded.
+func latestEffectiveAnyOrder(reports []Report, target *Amount) (last, bearing int) {
+	last, bearing = -1, -1
+	var sup supersededSet
+	sup.fill(reports)
+	for i := len(reports) - 1; i >= 0; i-- {
+		r := &reports[i]
+		if r.Withdrawn || sup.has(r.ID) {
+			continue
+		}
+		if last < 0 {
+			last = i
+		}
+		if bearsProgress(*r, target) {
+			return last, i
+		}
+	}
+	return last, -1
+}
+
 type schedule struct{ start, due Date }
 
 // scheduleOf fills a missing date from the other one instead of failing:
@@ -214,10 +265,21 @@ func reportProgress(r Report, target *Amount, carried float64) float64 {
 		return 100
 	case r.Percent != nil:
 		return clampPercent(*r.Percent)
-	case r.Value != nil && target != nil && target.Value > 0 && r.Value.Unit == target.Unit:
+	case valueCounts(r, target):
 		return clampPercent(r.Value.Value.Float64() / target.Value.Float64() * 100)
 	}
 	return carried
+}
+
+// bearsProgress reports whether r gives a progress of its own, rather
+// than carrying the previous report's: exactly when reportProgress does not
+// return carried.
+func bearsProgress(r Report, target *Amount) bool {
+	return r.Done || r.Percent != nil || valueCounts(r, target)
+}
+
+func valueCounts(r Report, target *Amount) bool {
+	return r.Value != nil && target != nil && target.Value > 0 && r.Value.Unit == target.Unit
 }
 
 func clampPercent(p float64) float64 {

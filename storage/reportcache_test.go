@@ -45,7 +45,27 @@ func TestReportCacheMatchesDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sameReports(t, what, all, uncached(t, db))
+		want := uncached(t, db)
+		sameReports(t, what, all, want)
+		// A session's ItemReports, once the cache is filled, agrees too.
+		err = db.InSession(ctx, func(s *Session) error {
+			for _, code := range []string{"1.1", "2.3", "2.4"} {
+				got, err := s.ItemReports(ctx, code)
+				if err != nil {
+					return err
+				}
+				if !reflect.DeepEqual(got, want[code]) {
+					t.Errorf("%s: ItemReports(%s) = %v, want %v", what, code, got, want[code])
+				}
+			}
+			if _, err := s.ItemReports(ctx, "9.9"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("%s: ItemReports of an unknown item: %v", what, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	check("empty")
 	first := mustAddReport(t, db, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(10.0), Note: "开工"})
@@ -64,6 +84,9 @@ func TestReportCacheMatchesDatabase(t *testing.T) {
 		}
 		if rs := all["2.3"]; len(rs) != 2 || rs[1].ID != r.ID {
 			t.Errorf("the session does not see its own report: %v", rs)
+		}
+		if rs, err := s.ItemReports(ctx, "2.3"); err != nil || len(rs) != 2 || rs[1].ID != r.ID {
+			t.Errorf("the session's ItemReports does not see its own report: %v, %v", rs, err)
 		}
 		return errRollback
 	})
@@ -121,6 +144,21 @@ func TestReportCacheColdInSession(t *testing.T) {
 			return err
 		}
 		sameReports(t, "session on a cold cache", got, want)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ItemReports alone does not fill the cache: it reads the item.
+	colder := &DB{path: db.path, write: db.write, read: db.read}
+	err = colder.InSession(ctx, func(s *Session) error {
+		rs, err := s.ItemReports(ctx, "1.1")
+		if err != nil || len(rs) != 1 {
+			t.Errorf("ItemReports on a cold cache = %v, %v", rs, err)
+		}
+		if colder.reports.byItem != nil {
+			t.Error("ItemReports filled the cache")
+		}
 		return nil
 	})
 	if err != nil {

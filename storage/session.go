@@ -118,9 +118,15 @@ func (s *Session) AddReport(ctx context.Context, r planbot.Report) (planbot.Repo
 	return out, nil
 }
 
-// ItemReports is DB.ItemReports inside the session.
+// ItemReports is DB.ItemReports inside the session. Once AllReports has
+// filled the database's cache, the committed history comes from it (the
+// slice shares its array: do not modify the reports) and only the rows
+// beyond it from the transaction.
 func (s *Session) ItemReports(ctx context.Context, code string) ([]planbot.Report, error) {
-	return itemReports(ctx, s.tx, code)
+	if s.db == nil {
+		return itemReports(ctx, s.tx, code)
+	}
+	return s.db.cachedItemReports(ctx, s.tx, code)
 }
 
 // AllReports is DB.AllReports inside the session: the committed reports
