@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
 
 	"planbot/chart"
 )
@@ -40,22 +39,13 @@ func chartCommand() command {
 					return exitFail
 				}
 				defer db.Close()
-				reports, err := db.AllReports(ctx)
-				if err != nil {
-					fmt.Fprintln(e.stderr, "planbot chart:", err)
-					return exitFail
-				}
-				from, to := cfg.Plan.YearSpan()
-				if now.Before(to) {
-					to = now.Add(time.Nanosecond) // an -at in the past must not see later figures
-				}
-				latest, err := db.LatestObservations(ctx, from, to)
+				ov, err := overviewAt(ctx, db, cfg.Plan, now)
 				if err != nil {
 					fmt.Fprintln(e.stderr, "planbot chart:", err)
 					return exitFail
 				}
 				opts := chart.Options{FontPath: *fontFlag, Log: e.log}
-				png, err := chart.Digest(cfg.Plan.Overview(reports, latest, now), cfg.Plan, opts)
+				png, err := chart.Digest(ov, cfg.Plan, opts)
 				if err != nil {
 					fmt.Fprintln(e.stderr, "planbot chart:", err)
 					return exitFail

@@ -37,25 +37,34 @@ func statusCommand() command {
 					return exitFail
 				}
 				defer db.Close()
-				reports, err := db.AllReports(ctx)
+				ov, err := overviewAt(ctx, db, cfg.Plan, now)
 				if err != nil {
 					fmt.Fprintln(e.stderr, "planbot status:", err)
 					return exitFail
 				}
-				from, to := cfg.Plan.YearSpan()
-				if now.Before(to) {
-					to = now.Add(time.Nanosecond) // an -at in the past must not see later figures
-				}
-				latest, err := db.LatestObservations(ctx, from, to)
-				if err != nil {
-					fmt.Fprintln(e.stderr, "planbot status:", err)
-					return exitFail
-				}
-				printOverview(e.stdout, cfg.Plan, cfg.Plan.Overview(reports, latest, now))
+				printOverview(e.stdout, cfg.Plan, ov)
 				return exitOK
 			}
 		},
 	}
+}
+
+// overviewAt is where the plan stands at now, from the database: every
+// report, and the indicators' latest figures up to now.
+func overviewAt(ctx context.Context, db *storage.DB, plan *planbot.Plan, now time.Time) (planbot.Overview, error) {
+	reports, err := db.AllReports(ctx)
+	if err != nil {
+		return planbot.Overview{}, err
+	}
+	from, to := plan.YearSpan()
+	if now.Before(to) {
+		to = now.Add(time.Nanosecond) // an -at in the past must not see later figures
+	}
+	latest, err := db.LatestObservations(ctx, from, to)
+	if err != nil {
+		return planbot.Overview{}, err
+	}
+	return plan.Overview(reports, latest, now), nil
 }
 
 // openSynced opens the database and loads the plan into it, so what is
