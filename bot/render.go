@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"html"
 	"strings"
 	"time"
@@ -28,38 +27,13 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// mark is the colour mark of a status, as explained in /help.
-func mark(s planbot.Status) string { return s.Mark() }
+func statusPhrase(st planbot.ItemStatus) string { return st.Phrase() }
 
-func statusPhrase(st planbot.ItemStatus) string {
-	switch st.Status {
-	case planbot.StatusOverdue:
-		return fmt.Sprintf("逾期 %d 天", st.DaysOverdue)
-	case planbot.StatusAtRisk:
-		return fmt.Sprintf("有风险（应达 %s）", pct(st.Expected))
-	case planbot.StatusNoReport:
-		return fmt.Sprintf("%d 天未汇报", st.DaysSilent)
-	}
-	return st.Status.Label()
-}
-
-func pct(f float64) string {
-	s := fmt.Sprintf("%.1f", f)
-	s = strings.TrimSuffix(strings.TrimSuffix(s, "0"), ".")
-	return s + "%"
-}
+func pct(f float64) string { return planbot.FormatPercent(f) }
 
 // day shows a date the short way people write it: 6月30日, with the year
 // only when it is not the plan year.
-func day(d planbot.Date, year int) string {
-	if d.IsZero() {
-		return "—"
-	}
-	if d.Year != year {
-		return fmt.Sprintf("%d年%d月%d日", d.Year, d.Month, d.Day)
-	}
-	return fmt.Sprintf("%d月%d日", d.Month, d.Day)
-}
+func day(d planbot.Date, year int) string { return d.Short(year) }
 
 func when(t time.Time, loc *time.Location, year int) string {
 	t = t.In(loc)

@@ -185,9 +185,7 @@ func ownerNames(plan *planbot.Plan, keys []string) string {
 	return strings.Join(names, "、")
 }
 
-func pct(f float64) string {
-	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", f), "0"), ".") + "%"
-}
+func pct(f float64) string { return planbot.FormatPercent(f) }
 
 // formatIn shows an amount in the indicator's unit, falling back to the
 // amount's own readable form when the units don't convert.
