@@ -33,6 +33,9 @@ type Config struct {
 	// JumpShare: an indicator value that rises by more than this share of
 	// the annual target in one report is confirmed before it is recorded.
 	JumpShare float64
+	// AdminChat receives the bot's own alarms (the database cannot be
+	// written …); 0 sends them to every admin's private chat instead.
+	AdminChat int64
 	Log       *slog.Logger
 }
 

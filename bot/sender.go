@@ -66,28 +66,46 @@ type Sender struct {
 	// Gap is the least time between the starts of any two requests (30/s
 	// overall). Callback answers count for Gap only.
 	PerChat, PerGroup, Gap time.Duration
-	// MaxAttempts: a message that failed this often without an answer from
-	// Telegram is given up as failed.
+	// A message that failed without an answer from Telegram, or with a
+	// 5xx, is given up as failed once it failed MaxAttempts times and is
+	// older than GiveUpAfter: an outage of a few hours delays reminders but
+	// loses none.
 	MaxAttempts int
+	GiveUpAfter time.Duration
 	// MaxInFlight is how many messages may be in flight at once (0 is 1):
 	// more than one helps only over a slow link, where a request's round
 	// trip is longer than Gap.
 	MaxInFlight int
 	// Backoff is the wait before sending again a message that failed n
 	// times without an answer or with a 5xx; nil is 1 s doubling to 60 s,
-	// with jitter.
+	// with jitter. The same wait after n such failures in a row pauses all
+	// sending: during an outage the sender knocks once per wait instead of
+	// trying every queued message in turn.
 	Backoff func(n int) time.Duration
 
 	wake chan struct{}
 
-	mu       sync.Mutex          // guards lastSent, until and service: workers write them while claims read
-	lastSent map[int64]time.Time // when a chat was last sent to
-	until    map[int64]time.Time // a chat's 429 cooldown
-	service  time.Duration       // a moving average of a message's time in flight; 0 until one was sent
+	mu        sync.Mutex          // guards the fields up to unsettled: workers write them while claims read
+	lastSent  map[int64]time.Time // when a chat was last sent to
+	until     map[int64]time.Time // a chat's 429 cooldown
+	service   time.Duration       // a moving average of a message's time in flight; 0 until one was sent
+	down      int                 // failures without an answer or with a 5xx in a row
+	downUntil time.Time           // no request starts before this, after such a failure
+	unsettled []outcome           // outcomes the database did not take; recorded again before claiming
 
 	// Run's goroutine only:
-	lastAny time.Time               // when the last request started
-	held    []planbot.OutboxMessage // claimed, not yet sent
+	lastAny       time.Time               // when the last request started
+	held          []planbot.OutboxMessage // claimed, not yet sent
+	claimFailures int                     // claims that failed in a row
+}
+
+// outcome is the recording of a delivery's result, kept to be tried again
+// when the database did not take it (disk full): until it is recorded the
+// message stays in flight and its chat's queue waits behind it.
+type outcome struct {
+	what   string
+	record func(ctx context.Context) error
+	log    *slog.Logger
 }
 
 // batchHorizon is how far ahead a batch claim reaches: it claims what
@@ -102,7 +120,7 @@ const maxBatch = 512
 // NewSender returns a sender with Telegram's documented limits.
 func NewSender(api *tgbotapi.BotAPI, outbox Outbox, log *slog.Logger, now func() time.Time) *Sender {
 	return &Sender{API: api, Outbox: outbox, Log: log, Now: now, PerChat: time.Second, PerGroup: 3 * time.Second,
-		Gap: time.Second / 30, MaxAttempts: 20, MaxInFlight: 1, wake: make(chan struct{}, 1),
+		Gap: time.Second / 30, MaxAttempts: 20, GiveUpAfter: 24 * time.Hour, MaxInFlight: 1, wake: make(chan struct{}, 1),
 		lastSent: map[int64]time.Time{}, until: map[int64]time.Time{}}
 }
 
@@ -148,9 +166,22 @@ func (s *Sender) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer func() {
 		wg.Wait()
+		if !s.resettle(context.Background()) {
+			s.mu.Lock()
+			n := len(s.unsettled)
+			s.mu.Unlock()
+			s.Log.Error("delivery outcomes not recorded at the stop; those messages are sent again at the next start (may duplicate)", "count", n)
+		}
 		s.putBack()
 	}()
 	for ctx.Err() == nil {
+		if !s.resettle(ctx) {
+			s.wait(ctx, s.backoff(0))
+			continue
+		}
+		if !s.pause(ctx, s.pausedUntil()) {
+			return nil
+		}
 		if len(s.held) == 0 && !s.claim(ctx) {
 			continue
 		}
@@ -208,14 +239,77 @@ func (s *Sender) claim(ctx context.Context) bool {
 	case err != nil && ctx.Err() != nil:
 		return false
 	case err != nil:
-		s.Log.Error("claim next message", "err", err)
-		s.wait(ctx, 5*time.Second)
+		s.claimFailures++
+		wait := s.backoff(s.claimFailures - 1)
+		s.Log.Error("claim next message", "err", err, "retry_in", wait)
+		s.wait(ctx, wait)
 		return false
 	case len(s.held) == 0:
+		s.claimFailures = 0
 		s.idle(ctx, now, earliest)
 		return false
 	}
+	s.claimFailures = 0
 	return true
+}
+
+// pausedUntil is the end of the pause after failures without an answer
+// or with a 5xx (zero when not paused).
+func (s *Sender) pausedUntil() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.downUntil
+}
+
+// answered notes how a request ended: unanswered (no answer, or a 5xx)
+// pauses all sending for the backoff of the failures in a row so far; any
+// other answer ends the pause.
+func (s *Sender) answered(ok bool, log *slog.Logger) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ok {
+		if s.down > 0 {
+			log.Info("the Bot API answers again; sending resumes", "after_failures", s.down)
+		}
+		s.down, s.downUntil = 0, time.Time{}
+		return
+	}
+	s.down++
+	wait := s.backoff(s.down)
+	s.downUntil = s.Now().Add(wait)
+	if s.down == 3 {
+		log.Warn("the Bot API is unreachable; sending pauses and retries with backoff", "pause", wait)
+	}
+}
+
+// keepTrying says whether a message that failed without an answer or with
+// a 5xx is sent again (see GiveUpAfter).
+func (s *Sender) keepTrying(msg planbot.OutboxMessage) bool {
+	return msg.Attempts < s.MaxAttempts || s.Now().Sub(msg.CreatedAt) < s.GiveUpAfter
+}
+
+// resettle records again the outcomes the database did not take; false
+// while some are still not recorded (then claiming would fail too).
+func (s *Sender) resettle(ctx context.Context) bool {
+	s.mu.Lock()
+	pending := s.unsettled
+	s.unsettled = nil
+	s.mu.Unlock()
+	if len(pending) == 0 {
+		return true
+	}
+	var left []outcome
+	for _, o := range pending {
+		if err := o.record(ctx); err != nil {
+			left = append(left, o)
+		} else {
+			o.log.Info("delivery outcome recorded after all", "outcome", o.what)
+		}
+	}
+	s.mu.Lock()
+	s.unsettled = append(left, s.unsettled...)
+	s.mu.Unlock()
+	return len(left) == 0
 }
 
 // batchSize is how many messages to claim at once (see batchHorizon): one
@@ -330,19 +424,22 @@ func (s *Sender) deliver(ctx context.Context, msg planbot.OutboxMessage) {
 	}()
 	err = Redact(err, s.API.Token)
 	var apiErr *tgbotapi.Error
+	isAPIErr := errors.As(err, &apiErr)
+	s.answered(err == nil || (isAPIErr && apiErr.Code < 500), log)
+	now := s.Now()
 	switch {
 	case err == nil:
-		s.settle(log, "sent", s.Outbox.MarkSent(ctx, msg.ID, id, s.Now()))
-	case errors.As(err, &apiErr):
+		s.settle(ctx, log, "sent", func(ctx context.Context) error { return s.Outbox.MarkSent(ctx, msg.ID, id, now) })
+	case isAPIErr:
 		s.onAPIError(ctx, log, msg, apiErr)
-	case msg.Attempts >= s.MaxAttempts:
+	case !s.keepTrying(msg):
 		log.Error("giving up after repeated network errors", "err", err)
-		s.settle(log, "failed", s.Outbox.MarkFailed(ctx, msg.ID, err.Error(), s.Now()))
+		s.settle(ctx, log, "failed", func(ctx context.Context) error { return s.Outbox.MarkFailed(ctx, msg.ID, err.Error(), now) })
 	default:
 		// No answer: maybe delivered, maybe not. Send again (see Sender).
 		wait := s.backoff(msg.Attempts)
 		log.Warn("send failed without an answer; will retry", "err", err, "retry_in", wait)
-		s.settle(log, "retry", s.Outbox.MarkRetry(ctx, msg.ID, s.Now().Add(wait), err.Error()))
+		s.settle(ctx, log, "retry", func(ctx context.Context) error { return s.Outbox.MarkRetry(ctx, msg.ID, now.Add(wait), err.Error()) })
 	}
 }
 
@@ -356,42 +453,54 @@ func (s *Sender) onAPIError(ctx context.Context, log *slog.Logger, msg planbot.O
 		s.until[msg.ChatID] = until
 		s.mu.Unlock()
 		log.Warn("rate limited by Telegram", "retry_after", e.RetryAfter)
-		s.settle(log, "retry", s.Outbox.MarkRetry(ctx, msg.ID, until, desc))
+		s.settle(ctx, log, "retry", func(ctx context.Context) error { return s.Outbox.MarkRetry(ctx, msg.ID, until, desc) })
 	case e.MigrateToChatID != 0:
-		n, err := s.Outbox.RetargetChat(ctx, msg.ChatID, e.MigrateToChatID)
-		log.Info("group became a supergroup; messages follow it", "new_chat_id", e.MigrateToChatID, "moved", n)
-		s.settle(log, "retarget", err)
+		log.Info("group became a supergroup; messages follow it", "new_chat_id", e.MigrateToChatID)
 		// The message in hand is still in flight: settle it, or its lane
 		// (now the supergroup's) stays blocked until a restart. A send
 		// moved with the rest and goes again at once; an edit cannot
-		// follow (the message it edits stayed in the old group).
-		switch {
-		case msg.Method == planbot.MethodEdit:
-			s.settle(log, "failed", s.Outbox.MarkFailed(ctx, msg.ID, desc, now))
-		case err != nil:
-			s.settle(log, "retry", s.Outbox.MarkRetry(ctx, msg.ID, now.Add(s.backoff(msg.Attempts)), desc))
-		default:
-			s.settle(log, "retry", s.Outbox.MarkRetry(ctx, msg.ID, now, desc))
-		}
+		// follow (the message it edits stayed in the old group). Moving
+		// is idempotent, so a failed recording is simply done again.
+		s.settle(ctx, log, "retarget", func(ctx context.Context) error {
+			n, err := s.Outbox.RetargetChat(ctx, msg.ChatID, e.MigrateToChatID)
+			if err != nil {
+				return err
+			}
+			log.Info("messages moved to the supergroup", "moved", n)
+			if msg.Method == planbot.MethodEdit {
+				return s.Outbox.MarkFailed(ctx, msg.ID, desc, now)
+			}
+			return s.Outbox.MarkRetry(ctx, msg.ID, now, desc)
+		})
 	case e.Code == http.StatusForbidden || (e.Code == http.StatusBadRequest && strings.Contains(e.Message, "chat not found")):
-		n, err := s.Outbox.FailChat(ctx, msg.ChatID, desc, now)
-		log.Warn("chat unreachable (blocked, kicked or gone); its messages are failed", "err", desc, "failed", n)
-		s.settle(log, "fail chat", err)
+		s.settle(ctx, log, "fail chat", func(ctx context.Context) error {
+			n, err := s.Outbox.FailChat(ctx, msg.ChatID, desc, now)
+			if err == nil {
+				log.Warn("chat unreachable (blocked, kicked or gone); its messages are failed", "err", desc, "failed", n)
+			}
+			return err
+		})
 	case e.Code == http.StatusBadRequest && strings.Contains(e.Message, "message is not modified"):
-		s.settle(log, "sent", s.Outbox.MarkSent(ctx, msg.ID, msg.EditMessageID, now))
-	case e.Code >= 500 && msg.Attempts < s.MaxAttempts:
+		s.settle(ctx, log, "sent", func(ctx context.Context) error { return s.Outbox.MarkSent(ctx, msg.ID, msg.EditMessageID, now) })
+	case e.Code >= 500 && s.keepTrying(msg):
 		wait := s.backoff(msg.Attempts)
 		log.Warn("Bot API server error; will retry", "err", desc, "retry_in", wait)
-		s.settle(log, "retry", s.Outbox.MarkRetry(ctx, msg.ID, now.Add(wait), desc))
+		s.settle(ctx, log, "retry", func(ctx context.Context) error { return s.Outbox.MarkRetry(ctx, msg.ID, now.Add(wait), desc) })
 	default:
 		log.Error("Telegram refused the message", "err", desc)
-		s.settle(log, "failed", s.Outbox.MarkFailed(ctx, msg.ID, desc, now))
+		s.settle(ctx, log, "failed", func(ctx context.Context) error { return s.Outbox.MarkFailed(ctx, msg.ID, desc, now) })
 	}
 }
 
-func (s *Sender) settle(log *slog.Logger, what string, err error) {
-	if err != nil {
-		log.Error("could not record delivery outcome", "outcome", what, "err", err)
+// settle records a delivery's outcome. One the database does not take
+// (disk full) is kept and recorded again before the next claim: until
+// then the message stays in flight, so it is neither lost nor sent twice.
+func (s *Sender) settle(ctx context.Context, log *slog.Logger, what string, record func(ctx context.Context) error) {
+	if err := record(ctx); err != nil {
+		log.Error("could not record delivery outcome; will record it again", "outcome", what, "err", err)
+		s.mu.Lock()
+		s.unsettled = append(s.unsettled, outcome{what: what, record: record, log: log})
+		s.mu.Unlock()
 	}
 }
 

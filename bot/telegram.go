@@ -103,7 +103,8 @@ type Telegram struct {
 	// instance is polling with the same token: then Poll gives up.
 	MaxConflicts int
 
-	api *tgbotapi.BotAPI
+	api    *tgbotapi.BotAPI
+	outage *writeOutage // Poll's goroutine only
 }
 
 // ErrConflict means another bot instance (or a webhook) holds the token.
@@ -221,9 +222,16 @@ func (t *Telegram) Poll(ctx context.Context) error {
 			continue
 		}
 		conflicts, failures = 0, 0
+		var hold time.Duration
 		for _, u := range updates {
 			next := u.UpdateID + 1
-			t.handle(context.WithoutCancel(ctx), u, next)
+			if err := t.handle(context.WithoutCancel(ctx), u, next); err != nil {
+				// Not recorded: the offset stays before it, so Telegram
+				// sends it (and those after it) again.
+				hold = t.unwritable(ctx, u, err)
+				break
+			}
+			t.writable()
 			offset = max(offset, next) // a re-delivered old update must not move it back
 			if ctx.Err() != nil {
 				return nil
@@ -232,14 +240,19 @@ func (t *Telegram) Poll(ctx context.Context) error {
 		if len(updates) > 0 && t.Sender != nil {
 			t.Sender.Wake()
 		}
+		if hold > 0 && !sleep(ctx, hold) {
+			return nil
+		}
 	}
 	return nil
 }
 
 // handle runs one update exactly once. A handler that fails or panics rolls
 // back its effects; the update is then recorded with an apology, so a
-// poison message cannot block the queue or be applied twice.
-func (t *Telegram) handle(ctx context.Context, u tgbotapi.Update, next int) {
+// poison message cannot block the queue or be applied twice. The error is
+// for an update that could not be recorded at all (the database cannot be
+// written): it must be asked for again, not skipped.
+func (t *Telegram) handle(ctx context.Context, u tgbotapi.Update, next int) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	m, ok := FromUpdate(u)
@@ -251,8 +264,9 @@ func (t *Telegram) handle(ctx context.Context, u tgbotapi.Update, next int) {
 	if !ok {
 		if err := t.Updates.RecordUpdate(ctx, u.UpdateID, next, now); err != nil {
 			log.Error("record ignored update", "err", err)
+			return err
 		}
-		return
+		return nil
 	}
 	done, err := t.Updates.HandleUpdate(ctx, u.UpdateID, next, now, func(s Store) (msgs []planbot.OutboxMessage, err error) {
 		defer func() {
@@ -269,12 +283,18 @@ func (t *Telegram) handle(ctx context.Context, u tgbotapi.Update, next int) {
 	switch {
 	case done:
 		log.Info("update already handled, skipped")
+	case errors.Is(err, planbot.ErrUnwritable):
+		// Not the message's fault: it is handled again once the database
+		// takes writes, instead of being recorded with an apology.
+		return err
 	case err != nil:
 		log.Error("handling failed; apologising", "err", err)
 		if err := t.Updates.RecordUpdate(ctx, u.UpdateID, next, now, ToOutbox(Apology(m))...); err != nil {
 			log.Error("record failed update", "err", err)
+			return err
 		}
 	}
+	return nil
 }
 
 // FromUpdate converts a Telegram update to our Message; ok is false for

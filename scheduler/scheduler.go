@@ -46,9 +46,15 @@ type Scheduler struct {
 	// Chart draws the digest's picture (PNG); nil sends the digest as text
 	// only. A failure to draw is logged and the text still goes.
 	Chart func(planbot.Overview, *planbot.Plan) ([]byte, error)
+	// RetryWait is the wait before a run that could not be recorded (the
+	// database cannot be written) is tried again, after n failures; nil is
+	// 1 s doubling to a minute. A run is tried until it would be later
+	// than the catch-up window, as a run missed while down would be.
+	RetryWait func(n int) time.Duration
 
 	mu   sync.Mutex
 	cron *cron.Cron
+	quit chan struct{} // closed by Stop: runs waiting to be tried again give up
 }
 
 // errDryRun rolls back a run computed only to be shown.
@@ -296,19 +302,20 @@ func (s *Scheduler) Start() error {
 	// SkipIfStillRunning outside Recover: in cron v3.0.1 the other order
 	// stops a job for good after its first panic.
 	c := cron.New(cron.WithLocation(plan.Location), cron.WithChain(cron.SkipIfStillRunning(logger), cron.Recover(logger)))
+	quit := make(chan struct{})
 	for _, r := range plan.Reminders {
 		r, sch := r, schedules[r.Name]
-		c.Schedule(sch, cron.FuncJob(func() { s.tick(r, sch) }))
+		c.Schedule(sch, cron.FuncJob(func() { s.tick(r, sch, quit) }))
 	}
 	s.mu.Lock()
-	s.cron = c
+	s.cron, s.quit = c, quit
 	s.mu.Unlock()
 	c.Start()
 	return nil
 }
 
 // tick is one cron firing.
-func (s *Scheduler) tick(r planbot.Reminder, sch *Schedule) {
+func (s *Scheduler) tick(r planbot.Reminder, sch *Schedule, quit <-chan struct{}) {
 	defer func() {
 		if p := recover(); p != nil {
 			s.Log.Error("reminder job panicked; it runs again at its next time", "job", r.Name, "panic", fmt.Sprint(p))
@@ -318,28 +325,56 @@ func (s *Scheduler) tick(r planbot.Reminder, sch *Schedule) {
 	if at.IsZero() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	ran, msgs, err := s.Run(ctx, r, at)
-	switch {
-	case err != nil:
-		s.Log.Error("reminder run failed", "job", r.Name, "scheduled", at, "err", err)
-	case ran:
-		s.Log.Info("reminder run", "job", r.Name, "scheduled", at, "messages", len(msgs))
-	default:
-		s.Log.Info("reminder run already done (another tick or process)", "job", r.Name, "scheduled", at)
+	for failures := 1; ; failures++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		ran, msgs, err := s.Run(ctx, r, at)
+		cancel()
+		switch {
+		case err == nil && ran:
+			s.Log.Info("reminder run", "job", r.Name, "scheduled", at, "messages", len(msgs))
+			return
+		case err == nil:
+			s.Log.Info("reminder run already done (another tick or process)", "job", r.Name, "scheduled", at)
+			return
+		case !errors.Is(err, planbot.ErrUnwritable):
+			s.Log.Error("reminder run failed", "job", r.Name, "scheduled", at, "err", err)
+			return
+		}
+		wait := s.retryWait(failures)
+		if window := s.Plan().Limits.CatchUpWindow; s.Now().Add(wait).Sub(at) > window {
+			s.Log.Error("reminder run failed and is given up: it would be later than the catch-up window",
+				"job", r.Name, "scheduled", at, "window", window, "err", err)
+			return
+		}
+		s.Log.Error("reminder run failed; it is tried again", "job", r.Name, "scheduled", at, "retry_in", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-quit:
+			t.Stop()
+			s.Log.Warn("reminder run not tried again: stopping", "job", r.Name, "scheduled", at)
+			return
+		case <-t.C:
+		}
 	}
+}
+
+func (s *Scheduler) retryWait(n int) time.Duration {
+	if s.RetryWait != nil {
+		return s.RetryWait(n)
+	}
+	return min(time.Second<<min(n-1, 6), time.Minute)
 }
 
 // Stop stops firing and waits for running jobs to end (or ctx).
 func (s *Scheduler) Stop(ctx context.Context) {
 	s.mu.Lock()
-	c := s.cron
-	s.cron = nil
+	c, quit := s.cron, s.quit
+	s.cron, s.quit = nil, nil
 	s.mu.Unlock()
 	if c == nil {
 		return
 	}
+	close(quit)
 	select {
 	case <-c.Stop().Done():
 	case <-ctx.Done():

@@ -33,6 +33,10 @@ var (
 	// already corrected, a job run already finished, an invite already
 	// spent).
 	ErrConflict = planbot.ErrConflict
+	// ErrUnwritable: the disk is full, the file read-only or failing.
+	// Nothing of the transaction was written; it may succeed once the
+	// operator made room.
+	ErrUnwritable = planbot.ErrUnwritable
 )
 
 // lockedError marks a SQLITE_BUSY from the driver as ErrLocked while keeping
@@ -48,7 +52,8 @@ func (e *lockedError) Unwrap() error { return e.err }
 func (e *lockedError) Is(target error) bool { return target == ErrLocked }
 
 // classify wraps a driver's "database is locked" so that errors.Is(err,
-// ErrLocked) holds; other errors are returned unchanged.
+// ErrLocked) holds, and its "disk full", "read-only" and I/O errors so that
+// errors.Is(err, ErrUnwritable) does; other errors are returned unchanged.
 func classify(err error) error {
 	if err == nil || errors.Is(err, ErrLocked) {
 		return err
@@ -56,8 +61,25 @@ func classify(err error) error {
 	if isBusy(err) {
 		return &lockedError{err}
 	}
+	if isUnwritable(err) && !errors.Is(err, ErrUnwritable) {
+		return &unwritableError{err}
+	}
 	return err
 }
+
+// unwritableError marks a driver error that means the disk is full or the
+// file cannot be written as ErrUnwritable, keeping the driver's error (it
+// tells which: "database or disk is full", "file too large", "attempt to
+// write a readonly database").
+type unwritableError struct{ err error }
+
+func (e *unwritableError) Error() string {
+	return "the database cannot be written (disk full, read-only or failing disk): " + e.err.Error()
+}
+
+func (e *unwritableError) Unwrap() error { return e.err }
+
+func (e *unwritableError) Is(target error) bool { return target == ErrUnwritable }
 
 // ruleError is an error whose message is written for the user and which
 // matches one of the sentinels above.

@@ -11,3 +11,5 @@ import _ "github.com/mattn/go-sqlite3"
 const cgoEnabled = false
 
 func isBusy(error) bool { return false }
+
+func isUnwritable(error) bool { return false }

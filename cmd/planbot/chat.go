@@ -80,6 +80,7 @@ func botConfig(e *env, cfg *config.Config, path string) bot.Config {
 		Now:        e.now,
 		UndoWindow: cfg.Bot.UndoWindow,
 		JumpShare:  cfg.Bot.JumpShare,
+		AdminChat:  cfg.Bot.AdminChat,
 		Log:        e.log,
 		LoadPlan: func(context.Context) (*planbot.Plan, error) {
 			var next *config.Config

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"planbot"
+	"planbot/bot"
+	"planbot/bot/fakeapi"
+)
+
+// fullDisk is the database while its disk is full: every write fails with
+// ErrUnwritable, reads work (as SQLite's do on a full disk).
+type fullDisk struct {
+	storeAdapter
+	full atomic.Bool
+}
+
+var errDiskFull = fmt.Errorf("commit: %w: database or disk is full", planbot.ErrUnwritable)
+
+func (f *fullDisk) HandleUpdate(ctx context.Context, id, next int, now time.Time, fn func(bot.Store) ([]planbot.OutboxMessage, error)) (bool, error) {
+	if f.full.Load() {
+		return false, errDiskFull
+	}
+	return f.storeAdapter.HandleUpdate(ctx, id, next, now, fn)
+}
+
+func (f *fullDisk) RecordUpdate(ctx context.Context, id, next int, now time.Time, msgs ...planbot.OutboxMessage) error {
+	if f.full.Load() {
+		return errDiskFull
+	}
+	return f.storeAdapter.RecordUpdate(ctx, id, next, now, msgs...)
+}
+
+// 10g. While the database cannot be written, updates stay at Telegram
+// (the offset does not move past them), the person whose report waits is
+// told once that it is kept, a stranger hears nothing, and the admins are
+// told when it starts and ends. Once the disk has room, each held update
+// is handled exactly once. (The same against the real binary and a real
+// full file: TestFaultDiskFull.)
+func TestE2EDiskFullHoldsUpdates(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	var disk *fullDisk
+	h.start(func(o *instanceOptions) {
+		o.updates = func(u bot.UpdateLog, _ context.CancelFunc) bot.UpdateLog {
+			disk = &fullDisk{storeAdapter: u.(storeAdapter)}
+			disk.full.Store(true)
+			return disk
+		}
+	})
+	h.srv.WaitPolling(t, waitLimit)
+	before := h.srv.Offset()
+	report := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60%")
+	h.srv.SendText(uStranger, fakeapi.PrivateChat(uStranger), "你好")
+	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/status 2.3")
+
+	// Held: delivered three times (the wait doubles from a second).
+	h.srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool {
+		n := 0
+		for _, c := range calls {
+			if c.Method == "getUpdates" && len(c.UpdateIDs) > 0 && c.UpdateIDs[0] == report {
+				n++
+			}
+		}
+		return n >= 3
+	})
+	if h.srv.Offset() != before || h.srv.Pending() != 3 {
+		t.Errorf("Telegram was told the held updates were done: offset %d (was %d), %d pending", h.srv.Offset(), before, h.srv.Pending())
+	}
+	if n := len(h.reports("2.3")); n != 0 {
+		t.Errorf("%d reports of 2.3 while the disk is full", n)
+	}
+	toMa := h.srv.Sent(uMa.ID)
+	if len(toMa) != 1 || !strings.Contains(toMa[0].Text, "服务器暂时无法保存数据。您这条消息没有丢") {
+		t.Errorf("the cadre was not told once that the report waits:\n%s", fakeapi.Describe(toMa))
+	}
+	if sent := h.srv.Sent(uStranger.ID); len(sent) != 0 {
+		t.Errorf("a stranger heard about the database:\n%s", fakeapi.Describe(sent))
+	}
+	toAdmin := h.srv.Sent(uZheng.ID)
+	if len(toAdmin) != 1 || !strings.Contains(toAdmin[0].Text, "planbot 无法写入数据库") || !strings.Contains(toAdmin[0].Text, "database or disk is full") {
+		t.Errorf("the admin was not told once of the outage:\n%s", fakeapi.Describe(toAdmin))
+	}
+
+	disk.full.Store(false)
+	h.srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool {
+		return len(fakeapi.SentTo(calls, uMa.ID)) >= 3 && len(fakeapi.SentTo(calls, uStranger.ID)) >= 1 &&
+			len(fakeapi.SentTo(calls, uZheng.ID)) >= 2
+	})
+	if rs := h.reports("2.3"); len(rs) != 1 || percentOf(rs[0]) != 60 {
+		t.Errorf("reports of 2.3 after the disk has room: %+v, want one at 60%%", rs)
+	}
+	toMa = h.srv.Sent(uMa.ID)
+	wants(t, "the report's reply", toMa[1].Text, "2.3", "60%")
+	wants(t, "the status reply", toMa[2].Text, "2.3")
+	wants(t, "the stranger's refusal", h.srv.Sent(uStranger.ID)[0].Text, "555000111")
+	wants(t, "the admin's all-clear", h.srv.Sent(uZheng.ID)[1].Text, "数据库已恢复写入")
+	wants(t, "logs", h.logs.String(), "the database cannot be written", "the database can be written again")
+}
