@@ -459,40 +459,64 @@ func (s *Server) PressButtonText(from User, chat Chat, messageID int, label stri
 // and later ids continue above it. Invalid JSON fails the test (Errorf) and
 // returns 0.
 func (s *Server) PushRaw(updateJSON string) int {
-	raw := []byte(strings.TrimSpace(updateJSON))
-	var fields map[string]json.RawMessage
-	if !json.Valid(raw) || json.Unmarshal(raw, &fields) != nil {
-		s.tb.Errorf("fakeapi: PushRaw: not a JSON object: %q", updateJSON)
-		return 0
+	return s.PushRawBatch(updateJSON)[0]
+}
+
+// PushRawBatch queues several updates as PushRaw does, at once: a poll
+// gets all of them or none, as when Telegram redelivers a batch.
+func (s *Server) PushRawBatch(updatesJSON ...string) []int {
+	type parsed struct {
+		raw    []byte
+		fields map[string]json.RawMessage
+		kind   string
 	}
-	kind := ""
-	for k := range fields {
-		if k != "update_id" && (kind == "" || k < kind) {
-			kind = k
+	var ps []parsed
+	for _, u := range updatesJSON {
+		raw := []byte(strings.TrimSpace(u))
+		var fields map[string]json.RawMessage
+		if !json.Valid(raw) || json.Unmarshal(raw, &fields) != nil {
+			s.tb.Errorf("fakeapi: PushRaw: not a JSON object: %q", u)
+			ps = append(ps, parsed{})
+			continue
 		}
+		kind := ""
+		for k := range fields {
+			if k != "update_id" && (kind == "" || k < kind) {
+				kind = k
+			}
+		}
+		ps = append(ps, parsed{raw: raw, fields: fields, kind: kind})
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := s.nextUpdateID
-	if v, ok := fields["update_id"]; ok {
-		if err := json.Unmarshal(v, &id); err != nil {
-			s.tb.Errorf("fakeapi: PushRaw: bad update_id: %v", err)
-			return 0
+	ids := make([]int, len(ps))
+	for i, p := range ps {
+		if p.fields == nil {
+			continue
 		}
-	} else {
-		rest := strings.TrimSpace(string(raw[1:]))
-		sep := ","
-		if rest == "}" {
-			sep = ""
+		raw := p.raw
+		id := s.nextUpdateID
+		if v, ok := p.fields["update_id"]; ok {
+			if err := json.Unmarshal(v, &id); err != nil {
+				s.tb.Errorf("fakeapi: PushRaw: bad update_id: %v", err)
+				continue
+			}
+		} else {
+			rest := strings.TrimSpace(string(raw[1:]))
+			sep := ","
+			if rest == "}" {
+				sep = ""
+			}
+			raw = fmt.Appendf(nil, `{"update_id":%d%s%s`, id, sep, rest)
 		}
-		raw = fmt.Appendf(nil, `{"update_id":%d%s%s`, id, sep, rest)
+		if id >= s.nextUpdateID {
+			s.nextUpdateID = id + 1
+		}
+		s.updates = append(s.updates, pendingUpdate{id: id, kind: p.kind, raw: raw})
+		ids[i] = id
 	}
-	if id >= s.nextUpdateID {
-		s.nextUpdateID = id + 1
-	}
-	s.updates = append(s.updates, pendingUpdate{id: id, kind: kind, raw: raw})
 	s.notifyLocked()
-	return id
+	return ids
 }
 
 // AddFile registers a file the bot may fetch with getFile and download

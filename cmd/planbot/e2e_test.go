@@ -1105,8 +1105,7 @@ func TestE2EExactlyOnceAcrossRestart(t *testing.T) {
 	// recorded them (as when the bot dies before its next getUpdates
 	// confirms them): they are skipped, not applied twice.
 	h.srv.WaitPolling(t, waitLimit)
-	h.srv.PushRaw(raws[2])
-	h.srv.PushRaw(raws[4])
+	h.srv.PushRawBatch(raws[2], raws[4])
 	wants(t, "after the redelivery", one(t, h.say(uMa, "/start")).Text, "您好")
 	check(6)
 	logs := h.logs.String()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/http"
 	"sync"
@@ -54,16 +55,24 @@ func runCommand() command {
 				}
 				defer db.Close()
 
-				poller, err := bot.Connect(ctx, token, cfg.Bot.APIEndpoint, *poll)
-				if err != nil {
+				// A server that boots before its network is up keeps trying;
+				// a wrong token fails at once.
+				var poller, senderAPI *tgbotapi.BotAPI
+				err = untilReachable(ctx, e.log, "connect", func() (err error) {
+					poller, err = bot.Connect(ctx, token, cfg.Bot.APIEndpoint, *poll)
+					if err != nil {
+						return err
+					}
+					// The sender's requests are not tied to ctx: a message in
+					// flight at shutdown is finished, not abandoned.
+					senderAPI, err = tgbotapi.NewBotAPIWithClient(token, endpointOr(cfg.Bot.APIEndpoint), &http.Client{Timeout: 30 * time.Second})
+					return bot.Redact(err, token)
+				})
+				if ctx.Err() != nil {
+					e.log.Info("planbot stopped before it could reach Telegram")
+					return exitOK
+				} else if err != nil {
 					fmt.Fprintln(e.stderr, "planbot run:", err)
-					return exitFail
-				}
-				// The sender's requests are not tied to ctx: a message in
-				// flight at shutdown is finished, not abandoned.
-				senderAPI, err := tgbotapi.NewBotAPIWithClient(token, endpointOr(cfg.Bot.APIEndpoint), &http.Client{Timeout: 30 * time.Second})
-				if err != nil {
-					fmt.Fprintln(e.stderr, "planbot run:", bot.Redact(err, token))
 					return exitFail
 				}
 				bc := botConfig(e, cfg, *path)
@@ -86,7 +95,10 @@ func runCommand() command {
 				sch = newScheduler(e, db, b.Plan, e.log)
 				sch.Queued = sender.Wake
 				tg := &bot.Telegram{Bot: b, Updates: storeAdapter{db}, Sender: sender, Log: e.log, Now: e.now, PollTimeout: *poll}
-				if err := tg.Start(poller); err != nil {
+				if err := untilReachable(ctx, e.log, "delete webhook", func() error { return tg.Start(poller) }); ctx.Err() != nil {
+					e.log.Info("planbot stopped before it could reach Telegram")
+					return exitOK
+				} else if err != nil {
 					fmt.Fprintln(e.stderr, "planbot run:", err)
 					return exitFail
 				}
@@ -139,4 +151,34 @@ func endpointOr(ep string) string {
 		return tgbotapi.APIEndpoint
 	}
 	return ep
+}
+
+// untilReachable runs step until it succeeds, Telegram refuses it for
+// good (a 4xx: a wrong token …), or ctx ends; network errors and 5xx are
+// waited out, 1 s doubling to a minute.
+func untilReachable(ctx context.Context, log *slog.Logger, step string, f func() error) error {
+	for n := 0; ; n++ {
+		err := f()
+		var apiErr *tgbotapi.Error
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.As(err, &apiErr) && apiErr.Code < 500 && apiErr.RetryAfter == 0:
+			return err
+		}
+		wait := min(time.Second<<min(n, 6), time.Minute)
+		if apiErr != nil && apiErr.RetryAfter > 0 {
+			wait = time.Duration(apiErr.RetryAfter) * time.Second
+		}
+		log.Warn("Telegram is not reachable yet; trying again", "step", step, "err", err, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
