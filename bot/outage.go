@@ -91,7 +91,7 @@ func (t *Telegram) unwritable(ctx context.Context, u tgbotapi.Update, err error)
 		t.notify(m.ChatID, unwritableUserNotice)
 	}
 	wait := backoff(o.failures - 1)
-	t.Log.Warn("update held until the database can be written", "update_id", u.UpdateID, "retry_in", wait)
+	t.Log.Warn("update held until the database can be written", "update_id", u.UpdateID, "retry_in", wait, "err", err)
 	return wait
 }
 

@@ -54,6 +54,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -296,4 +297,18 @@ func nullString(s string) sql.NullString {
 
 func nullInt(n int64) sql.NullInt64 {
 	return sql.NullInt64{Int64: n, Valid: n != 0}
+}
+
+// IntegrityCheck runs SQLite's integrity check: nil when the file is
+// sound, else an error listing what is wrong (after a full disk, a crash
+// or a copy taken mid-write).
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	var problems []string
+	if err := db.read.SelectContext(ctx, &problems, `PRAGMA integrity_check`); err != nil {
+		return fmt.Errorf("integrity check of %s: %w", db.path, err)
+	}
+	if len(problems) == 1 && problems[0] == "ok" {
+		return nil
+	}
+	return fmt.Errorf("integrity check of %s: %s", db.path, strings.Join(problems, "; "))
 }

@@ -57,7 +57,7 @@ func TestE2EDiskFullHoldsUpdates(t *testing.T) {
 	before := h.srv.Offset()
 	report := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60%")
 	h.srv.SendText(uStranger, fakeapi.PrivateChat(uStranger), "你好")
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/status 2.3")
+	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/item 2.3")
 
 	// Held: delivered three times (the wait doubles from a second).
 	h.srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool {
