@@ -56,7 +56,9 @@ func TestRunWaitsForTelegramAtStart(t *testing.T) {
 		stderr, code := runInProcess(t, ctx, srv, srv.Token())
 		srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool { return len(calls) >= 2 })
 		srv.SetDown(fakeapi.Status502)
-		srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool { return len(fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Status == 502 })) >= 1 })
+		srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool {
+			return len(fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Status == 502 })) >= 1
+		})
 		srv.SetDown(fakeapi.Up)
 		srv.WaitPolling(t, waitLimit)
 		srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/start")
