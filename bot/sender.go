@@ -179,18 +179,22 @@ func (s *Sender) Run(ctx context.Context) error {
 			s.wait(ctx, s.backoff(0))
 			continue
 		}
-		if !s.pause(ctx, s.pausedUntil()) {
-			return nil
-		}
-		if len(s.held) == 0 && !s.claim(ctx) {
-			continue
+		if len(s.held) == 0 {
+			if !s.outagePause(ctx) {
+				return nil
+			}
+			if !s.claim(ctx) {
+				continue
+			}
 		}
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return nil
 		}
-		if !s.pause(ctx, s.lastAny.Add(s.Gap)) {
+		// With the slot taken, the outcome of the request before is known
+		// (one in flight): if it failed, this one waits out the pause too.
+		if !s.outagePause(ctx) || !s.pause(ctx, s.lastAny.Add(s.Gap)) {
 			<-slots
 			return nil
 		}
@@ -253,6 +257,28 @@ func (s *Sender) claim(ctx context.Context) bool {
 	return true
 }
 
+// outagePause waits while sending is paused after failures without an
+// answer or with a 5xx. The pause is read again after every wake: a later
+// failure lengthens it, and a success (each outcome wakes the sender) ends
+// it at once. False means ctx ended.
+func (s *Sender) outagePause(ctx context.Context) bool {
+	for {
+		d := s.pausedUntil().Sub(s.Now())
+		if d <= 0 {
+			return ctx.Err() == nil
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-s.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
 // pausedUntil is the end of the pause after failures without an answer
 // or with a 5xx (zero when not paused).
 func (s *Sender) pausedUntil() time.Time {
@@ -279,6 +305,18 @@ func (s *Sender) answered(ok bool, log *slog.Logger) {
 	s.downUntil = s.Now().Add(wait)
 	if s.down == 3 {
 		log.Warn("the Bot API is unreachable; sending pauses and retries with backoff", "pause", wait)
+	}
+}
+
+// Reachable tells the sender that Telegram answered another request (a
+// poll): a pause after failures ends now rather than at its timer.
+func (s *Sender) Reachable() {
+	s.mu.Lock()
+	paused := !s.downUntil.IsZero()
+	s.downUntil = time.Time{}
+	s.mu.Unlock()
+	if paused {
+		s.Wake()
 	}
 }
 

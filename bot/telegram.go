@@ -221,6 +221,11 @@ func (t *Telegram) Poll(ctx context.Context) error {
 			}
 			continue
 		}
+		if failures > 0 && t.Sender != nil {
+			// Telegram answers again: so will it the sender, which may be
+			// pausing after failures of its own.
+			t.Sender.Reachable()
+		}
 		conflicts, failures = 0, 0
 		var hold time.Duration
 		for _, u := range updates {

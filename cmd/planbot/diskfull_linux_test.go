@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -55,8 +54,7 @@ func TestFaultDiskFull(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
 	h := newBinHarness(t)
-	dbPath := filepath.Join(h.dir, "planbot.db")
-	cfg := writeRunConfig(t, h.dir, h.srv.Endpoint(), dbPath, fastSends...)
+	dbPath, cfg := h.runConfig(fastSends...)
 	p := h.startRun("planbot run", cfg)
 	h.srv.WaitPolling(t, faultGuard)
 	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度10%")
