@@ -114,7 +114,7 @@ func planbotTestBinary(t *testing.T) string {
 // hour it runs at), then applies extra replacements (old, new) in order.
 // Each old string must be in the text: a test never silently runs on a
 // setting the example no longer has. It returns the file's path.
-func writeRunConfig(t *testing.T, dir, endpoint, db string, extra ...[2]string) string {
+func writeRunConfig(t testing.TB, dir, endpoint, db string, extra ...[2]string) string {
 	t.Helper()
 	data, err := os.ReadFile("../../config.example.yaml")
 	if err != nil {
