@@ -226,8 +226,8 @@ func TestFault403Blocked(t *testing.T) {
 	// What the operator sees.
 	out := h.command("outbox", "-config", cfg)
 	wants(t, "planbot outbox", out, "failed 3", "发送失败（3）")
-	if rows := regexp.MustCompile(`(?m)^\d+ +`+fmt.Sprint(blocked)+` .*403 Forbidden: bot was blocked`).FindAllString(out, -1); len(rows) != 3 {
-		t.Errorf("planbot outbox lists %d failed messages to chat %d with the 403, want 3:\n%s", len(rows), blocked, out)
+	if rows := regexp.MustCompile(`(?m)^\d+ +`+fmt.Sprint(blocked)+` +赵某某 .*403 Forbidden: bot was blocked by the user`).FindAllString(out, -1); len(rows) != 3 {
+		t.Errorf("planbot outbox lists %d failed messages to chat %d (赵某某) with the 403, want 3:\n%s", len(rows), blocked, out)
 	}
 	// The admin is no digest recipient in the example: they get the
 	// failure notice on its own, with the chart.

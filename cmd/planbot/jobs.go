@@ -340,16 +340,21 @@ func outboxCommand() command {
 				}
 				fmt.Fprintf(e.stdout, "发送队列：%s\n", strings.Join(parts, " · "))
 				loc := cfg.Plan.Location
+				who, err := chatNames(ctx, db, cfg.Plan)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot outbox:", err)
+					return exitFail
+				}
 				show := func(title string, msgs []planbot.OutboxMessage) {
 					fmt.Fprintf(e.stdout, "\n%s（%d）\n", title, len(msgs))
-					t := &table{maxCols: []int{0, 0, 0, 0, 0, 40}}
-					t.add("id", "chat", "job", "attempts", "when", "text / error")
+					t := &table{maxCols: []int{0, 0, 12, 0, 0, 0, 60}}
+					t.add("id", "chat", "who", "job", "attempts", "when", "text / error")
 					for _, m := range msgs {
 						when, what := m.NextAttemptAt, bot.PlainText(m.Text)
 						if m.Status == planbot.OutboxFailed || m.Status == planbot.OutboxUncertain {
 							when, what = m.GivenUpAt, m.LastError
 						}
-						t.add(fmt.Sprint(m.ID), fmt.Sprint(m.ChatID), m.Job, fmt.Sprint(m.Attempts), when.In(loc).Format("01-02 15:04"),
+						t.add(fmt.Sprint(m.ID), fmt.Sprint(m.ChatID), who[m.ChatID], m.Job, fmt.Sprint(m.Attempts), when.In(loc).Format("01-02 15:04"),
 							strings.ReplaceAll(what, "\n", " "))
 					}
 					t.write(e.stdout)
@@ -360,4 +365,23 @@ func outboxCommand() command {
 			}
 		},
 	}
+}
+
+// chatNames names the chats the outbox writes to: a person's private chat
+// (their id in the YAML or bound by invite code) by their name.
+func chatNames(ctx context.Context, db *storage.DB, plan *planbot.Plan) (map[int64]string, error) {
+	names := map[int64]string{}
+	bound, err := db.ChatBindings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range plan.People {
+		if p.TelegramID != 0 {
+			names[p.TelegramID] = p.Name
+		}
+		if chat, ok := bound[p.Key]; ok {
+			names[chat] = p.Name
+		}
+	}
+	return names, nil
 }
