@@ -172,6 +172,7 @@ func TestDigestFallsBackToASCII(t *testing.T) {
 			opts := Options{FontPath: path, Log: slog.New(slog.NewTextHandler(&logs, nil))}
 			ov, plan := sample(t)
 			var data []byte
+			var err error // not the outer err: the cases run in parallel
 			for range 2 {
 				if data, err = Digest(ov, plan, opts); err != nil {
 					t.Fatal(err)
