@@ -36,8 +36,11 @@ type Message struct {
 	Text      string // text, or the caption of a photo
 	PhotoIDs  []string
 	ReplyTo   int
-	At        time.Time
-	Callback  *Callback
+	// MediaGroup is set on each photo of an album: the photos come as
+	// separate messages sharing it.
+	MediaGroup string
+	At         time.Time
+	Callback   *Callback
 }
 
 // Callback is a press on an inline keyboard button.

@@ -268,18 +268,15 @@ func (b *Bot) undoReport(c *call, id int64) error {
 	if found {
 		target = last
 	} else {
-		// An older report of mine: find it in its item's history.
+		// An older report of mine, or one completed since (the rest of its
+		// album, a note): find it as it stands in its item's history.
 		all, err := c.s.AllReports(c.ctx)
 		if err != nil {
 			return err
 		}
-	search:
 		for _, rs := range all {
-			for _, r := range planbot.Effective(rs) {
-				if r.ID == id && r.Reporter == c.me.Key {
-					target, found = r, true
-					break search
-				}
+			if target, found = standing(rs, id, c.me.Key); found {
+				break
 			}
 		}
 	}
@@ -354,4 +351,36 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%d 小时", d/time.Hour)
 	}
 	return fmt.Sprintf("%d 分钟", d/time.Minute)
+}
+
+// standing is report id of reporter as it stands in its item's history
+// rs: the report itself, or the newest of the corrections by the same
+// reporter that completed it (photos of its album, a note). found is false
+// when id is not there, is someone else's, or was withdrawn or corrected
+// by someone else.
+func standing(rs []planbot.Report, id int64, reporter string) (planbot.Report, bool) {
+	next := make(map[int64]planbot.Report, len(rs))
+	var cur planbot.Report
+	found := false
+	for _, r := range rs {
+		if r.Supersedes != 0 {
+			next[r.Supersedes] = r
+		}
+		if r.ID == id {
+			cur, found = r, true
+		}
+	}
+	if !found || cur.Reporter != reporter || cur.Withdrawn {
+		return planbot.Report{}, false
+	}
+	for {
+		n, ok := next[cur.ID]
+		if !ok {
+			return cur, true
+		}
+		if n.Withdrawn || n.Reporter != reporter {
+			return planbot.Report{}, false
+		}
+		cur = n
+	}
 }

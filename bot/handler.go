@@ -205,6 +205,9 @@ func (b *Bot) dispatch(c *call) error {
 	if handled, err := b.noteForPending(c); handled || err != nil {
 		return err
 	}
+	if handled, err := b.albumPhoto(c); handled || err != nil {
+		return err
+	}
 	return b.freeText(c)
 }
 

@@ -36,11 +36,12 @@ type draft struct {
 	MessageID  int             `json:"message_id,omitempty"`
 	ReportID   int64           `json:"report_id,omitempty"`
 	Step       string          `json:"step,omitempty"`
+	MediaGroup string          `json:"media_group,omitempty"` // the album the photos came in
 }
 
 func draftOf(in Intent, m Message) draft {
 	return draft{Items: in.Items, Indicator: in.Indicator, Indicators: in.Indicators, Percent: in.Percent,
-		Amount: in.Amount, Done: in.Done, Note: in.Note, AsOf: in.Date, Photos: m.PhotoIDs, MessageID: m.MessageID, Text: m.Text}
+		Amount: in.Amount, Done: in.Done, Note: in.Note, AsOf: in.Date, Photos: m.PhotoIDs, MessageID: m.MessageID, Text: m.Text, MediaGroup: m.MediaGroup}
 }
 
 // resolve re-reads an ambiguous draft's words once the user chose what it
@@ -51,7 +52,7 @@ func (c *call) resolve(d draft, kind IntentKind, key string) (draft, string) {
 		return d, in.Problem
 	}
 	out := draft{Percent: in.Percent, Amount: in.Amount, Done: in.Done || d.Done, Note: in.Note, AsOf: in.Date,
-		Photos: d.Photos, MessageID: d.MessageID, Text: d.Text}
+		Photos: d.Photos, MessageID: d.MessageID, Text: d.Text, MediaGroup: d.MediaGroup}
 	if d.Done && out.Percent == nil {
 		out.Done = true
 	}
@@ -217,6 +218,11 @@ func (b *Bot) recordItem(c *call, code string, d draft) error {
 	} else if err != nil {
 		return err
 	}
+	if len(saved.PhotoIDs) > 0 {
+		if err := c.rememberAlbum(d.MediaGroup, saved); err != nil {
+			return err
+		}
+	}
 	return b.echoReport(c, it, saved)
 }
 
@@ -249,7 +255,9 @@ func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report) error {
 	if r.Note != "" {
 		fmt.Fprintf(&sb, "说明：%s\n", esc(clip(r.Note, 200)))
 	}
-	if n := len(r.PhotoIDs); n > 0 {
+	if n := len(r.PhotoIDs); n > 0 && c.m.MediaGroup != "" {
+		fmt.Fprintf(&sb, "佐证照片 %d 张已保存，同一组的其他照片会自动附上\n", n)
+	} else if n > 0 {
 		fmt.Fprintf(&sb, "佐证照片 %d 张已保存\n", n)
 	}
 	if r.AsOf != nil {

@@ -335,6 +335,7 @@ func FromUpdate(u tgbotapi.Update) (Message, bool) {
 		// Telegram sends every size of one photo; the last is the largest.
 		m.PhotoIDs = []string{msg.Photo[len(msg.Photo)-1].FileID}
 		m.Text = msg.Caption
+		m.MediaGroup = msg.MediaGroupID
 	}
 	if msg.ReplyToMessage != nil {
 		m.ReplyTo = msg.ReplyToMessage.MessageID

@@ -124,6 +124,7 @@ type Server struct {
 	now         func() time.Time
 	maxPoll     time.Duration
 	strictChats bool
+	albums      int           // media groups made by SendAlbum
 	done        chan struct{} // closed by Close
 
 	mu           sync.Mutex
@@ -296,6 +297,7 @@ func (s *Server) wire(m *Msg, withReply bool) *wireMessage {
 		Document:        m.doc,
 		Caption:         m.Caption,
 		CaptionEntities: m.capEntities,
+		MediaGroupID:    m.mediaGroup,
 		ReplyMarkup:     m.Markup,
 	}
 	from := m.From
@@ -388,9 +390,31 @@ func (s *Server) EditText(from User, chat Chat, messageID int, text string) int 
 // is made up. The ids become known to getFile and to sends by file_id
 // (their content is a placeholder unless AddFile set it).
 func (s *Server) SendPhoto(from User, chat Chat, caption string, fileIDs ...string) int {
-	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.sendPhotoLocked(from, chat, caption, "", fileIDs)
+}
+
+// SendAlbum queues n photos sent together as an album, as Telegram
+// delivers one: a message per photo, sharing a media_group_id, the caption
+// on the first. It returns their update ids.
+func (s *Server) SendAlbum(from User, chat Chat, caption string, n int) []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.albums++
+	group := fmt.Sprintf("1%017d", s.albums)
+	var ids []int
+	for i := range n {
+		if i > 0 {
+			caption = ""
+		}
+		ids = append(ids, s.sendPhotoLocked(from, chat, caption, group, nil))
+	}
+	return ids
+}
+
+func (s *Server) sendPhotoLocked(from User, chat Chat, caption, group string, fileIDs []string) int {
+	now := s.now()
 	if len(fileIDs) == 0 {
 		fileIDs = []string{s.newFileIDLocked("photo")}
 	}
@@ -404,7 +428,7 @@ func (s *Server) SendPhoto(from User, chat Chat, caption string, fileIDs ...stri
 		sizes = append(sizes, photoSize{FileID: id, FileUniqueID: f.uniqueID, Width: w, Height: w * 3 / 4, FileSize: len(f.data)})
 	}
 	cs := s.chatLocked(chat)
-	m := cs.add(&Msg{From: from, Date: now, Caption: caption, photo: sizes, FileID: fileIDs[len(fileIDs)-1]})
+	m := cs.add(&Msg{From: from, Date: now, Caption: caption, photo: sizes, mediaGroup: group, FileID: fileIDs[len(fileIDs)-1]})
 	return s.queueLocked(wireUpdate{Message: s.wire(m, true)}, "message")
 }
 

@@ -157,6 +157,7 @@ type Msg struct {
 	replyTo     int
 	capEntities []Entity
 	photo       []photoSize
+	mediaGroup  string
 	doc         *document
 	editDate    time.Time
 }
@@ -192,6 +193,7 @@ type wireMessage struct {
 	Document        *document       `json:"document,omitempty"`
 	Caption         string          `json:"caption,omitempty"`
 	CaptionEntities []Entity        `json:"caption_entities,omitempty"`
+	MediaGroupID    string          `json:"media_group_id,omitempty"`
 	ReplyMarkup     *InlineKeyboard `json:"reply_markup,omitempty"`
 }
 

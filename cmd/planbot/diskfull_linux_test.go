@@ -59,6 +59,10 @@ func TestFaultDiskFull(t *testing.T) {
 	h.srv.WaitPolling(t, faultGuard)
 	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度10%")
 	wants(t, "the first report's reply", h.srv.WaitSent(t, uMa.ID, 1, faultGuard)[0].Text, "已记录", "2.3")
+	// Its delivery recorded too, before the disk fills: otherwise the
+	// sender holds back (rightly) until it can record that, and never
+	// reaches the reminders this test wants it to try.
+	waitUntil(t, p, "the reply recorded as sent", func() bool { return outboxCounts(t, dbPath)[planbot.OutboxSent] == 1 })
 
 	// Reminders queued before the disk fills, due a moment after.
 	const reminders, firstChat = 20, 910000001
@@ -148,17 +152,24 @@ func TestFaultDiskFull(t *testing.T) {
 // waitOutput waits until p has written want (a log line's part).
 func waitOutput(t *testing.T, p *binProcess, want string) {
 	t.Helper()
+	waitUntil(t, p, fmt.Sprintf("%s logged %q", p.name, want), func() bool { return strings.Contains(p.Output(), want) })
+}
+
+// waitUntil checks cond every 20 ms until it holds, failing the test after
+// faultGuard or if p exits first.
+func waitUntil(t *testing.T, p *binProcess, what string, cond func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(faultGuard)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	for !strings.Contains(p.Output(), want) {
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s did not log %q within %v", p.name, want, faultGuard)
+			t.Fatalf("not within %v: %s", faultGuard, what)
 		}
 		select {
 		case <-tick.C:
 		case <-p.exited:
-			t.Fatalf("%s exited before it logged %q: %v", p.name, want, p.err)
+			t.Fatalf("%s exited before %s: %v", p.name, what, p.err)
 		}
 	}
 }
