@@ -158,7 +158,10 @@ func (s *Sender) Run(ctx context.Context) error {
 	if n, err := s.Outbox.RequeueInFlight(ctx); err != nil {
 		return fmt.Errorf("requeue messages in flight at the last stop: %w", err)
 	} else if n > 0 {
-		s.Log.Warn("messages in flight at the last stop are sent again (may duplicate)", "count", n)
+		// Claimed in a batch is not yet sent: only the requests that were
+		// in flight (at most MaxInFlight) may have reached Telegram.
+		s.Log.Warn("messages claimed but not confirmed at the last stop are sent again", "count", n,
+			"may_arrive_twice", min(n, max(1, s.MaxInFlight)))
 	}
 	// A slot is held from a request's start until its outcome is
 	// recorded: a message counts as in flight until then.

@@ -462,6 +462,8 @@ func TestRemindersQueuedSince(t *testing.T) {
 	mustRun(t, db, "overdue", yesterday, yesterday, runMsgs(1, 2)...)
 	mustRun(t, db, "overdue", today, today, runMsgs(1, 2, 3)...)
 	mustRun(t, db, "milestone", today.Add(time.Hour), today.Add(time.Hour), runMsgs(1)...)
+	// A reminder too long for one message: two parts, one reminder.
+	mustRun(t, db, "weekly_digest", today.Add(2*time.Hour), today.Add(2*time.Hour), runMsgs(4, 4)...)
 	mustEnqueue(t, db, OutboxMessage{ChatID: 1, Text: "a reply, not a reminder", CreatedAt: today})
 	// Chat 2: yesterday's reminder sent, today's uncertain; chat 3's failed.
 	settle := func(chat int64, mark func(context.Context, int64, string, time.Time) error) {
@@ -485,14 +487,14 @@ func TestRemindersQueuedSince(t *testing.T) {
 		got, err = s.RemindersQueuedSince(ctx, today.Add(-time.Nanosecond)) // rounds up to today
 		return err
 	})
-	if want := map[int64]int{1: 2, 2: 1}; err != nil || !mapsEqual(got, want) {
-		t.Errorf("RemindersQueuedSince(today) = %v, %v; want %v (chat 2's sent and uncertain count, chat 3's failed doesn't)", got, err, want)
+	if want := map[int64]int{1: 2, 2: 1, 4: 1}; err != nil || !mapsEqual(got, want) {
+		t.Errorf("RemindersQueuedSince(today) = %v, %v; want %v (chat 2's sent and uncertain count, chat 3's failed doesn't, chat 4's two parts count once)", got, err, want)
 	}
 	db.InSession(ctx, func(s *Session) error {
 		got, _ = s.RemindersQueuedSince(ctx, yesterday)
 		return nil
 	})
-	if want := map[int64]int{1: 3, 2: 2}; !mapsEqual(got, want) {
+	if want := map[int64]int{1: 3, 2: 2, 4: 1}; !mapsEqual(got, want) {
 		t.Errorf("RemindersQueuedSince(yesterday) = %v; want %v", got, want)
 	}
 	plan := queryPlan(t, db, remindersQueued, 0)

@@ -323,9 +323,11 @@ func failedMessages(ctx context.Context, q sqlx.QueryerContext, since time.Time,
 }
 
 // remindersQueued is RemindersQueuedSince's query. Its terms must stay
-// those of outbox_job_created's WHERE for SQLite to use the index.
+// those of outbox_job_created's WHERE for SQLite to use the index. A run's
+// rows to one chat share its job and created_at: a reminder split into
+// parts counts once.
 const remindersQueued = `
-	SELECT chat_id, COUNT(*) AS n FROM outbox
+	SELECT chat_id, COUNT(DISTINCT job || '@' || created_at) AS n FROM outbox
 	WHERE job IS NOT NULL AND created_at >= ? AND status <> 'failed'
 	GROUP BY chat_id`
 

@@ -255,9 +255,9 @@ func (s *Session) ChatBindings(ctx context.Context) (map[string]int64, error) {
 	return chatBindings(ctx, s.tx)
 }
 
-// RemindersQueuedSince counts, per chat id, the messages of job runs (any
+// RemindersQueuedSince counts, per chat id, the reminders of job runs (any
 // job) queued at or after since (their CreatedAt, to the second) that are
-// not failed: pending, in flight, sent, or uncertain (which may have
+// not failed, one per run however many parts a long one was split into: pending, in flight, sent, or uncertain (which may have
 // arrived). A message that failed (blocked bot, bad request) reached nobody
 // and does not count. Chats with none are absent from the map. It is what
 // a nagging cap needs: in a RunJob session it counts the runs committed
