@@ -73,6 +73,9 @@ type Item struct {
 	Due         Date
 	Target      *Amount // optional measurable target, e.g. 200000 只
 	Milestones  []Milestone
+	// Unit is the village or office the item belongs to (a Person.Unit):
+	// with Rules.UnitReports its cadres may report on it too.
+	Unit string
 }
 
 // Accumulation says how an indicator's reported values combine over a year.
@@ -108,6 +111,10 @@ type Rules struct {
 	// IndicatorTolerance is how many percentage points an indicator's
 	// completion may trail the share of the year elapsed before it is behind.
 	IndicatorTolerance float64
+	// UnitReports lets a cadre report on the items of their own unit
+	// (Item.Unit = Person.Unit) besides their own, recorded as on behalf of
+	// the item's first owner: a village's 文书 reporting for its 书记.
+	UnitReports bool
 }
 
 // DefaultRules are used where the configuration is silent.

@@ -113,15 +113,25 @@ func (b *Bot) act(c *call, in Intent) error {
 	return nil
 }
 
-// ownedOpen lists the sender's items that are not archived, in plan order.
+// ownedOpen lists the items the sender reports on, in plan order: their
+// own, then (with rules.unit_reports) their unit's.
 func (c *call) ownedOpen() []string {
-	var out []string
+	var out, unit []string
 	for _, it := range c.plan.Items {
-		if slices.Contains(it.Owners, c.me.Key) {
+		switch {
+		case slices.Contains(it.Owners, c.me.Key):
 			out = append(out, it.Code)
+		case c.ofMyUnit(it):
+			unit = append(unit, it.Code)
 		}
 	}
-	return out
+	return append(out, unit...)
+}
+
+// ofMyUnit says whether the sender, a cadre, may report on it as one of
+// its unit (rules.unit_reports).
+func (c *call) ofMyUnit(it planbot.Item) bool {
+	return c.plan.Rules.UnitReports && it.Unit != "" && it.Unit == c.me.Unit && c.me.Has(planbot.RoleCadre)
 }
 
 func (b *Bot) askWhich(c *call, d draft) error {
@@ -167,7 +177,7 @@ func (c *call) mayReport(it planbot.Item) (onBehalfOf string, ok bool) {
 	if slices.Contains(it.Owners, c.me.Key) {
 		return "", true
 	}
-	if c.me.Has(planbot.RoleLeader) || c.me.Has(planbot.RoleAdmin) {
+	if c.me.Has(planbot.RoleLeader) || c.me.Has(planbot.RoleAdmin) || c.ofMyUnit(it) {
 		return it.Owners[0], true
 	}
 	return "", false

@@ -62,14 +62,20 @@ func (b *Bot) mine(c *call, _ string) error {
 		return err
 	}
 	var mineItems []planbot.ItemView
+	withUnit := false
 	for _, sv := range ov.Sections {
 		for _, iv := range sv.Items {
-			if slices.Contains(iv.Item.Owners, c.me.Key) {
+			own := slices.Contains(iv.Item.Owners, c.me.Key)
+			if own || c.ofMyUnit(iv.Item) {
 				mineItems = append(mineItems, iv)
+				withUnit = withUnit || !own
 			}
 		}
 	}
 	title := "的事项"
+	if withUnit {
+		title = "及" + c.me.Unit + "的事项"
+	}
 	if len(mineItems) == 0 && (c.me.Has(planbot.RoleLeader) || c.me.Has(planbot.RoleAdmin)) {
 		// A leader owns nothing but answers for what they lead; an admin
 		// answers for what needs attention anywhere.
@@ -92,7 +98,7 @@ func (b *Bot) mine(c *call, _ string) error {
 	}
 	planbot.ByUrgency(mineItems)
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "<b>%s%s</b>（%d 项，截至 %s）\n\n", esc(c.me.Name), title, len(mineItems), when(c.now, c.plan.Location, c.plan.Year))
+	fmt.Fprintf(&sb, "<b>%s%s</b>（%d 项，截至 %s）\n\n", esc(c.me.Name), esc(title), len(mineItems), when(c.now, c.plan.Location, c.plan.Year))
 	for _, iv := range mineItems {
 		sb.WriteString(c.itemLine(iv, title != "的事项"))
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -135,6 +136,9 @@ func (l *loader) build(files []fileRaw) *Config {
 				plan.Rules.IndicatorTolerance = *r.IndicatorTolerance
 			}
 		}
+		if r.UnitReports != nil {
+			plan.Rules.UnitReports = *r.UnitReports
+		}
 	}
 
 	if lim := m.Limits; lim != nil {
@@ -240,6 +244,12 @@ func (l *loader) build(files []fileRaw) *Config {
 		p, _ := plan.Person(key)
 		return p.Has(planbot.RoleLeader)
 	}
+	units := map[string]bool{}
+	for _, p := range plan.People {
+		if p.Unit != "" {
+			units[p.Unit] = true
+		}
+	}
 
 	sections := map[string]at{}
 	for _, f := range files {
@@ -302,6 +312,9 @@ func (l *loader) build(files []fileRaw) *Config {
 				}
 			}
 			item.Owners = it.Owners
+			if item.Unit = strings.TrimSpace(it.Unit); item.Unit != "" && !units[item.Unit] {
+				e(in("unit"), "单位 %q 没有任何人员（people 的 unit）%s", item.Unit, unitHint(units))
+			}
 			if it.Leader != "" {
 				if personRef(in("leader"), it.Leader, "分管领导") && !isLeader(it.Leader) {
 					e(in("leader"), "%q 不是领导：分管领导的 roles 中应有 leader", it.Leader)
@@ -733,4 +746,17 @@ func placeholderMsg(key, value string) string {
 		what += fmt.Sprintf("（现为 %q）", v)
 	}
 	return "待填写：" + what
+}
+
+// unitHint lists the units people belong to, for an item's unit that
+// matches none of them (a typo, or a village whose cadres are not listed).
+func unitHint(units map[string]bool) string {
+	if len(units) == 0 {
+		return "：people 中还没有人写 unit"
+	}
+	names := slices.Sorted(maps.Keys(units))
+	if len(names) > 12 {
+		names = append(names[:12], "…")
+	}
+	return "：现有单位 " + strings.Join(names, "、")
 }

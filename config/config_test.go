@@ -90,6 +90,8 @@ func TestLoadBad(t *testing.T) {
 	}{
 		{"unknown_key.yaml", []string{`testdata/unknown_key.yaml:19: items[1].owner: 未知字段 "owner"，是否应为 "owners"？`}},
 		{"unknown_person.yaml", []string{`testdata/unknown_person.yaml:19: items[1].owners[1]: 责任人 "zhao_cadr" 不在 people 中，是否应为 "zhao_cadre"？`}},
+		{"duplicate_key.yaml", []string{`testdata/duplicate_key.yaml:5: rules.tolerance: 字段 "tolerance" 重复：第 3 行已写过；只保留一处`}},
+		{"unknown_unit.yaml", []string{`testdata/unknown_unit.yaml:24: items[1].unit: 单位 "东 村" 没有任何人员（people 的 unit）：现有单位 东村、镇政府`}},
 		{"unknown_section.yaml", []string{`testdata/unknown_section.yaml:17: items[1].section: 板块 "3" 不在 sections 中`}},
 		{"due_before_start.yaml", []string{`testdata/due_before_start.yaml:21: items[1].due: 截止日期 2026-12-31 早于开始日期 2027-01-01`}},
 		{"percent_range.yaml", []string{`testdata/percent_range.yaml:25: items[1].milestones[1].percent: 进度 130% 超出范围：应为 0–100`}},
@@ -158,5 +160,20 @@ func TestTokenNeverInFile(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "secret-token") {
 		t.Errorf("the error repeats the token: %v", err)
+	}
+}
+
+// An item's unit and rules.unit_reports load as written.
+func TestUnitReports(t *testing.T) {
+	data, err := os.ReadFile("testdata/unknown_unit.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("unit.yaml", []byte(strings.Replace(string(data), "unit: 东 村", "unit: 东村", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it, _ := cfg.Plan.Item("2.1"); it.Unit != "东村" || !cfg.Plan.Rules.UnitReports {
+		t.Errorf("item unit %q, unit_reports %v; want 东村, true", it.Unit, cfg.Plan.Rules.UnitReports)
 	}
 }

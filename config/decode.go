@@ -64,6 +64,7 @@ type rawRules struct {
 	Tolerance          *float64 `yaml:"tolerance"`
 	SilentDays         *int     `yaml:"silent_days"`
 	IndicatorTolerance *float64 `yaml:"indicator_tolerance"`
+	UnitReports        *bool    `yaml:"unit_reports"`
 	Lines              lines    `yaml:"-"`
 }
 
@@ -102,6 +103,7 @@ type rawItem struct {
 	Due         string         `yaml:"due"`
 	Target      string         `yaml:"target"`
 	Milestones  []rawMilestone `yaml:"milestones"`
+	Unit        string         `yaml:"unit"`
 	Lines       lines          `yaml:"-"`
 }
 
@@ -318,6 +320,12 @@ func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 			// typo is reported once instead of again as "owners missing",
 			// and the value itself still gets checked.
 			key, idx = near, fields[near]
+		}
+		if first, dup := ln[key]; dup && key != "" {
+			// YAML would quietly keep the last; an admin who pasted a
+			// block twice means one of them.
+			d.add(k.Line, sub, "字段 %q 重复：第 %d 行已写过；只保留一处", key, first)
+			continue
 		}
 		ln[key] = k.Line
 		d.decodeNode(val, sub, v.Field(idx))
