@@ -49,7 +49,8 @@ type Bot struct {
 // Plan is the plan in force: what the last successful /reload loaded.
 func (b *Bot) Plan() *planbot.Plan { return b.plan.Load() }
 
-// SetPlan puts a validated plan in force (a reload by signal or file watch).
+// SetPlan puts a validated plan in force (Reload does, after loading it
+// into the database).
 func (b *Bot) SetPlan(p *planbot.Plan) { b.plan.Store(p) }
 
 // New returns a Bot; zero fields of cfg get defaults.

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -403,7 +404,20 @@ func (b *Bot) reload(c *call, _ string) error {
 		c.say("这个运行方式不支持重载配置。")
 		return nil
 	}
-	plan, err := b.cfg.LoadPlan(c.ctx)
+	text, err := b.Reload(c.ctx, c.s, c.now)
+	if err != nil {
+		return err
+	}
+	c.say(text)
+	return nil
+}
+
+// Reload re-reads the YAML (Config.LoadPlan) and, if it is valid, loads
+// it into the database within s and puts it in force. It returns what the
+// admin reads: every problem of a broken file (the running plan then stays
+// in force), or what changed. err is for the database only.
+func (b *Bot) Reload(ctx context.Context, s Store, now time.Time) (string, error) {
+	plan, err := b.cfg.LoadPlan(ctx)
 	if err != nil {
 		lines := strings.Split(err.Error(), "\n")
 		var sb strings.Builder
@@ -411,20 +425,18 @@ func (b *Bot) reload(c *call, _ string) error {
 		for _, l := range lines {
 			sb.WriteString("• " + esc(clip(l, 300)) + "\n")
 		}
-		c.say(sb.String())
-		return nil
+		return sb.String(), nil
 	}
-	rep, err := c.s.SyncPlan(c.ctx, plan, c.now)
+	rep, err := s.SyncPlan(ctx, plan, now)
 	if err != nil {
-		return err
+		return "", err
 	}
 	b.SetPlan(plan)
 	if b.cfg.Reloaded != nil {
 		b.cfg.Reloaded(plan)
 	}
-	c.say(fmt.Sprintf("✅ 配置已重载：%d 个事项、%d 项指标、%d 人。新增 %d，修改 %d，归档 %d，恢复 %d。",
-		len(plan.Items), len(plan.Indicators), len(plan.People), len(rep.Added), len(rep.Updated), len(rep.Archived), len(rep.Restored)))
-	return nil
+	return fmt.Sprintf("✅ 配置已重载：%d 个事项、%d 项指标、%d 人。新增 %d，修改 %d，归档 %d，恢复 %d。",
+		len(plan.Items), len(plan.Indicators), len(plan.People), len(rep.Added), len(rep.Updated), len(rep.Archived), len(rep.Restored)), nil
 }
 
 // export sends the ledger (台账) as an Excel file.
