@@ -39,8 +39,10 @@ type Message struct {
 	// MediaGroup is set on each photo of an album: the photos come as
 	// separate messages sharing it.
 	MediaGroup string
-	At         time.Time
-	Callback   *Callback
+	// Edited: the sender changed this message (MessageID) after sending it.
+	Edited   bool
+	At       time.Time
+	Callback *Callback
 }
 
 // Callback is a press on an inline keyboard button.
@@ -94,6 +96,9 @@ type Store interface {
 	// the person sent (not a withdrawal, not superseded), for /undo.
 	LastReportBy(ctx context.Context, reporter string) (planbot.Report, bool, error)
 	LastObservationBy(ctx context.Context, reporter string) (planbot.Observation, bool, error)
+	// ReportFromMessage returns the report a chat message made (its first
+	// row), for an edit of that message.
+	ReportFromMessage(ctx context.Context, chatID int64, messageID int) (planbot.Report, bool, error)
 
 	// TelegramBinding returns the person key bound to a Telegram user id
 	// through an invite code, if any.

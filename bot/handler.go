@@ -117,7 +117,7 @@ func (b *Bot) Handle(ctx context.Context, s Store, m Message) (replies []Reply, 
 	if m.AsPerson != "" {
 		c.me, c.known = plan.Person(m.AsPerson)
 		if err := b.dispatch(c); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInternal, err)
+			return nil, fmt.Errorf("%w: %w", ErrInternal, err)
 		}
 		return c.replies, nil
 	}
@@ -137,7 +137,7 @@ func (b *Bot) Handle(ctx context.Context, s Store, m Message) (replies []Reply, 
 		return nil, fmt.Errorf("%w: identify user: %v", ErrInternal, err)
 	}
 	if err := b.dispatch(c); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInternal, err)
+		return nil, fmt.Errorf("%w: %w", ErrInternal, err)
 	}
 	return c.replies, nil
 }
@@ -169,6 +169,12 @@ func (b *Bot) whoIs(ctx context.Context, s Store, plan *planbot.Plan, userID int
 }
 
 func (b *Bot) dispatch(c *call) error {
+	if c.m.Edited {
+		if !c.known || (c.m.Chat != ChatPrivate && len(c.m.PhotoIDs) == 0) {
+			return nil // an edit asks nothing of a stranger; group chatter is not for the bot
+		}
+		return b.edited(c)
+	}
 	if c.m.Callback != nil {
 		if !c.known {
 			c.answerButton("您还未登记", "")

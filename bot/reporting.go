@@ -37,6 +37,7 @@ type draft struct {
 	ReportID   int64           `json:"report_id,omitempty"`
 	Step       string          `json:"step,omitempty"`
 	MediaGroup string          `json:"media_group,omitempty"` // the album the photos came in
+	Corrects   int64           `json:"corrects,omitempty"`    // the report an edit of its message corrects
 }
 
 func draftOf(in Intent, m Message) draft {
@@ -209,7 +210,8 @@ func (b *Bot) recordItem(c *call, code string, d draft) error {
 		return b.askPercent(c, it, d)
 	}
 	r := planbot.Report{ItemCode: it.Code, Reporter: c.me.Key, OnBehalfOf: onBehalf, At: c.reportTime(), AsOf: d.AsOf,
-		Percent: d.Percent, Done: d.Done, Note: d.Note, PhotoIDs: d.Photos, ChatID: c.m.ChatID, MessageID: d.MessageID}
+		Percent: d.Percent, Done: d.Done, Note: d.Note, PhotoIDs: d.Photos, ChatID: c.m.ChatID, MessageID: d.MessageID,
+		Supersedes: d.Corrects}
 	if d.Amount != nil {
 		v := *d.Amount
 		if it.Target != nil && v.Unit == "" {
@@ -224,6 +226,9 @@ func (b *Bot) recordItem(c *call, code string, d draft) error {
 	saved, err := c.s.AddReport(c.ctx, r)
 	if errors.Is(err, planbot.ErrArchived) {
 		c.say(fmt.Sprintf("%s 已从计划中移除，不能再汇报。", esc(it.Code)))
+		return nil
+	} else if d.Corrects != 0 && (errors.Is(err, planbot.ErrConflict) || errors.Is(err, planbot.ErrInvalid)) {
+		c.say(fmt.Sprintf("%s 在这条汇报之后已有新的汇报，这次修改没有记录。如需更正，请直接发送正确的进度。", esc(it.Code)))
 		return nil
 	} else if err != nil {
 		return err
@@ -261,7 +266,11 @@ func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report) error {
 		what = append(what, "说明")
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "✅ 已记录 <b>%s</b> %s：%s\n", esc(it.Code), esc(clip(it.Title, 20)), strings.Join(what, "，"))
+	verb := "✅ 已记录"
+	if c.m.Edited {
+		verb = "✏️ 已按您的修改更正"
+	}
+	fmt.Fprintf(&sb, "%s <b>%s</b> %s：%s\n", verb, esc(it.Code), esc(clip(it.Title, 20)), strings.Join(what, "，"))
 	if r.Note != "" {
 		fmt.Fprintf(&sb, "说明：%s\n", esc(clip(r.Note, 200)))
 	}

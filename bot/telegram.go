@@ -194,7 +194,7 @@ func (t *Telegram) Poll(ctx context.Context) error {
 	conflicts, failures := 0, 0
 	for ctx.Err() == nil {
 		updates, err := t.api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: int(t.PollTimeout / time.Second),
-			AllowedUpdates: []string{"message", "callback_query"}})
+			AllowedUpdates: []string{"message", "edited_message", "callback_query"}})
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -319,12 +319,15 @@ func FromUpdate(u tgbotapi.Update) (Message, bool) {
 		}
 		return m, m.ChatID != 0 || m.UserID != 0
 	}
-	msg := u.Message
+	msg, edited := u.Message, false
+	if msg == nil {
+		msg, edited = u.EditedMessage, true
+	}
 	if msg == nil || msg.Chat == nil {
 		return Message{}, false
 	}
 	m := Message{UpdateID: u.UpdateID, ChatID: msg.Chat.ID, Chat: chatKind(msg.Chat), MessageID: msg.MessageID,
-		Text: msg.Text, At: time.Unix(int64(msg.Date), 0)}
+		Text: msg.Text, At: time.Unix(int64(msg.Date), 0), Edited: edited}
 	if msg.From != nil {
 		m.UserID, m.UserName = msg.From.ID, msg.From.UserName
 	}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -349,4 +350,36 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// ReportFromMessage finds the first report a message made, by index.
+func TestReportFromMessage(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	mustSync(t, db, testPlan(), t0)
+	first, err := db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(30.0), ChatID: 2001, MessageID: 77})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A correction stamped with the same message (an edit), and a report
+	// of another chat with the same message id.
+	if _, err := db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(35.0), ChatID: 2001, MessageID: 77, Supersedes: first.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "zhao", At: t0, Percent: ptr(40.0), ChatID: 1002, MessageID: 77}); err != nil {
+		t.Fatal(err)
+	}
+	r, ok, err := db.ReportFromMessage(ctx, 2001, 77)
+	if err != nil || !ok || r.ID != first.ID {
+		t.Errorf("ReportFromMessage(2001, 77) = %+v, %v, %v; want the first report %d", r, ok, err, first.ID)
+	}
+	for _, m := range [][2]int64{{2001, 78}, {3000, 77}, {0, 0}} {
+		if _, ok, err := db.ReportFromMessage(ctx, m[0], int(m[1])); ok || err != nil {
+			t.Errorf("ReportFromMessage(%d, %d) found one (%v)", m[0], m[1], err)
+		}
+	}
+	plan := queryPlan(t, db, selectReports+reportFromMessageWhere, 2001, 77)
+	if joined := strings.Join(plan, "\n"); !strings.Contains(joined, "INDEX reports_message") {
+		t.Errorf("ReportFromMessage does not seek reports_message:\n%s", joined)
+	}
 }

@@ -352,3 +352,30 @@ func lastReportBy(ctx context.Context, q sqlx.QueryerContext, reporter string) (
 	}
 	return out, found, nil
 }
+
+// ReportFromMessage returns the report the chat message made (the first
+// row stamped with it: later corrections may carry other message ids);
+// ok is false when the message made none.
+func (db *DB) ReportFromMessage(ctx context.Context, chatID int64, messageID int) (planbot.Report, bool, error) {
+	return reportFromMessage(ctx, db.read, chatID, messageID)
+}
+
+// reportFromMessageWhere seeks reports_message (chat_id, message_id);
+// TestReportFromMessage keeps it so.
+const reportFromMessageWhere = `
+	WHERE r.chat_id = ? AND r.message_id = ? AND r.message_id <> 0
+	ORDER BY r.id
+	LIMIT 1`
+
+func reportFromMessage(ctx context.Context, q sqlx.QueryerContext, chatID int64, messageID int) (planbot.Report, bool, error) {
+	var out planbot.Report
+	found := false
+	if messageID == 0 {
+		return out, false, nil
+	}
+	err := queryReports(ctx, q, reportFromMessageWhere, func(r planbot.Report) { out, found = r, true }, chatID, messageID)
+	if err != nil {
+		return planbot.Report{}, false, fmt.Errorf("report from message %d in chat %d: %w", messageID, chatID, err)
+	}
+	return out, found, nil
+}

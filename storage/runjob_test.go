@@ -614,8 +614,8 @@ func TestMigrateSchedulerKeepsRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if got := db.AppliedMigrations(); !slices.Equal(got, []int{4}) {
-		t.Errorf("applied %v, want [4]", got)
+	if got := db.AppliedMigrations(); len(got) == 0 || got[0] != 4 {
+		t.Errorf("applied %v, want 4 and the later ones", got)
 	}
 	runs, err := db.JobRuns(ctx, "digest", 10)
 	if err != nil || len(runs) != 2 || runs[0].Status != JobFailed || runs[0].Error != "boom" ||

@@ -167,6 +167,11 @@ func (s *Session) LastObservationBy(ctx context.Context, reporter string) (planb
 	return lastObservationBy(ctx, s.tx, reporter)
 }
 
+// ReportFromMessage is DB.ReportFromMessage inside the session.
+func (s *Session) ReportFromMessage(ctx context.Context, chatID int64, messageID int) (planbot.Report, bool, error) {
+	return reportFromMessage(ctx, s.tx, chatID, messageID)
+}
+
 // TelegramBinding is DB.TelegramBinding inside the session.
 func (s *Session) TelegramBinding(ctx context.Context, telegramID int64) (string, bool, error) {
 	return telegramBinding(ctx, s.tx, telegramID)

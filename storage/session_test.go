@@ -23,6 +23,7 @@ var _ interface {
 	LatestObservations(ctx context.Context, from, to time.Time) (map[string]planbot.Observation, error)
 	LastReportBy(ctx context.Context, reporter string) (planbot.Report, bool, error)
 	LastObservationBy(ctx context.Context, reporter string) (planbot.Observation, bool, error)
+	ReportFromMessage(ctx context.Context, chatID int64, messageID int) (planbot.Report, bool, error)
 	TelegramBinding(ctx context.Context, telegramID int64) (string, bool, error)
 	BindTelegram(ctx context.Context, person string, telegramID int64, invite string, now time.Time) error
 	SavePending(ctx context.Context, p planbot.Pending) (int64, error)
