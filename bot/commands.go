@@ -59,6 +59,7 @@ func init() {
 		{en: "item", zh: "事项", args: "编号", desc: "一个事项的详情和汇报记录", run: (*Bot).item},
 		{en: "targets", zh: "指标", desc: "重点指标：完成率与时间进度（时间过半、任务过半）", run: (*Bot).targets},
 		{en: "overdue", zh: "逾期", desc: "逾期事项", run: (*Bot).overdue},
+		{en: "digest", zh: "周报", desc: "本周周报：进展、逾期、风险、指标、未汇报的人", roles: leadersAndAdmins, run: (*Bot).digest},
 		{en: "unreported", zh: "未汇报", desc: "本周还未汇报的人", roles: leadersAndAdmins, run: (*Bot).unreported},
 		{en: "export", zh: "导出", desc: "导出工作台账（Excel）", roles: leadersAndAdmins, run: (*Bot).export},
 		{en: "reload", zh: "重载", desc: "重新读取配置文件", roles: []planbot.Role{planbot.RoleAdmin}, run: (*Bot).reload},

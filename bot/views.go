@@ -439,6 +439,20 @@ func (b *Bot) Reload(ctx context.Context, s Store, now time.Time) (string, error
 		len(plan.Items), len(plan.Indicators), len(plan.People), len(rep.Added), len(rep.Updated), len(rep.Archived), len(rep.Restored)), nil
 }
 
+// digest shows the weekly digest now, as leaders get it on Monday.
+func (b *Bot) digest(c *call, _ string) error {
+	if b.cfg.Digest == nil {
+		c.say("这个运行方式不支持周报。")
+		return nil
+	}
+	text, err := b.cfg.Digest(c.ctx, c.s, c.plan, c.now)
+	if err != nil {
+		return err
+	}
+	c.say(text)
+	return nil
+}
+
 // export sends the ledger (台账) as an Excel file.
 func (b *Bot) export(c *call, _ string) error {
 	data, err := ledger.Export(c.ctx, c.s, c.plan, c.now, false)

@@ -136,6 +136,29 @@ func (s *Scheduler) compose(ctx context.Context, sess Session, r planbot.Reminde
 }
 
 func (s *Scheduler) snapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time) (Snapshot, error) {
+	return takeSnapshot(ctx, sess, plan, r, at)
+}
+
+// DigestIn is the weekly digest as at at, read within sess (a chat
+// command's transaction): what the plan's digest job would send leaders
+// now, its "since the last digest" counted from that job's last run.
+func DigestIn(ctx context.Context, sess Session, plan *planbot.Plan, at time.Time) (string, error) {
+	r := planbot.Reminder{Name: "digest", Kind: planbot.ReminderDigest}
+	for _, pr := range plan.Reminders {
+		if pr.Kind == planbot.ReminderDigest {
+			r = pr
+			break
+		}
+	}
+	at = at.In(plan.Location)
+	snap, err := takeSnapshot(ctx, sess, plan, r, at)
+	if err != nil {
+		return "", err
+	}
+	return Digest(snap, at), nil
+}
+
+func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time) (Snapshot, error) {
 	snap := Snapshot{Plan: plan, ChatOf: map[string]int64{}}
 	var err error
 	if snap.Reports, err = sess.AllReports(ctx); err != nil {

@@ -197,8 +197,9 @@ func accessButtonID(tb testing.TB, replies []bot.Reply, prefix string) int64 {
 
 func (w *accessWorld) newBot() *bot.Bot {
 	return bot.New(bot.Config{
-		Plan: w.plan,
-		Now:  func() time.Time { return accessNow },
+		Plan:   w.plan,
+		Now:    func() time.Time { return accessNow },
+		Digest: digestIn,
 		LoadPlan: func(context.Context) (*planbot.Plan, error) {
 			cfg, err := config.Load(accessConfig)
 			if err != nil {
@@ -408,6 +409,9 @@ func accessRows() []accessRow {
 		// audit: a role mismatch is not an intrusion).
 		{send: "/unreported", via: viaCommand, known: cadresLeaders(
 			refused("“未汇报”只限领导和党政办管理员使用"), answered("<b>本周未汇报</b>"))},
+		// So is the weekly digest on demand.
+		{send: "/digest", via: viaCommand, known: cadresLeaders(
+			refused("“周报”只限领导和党政办管理员使用"), answered("<b>📊 2027 年工作计划周报</b>"))},
 		// A report on 2.3: its owner records it; a cadre who does not own
 		// it is refused (audited); a leader or the admin records it on the
 		// owner's behalf.

@@ -7,10 +7,12 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"planbot"
 	"planbot/bot"
 	"planbot/config"
+	"planbot/scheduler"
 )
 
 func chatCommand() command {
@@ -81,6 +83,7 @@ func botConfig(e *env, cfg *config.Config, path string) bot.Config {
 		UndoWindow: cfg.Bot.UndoWindow,
 		JumpShare:  cfg.Bot.JumpShare,
 		AdminChat:  cfg.Bot.AdminChat,
+		Digest:     digestIn,
 		Log:        e.log,
 		LoadPlan: func(context.Context) (*planbot.Plan, error) {
 			var next *config.Config
@@ -96,4 +99,14 @@ func botConfig(e *env, cfg *config.Config, path string) bot.Config {
 			return next.Plan, nil
 		},
 	}
+}
+
+// digestIn is /digest: the scheduler's digest, read in the chat command's
+// own transaction (the storage session the bot hands its handlers).
+func digestIn(ctx context.Context, s bot.Store, plan *planbot.Plan, at time.Time) (string, error) {
+	sess, ok := s.(scheduler.Session)
+	if !ok {
+		return "", fmt.Errorf("the digest needs a database session, got %T", s)
+	}
+	return scheduler.DigestIn(ctx, sess, plan, at)
 }
