@@ -82,6 +82,9 @@ type Sender struct {
 	// sending: during an outage the sender knocks once per wait instead of
 	// trying every queued message in turn.
 	Backoff func(n int) time.Duration
+	// OnReachable, if set, is told when Telegram answers again after
+	// failures (the poll loop then stops waiting out its own backoff).
+	OnReachable func()
 
 	wake chan struct{}
 
@@ -299,6 +302,9 @@ func (s *Sender) answered(ok bool, log *slog.Logger) {
 	if ok {
 		if s.down > 0 {
 			log.Info("the Bot API answers again; sending resumes", "after_failures", s.down)
+			if s.OnReachable != nil {
+				go s.OnReachable()
+			}
 		}
 		s.down, s.downUntil = 0, time.Time{}
 		return

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -103,8 +104,10 @@ type Telegram struct {
 	// instance is polling with the same token: then Poll gives up.
 	MaxConflicts int
 
-	api    *tgbotapi.BotAPI
-	outage *writeOutage // Poll's goroutine only
+	api      *tgbotapi.BotAPI
+	outage   *writeOutage  // Poll's goroutine only
+	wake     chan struct{} // Reachable: a poll backing off after failures tries now
+	wakeOnce sync.Once
 }
 
 // ErrConflict means another bot instance (or a webhook) holds the token.
@@ -216,7 +219,7 @@ func (t *Telegram) Poll(ctx context.Context) error {
 				failures++
 				t.Log.Warn("getUpdates failed", "err", err, "retry_in", wait)
 			}
-			if !sleep(ctx, wait) {
+			if !t.backOff(ctx, wait) {
 				return nil
 			}
 			continue
@@ -364,6 +367,35 @@ func backoff(n int) time.Duration {
 	d := time.Second << min(n, 6)
 	d = min(d, time.Minute)
 	return d/2 + rand.N(d/2+1)
+}
+
+// Reachable tells a poll loop waiting out failures that Telegram answers
+// again (the sender got through): it polls at once.
+func (t *Telegram) Reachable() {
+	select {
+	case t.wakeCh() <- struct{}{}:
+	default:
+	}
+}
+
+func (t *Telegram) wakeCh() chan struct{} {
+	t.wakeOnce.Do(func() { t.wake = make(chan struct{}, 1) })
+	return t.wake
+}
+
+// backOff waits d after a failed poll, or until Reachable; false means ctx
+// ended.
+func (t *Telegram) backOff(ctx context.Context, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.wakeCh():
+		return true
+	case <-timer.C:
+		return true
+	}
 }
 
 // sleep waits d or until ctx is done; false means ctx ended.

@@ -99,6 +99,7 @@ func runCommand() command {
 				sch = newScheduler(e, db, b.Plan, e.log)
 				sch.Queued = sender.Wake
 				tg := &bot.Telegram{Bot: b, Updates: storeAdapter{db}, Sender: sender, Log: e.log, Now: e.now, PollTimeout: *poll}
+				sender.OnReachable = tg.Reachable
 				if err := untilReachable(ctx, e.log, "delete webhook", func() error { return tg.Start(poller) }); ctx.Err() != nil {
 					e.log.Info("planbot stopped before it could reach Telegram")
 					return exitOK
