@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -428,7 +429,11 @@ func (b *Bot) Reload(ctx context.Context, s Store, now time.Time) (string, error
 		return sb.String(), nil
 	}
 	rep, err := s.SyncPlan(ctx, plan, now)
-	if err != nil {
+	if errors.Is(err, planbot.ErrConflict) {
+		// The file is valid but cannot go into this database (a new
+		// year's plan over last year's reports): the admin must act.
+		return "❌ 配置没有重载，<b>仍按原配置运行</b>：" + esc(innermost(err).Error()) + "。", nil
+	} else if err != nil {
 		return "", err
 	}
 	b.SetPlan(plan)
@@ -451,6 +456,18 @@ func (b *Bot) digest(c *call, _ string) error {
 	}
 	c.say(text)
 	return nil
+}
+
+// innermost is the error at the end of err's chain: the one written for
+// the user, without the wrapping that says where it came from.
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 // export sends the ledger (台账) as an Excel file.

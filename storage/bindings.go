@@ -138,3 +138,64 @@ func bindTelegram(ctx context.Context, tx *sqlx.Tx, person string, telegramID in
 		return nil
 	})
 }
+
+// Binding is a Telegram user bound to a person with an invite code.
+type Binding struct {
+	PersonKey  string    `db:"person_key"`
+	TelegramID int64     `db:"telegram_id"`
+	Invite     string    `db:"invite"`
+	BoundAt    time.Time `db:"-"`
+}
+
+// Bindings lists every invite-code binding of a person still in the plan,
+// by person key.
+func (db *DB) Bindings(ctx context.Context) ([]Binding, error) {
+	var rows []struct {
+		Binding
+		BoundAt int64 `db:"bound_at"`
+	}
+	if err := sqlx.SelectContext(ctx, db.read, &rows, `
+		SELECT p.person_key, b.telegram_id, b.invite, b.bound_at
+		FROM telegram_bindings b JOIN people p ON p.id = b.person_id
+		WHERE p.archived_at IS NULL ORDER BY p.person_key`); err != nil {
+		return nil, fmt.Errorf("list telegram bindings: %w", classify(err))
+	}
+	out := make([]Binding, len(rows))
+	for i, r := range rows {
+		out[i] = r.Binding
+		out[i].BoundAt = fromUnix(r.BoundAt)
+	}
+	return out, nil
+}
+
+// CarryBindings makes, in one transaction, the bindings of another
+// database (last year's) here, for the people of this plan who are not
+// bound yet, keeping each invite spent and its time. It returns the
+// bindings it made; the others' people are not in this plan, or bound.
+func (db *DB) CarryBindings(ctx context.Context, from []Binding) ([]Binding, error) {
+	var made []Binding
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, b := range from {
+			var personID int64
+			err := tx.GetContext(ctx, &personID, `
+				SELECT p.id FROM people p WHERE p.person_key = ? AND p.archived_at IS NULL
+				AND NOT EXISTS (SELECT 1 FROM telegram_bindings b WHERE b.person_id = p.id OR b.telegram_id = ?)`, b.PersonKey, b.TelegramID)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if err := bindTelegram(ctx, tx, b.PersonKey, b.TelegramID, b.Invite, b.BoundAt); errors.Is(err, ErrConflict) {
+				continue // the new plan gives that Telegram id to someone, or the invite was spent here
+			} else if err != nil {
+				return fmt.Errorf("bind %s: %w", b.PersonKey, err)
+			}
+			made = append(made, b)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("carry bindings into %s: %w", db.path, err)
+	}
+	return made, nil
+}

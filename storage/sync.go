@@ -2,8 +2,11 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -39,8 +42,15 @@ func (db *DB) SyncPlan(ctx context.Context, plan *planbot.Plan, now time.Time) (
 	return rep, nil
 }
 
+// planYearKey is the bot_state row holding the year of the plan the
+// database keeps.
+const planYearKey = "plan_year"
+
 func syncPlan(ctx context.Context, tx *sqlx.Tx, plan *planbot.Plan, now time.Time) (planbot.SyncReport, error) {
 	var rep planbot.SyncReport
+	if err := checkPlanYear(ctx, tx, plan.Year, now); err != nil {
+		return rep, err
+	}
 	s := &planSync{ctx: ctx, tx: tx, now: unix(now), rep: &rep}
 	var err error
 	if s.people, err = s.syncPeople(plan.People); err != nil {
@@ -156,4 +166,38 @@ func (s *planSync) personID(key string) (any, error) {
 		return nil, fmt.Errorf("person %q is not in the plan", key)
 	}
 	return id, nil
+}
+
+// checkPlanYear refuses a plan of another year than the one the database
+// keeps reports for: items are matched by code, and next year's "2.3" is
+// another task than this year's, which must not inherit its reports (a
+// "done" of last year would make it done). A new year starts a new
+// database file; the old one stays as the year's record. A database with no
+// report yet takes any year.
+func checkPlanYear(ctx context.Context, tx *sqlx.Tx, year int, now time.Time) error {
+	var stored string
+	err := tx.GetContext(ctx, &stored, `SELECT value FROM bot_state WHERE name = ?`, planYearKey)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("read the plan year: %w", err)
+	case stored != strconv.Itoa(year):
+		var reports int
+		if err := tx.GetContext(ctx, &reports, `SELECT COUNT(*) FROM reports`); err != nil {
+			return fmt.Errorf("count reports: %w", err)
+		}
+		if reports > 0 {
+			return errorf(ErrConflict, "这个数据库记录的是 %s 年的计划（已有 %d 条汇报），不能装入 %d 年的计划：新一年的事项编号会沿用上一年的汇报。"+
+				"请为 %d 年换一个数据库文件（在配置里写 database: planbot-%d.db），旧文件留作 %s 年的档案",
+				stored, reports, year, year, year, stored)
+		}
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO bot_state (name, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+		WHERE value <> excluded.value`, planYearKey, strconv.Itoa(year), unix(now))
+	if err != nil {
+		return fmt.Errorf("store the plan year: %w", err)
+	}
+	return nil
 }

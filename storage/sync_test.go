@@ -275,3 +275,30 @@ func TestSyncPlanAllOrNothing(t *testing.T) {
 		t.Error("a failed sync changed the database")
 	}
 }
+
+// A plan of another year is refused once the database holds reports:
+// next year's "2.3" must not inherit this year's. Before any report the
+// year may change (an admin fixing a typo in year:).
+func TestSyncPlanRefusesAnotherYear(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	plan := testPlan()
+	mustSync(t, db, plan, t0)
+	next := testPlan()
+	next.Year = plan.Year + 1
+	if _, err := db.SyncPlan(ctx, next, t0); err != nil {
+		t.Fatalf("a new year before any report: %v", err)
+	}
+	mustSync(t, db, plan, t0) // and back
+	if _, err := db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Done: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.SyncPlan(ctx, next, t0)
+	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "这个数据库记录的是 2024 年的计划（已有 1 条汇报），不能装入 2025 年的计划") ||
+		!strings.Contains(err.Error(), "database: planbot-2025.db") {
+		t.Fatalf("a plan of 2025 over 2024's reports: %v", err)
+	}
+	if _, err := db.SyncPlan(ctx, plan, t0); err != nil {
+		t.Errorf("the same year again: %v", err)
+	}
+}
