@@ -472,6 +472,11 @@ func innermost(err error) error {
 
 // export sends the ledger (台账) as an Excel file.
 func (b *Bot) export(c *call, _ string) error {
+	if c.m.Chat != ChatPrivate {
+		// Every report with its reporter, for whoever is in the group.
+		c.say("台账含全部汇报记录，请私聊本机器人发送 /export 导出。")
+		return nil
+	}
 	data, err := ledger.Export(c.ctx, c.s, c.plan, c.now, false)
 	if err != nil {
 		return err

@@ -264,7 +264,7 @@ func (k accessKind) String() string { return [...]string{"silence", "answer", "r
 // accessRefusals mark a reply as a refusal: every way the bot says no.
 var accessRefusals = []string{
 	"您还不是本系统的登记用户", "您还未登记", "请以个人身份", "不是您负责的事项", "由党政办或分管领导填报",
-	"只限", "已撤回或不能撤回", "已过期", "请私聊本机器人发送邀请码", "邀请码不正确",
+	"只限", "已撤回或不能撤回", "已过期", "请私聊本机器人发送邀请码", "邀请码不正确", "请私聊本机器人发送 /export",
 }
 
 type accessOutcome struct {
@@ -307,6 +307,8 @@ type accessRow struct {
 	// the admin (in that order), in a private chat and, unless a rule
 	// below says otherwise, in a group.
 	known [4]accessOutcome
+	// knownGroup, when set, replaces known in a group.
+	knownGroup *[4]accessOutcome
 	// unknownPrivate, unknownGroup replace the general rules for an
 	// unregistered user (used by /start with an invite).
 	unknownPrivate, unknownGroup *accessOutcome
@@ -360,6 +362,9 @@ func (row accessRow) expect(a accessActor, group bool) accessOutcome {
 		// silence, nothing written, whoever says it.
 		return silent()
 	}
+	if group && row.knownGroup != nil {
+		return row.knownGroup[a.role-roleOwner]
+	}
 	return row.known[a.role-roleOwner]
 }
 
@@ -409,6 +414,12 @@ func accessRows() []accessRow {
 		// audit: a role mismatch is not an intrusion).
 		{send: "/unreported", via: viaCommand, known: cadresLeaders(
 			refused("“未汇报”只限领导和党政办管理员使用"), answered("<b>本周未汇报</b>"))},
+		// The ledger (every report, with names) is for leaders and admins,
+		// and only in private: a group may hold anyone.
+		{send: "/export", via: viaCommand,
+			known: cadresLeaders(refused("“导出”只限领导和党政办管理员使用"), answered("年度工作台账")),
+			knownGroup: &[4]accessOutcome{refused("“导出”只限领导和党政办管理员使用"), refused("“导出”只限领导和党政办管理员使用"),
+				refused("请私聊本机器人发送 /export"), refused("请私聊本机器人发送 /export")}},
 		// So is the weekly digest on demand.
 		{send: "/digest", via: viaCommand, known: cadresLeaders(
 			refused("“周报”只限领导和党政办管理员使用"), answered("<b>📊 2027 年工作计划周报</b>"))},
@@ -517,6 +528,9 @@ func (w *accessWorld) cell(t *testing.T, row accessRow, send string, a accessAct
 	var text strings.Builder
 	for _, r := range replies {
 		text.WriteString(r.Text + "\n" + r.CallbackText + "\n")
+		if r.Document != nil {
+			text.WriteString(r.Document.Caption + "\n")
+		}
 	}
 	got := silence
 	switch {
