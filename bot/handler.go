@@ -33,10 +33,11 @@ type Config struct {
 	// JumpShare: an indicator value that rises by more than this share of
 	// the annual target in one report is confirmed before it is recorded.
 	JumpShare float64
-	// Digest writes the weekly digest (HTML) as at at, reading within s;
-	// nil leaves /digest unavailable. The scheduler owns the digest, and
-	// bot may not import it: cmd/planbot wires it in.
-	Digest func(ctx context.Context, s Store, plan *planbot.Plan, at time.Time) (string, error)
+	// Digest writes the weekly digest (HTML) as at at, reading within s,
+	// and its picture (PNG; nil when it cannot be drawn); nil leaves
+	// /digest unavailable. The scheduler owns the digest, and bot may not
+	// import it: cmd/planbot wires it in.
+	Digest func(ctx context.Context, s Store, plan *planbot.Plan, at time.Time) (text string, picture []byte, err error)
 	// AdminChat receives the bot's own alarms (the database cannot be
 	// written …); 0 sends them to every admin's private chat instead.
 	AdminChat int64

@@ -450,9 +450,14 @@ func (b *Bot) digest(c *call, _ string) error {
 		c.say("这个运行方式不支持周报。")
 		return nil
 	}
-	text, err := b.cfg.Digest(c.ctx, c.s, c.plan, c.now)
+	text, picture, err := b.cfg.Digest(c.ctx, c.s, c.plan, c.now)
 	if err != nil {
 		return err
+	}
+	if picture != nil {
+		// Leaders would rather look than read: the picture first.
+		c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Photo: &File{Name: "digest-" + c.now.Format("2006-01-02") + ".png", Data: picture,
+			Caption: fmt.Sprintf("%d年工作计划 · %d月%d日 周报图", c.plan.Year, c.now.Month(), c.now.Day())}})
 	}
 	c.say(text)
 	return nil

@@ -27,6 +27,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -199,7 +200,7 @@ func (w *accessWorld) newBot() *bot.Bot {
 	return bot.New(bot.Config{
 		Plan:   w.plan,
 		Now:    func() time.Time { return accessNow },
-		Digest: digestIn,
+		Digest: digestIn(&env{log: slog.New(slog.DiscardHandler)}),
 		LoadPlan: func(context.Context) (*planbot.Plan, error) {
 			cfg, err := config.Load(accessConfig)
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"planbot"
 	"planbot/bot"
+	"planbot/chart"
 	"planbot/config"
 	"planbot/scheduler"
 )
@@ -83,7 +84,7 @@ func botConfig(e *env, cfg *config.Config, path string) bot.Config {
 		UndoWindow: cfg.Bot.UndoWindow,
 		JumpShare:  cfg.Bot.JumpShare,
 		AdminChat:  cfg.Bot.AdminChat,
-		Digest:     digestIn,
+		Digest:     digestIn(e),
 		Log:        e.log,
 		LoadPlan: func(context.Context) (*planbot.Plan, error) {
 			var next *config.Config
@@ -102,11 +103,35 @@ func botConfig(e *env, cfg *config.Config, path string) bot.Config {
 }
 
 // digestIn is /digest: the scheduler's digest, read in the chat command's
-// own transaction (the storage session the bot hands its handlers).
-func digestIn(ctx context.Context, s bot.Store, plan *planbot.Plan, at time.Time) (string, error) {
-	sess, ok := s.(scheduler.Session)
-	if !ok {
-		return "", fmt.Errorf("the digest needs a database session, got %T", s)
+// own transaction (the storage session the bot hands its handlers), with
+// the picture the weekly job sends ahead of it.
+func digestIn(e *env) func(ctx context.Context, s bot.Store, plan *planbot.Plan, at time.Time) (string, []byte, error) {
+	return func(ctx context.Context, s bot.Store, plan *planbot.Plan, at time.Time) (string, []byte, error) {
+		sess, ok := s.(scheduler.Session)
+		if !ok {
+			return "", nil, fmt.Errorf("the digest needs a database session, got %T", s)
+		}
+		text, err := scheduler.DigestIn(ctx, sess, plan, at)
+		if err != nil {
+			return "", nil, err
+		}
+		reports, err := sess.AllReports(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		from, to := plan.YearSpan()
+		if at.Before(to) {
+			to = at.Add(time.Second)
+		}
+		latest, err := sess.LatestObservations(ctx, from, to)
+		if err != nil {
+			return "", nil, err
+		}
+		picture, err := chart.Digest(plan.Overview(reports, latest, at), plan, chart.Options{FontPath: e.fontPath, Log: e.log})
+		if err != nil {
+			e.log.Error("digest chart not drawn; /digest goes as text", "err", err)
+			return text, nil, nil
+		}
+		return text, picture, nil
 	}
-	return scheduler.DigestIn(ctx, sess, plan, at)
 }
