@@ -177,6 +177,22 @@ func (s *planSync) personID(key string) (any, error) {
 func checkPlanYear(ctx context.Context, tx *sqlx.Tx, year int, now time.Time) error {
 	var stored string
 	err := tx.GetContext(ctx, &stored, `SELECT value FROM bot_state WHERE name = ?`, planYearKey)
+	if errors.Is(err, sql.ErrNoRows) {
+		// A database from before the year was kept: its plan's items are
+		// due within its year, nearly all of them. The most common due year
+		// stands for it.
+		var year sql.NullString
+		err = tx.GetContext(ctx, &year, `
+			SELECT substr(due_date, 1, 4) FROM items
+			WHERE archived_at IS NULL AND due_date IS NOT NULL
+			GROUP BY 1 ORDER BY COUNT(*) DESC, 1 DESC LIMIT 1`)
+		switch {
+		case errors.Is(err, sql.ErrNoRows) || (err == nil && !year.Valid):
+			err = sql.ErrNoRows
+		case err == nil:
+			stored = year.String
+		}
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:

@@ -302,3 +302,26 @@ func TestSyncPlanRefusesAnotherYear(t *testing.T) {
 		t.Errorf("the same year again: %v", err)
 	}
 }
+
+// A database from before the plan year was kept has its year read off its
+// items' due dates: a new year's plan is refused over its reports too.
+func TestSyncPlanYearOfAnOlderDatabase(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	plan := testPlan()
+	mustSync(t, db, plan, t0)
+	if _, err := db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(50.0)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.write.ExecContext(ctx, `DELETE FROM bot_state WHERE name = ?`, planYearKey); err != nil {
+		t.Fatal(err)
+	}
+	next := testPlan()
+	next.Year = plan.Year + 1
+	if _, err := db.SyncPlan(ctx, next, t0); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "这个数据库记录的是 2024 年的计划") {
+		t.Errorf("a 2025 plan over an older 2024 database: %v", err)
+	}
+	if _, err := db.SyncPlan(ctx, plan, t0); err != nil {
+		t.Errorf("the same year: %v", err)
+	}
+}
