@@ -40,9 +40,12 @@ type Message struct {
 	// separate messages sharing it.
 	MediaGroup string
 	// Edited: the sender changed this message (MessageID) after sending it.
-	Edited   bool
-	At       time.Time
-	Callback *Callback
+	Edited bool
+	// Unsupported: a voice message, sticker, location … that the bot cannot
+	// read (photos, documents and videos are evidence, in PhotoIDs).
+	Unsupported bool
+	At          time.Time
+	Callback    *Callback
 }
 
 // Callback is a press on an inline keyboard button.

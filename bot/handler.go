@@ -211,6 +211,10 @@ func (b *Bot) dispatch(c *call) error {
 		// bot; reports are sent privately or as commands.
 		return nil
 	}
+	if c.m.Unsupported {
+		c.say("暂时只能看懂文字、照片、文件和视频。汇报请发文字，例如：<code>2.3 进度60% 已与XX酒店签约</code>")
+		return nil
+	}
 	if len(c.m.PhotoIDs) == 0 && strings.TrimSpace(c.m.Text) == "" {
 		return nil
 	}

@@ -105,7 +105,7 @@ func (b *Bot) act(c *call, in Intent) error {
 		// A photo without a readable caption: ask which item it is evidence for.
 		d.Items = c.ownedOpen()
 		if len(d.Items) == 0 {
-			c.say("收到照片，但没看出是哪个事项。请重新发送，并在照片说明里写上事项编号和进度，如：2.3 进度60%")
+			c.say("收到佐证材料，但没看出是哪个事项。请重新发送，并在说明里写上事项编号和进度，如：2.3 进度60%")
 			return nil
 		}
 		return b.askWhich(c, d)
@@ -147,7 +147,7 @@ func (b *Bot) askWhich(c *call, d draft) error {
 		text = "您说的是哪个事项？"
 	}
 	if len(d.Photos) > 0 && d.Percent == nil && !d.Done && d.Amount == nil {
-		text = "这张照片是哪个事项的佐证材料？"
+		text = planbot.EvidenceNoun(d.Photos[0]) + "是哪个事项的佐证材料？"
 	}
 	return c.ask(pendingPick, d, text, func(id int64) [][]Button {
 		var kb [][]Button
@@ -274,10 +274,8 @@ func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report) error {
 	if r.Note != "" {
 		fmt.Fprintf(&sb, "说明：%s\n", esc(clip(r.Note, 200)))
 	}
-	if n := len(r.PhotoIDs); n > 0 && c.m.MediaGroup != "" {
-		fmt.Fprintf(&sb, "佐证照片 %d 张已保存，同一组的其他照片会自动附上\n", n)
-	} else if n > 0 {
-		fmt.Fprintf(&sb, "佐证照片 %d 张已保存\n", n)
+	if len(r.PhotoIDs) > 0 {
+		sb.WriteString(evidenceSaved(r.PhotoIDs, c.m.MediaGroup != "") + "\n")
 	}
 	if r.AsOf != nil {
 		fmt.Fprintf(&sb, "⏱ 补报 %s 的进度（%s 收到，已标注为迟报）\n", day(*r.AsOf, c.plan.Year), when(r.At, c.plan.Location, c.plan.Year))
@@ -470,4 +468,18 @@ func prevValue(o *planbot.Observation) planbot.Decimal {
 		return 0
 	}
 	return o.Value.Value
+}
+
+// evidenceSaved tells what evidence a report keeps; inAlbum adds that the
+// rest of the album will join it.
+func evidenceSaved(ids []string, inAlbum bool) string {
+	onlyPhotos := !slices.ContainsFunc(ids, func(id string) bool { k, _ := planbot.KindOf(id); return k != planbot.EvidencePhoto })
+	text, rest := "佐证材料已保存："+planbot.EvidenceSummary(ids), "材料"
+	if onlyPhotos {
+		text, rest = fmt.Sprintf("佐证照片 %d 张已保存", len(ids)), "照片"
+	}
+	if inAlbum {
+		text += "，同一组的其他" + rest + "会自动附上"
+	}
+	return text
 }

@@ -337,9 +337,20 @@ func FromUpdate(u tgbotapi.Update) (Message, bool) {
 	if msg.SenderChat != nil {
 		m.ViaChat = true
 	}
-	if len(msg.Photo) > 0 {
+	switch {
+	case len(msg.Photo) > 0:
 		// Telegram sends every size of one photo; the last is the largest.
 		m.PhotoIDs = []string{msg.Photo[len(msg.Photo)-1].FileID}
+	case msg.Document != nil:
+		// A scan, a Word or Excel file, a PDF: evidence too.
+		m.PhotoIDs = []string{planbot.DocumentEvidence(msg.Document.FileID)}
+	case msg.Video != nil:
+		m.PhotoIDs = []string{planbot.VideoEvidence(msg.Video.FileID)}
+	case msg.Text == "" && (msg.Voice != nil || msg.Audio != nil || msg.VideoNote != nil || msg.Sticker != nil ||
+		msg.Location != nil || msg.Contact != nil || msg.Animation != nil):
+		m.Unsupported = true
+	}
+	if len(m.PhotoIDs) > 0 {
 		m.Text = msg.Caption
 		m.MediaGroup = msg.MediaGroupID
 	}

@@ -44,7 +44,7 @@ const ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml
 var (
 	ItemHeaders        = []string{"编号", "板块", "事项", "责任人", "分管领导", "开始日期", "截止日期", "状态", "进度", "最近汇报", "最近汇报日期", "逾期天数"}
 	IndicatorHeaders   = []string{"指标", "单位", "全年目标", "当前值", "完成率", "时间进度", "同比", "判断", "数据时间", "备注"}
-	ReportHeaders      = []string{"编号", "事项", "汇报人", "代报对象", "时间", "补报日期", "内容", "说明", "照片数", "是否已被更正"}
+	ReportHeaders      = []string{"编号", "事项", "汇报人", "代报对象", "时间", "补报日期", "内容", "说明", "佐证材料数", "是否已被更正"}
 	ObservationHeaders = []string{"编号", "指标", "数值", "单位", "时间", "填报人", "内容", "说明", "是否已被更正"}
 )
 
@@ -781,7 +781,7 @@ func what(r planbot.Report) string {
 		case r.Note != "":
 			parts = append(parts, "情况说明")
 		case len(r.PhotoIDs) > 0:
-			parts = append(parts, "照片")
+			parts = append(parts, "佐证材料")
 		}
 	}
 	return strings.Join(parts, "，")

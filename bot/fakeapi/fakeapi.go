@@ -395,6 +395,21 @@ func (s *Server) SendPhoto(from User, chat Chat, caption string, fileIDs ...stri
 	return s.sendPhotoLocked(from, chat, caption, "", fileIDs)
 }
 
+// SendFile queues a document message (a PDF, a Word or Excel file) named
+// name with caption, and returns its update id. Its file id becomes known
+// to getFile.
+func (s *Server) SendFile(from User, chat Chat, caption, name string) int {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.newFileIDLocked("document")
+	f := s.addFileLocked(id, name, fmt.Appendf(nil, "fake document %s", name), "documents")
+	cs := s.chatLocked(chat)
+	m := cs.add(&Msg{From: from, Date: now, Caption: caption, FileID: id,
+		doc: &document{FileID: id, FileUniqueID: f.uniqueID, FileName: name, FileSize: len(f.data)}})
+	return s.queueLocked(wireUpdate{Message: s.wire(m, true)}, "message")
+}
+
 // SendAlbum queues n photos sent together as an album, as Telegram
 // delivers one: a message per photo, sharing a media_group_id, the caption
 // on the first. It returns their update ids.

@@ -117,7 +117,7 @@ func TestExportReportsAndAt(t *testing.T) {
 	if len(reports) != 4 {
 		t.Fatalf("reports sheet: %q", reports)
 	}
-	// 编号 事项 汇报人 代报对象 时间 补报日期 内容 说明 照片数 是否已被更正
+	// 编号 事项 汇报人 代报对象 时间 补报日期 内容 说明 佐证材料数 是否已被更正
 	if got := reports[1]; got[2] != "钱某某" || got[7] != "=SUM(A1:A9)" || got[9] != "是" {
 		t.Errorf("first report row: %q", got)
 	}
