@@ -79,15 +79,7 @@ func TestFaultDiskFull(t *testing.T) {
 	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/item 2.3")
 
 	// Held: the report delivered three times, never confirmed.
-	h.srv.WaitFor(t, faultGuard, func(calls []fakeapi.Call) bool {
-		n := 0
-		for _, c := range calls {
-			if c.Method == "getUpdates" && len(c.UpdateIDs) > 0 && c.UpdateIDs[0] == report {
-				n++
-			}
-		}
-		return n >= 3
-	})
+	waitHeld(t, h.srv, report, 3, faultGuard)
 	// The sender tried to claim the reminders, and could not.
 	waitOutput(t, p, `msg="claim next message"`)
 	if h.srv.Pending() != 3 {
