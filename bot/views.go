@@ -405,7 +405,7 @@ func (b *Bot) reload(c *call, _ string) error {
 		c.say("这个运行方式不支持重载配置。")
 		return nil
 	}
-	text, err := b.Reload(c.ctx, c.s, c.now)
+	text, _, err := b.Reload(c.ctx, c.s, c.now)
 	if err != nil {
 		return err
 	}
@@ -414,10 +414,10 @@ func (b *Bot) reload(c *call, _ string) error {
 }
 
 // Reload re-reads the YAML (Config.LoadPlan) and, if it is valid, loads
-// it into the database within s and puts it in force. It returns what the
-// admin reads: every problem of a broken file (the running plan then stays
-// in force), or what changed. err is for the database only.
-func (b *Bot) Reload(ctx context.Context, s Store, now time.Time) (string, error) {
+// it into the database within s and puts it in force (ok). It returns what
+// the admin reads: every problem of a broken file (the running plan then
+// stays in force), or what changed. err is for the database only.
+func (b *Bot) Reload(ctx context.Context, s Store, now time.Time) (text string, ok bool, err error) {
 	plan, err := b.cfg.LoadPlan(ctx)
 	if err != nil {
 		lines := strings.Split(err.Error(), "\n")
@@ -426,22 +426,22 @@ func (b *Bot) Reload(ctx context.Context, s Store, now time.Time) (string, error
 		for _, l := range lines {
 			sb.WriteString("• " + esc(clip(l, 300)) + "\n")
 		}
-		return sb.String(), nil
+		return sb.String(), false, nil
 	}
 	rep, err := s.SyncPlan(ctx, plan, now)
 	if errors.Is(err, planbot.ErrConflict) {
 		// The file is valid but cannot go into this database (a new
 		// year's plan over last year's reports): the admin must act.
-		return "❌ 配置没有重载，<b>仍按原配置运行</b>：" + esc(innermost(err).Error()) + "。", nil
+		return "❌ 配置没有重载，<b>仍按原配置运行</b>：" + esc(innermost(err).Error()) + "。", false, nil
 	} else if err != nil {
-		return "", err
+		return "", false, err
 	}
 	b.SetPlan(plan)
 	if b.cfg.Reloaded != nil {
 		b.cfg.Reloaded(plan)
 	}
 	return fmt.Sprintf("✅ 配置已重载：%d 个事项、%d 项指标、%d 人。新增 %d，修改 %d，归档 %d，恢复 %d。",
-		len(plan.Items), len(plan.Indicators), len(plan.People), len(rep.Added), len(rep.Updated), len(rep.Archived), len(rep.Restored)), nil
+		len(plan.Items), len(plan.Indicators), len(plan.People), len(rep.Added), len(rep.Updated), len(rep.Archived), len(rep.Restored)), true, nil
 }
 
 // digest shows the weekly digest now, as leaders get it on Monday.

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -209,9 +208,10 @@ func reloadOnHangup(ctx context.Context, e *env, b *bot.Bot, db *storage.DB, sen
 			}
 			now := e.now()
 			var text string
+			var reloaded bool
 			err := db.InSession(ctx, func(s *storage.Session) error {
 				var err error
-				if text, err = b.Reload(ctx, s, now); err != nil {
+				if text, reloaded, err = b.Reload(ctx, s, now); err != nil {
 					return err
 				}
 				var replies []bot.Reply
@@ -223,7 +223,7 @@ func reloadOnHangup(ctx context.Context, e *env, b *bot.Bot, db *storage.DB, sen
 			switch {
 			case err != nil:
 				e.log.Error("reload on SIGHUP failed", "err", err)
-			case strings.HasPrefix(text, "✅"):
+			case reloaded:
 				e.log.Info("configuration reloaded on SIGHUP", "result", bot.PlainText(text))
 			default:
 				e.log.Error("configuration not reloaded on SIGHUP: the file has errors; the running plan stays", "errors", bot.PlainText(text))
