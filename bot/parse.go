@@ -263,6 +263,7 @@ func newReportParser(text string, plan *planbot.Plan, today planbot.Date) *repor
 		p.year = plan.Year
 	}
 	p.rs, p.off = rpNormalize(text)
+	p.codeStops()
 	p.taken = make([]bool, len(p.rs)+1)
 	p.tokenize()
 	return p
@@ -290,6 +291,28 @@ func rpNormalize(s string) ([]rune, []int) {
 	}
 	off = append(off, len(s))
 	return rs, off
+}
+
+// codeStops reads "2。3" as the item code 2.3: a phone in Chinese mode
+// types 。 for the dot. Only where the digits around it make a code of the
+// plan, so "进度60。3月开工" keeps its full stop.
+func (p *reportParser) codeStops() {
+	digit := func(r rune) bool { return r >= '0' && r <= '9' }
+	for i := 1; i+1 < len(p.rs); i++ {
+		if p.rs[i] != '。' || !digit(p.rs[i-1]) || !digit(p.rs[i+1]) {
+			continue
+		}
+		a, b := i-1, i+2
+		for a > 0 && digit(p.rs[a-1]) {
+			a--
+		}
+		for b < len(p.rs) && digit(p.rs[b]) {
+			b++
+		}
+		if _, ok := p.ix.codes[string(p.rs[a:i])+"."+string(p.rs[i+1:b])]; ok {
+			p.rs[i] = '.'
+		}
+	}
 }
 
 func (p *reportParser) add(t rpToken) {
