@@ -833,7 +833,8 @@ func (p *reportParser) attachKeywords() {
 			from := max(0, t.start-6)
 			window := string(p.rs[from:t.start])
 			for _, w := range rpRateWords {
-				if strings.Contains(window, w) {
+				// "提高到50%" is a level reached, "提高50%" a rate.
+				if i := strings.LastIndex(window, w); i >= 0 && !strings.ContainsAny(window[i+len(w):], "到至") {
 					t.rate = true
 					break
 				}
@@ -1618,6 +1619,7 @@ func (p *reportParser) readDate(in *Intent) {
 func (p *reportParser) readPercent(in *Intent) {
 	var vals []float64
 	var bad error
+	var last, prev *rpToken // the last two percentages, for "由40%提高到50%"
 	for i := range p.toks {
 		t := &p.toks[i]
 		switch {
@@ -1628,11 +1630,28 @@ func (p *reportParser) readPercent(in *Intent) {
 		case t.isPercent():
 			if v := t.percent(); !slices.Contains(vals, v) {
 				vals = append(vals, v)
+				prev, last = last, t
 			}
 		default:
 			continue
 		}
 		t.used = true
+	}
+	if len(vals) == 2 && prev.end <= last.start && strings.ContainsAny(string(p.rs[prev.end:last.start]), "到至→>") {
+		// From one to the other (由40%提高到50%, 40%→50%): where it is now.
+		// The words of the move are not a note.
+		vals = vals[1:]
+		start := prev.start
+		for start > 0 && unicode.IsSpace(p.rs[start-1]) {
+			start--
+		}
+		if start > 0 && strings.ContainsRune("由从", p.rs[start-1]) {
+			start--
+		}
+		if start >= 2 && string(p.rs[start-2:start]) == "进度" {
+			start -= 2
+		}
+		last.start = start
 	}
 	switch {
 	case bad != nil:

@@ -194,6 +194,10 @@ func TestParseReportItems(t *testing.T) {
 		{text: "2.3 三成五", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(35)},
 		{text: "２.３ 60%", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60)},
 		{text: "２．３　６０％", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60)},
+		// From one figure to another: the second is where it stands.
+		{text: "2.3 进度由40%提高到50%", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(50)},
+		{text: "2.3 进度从40%到50%", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(50)},
+		{text: "2.3 40%→50%", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(50)},
 		// 。 for the dot of a code (Chinese input mode), but not elsewhere.
 		{text: "2。3 进度70%", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(70)},
 		{text: "2.3 进度60。3月开工", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), note: "3月开工"},
