@@ -20,7 +20,7 @@ import (
 
 const (
 	unwritableUserNotice = "⚠️ 服务器暂时无法保存数据。您这条消息没有丢，系统恢复后会自动处理并回复您，请不要重发。"
-	unwritableAdminFmt   = "⚠️ planbot 无法写入数据库：%s\n\n群众和干部发来的消息暂存在 Telegram（最多保留 24 小时），恢复后按顺序自动处理；提醒暂停发送。请检查服务器磁盘空间和数据库文件的权限。"
+	unwritableAdminFmt   = "⚠️ planbot 无法写入数据库：%s\n\n干部和领导发来的消息暂存在 Telegram（最多保留 24 小时），恢复后按顺序自动处理；提醒暂停发送。请检查服务器磁盘空间和数据库文件的权限。"
 	writableAdminFmt     = "✅ planbot 数据库已恢复写入（中断约 %s），积压的消息正在处理。"
 )
 
@@ -105,8 +105,22 @@ func (t *Telegram) writable() {
 	down := t.Now().Sub(o.since).Round(time.Second)
 	t.Log.Info("the database can be written again; held updates are being handled", "down_for", down)
 	for _, chat := range t.Bot.AdminChats() {
-		t.notify(chat, fmt.Sprintf(writableAdminFmt, down))
+		t.notify(chat, fmt.Sprintf(writableAdminFmt, aboutDuration(down)))
 	}
+}
+
+// aboutDuration says how long, roughly, in Chinese: "不到 1 分钟",
+// "25 分钟", "3 小时 10 分钟", "2 天 4 小时".
+func aboutDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "不到 1 分钟"
+	case d < time.Hour:
+		return fmt.Sprintf("%d 分钟", d/time.Minute)
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d 小时 %d 分钟", d/time.Hour, d%time.Hour/time.Minute)
+	}
+	return fmt.Sprintf("%d 天 %d 小时", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
 }
 
 // notify sends a plain text straight through the Bot API, best effort.
