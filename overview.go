@@ -55,14 +55,23 @@ func (p *Plan) Overview(reports map[string][]Report, latest map[string]Observati
 		sv.Counts[st.Status]++
 		ov.Counts[st.Status]++
 	}
+	ov.Indicators = p.IndicatorViews(latest, now)
+	return ov
+}
+
+// IndicatorViews is how each indicator stands at now, given the latest
+// observation of each (by key): the indicator half of Overview, which
+// needs no item history.
+func (p *Plan) IndicatorViews(latest map[string]Observation, now time.Time) []IndicatorView {
+	views := make([]IndicatorView, 0, len(p.Indicators))
 	for _, ind := range p.Indicators {
 		var obs *Observation
 		if o, ok := latest[ind.Key]; ok {
 			obs = &o
 		}
-		ov.Indicators = append(ov.Indicators, IndicatorView{Indicator: ind, Standing: ind.StandingAt(obs, p.Year, now, p.Location, p.Rules)})
+		views = append(views, IndicatorView{Indicator: ind, Standing: ind.StandingAt(obs, p.Year, now, p.Location, p.Rules)})
 	}
-	return ov
+	return views
 }
 
 // YearSpan is the plan year as the half-open interval [from, to) in the

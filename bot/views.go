@@ -19,15 +19,20 @@ func (c *call) overview() (planbot.Overview, error) {
 	if err != nil {
 		return planbot.Overview{}, err
 	}
-	from, to := c.plan.YearSpan()
-	if c.now.Before(to) {
-		to = c.now.Add(time.Second)
-	}
-	latest, err := c.s.LatestObservations(c.ctx, from, to)
+	latest, err := c.latest()
 	if err != nil {
 		return planbot.Overview{}, err
 	}
 	return c.plan.Overview(reports, latest, c.now), nil
+}
+
+// latest is each indicator's newest observation of the plan year so far.
+func (c *call) latest() (map[string]planbot.Observation, error) {
+	from, to := c.plan.YearSpan()
+	if c.now.Before(to) {
+		to = c.now.Add(time.Second)
+	}
+	return c.s.LatestObservations(c.ctx, from, to)
 }
 
 func (c *call) itemStatus(it planbot.Item) (planbot.ItemStatus, []planbot.Report, error) {
@@ -260,18 +265,19 @@ func (c *call) findItem(code string) (planbot.Item, bool) {
 }
 
 func (b *Bot) targets(c *call, _ string) error {
-	ov, err := c.overview()
+	latest, err := c.latest()
 	if err != nil {
 		return err
 	}
-	if len(ov.Indicators) == 0 {
+	views := c.plan.IndicatorViews(latest, c.now) // no item history needed
+	if len(views) == 0 {
 		c.say("配置中没有指标。")
 		return nil
 	}
 	var sb strings.Builder
-	elapsed := ov.Indicators[0].Standing.Elapsed
+	elapsed := views[0].Standing.Elapsed
 	fmt.Fprintf(&sb, "<b>重点指标</b>（截至 %s）\n时间进度 %s\n\n", when(c.now, c.plan.Location, c.plan.Year), pct(100*elapsed))
-	for _, iv := range ov.Indicators {
+	for _, iv := range views {
 		s, ind := iv.Standing, iv.Indicator
 		m := "⚪"
 		switch {
