@@ -204,8 +204,9 @@ func (j *job) digestWeek(sb *strings.Builder) {
 	var done []planbot.ItemView
 	for _, v := range j.views {
 		n := 0
-		for _, r := range j.s.Reports[v.Item.Code] {
-			if !r.Withdrawn && !r.At.Before(since) {
+		rs := j.s.Reports[v.Item.Code]
+		for i := range rs { // by index: a Report is too big to copy per step
+			if r := &rs[i]; !r.Withdrawn && !r.At.Before(since) {
 				n++
 			}
 		}
