@@ -192,12 +192,14 @@ func untilReachable(ctx context.Context, log *slog.Logger, step string, f func()
 // reloadOnHangup reloads the YAML on SIGHUP (`systemctl reload planbot`,
 // `kill -HUP`), as an admin's /reload does, and tells the admins the
 // outcome through the outbox: what changed, or every problem of a broken
-// file while the running plan stays in force. The returned func stops it.
+// file while the running plan stays in force. The returned func stops it,
+// waiting for a reload in progress: the database closes after it.
 func reloadOnHangup(ctx context.Context, e *env, b *bot.Bot, db *storage.DB, sender *bot.Sender) func() {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	done := make(chan struct{})
+	done, finished := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(finished)
 		for {
 			select {
 			case <-ctx.Done():
@@ -234,5 +236,6 @@ func reloadOnHangup(ctx context.Context, e *env, b *bot.Bot, db *storage.DB, sen
 	return func() {
 		signal.Stop(hup)
 		close(done)
+		<-finished
 	}
 }
