@@ -36,6 +36,10 @@ type Message struct {
 	Text      string // text, or the caption of a photo
 	PhotoIDs  []string
 	ReplyTo   int
+	// ReplyText is the text of the message this one replies to (a
+	// reminder, an echo): the item codes in it tell which item a bare
+	// "进度60%" is about.
+	ReplyText string
 	// MediaGroup is set on each photo of an album: the photos come as
 	// separate messages sharing it.
 	MediaGroup string

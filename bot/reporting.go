@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,7 +84,37 @@ func pickData(id int64, choice string) string { return fmt.Sprintf("p:%d:%s", id
 // freeText handles a message that is not a command: a report in words.
 func (b *Bot) freeText(c *call) error {
 	in := ParseReport(c.m.Text, c.plan, c.ownedOpen(), c.today())
+	if in.Kind == IntentAmbiguous && len(in.Indicators) == 0 {
+		in = c.narrowByReply(in)
+	}
 	return b.act(c, in)
+}
+
+// replyCode finds item codes in a text: "3.2", "<b>3.2</b>", "【2.3】".
+var replyCode = regexp.MustCompile(`(?:^|[^0-9.])([0-9]+(?:\.[0-9]+)+)`)
+
+// narrowByReply settles an ambiguous report with the message it replies
+// to: a cadre answering a reminder about 3.2 with "进度50%" means 3.2.
+// Only the candidates the replied-to message names are kept; with one
+// left, the text is read as a report on it.
+func (c *call) narrowByReply(in Intent) Intent {
+	if c.m.ReplyText == "" {
+		return in
+	}
+	var named []string
+	for _, m := range replyCode.FindAllStringSubmatch(c.m.ReplyText, -1) {
+		if slices.Contains(in.Items, m[1]) && !slices.Contains(named, m[1]) {
+			named = append(named, m[1])
+		}
+	}
+	switch len(named) {
+	case 0:
+		return in
+	case 1:
+		return ParseReportAs(c.m.Text, c.plan, IntentItemReport, named[0], c.today())
+	}
+	in.Items = named
+	return in
 }
 
 // act records what the parser understood, or asks what it could not decide.

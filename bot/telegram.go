@@ -354,8 +354,9 @@ func FromUpdate(u tgbotapi.Update) (Message, bool) {
 		m.Text = msg.Caption
 		m.MediaGroup = msg.MediaGroupID
 	}
-	if msg.ReplyToMessage != nil {
-		m.ReplyTo = msg.ReplyToMessage.MessageID
+	if r := msg.ReplyToMessage; r != nil {
+		m.ReplyTo = r.MessageID
+		m.ReplyText = r.Text + "\n" + r.Caption
 	}
 	return m, true
 }
