@@ -74,6 +74,18 @@ func (p *Plan) IndicatorViews(latest map[string]Observation, now time.Time) []In
 	return views
 }
 
+// ObservedBy is the span of the plan year's observations made at or
+// before at, as LatestObservations takes it ([from, to)): what the
+// indicators stand at, at at. A figure of later must not count, so a view
+// "as at" a past moment shows that moment.
+func (p *Plan) ObservedBy(at time.Time) (from, to time.Time) {
+	from, to = p.YearSpan()
+	if at.Before(to) {
+		to = at.Add(time.Nanosecond)
+	}
+	return from, to
+}
+
 // YearSpan is the plan year as the half-open interval [from, to) in the
 // plan's location, for querying the year's observations.
 func (p *Plan) YearSpan() (from, to time.Time) {

@@ -28,10 +28,7 @@ func (c *call) overview() (planbot.Overview, error) {
 
 // latest is each indicator's newest observation of the plan year so far.
 func (c *call) latest() (map[string]planbot.Observation, error) {
-	from, to := c.plan.YearSpan()
-	if c.now.Before(to) {
-		to = c.now.Add(time.Second)
-	}
+	from, to := c.plan.ObservedBy(c.now)
 	return c.s.LatestObservations(c.ctx, from, to)
 }
 

@@ -117,10 +117,7 @@ func Load(ctx context.Context, src Source, plan *planbot.Plan, at time.Time, pas
 	if d.Reports, err = src.AllReports(ctx); err != nil {
 		return d, err
 	}
-	from, to := plan.YearSpan()
-	if at.Before(to) {
-		to = at.Add(time.Nanosecond) // a figure after at must not count
-	}
+	from, to := plan.ObservedBy(at)
 	if d.Latest, err = src.LatestObservations(ctx, from, to); err != nil {
 		return d, err
 	}

@@ -164,10 +164,7 @@ func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planb
 	if snap.Reports, err = sess.AllReports(ctx); err != nil {
 		return snap, err
 	}
-	from, to := plan.YearSpan()
-	if at.Before(to) {
-		to = at.Add(time.Second)
-	}
+	from, to := plan.ObservedBy(at)
 	if snap.Latest, err = sess.LatestObservations(ctx, from, to); err != nil {
 		return snap, err
 	}

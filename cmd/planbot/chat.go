@@ -119,10 +119,7 @@ func digestIn(e *env) func(ctx context.Context, s bot.Store, plan *planbot.Plan,
 		if err != nil {
 			return "", nil, err
 		}
-		from, to := plan.YearSpan()
-		if at.Before(to) {
-			to = at.Add(time.Second)
-		}
+		from, to := plan.ObservedBy(at)
 		latest, err := sess.LatestObservations(ctx, from, to)
 		if err != nil {
 			return "", nil, err

@@ -56,10 +56,7 @@ func overviewAt(ctx context.Context, db *storage.DB, plan *planbot.Plan, now tim
 	if err != nil {
 		return planbot.Overview{}, err
 	}
-	from, to := plan.YearSpan()
-	if now.Before(to) {
-		to = now.Add(time.Nanosecond) // an -at in the past must not see later figures
-	}
+	from, to := plan.ObservedBy(now)
 	latest, err := db.LatestObservations(ctx, from, to)
 	if err != nil {
 		return planbot.Overview{}, err
