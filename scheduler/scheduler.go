@@ -141,8 +141,9 @@ func (s *Scheduler) snapshot(ctx context.Context, sess Session, plan *planbot.Pl
 
 // DigestIn is the weekly digest as at at, read within sess (a chat
 // command's transaction): what the plan's digest job would send leaders
-// now, its "since the last digest" counted from that job's last run.
-func DigestIn(ctx context.Context, sess Session, plan *planbot.Plan, at time.Time) (string, error) {
+// now, its "since the last digest" counted from that job's last run; and
+// the overview it was read from, to draw its picture.
+func DigestIn(ctx context.Context, sess Session, plan *planbot.Plan, at time.Time) (string, planbot.Overview, error) {
 	r := planbot.Reminder{Name: "digest", Kind: planbot.ReminderDigest}
 	for _, pr := range plan.Reminders {
 		if pr.Kind == planbot.ReminderDigest {
@@ -153,9 +154,9 @@ func DigestIn(ctx context.Context, sess Session, plan *planbot.Plan, at time.Tim
 	at = at.In(plan.Location)
 	snap, err := takeSnapshot(ctx, sess, plan, r, at)
 	if err != nil {
-		return "", err
+		return "", planbot.Overview{}, err
 	}
-	return Digest(snap, at), nil
+	return Digest(snap, at), plan.Overview(snap.Reports, snap.Latest, at), nil
 }
 
 func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time) (Snapshot, error) {

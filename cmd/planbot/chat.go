@@ -111,20 +111,11 @@ func digestIn(e *env) func(ctx context.Context, s bot.Store, plan *planbot.Plan,
 		if !ok {
 			return "", nil, fmt.Errorf("the digest needs a database session, got %T", s)
 		}
-		text, err := scheduler.DigestIn(ctx, sess, plan, at)
+		text, ov, err := scheduler.DigestIn(ctx, sess, plan, at)
 		if err != nil {
 			return "", nil, err
 		}
-		reports, err := sess.AllReports(ctx)
-		if err != nil {
-			return "", nil, err
-		}
-		from, to := plan.ObservedBy(at)
-		latest, err := sess.LatestObservations(ctx, from, to)
-		if err != nil {
-			return "", nil, err
-		}
-		picture, err := chart.Digest(plan.Overview(reports, latest, at), plan, chart.Options{FontPath: e.fontPath, Log: e.log})
+		picture, err := chart.Digest(ov, plan, chart.Options{FontPath: e.fontPath, Log: e.log})
 		if err != nil {
 			e.log.Error("digest chart not drawn; /digest goes as text", "err", err)
 			return text, nil, nil
