@@ -159,7 +159,7 @@ func Apology(m Message) []Reply {
 
 // whoIs finds the person behind a Telegram user id: the id in YAML first,
 // then a binding made with an invite code.
-func (b *Bot) whoIs(ctx context.Context, s Store, plan *planbot.Plan, userID int64) (planbot.Person, bool, error) {
+func (b *Bot) whoIs(ctx context.Context, s bindingReader, plan *planbot.Plan, userID int64) (planbot.Person, bool, error) {
 	for _, p := range plan.People {
 		if p.TelegramID == userID {
 			return p, true, nil

@@ -55,20 +55,13 @@ func (b *Bot) AdminChats() []int64 {
 // knownUser reports whether userID is on the list (in the YAML, or bound
 // by invite code): only they hear anything but a refusal.
 func (t *Telegram) knownUser(ctx context.Context, userID int64) bool {
-	if userID == 0 {
+	br, ok := t.Updates.(bindingReader)
+	if userID == 0 || !ok {
 		return false
 	}
-	for _, p := range t.Bot.Plan().People {
-		if p.TelegramID == userID {
-			return true
-		}
-	}
-	if br, ok := t.Updates.(bindingReader); ok {
-		// Reads still work on a full disk.
-		_, bound, err := br.TelegramBinding(ctx, userID)
-		return err == nil && bound
-	}
-	return false
+	// Reads still work on a full disk.
+	_, known, err := t.Bot.whoIs(ctx, br, t.Bot.Plan(), userID)
+	return err == nil && known
 }
 
 // unwritable handles an update that could not be recorded because the
