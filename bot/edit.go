@@ -29,7 +29,7 @@ func (b *Bot) edited(c *call) error {
 	}
 	cur, standing := standing(rs, orig.ID, c.me.Key)
 	if _, inPlan := c.plan.Item(orig.ItemCode); !standing || !inPlan {
-		c.say(fmt.Sprintf("您修改了发给 %s 的汇报，但这条汇报已撤回或已有更正，这次修改没有记录。如需更正，请直接发送正确的进度。", esc(orig.ItemCode)))
+		c.say(fmt.Sprintf("您修改了 %s 的汇报，但这条汇报已撤回或已有更正，这次修改没有记录。如需更正，请直接发送正确的进度。", esc(orig.ItemCode)))
 		return nil
 	}
 	if c.now.Sub(orig.At) > b.cfg.UndoWindow {
