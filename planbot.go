@@ -76,6 +76,11 @@ type Item struct {
 	// Unit is the village or office the item belongs to (a Person.Unit):
 	// with Rules.UnitReports its cadres may report on it too.
 	Unit string
+	// Tally is how its reports add up. Shared (the zero value) keeps one
+	// running figure; an item several villages each do their own part of
+	// is TallyPerOwner, or the last village to report would hide the
+	// others' figures.
+	Tally Tally
 }
 
 // Accumulation says how an indicator's reported values combine over a year.

@@ -73,8 +73,15 @@ func (s Status) Mark() string {
 // ItemStatus is an item's status at a moment and the figures behind it, so a
 // reply can say why ("应完成60%，实际30%") and not only what.
 type ItemStatus struct {
-	Status      Status
-	Percent     float64 // progress by the latest effective report (100 when done), 0 if none
+	Status  Status
+	Percent float64 // progress by the latest effective report (100 when done), 0 if none
+	// Value is the item's figure in its target's unit: for a shared item
+	// the Value of the report Percent comes from, when it has one in that
+	// unit (it is that report's own Amount, not a copy: reports are
+	// immutable); for a per_owner item the sum of the shares' values. Nil
+	// when there is no such figure (a percent-only report, none at all,
+	// no target).
+	Value       *Amount
 	Expected    float64 // where the item should be by now, 0–100
 	DaysOverdue int     // calendar days past due (in the plan's location), 0 unless overdue
 	DaysSilent  int     // whole days since the last effective report, or since start when never reported (0 before start)
@@ -109,6 +116,12 @@ type ItemStatus struct {
 // 100; else the previous effective report's progress, so a note or photo
 // keeps the figure while still counting as a report for silence.
 //
+// A per_owner item (TallyPerOwner) adds its owners' shares instead (see
+// ItemShares): its progress is the sum of the shares' values over the
+// target, capped at 100, and 100 once every owner's latest effective report
+// is Done. Percent-only reports add nothing to the sum but are reports all
+// the same, for silence and for Last.
+//
 // A zero Start is taken as Jan 1 of Due's year and a zero Due as Dec 31 of
 // Start's year; a Due before Start is treated as a one-day item on Due. An
 // item with neither date has no schedule: it is never overdue or at risk and
@@ -128,8 +141,14 @@ func DeriveStatus(item Item, reports []Report, now time.Time, loc *time.Location
 	if last, bearing := latestEffective(reports, item.Target); last >= 0 {
 		r := reports[last]
 		st.Last = &r
-		if bearing >= 0 {
-			progress = reportProgress(reports[bearing], item.Target, 0)
+		if item.Tally == TallyPerOwner {
+			progress, st.Value = perOwnerProgress(item, reports)
+		} else if bearing >= 0 {
+			b := &reports[bearing]
+			progress = reportProgress(*b, item.Target, 0)
+			if valueCounts(*b, item.Target) {
+				st.Value = b.Value
+			}
 		}
 	}
 	st.Percent = progress

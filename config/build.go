@@ -340,6 +340,13 @@ func (l *loader) build(files []fileRaw) *Config {
 					item.Target = &a
 				}
 			}
+			switch item.Tally = planbot.Tally(cmpOr(it.Tally, string(planbot.TallyShared))); {
+			case !item.Tally.Valid():
+				e(in("tally"), "%q 无效：应为 shared（全项一个数，谁报都算最新数）或 per_owner（各责任人分别汇报自己的数，相加）", it.Tally)
+			case item.Tally == planbot.TallyPerOwner && it.Target == "":
+				// A target that is there but wrong is reported as such above.
+				e(in("tally"), "per_owner 要相加各责任人的数，需要写 target：带单位的目标，如 150户、60万元")
+			}
 			for j, ms := range it.Milestones {
 				min := func(key string) at {
 					return at{f.name, ms.Lines.of(key), fmt.Sprintf("items[%d].milestones[%d].%s", i+1, j+1, key)}

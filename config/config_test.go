@@ -97,6 +97,8 @@ func TestLoadBad(t *testing.T) {
 		{"percent_range.yaml", []string{`testdata/percent_range.yaml:25: items[1].milestones[1].percent: 进度 130% 超出范围：应为 0–100`}},
 		{"cadre_without_id.yaml", []string{`testdata/cadre_without_id.yaml:7: people[2]: 干部 赵干部 既没有 telegram_id 也没有 invite：无法收到提醒，请填写其 Telegram 数字 id，或设一个邀请码让其发送 /start 邀请码 绑定`}},
 		{"target_without_unit.yaml", []string{`testdata/target_without_unit.yaml:22: items[1].target: 目标 "200000" 缺少单位：应写数字加单位，如 30万只、200亩、1.8亿元`}},
+		{"tally_unknown.yaml", []string{`testdata/tally_unknown.yaml:23: items[1].tally: "per_village" 无效：应为 shared（全项一个数，谁报都算最新数）或 per_owner（各责任人分别汇报自己的数，相加）`}},
+		{"tally_without_target.yaml", []string{`testdata/tally_without_target.yaml:22: items[1].tally: per_owner 要相加各责任人的数，需要写 target：带单位的目标，如 150户、60万元`}},
 		{"bad_cron.yaml", []string{`testdata/bad_cron.yaml:35: reminders[1].cron: "0 9 * *" 有 4 段，应为 5 段（分 时 日 月 周），如 "0 9 * * 1-5"`}},
 		{"bad_syntax.yaml", []string{`testdata/bad_syntax.yaml:18: YAML 格式错误（缩进请用空格，冒号后要有空格）：found character that cannot start any token`}},
 		{"duplicate_code.yaml", []string{`testdata/duplicate_code.yaml:26: items[2].code: 事项编号 "2.1" 重复：已在 testdata/duplicate_code.yaml:16 定义`}},
@@ -175,5 +177,37 @@ func TestUnitReports(t *testing.T) {
 	}
 	if it, _ := cfg.Plan.Item("2.1"); it.Unit != "东村" || !cfg.Plan.Rules.UnitReports {
 		t.Errorf("item unit %q, unit_reports %v; want 东村, true", it.Unit, cfg.Plan.Rules.UnitReports)
+	}
+}
+
+// tally loads as written, shared when left out; a per_owner item whose
+// target is wrong is told about the target only.
+func TestTally(t *testing.T) {
+	data, err := os.ReadFile("testdata/good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load("testdata/good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it, _ := cfg.Plan.Item("2.1"); it.Tally != planbot.TallyShared {
+		t.Errorf("tally left out = %q, want shared", it.Tally)
+	}
+	for _, v := range []planbot.Tally{planbot.TallyShared, planbot.TallyPerOwner} {
+		text := strings.Replace(string(data), "    target: 20万只\n", "    target: 20万只\n    tally: "+string(v)+"\n", 1)
+		cfg, err := config.Parse("tally.yaml", []byte(text))
+		if err != nil {
+			t.Fatalf("tally: %s: %v", v, err)
+		}
+		if it, _ := cfg.Plan.Item("2.1"); it.Tally != v {
+			t.Errorf("tally = %q, want %q", it.Tally, v)
+		}
+	}
+	text := strings.Replace(string(data), "    target: 20万只\n", "    target: 200000\n    tally: per_owner\n", 1)
+	_, err = config.Parse("tally.yaml", []byte(text))
+	want := `tally.yaml:22: items[1].target: 目标 "200000" 缺少单位：应写数字加单位，如 30万只、200亩、1.8亿元`
+	if err == nil || err.Error() != want {
+		t.Errorf("per_owner with a target without unit: %v\nwant %s", err, want)
 	}
 }

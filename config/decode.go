@@ -104,6 +104,7 @@ type rawItem struct {
 	Target      string         `yaml:"target"`
 	Milestones  []rawMilestone `yaml:"milestones"`
 	Unit        string         `yaml:"unit"`
+	Tally       string         `yaml:"tally"`
 	Lines       lines          `yaml:"-"`
 }
 
