@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"planbot"
+	"planbot/intake"
 )
 
 // pendingTTL is how long a question stays answerable: a keyboard from
@@ -95,7 +96,7 @@ func (b *Bot) answerPending(c *call, id int64, choice string) error {
 				return nil
 			}
 			key := d.Indicators[i]
-			r, problem := c.resolve(d, IntentIndicatorValue, key)
+			r, problem := c.resolve(d, intake.IntentIndicatorValue, key)
 			if problem != "" {
 				c.answerButton("", "⚠️ "+esc(problem)+"\n请改正后重发。")
 				return nil
@@ -108,7 +109,7 @@ func (b *Bot) answerPending(c *call, id int64, choice string) error {
 			return nil
 		}
 		code := d.Items[i]
-		r, problem := c.resolve(d, IntentItemReport, code)
+		r, problem := c.resolve(d, intake.IntentItemReport, code)
 		if problem != "" {
 			c.answerButton("", "⚠️ "+esc(problem)+"\n请改正后重发。")
 			return nil
@@ -192,7 +193,7 @@ func (b *Bot) noteForPending(c *call) (bool, error) {
 	if err != nil || !ok || p.Kind != pendingNote || c.now.Sub(p.CreatedAt) > noteWindow {
 		return false, err
 	}
-	if in := ParseReport(c.m.Text, c.plan, c.ownedOpen(), c.today()); newReport(in, c.m.Text) {
+	if in := intake.Read(c.m.Text, c.plan, c.ownedOpen(), c.today()); newReport(in, c.m.Text) {
 		return false, nil // a new report, not a note
 	}
 	var d draft
@@ -228,11 +229,11 @@ func (b *Bot) noteForPending(c *call) (bool, error) {
 // indicator, or names an item by its code. Words that only recall item
 // titles are the note asked for: "已签约" fits 2.5 and 2.6 by their titles,
 // but after a walk-through on 2.3 it is 2.3's note.
-func newReport(in Intent, text string) bool {
+func newReport(in intake.Intent, text string) bool {
 	switch {
-	case in.Kind == IntentUnknown:
+	case in.Kind == intake.IntentUnknown:
 		return false
-	case in.Kind == IntentIndicatorValue, in.Problem != "",
+	case in.Kind == intake.IntentIndicatorValue, in.Problem != "",
 		in.Percent != nil, in.Amount != nil, in.Done, in.Date != nil:
 		return true
 	}

@@ -3,6 +3,8 @@ package bot
 import (
 	"fmt"
 	"strings"
+
+	"planbot/intake"
 )
 
 // edited handles a message its sender edited after sending it, as people
@@ -36,11 +38,11 @@ func (b *Bot) edited(c *call) error {
 		c.say(fmt.Sprintf("您修改了 %s 的汇报，但已超过 %s 的修改时限，这次修改没有记录。如需更正，请直接发送正确的进度。", esc(orig.ItemCode), humanDuration(b.cfg.UndoWindow)))
 		return nil
 	}
-	if in := ParseReport(c.m.Text, c.plan, c.ownedOpen(), c.today()); in.Kind == IntentItemReport && in.Items[0] != cur.ItemCode {
+	if in := intake.Read(c.m.Text, c.plan, c.ownedOpen(), c.today()); in.Kind == intake.IntentItemReport && in.Items[0] != cur.ItemCode {
 		c.say(fmt.Sprintf("修改后的内容是 %s 的汇报，不是原来的 %s，这次修改没有记录。汇报别的事项请发送新消息。", esc(in.Items[0]), esc(cur.ItemCode)))
 		return nil
 	}
-	in := ParseReportAs(c.m.Text, c.plan, IntentItemReport, cur.ItemCode, c.today())
+	in := intake.ReadAs(c.m.Text, c.plan, intake.IntentItemReport, cur.ItemCode, c.today())
 	if in.Problem != "" {
 		c.say("⚠️ 修改后的内容有问题：" + esc(in.Problem) + "\n这次修改没有记录，原汇报不变。")
 		return nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"planbot"
+	"planbot/intake"
 )
 
 // Kinds of pending questions.
@@ -41,15 +42,15 @@ type draft struct {
 	Corrects   int64           `json:"corrects,omitempty"`    // the report an edit of its message corrects
 }
 
-func draftOf(in Intent, m Message) draft {
+func draftOf(in intake.Intent, m Message) draft {
 	return draft{Items: in.Items, Indicator: in.Indicator, Indicators: in.Indicators, Percent: in.Percent,
 		Amount: in.Amount, Done: in.Done, Note: in.Note, AsOf: in.Date, Photos: m.PhotoIDs, MessageID: m.MessageID, Text: m.Text, MediaGroup: m.MediaGroup}
 }
 
 // resolve re-reads an ambiguous draft's words once the user chose what it
 // is about: the amount's unit and the note depend on the target.
-func (c *call) resolve(d draft, kind IntentKind, key string) (draft, string) {
-	in := ParseReportAs(d.Text, c.plan, kind, key, c.today())
+func (c *call) resolve(d draft, kind intake.IntentKind, key string) (draft, string) {
+	in := intake.ReadAs(d.Text, c.plan, kind, key, c.today())
 	if in.Problem != "" {
 		return d, in.Problem
 	}
@@ -83,8 +84,8 @@ func pickData(id int64, choice string) string { return fmt.Sprintf("p:%d:%s", id
 
 // freeText handles a message that is not a command: a report in words.
 func (b *Bot) freeText(c *call) error {
-	in := ParseReport(c.m.Text, c.plan, c.ownedOpen(), c.today())
-	if in.Kind == IntentAmbiguous && len(in.Indicators) == 0 {
+	in := intake.Read(c.m.Text, c.plan, c.ownedOpen(), c.today())
+	if in.Kind == intake.IntentAmbiguous && len(in.Indicators) == 0 {
 		in = c.narrowByReply(in)
 	}
 	return b.act(c, in)
@@ -97,7 +98,7 @@ var replyCode = regexp.MustCompile(`(?:^|[^0-9.])([0-9]+(?:\.[0-9]+)+)`)
 // to: a cadre answering a reminder about 3.2 with "进度50%" means 3.2.
 // Only the candidates the replied-to message names are kept; with one
 // left, the text is read as a report on it.
-func (c *call) narrowByReply(in Intent) Intent {
+func (c *call) narrowByReply(in intake.Intent) intake.Intent {
 	if c.m.ReplyText == "" {
 		return in
 	}
@@ -111,25 +112,25 @@ func (c *call) narrowByReply(in Intent) Intent {
 	case 0:
 		return in
 	case 1:
-		return ParseReportAs(c.m.Text, c.plan, IntentItemReport, named[0], c.today())
+		return intake.ReadAs(c.m.Text, c.plan, intake.IntentItemReport, named[0], c.today())
 	}
 	in.Items = named
 	return in
 }
 
 // act records what the parser understood, or asks what it could not decide.
-func (b *Bot) act(c *call, in Intent) error {
+func (b *Bot) act(c *call, in intake.Intent) error {
 	if in.Problem != "" {
 		c.say("⚠️ " + esc(in.Problem) + "\n请改正后重发，例如：<code>2.3 进度60% 已签约</code>")
 		return nil
 	}
 	d := draftOf(in, c.m)
 	switch in.Kind {
-	case IntentItemReport:
+	case intake.IntentItemReport:
 		return b.recordItem(c, in.Items[0], d)
-	case IntentIndicatorValue:
+	case intake.IntentIndicatorValue:
 		return b.recordIndicator(c, in.Indicator, d, false)
-	case IntentAmbiguous:
+	case intake.IntentAmbiguous:
 		return b.askWhich(c, d)
 	}
 	if len(c.m.PhotoIDs) > 0 {
@@ -167,8 +168,8 @@ func (c *call) ofMyUnit(it planbot.Item) bool {
 }
 
 func (b *Bot) askWhich(c *call, d draft) error {
-	if len(d.Items) > MaxCandidates {
-		d.Items = d.Items[:MaxCandidates]
+	if len(d.Items) > intake.MaxCandidates {
+		d.Items = d.Items[:intake.MaxCandidates]
 	}
 	text := "您说的是哪一项？"
 	switch {
@@ -344,8 +345,8 @@ func (b *Bot) report(c *call, args string) error {
 	if strings.TrimSpace(args) == "" {
 		return b.walkStart(c)
 	}
-	in := ParseReport(args, c.plan, c.ownedOpen(), c.today())
-	if in.Kind == IntentUnknown && in.Problem == "" {
+	in := intake.Read(args, c.plan, c.ownedOpen(), c.today())
+	if in.Kind == intake.IntentUnknown && in.Problem == "" {
 		c.say("格式：/report 编号 进度% 说明，例如 <code>/report 2.3 60% 已签约</code>")
 		return nil
 	}
@@ -377,10 +378,10 @@ func (b *Bot) done(c *call, args string) error {
 		c.say("请写上完成的事项编号，例如 /done 2.3")
 		return nil
 	}
-	in := ParseReport(args, c.plan, c.ownedOpen(), c.today())
-	if in.Kind == IntentUnknown {
+	in := intake.Read(args, c.plan, c.ownedOpen(), c.today())
+	if in.Kind == intake.IntentUnknown {
 		if it, ok := c.findItem(strings.Fields(args)[0]); ok {
-			in = Intent{Kind: IntentItemReport, Items: []string{it.Code}}
+			in = intake.Intent{Kind: intake.IntentItemReport, Items: []string{it.Code}}
 		} else {
 			c.say(fmt.Sprintf("没有找到事项 %s。发送 /mine 查看您的事项。", esc(clip(args, 20))))
 			return nil
@@ -395,8 +396,8 @@ func (b *Bot) value(c *call, args string) error {
 		c.say("格式：/value 指标 数值，例如 <code>/value 固定资产投资 3.2亿</code>")
 		return nil
 	}
-	in := ParseReport(args, c.plan, nil, c.today())
-	if in.Kind != IntentIndicatorValue && !(in.Kind == IntentAmbiguous && len(in.Indicators) > 0) && in.Problem == "" {
+	in := intake.Read(args, c.plan, nil, c.today())
+	if in.Kind != intake.IntentIndicatorValue && !(in.Kind == intake.IntentAmbiguous && len(in.Indicators) > 0) && in.Problem == "" {
 		c.say("没看出是哪个指标。格式：<code>/value 固定资产投资 3.2亿</code>；发送 /targets 查看指标名称。")
 		return nil
 	}

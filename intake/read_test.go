@@ -1,4 +1,4 @@
-package bot
+package intake
 
 import (
 	"slices"
@@ -55,7 +55,7 @@ func runParseCases(t *testing.T, cases []parseCase) {
 	plan := loadParsePlan(t)
 	for _, c := range cases {
 		t.Run(c.text, func(t *testing.T) {
-			in := ParseReport(c.text, plan, c.owned, parseToday)
+			in := Read(c.text, plan, c.owned, parseToday)
 			checkParseIntent(t, plan, c.text, in)
 			checkParseCase(t, c, in)
 		})
@@ -128,7 +128,7 @@ func parseFmtAmount(a *planbot.Amount) any {
 	return *a
 }
 
-// checkParseIntent holds for every message: the properties FuzzParse checks.
+// checkParseIntent holds for every message: the properties FuzzRead checks.
 func checkParseIntent(t *testing.T, plan *planbot.Plan, text string, in Intent) {
 	t.Helper()
 	itemOK := func(code string) bool { _, ok := plan.Item(code); return ok }
@@ -356,7 +356,7 @@ func TestParseReportOwnedAndUnknown(t *testing.T) {
 		{text: "<script>alert(1)</script>", kind: IntentUnknown, note: "<script>alert(1)</script>"},
 		{text: "<b>2.3</b> 60%", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), note: "<b> </b>"},
 		{text: long, kind: IntentUnknown, note: strings.TrimSpace(long), problem: "消息太长"},
-		{text: "2.3 60% " + strings.Repeat("好", MaxReportRunes-8), kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), note: strings.Repeat("好", MaxReportRunes-8)},
+		{text: "2.3 60% " + strings.Repeat("好", MaxRunes-8), kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), note: strings.Repeat("好", MaxRunes-8)},
 		{text: "2.3 60% \xff\xfe坏字节", kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), note: "\xff\xfe坏字节"},
 	})
 }
@@ -418,7 +418,7 @@ func TestParseReportAs(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.text+"→"+c.key, func(t *testing.T) {
-			in := ParseReportAs(c.text, plan, c.kind, c.key, parseToday)
+			in := ReadAs(c.text, plan, c.kind, c.key, parseToday)
 			checkParseIntent(t, plan, c.text, in)
 			checkParseCase(t, c.want, in)
 		})
@@ -427,7 +427,7 @@ func TestParseReportAs(t *testing.T) {
 
 func TestParseReportNilPlan(t *testing.T) {
 	for _, s := range []string{"2.3 60%", "固投 3.2亿", "你好", "@3月15日 完成"} {
-		in := ParseReport(s, nil, []string{"2.3"}, parseToday)
+		in := Read(s, nil, []string{"2.3"}, parseToday)
 		if in.Kind != IntentUnknown && in.Kind != IntentAmbiguous {
 			t.Errorf("%q with no plan: %+v", s, in)
 		}
@@ -442,21 +442,21 @@ func TestParseReportPlanSwap(t *testing.T) {
 	a := &planbot.Plan{Year: 2027, Items: []planbot.Item{{Code: "1", Title: "黄烟生产"}}}
 	b := &planbot.Plan{Year: 2027, Items: []planbot.Item{{Code: "7", Title: "黄烟生产"}}}
 	for range 3 {
-		if in := ParseReport("黄烟 50%", a, nil, parseToday); !slices.Equal(in.Items, []string{"1"}) {
+		if in := Read("黄烟 50%", a, nil, parseToday); !slices.Equal(in.Items, []string{"1"}) {
 			t.Fatalf("plan a: %+v", in)
 		}
-		if in := ParseReport("黄烟 50%", b, nil, parseToday); !slices.Equal(in.Items, []string{"7"}) {
+		if in := Read("黄烟 50%", b, nil, parseToday); !slices.Equal(in.Items, []string{"7"}) {
 			t.Fatalf("plan b: %+v", in)
 		}
 	}
 	// A code without a dot counts at the start or with a marker only.
-	if in := ParseReport("7 60%", b, nil, parseToday); !slices.Equal(in.Items, []string{"7"}) || in.Percent == nil {
+	if in := Read("7 60%", b, nil, parseToday); !slices.Equal(in.Items, []string{"7"}) || in.Percent == nil {
 		t.Fatalf("7 60%%: %+v", in)
 	}
-	if in := ParseReport("第7项 进度60", b, nil, parseToday); !slices.Equal(in.Items, []string{"7"}) || in.Percent == nil || *in.Percent != 60 {
+	if in := Read("第7项 进度60", b, nil, parseToday); !slices.Equal(in.Items, []string{"7"}) || in.Percent == nil || *in.Percent != 60 {
 		t.Fatalf("第7项 进度60: %+v", in)
 	}
-	if in := ParseReport("黄烟 进度7", b, nil, parseToday); !slices.Equal(in.Items, []string{"7"}) || in.Percent == nil || *in.Percent != 7 {
+	if in := Read("黄烟 进度7", b, nil, parseToday); !slices.Equal(in.Items, []string{"7"}) || in.Percent == nil || *in.Percent != 7 {
 		t.Fatalf("黄烟 进度7: %+v", in)
 	}
 }
@@ -468,10 +468,10 @@ func TestParseReportLongInput(t *testing.T) {
 	for _, unit := range []string{
 		"1 ", "1-", "-1.1", "2.3 60% ", "一二三四五六七八九十", "一%", "60%60%", "完成", "@", "@3.", "固投", "项目黄烟", "第2.3项", "\xff", "a.1",
 	} {
-		s := strings.Repeat(unit, MaxReportRunes/utf8.RuneCountInString(unit))
+		s := strings.Repeat(unit, MaxRunes/utf8.RuneCountInString(unit))
 		start := time.Now()
-		in := ParseReport(s, plan, []string{"2.3"}, parseToday)
-		ParseReportAs(s, plan, IntentIndicatorValue, "tax_revenue", parseToday)
+		in := Read(s, plan, []string{"2.3"}, parseToday)
+		ReadAs(s, plan, IntentIndicatorValue, "tax_revenue", parseToday)
 		// Typically a few ms; the bound only catches a quadratic scan
 		// (seconds), with room for -race and a slow CI machine.
 		if d := time.Since(start); d > time.Second {
@@ -481,7 +481,7 @@ func TestParseReportLongInput(t *testing.T) {
 	}
 }
 
-// parseSeeds are real phrasings: FuzzParse starts from them, and the
+// parseSeeds are real phrasings: FuzzRead starts from them, and the
 // benchmark reads a few.
 var parseSeeds = []string{
 	"2.3 进度60% 已与XX酒店签约",
@@ -526,20 +526,20 @@ var parseSeeds = []string{
 	"2.3 60% \xff坏",
 }
 
-func FuzzParse(f *testing.F) {
+func FuzzRead(f *testing.F) {
 	plan := loadParsePlan(f)
 	for _, s := range parseSeeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		in := ParseReport(text, plan, []string{"2.3", "3.4", "1.3"}, parseToday)
+		in := Read(text, plan, []string{"2.3", "3.4", "1.3"}, parseToday)
 		checkParseIntent(t, plan, text, in)
-		if again := ParseReport(text, plan, []string{"2.3", "3.4", "1.3"}, parseToday); !parseIntentEqual(in, again) {
+		if again := Read(text, plan, []string{"2.3", "3.4", "1.3"}, parseToday); !parseIntentEqual(in, again) {
 			t.Fatalf("not deterministic: %+v then %+v", in, again)
 		}
-		checkParseIntent(t, plan, text, ParseReport(text, plan, nil, parseToday))
-		checkParseIntent(t, plan, text, ParseReportAs(text, plan, IntentItemReport, "3.4", parseToday))
-		checkParseIntent(t, plan, text, ParseReportAs(text, plan, IntentIndicatorValue, "tax_revenue", parseToday))
+		checkParseIntent(t, plan, text, Read(text, plan, nil, parseToday))
+		checkParseIntent(t, plan, text, ReadAs(text, plan, IntentItemReport, "3.4", parseToday))
+		checkParseIntent(t, plan, text, ReadAs(text, plan, IntentIndicatorValue, "tax_revenue", parseToday))
 	})
 }
 
@@ -566,7 +566,7 @@ func BenchmarkParseReport(b *testing.B) {
 	for _, m := range msgs {
 		b.Run(m, func(b *testing.B) {
 			for b.Loop() {
-				ParseReport(m, plan, owned, parseToday)
+				Read(m, plan, owned, parseToday)
 			}
 		})
 	}
