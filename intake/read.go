@@ -53,6 +53,21 @@ const (
 	IntentIndicatorValue IntentKind = "indicator_value" // a figure for an indicator
 	IntentAmbiguous      IntentKind = "ambiguous"       // several items/indicators fit: ask with a keyboard
 	IntentUnknown        IntentKind = "unknown"         // nothing recognisable: explain how to report
+	IntentQuestion       IntentKind = "question"        // asks where something stands or how to do something: answer, never store
+	IntentAck            IntentKind = "ack"             // 好的, 收到, 谢谢, 你好: a short reply, never store
+)
+
+// Topic is what a question asks about.
+type Topic string
+
+const (
+	TopicItem       Topic = "item"       // Items[0]
+	TopicIndicator  Topic = "indicator"  // Indicator
+	TopicMine       Topic = "mine"       // the sender's own items
+	TopicOverdue    Topic = "overdue"    // the overdue items
+	TopicUnreported Topic = "unreported" // who has not reported
+	TopicHowTo      Topic = "howto"      // how to report, send photos, correct
+	TopicGeneral    Topic = "general"    // a question about nothing the bot can name
 )
 
 // MaxCandidates bounds the choices of an ambiguous intent (one keyboard).
@@ -67,7 +82,9 @@ const MaxCandidates = 6
 // problem is left nil.
 type Intent struct {
 	Kind IntentKind
-	// Items holds exactly one existing item code for item_report; for
+	// Items holds exactly one existing item code for item_report (none for
+	// a Correction that names no item; the codes of Parts when there are
+	// several; for a question, the item asked about, if any); for
 	// ambiguous, the candidate items, best first, at most MaxCandidates.
 	Items []string
 	// Indicator is the indicator key for indicator_value.
@@ -87,6 +104,21 @@ type Intent struct {
 	// Done is set by 完成 / 已完成 / 全部完成 / done / ✅ standing alone,
 	// for items only (an indicator has no "done").
 	Done bool
+	// Increment says Amount is what was added since the last report
+	// (新增10户, 又检查企业12家, 再增加20亩), not the running total: the
+	// bot adds it to the item's last total.
+	Increment bool
+	// Correction says the message corrects an earlier report (更正, 改为,
+	// 应为, 报错了, 写错了, 不是60%是50%): the bot supersedes the sender's
+	// newest report on the item, or their newest report when Items is
+	// empty, rather than add a new one.
+	Correction bool
+	// Parts holds one item_report per item when the message reports on
+	// several (2.3、2.5都完成了; 2.3 60% 2.5 40%): Items lists their codes
+	// and the fields above are unset.
+	Parts []Intent
+	// Topic is what a question is about.
+	Topic Topic
 	// Note is the rest of the message as written (not normalised, not
 	// escaped), trimmed, the removed parts' gaps joined by one space. It is
 	// valid UTF-8 whenever text is; invalid bytes in text are kept as they
