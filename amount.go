@@ -674,23 +674,12 @@ func (p parsed) readCheng(s string, after []rune) (parsed, error) {
 	return p, nil
 }
 
-// normalize folds full-width forms to ASCII (digits, ％, ，, ．, －), maps
-// other dashes and percent signs, and trims spaces, so that what a phone
-// keyboard in Chinese mode produces reads like ASCII.
+// normalize folds what a phone keyboard in Chinese mode produces to ASCII
+// (FoldRune) and trims spaces.
 func normalize(s string) []rune {
 	rs := make([]rune, 0, len(s))
 	for _, r := range s {
-		switch {
-		case r >= 0xFF01 && r <= 0xFF5E:
-			r -= 0xFF01 - 0x21
-		case r == 0x3000:
-			r = ' '
-		case r == '−' || r == '﹣':
-			r = '-'
-		case r == '﹪':
-			r = '%'
-		}
-		rs = append(rs, r)
+		rs = append(rs, FoldRune(r))
 	}
 	start, end := 0, len(rs)
 	for start < end && unicode.IsSpace(rs[start]) {
@@ -1084,4 +1073,24 @@ func allZero(rs []rune) bool {
 		}
 	}
 	return true
+}
+
+// FoldRune is the one character folding of everything that reads what
+// people type (amounts here, chat messages in intake): full-width ASCII
+// (２.３、６０％、：) to ASCII, the ideographic space, non-breaking and
+// zero-width spaces (pasted from web pages and WeChat) to a plain space,
+// the minus and small forms to '-' and '%'. It maps one rune to one rune,
+// so a reader can keep offsets into the text as written.
+func FoldRune(r rune) rune {
+	switch {
+	case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII
+		return r - (0xFF01 - 0x21)
+	case r == 0x3000 || r == 0x00A0 || r == 0x200B || r == 0x200C || r == 0x200D || r == 0xFEFF:
+		return ' '
+	case r == '−' || r == '﹣':
+		return '-'
+	case r == '﹪':
+		return '%'
+	}
+	return r
 }

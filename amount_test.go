@@ -771,3 +771,17 @@ func BenchmarkParseAmount(b *testing.B) {
 		}
 	}
 }
+
+// Spaces pasted from web pages and WeChat (non-breaking, zero-width) read
+// as the plain spaces they look like, as in chat messages.
+func TestParseAmountPastedSpaces(t *testing.T) {
+	want, err := ParseAmount("1.8亿")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"1.8\u00a0亿", "1.8\u200b亿", "\ufeff1.8亿", "１．８\u3000亿"} {
+		if a, err := ParseAmount(s); err != nil || a != want {
+			t.Errorf("ParseAmount(%q) = %v, %v; want %v", s, a, err, want)
+		}
+	}
+}

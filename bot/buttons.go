@@ -32,6 +32,14 @@ func (b *Bot) onButton(c *call) error {
 		key, id, _ := strings.Cut(strings.TrimPrefix(data, "uo:"), ":")
 		n, _ := strconv.ParseInt(id, 10, 64)
 		return b.undoObservation(c, key, n)
+	case strings.HasPrefix(data, "u:") && strings.Contains(data, ","):
+		var ids []int64
+		for _, f := range strings.Split(strings.TrimPrefix(data, "u:"), ",") {
+			if n, err := strconv.ParseInt(f, 10, 64); err == nil && len(ids) < intake.MaxCandidates*2 {
+				ids = append(ids, n)
+			}
+		}
+		return b.undoReports(c, ids)
 	case strings.HasPrefix(data, "u:"):
 		n, _ := strconv.ParseInt(strings.TrimPrefix(data, "u:"), 10, 64)
 		return b.undoReport(c, n)
@@ -80,6 +88,15 @@ func (b *Bot) answerPending(c *call, id int64, choice string) error {
 	}
 	switch p.Kind {
 	case pendingConfirm:
+		if d.Indicator == "" && len(d.Items) == 1 {
+			if choice == "edit" {
+				it, _ := c.plan.Item(d.Items[0])
+				c.answerButton("", fmt.Sprintf("好的，请问 <b>%s</b> %s 正确的进度是多少？直接回复这条消息即可，如 <code>进度60%%</code>", esc(it.Code), esc(clip(it.Title, 20))))
+				return nil
+			}
+			d.Confirmed = true
+			return b.recordItem(c, d.Items[0], d)
+		}
 		if choice == "edit" {
 			c.answerButton("", "好的，请重新发送正确的数值，例如：<code>固定资产投资 累计3.2亿</code>")
 			return nil
@@ -221,7 +238,7 @@ func (b *Bot) noteForPending(c *call) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return true, b.echoReport(c, it, saved)
+	return true, b.echoReport(c, it, saved, nil, nil)
 }
 
 // newReport says whether a message sent while a note is awaited is a
@@ -240,7 +257,10 @@ func newReport(in intake.Intent, text string) bool {
 	return slices.ContainsFunc(in.Items, func(code string) bool { return strings.Contains(text, code) })
 }
 
-func (b *Bot) undo(c *call, _ string) error {
+func (b *Bot) undo(c *call, args string) error {
+	if code := strings.TrimSpace(args); code != "" {
+		return b.undoCode(c, code)
+	}
 	r, rok, err := c.s.LastReportBy(c.ctx, c.me.Key)
 	if err != nil {
 		return err
@@ -251,7 +271,7 @@ func (b *Bot) undo(c *call, _ string) error {
 	}
 	switch {
 	case rok && (!ook || !r.At.Before(o.At)):
-		return b.undoReport(c, r.ID)
+		return b.undoMessage(c, r)
 	case ook:
 		return b.undoObservation(c, o.Indicator, o.ID)
 	}

@@ -87,6 +87,9 @@ type call struct {
 	me      planbot.Person
 	known   bool
 	replies []Reply
+	// correcting: the report being recorded corrects an earlier one in
+	// words (更正…), and its echo says so.
+	correcting bool
 }
 
 func (c *call) say(text string, keyboard ...[]Button) {
@@ -219,6 +222,9 @@ func (b *Bot) dispatch(c *call) error {
 		return nil
 	}
 	if handled, err := b.noteForPending(c); handled || err != nil {
+		return err
+	}
+	if handled, err := b.answerByText(c); handled || err != nil {
 		return err
 	}
 	if handled, err := b.albumPhoto(c); handled || err != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,11 +39,14 @@ type draft struct {
 	Step       string          `json:"step,omitempty"`
 	MediaGroup string          `json:"media_group,omitempty"` // the album the photos came in
 	Corrects   int64           `json:"corrects,omitempty"`    // the report an edit of its message corrects
+	Increment  bool            `json:"increment,omitempty"`   // Amount is added to the last total
+	Confirmed  bool            `json:"confirmed,omitempty"`   // a fall was confirmed, or needs no confirming (a correction)
 }
 
 func draftOf(in intake.Intent, m Message) draft {
 	return draft{Items: in.Items, Indicator: in.Indicator, Indicators: in.Indicators, Percent: in.Percent,
-		Amount: in.Amount, Done: in.Done, Note: in.Note, AsOf: in.Date, Photos: m.PhotoIDs, MessageID: m.MessageID, Text: m.Text, MediaGroup: m.MediaGroup}
+		Amount: in.Amount, Done: in.Done, Note: in.Note, AsOf: in.Date, Photos: m.PhotoIDs, MessageID: m.MessageID, Text: m.Text, MediaGroup: m.MediaGroup,
+		Increment: in.Increment}
 }
 
 // resolve re-reads an ambiguous draft's words once the user chose what it
@@ -55,7 +57,7 @@ func (c *call) resolve(d draft, kind intake.IntentKind, key string) (draft, stri
 		return d, in.Problem
 	}
 	out := draft{Percent: in.Percent, Amount: in.Amount, Done: in.Done || d.Done, Note: in.Note, AsOf: in.Date,
-		Photos: d.Photos, MessageID: d.MessageID, Text: d.Text, MediaGroup: d.MediaGroup}
+		Photos: d.Photos, MessageID: d.MessageID, Text: d.Text, MediaGroup: d.MediaGroup, Increment: in.Increment}
 	if d.Done && out.Percent == nil {
 		out.Done = true
 	}
@@ -82,40 +84,24 @@ func (c *call) ask(kind string, d draft, text string, buttons func(id int64) [][
 
 func pickData(id int64, choice string) string { return fmt.Sprintf("p:%d:%s", id, choice) }
 
-// freeText handles a message that is not a command: a report in words.
+// freeText handles a message that is not a command: a report in words,
+// a question, a correction, or an acknowledgement.
 func (b *Bot) freeText(c *call) error {
-	in := intake.Read(c.m.Text, c.plan, c.ownedOpen(), c.today())
-	if in.Kind == intake.IntentAmbiguous && len(in.Indicators) == 0 {
-		in = c.narrowByReply(in)
+	in := intake.Understand(c.m.Text, intake.Context{Plan: c.plan, Owned: c.ownedOpen(), Today: c.today(), ReplyText: c.m.ReplyText})
+	if len(c.m.PhotoIDs) > 0 && (in.Kind == intake.IntentAck || in.Kind == intake.IntentQuestion) {
+		in = intake.Read(c.m.Text, c.plan, c.ownedOpen(), c.today()) // evidence is never dropped
+	}
+	switch {
+	case in.Kind == intake.IntentAck:
+		return b.acknowledge(c, in)
+	case in.Kind == intake.IntentQuestion:
+		return b.answer(c, in)
+	case in.Correction && in.Problem == "":
+		return b.correct(c, in)
+	case len(in.Parts) > 0:
+		return b.recordSeveral(c, in)
 	}
 	return b.act(c, in)
-}
-
-// replyCode finds item codes in a text: "3.2", "<b>3.2</b>", "【2.3】".
-var replyCode = regexp.MustCompile(`(?:^|[^0-9.])([0-9]+(?:\.[0-9]+)+)`)
-
-// narrowByReply settles an ambiguous report with the message it replies
-// to: a cadre answering a reminder about 3.2 with "进度50%" means 3.2.
-// Only the candidates the replied-to message names are kept; with one
-// left, the text is read as a report on it.
-func (c *call) narrowByReply(in intake.Intent) intake.Intent {
-	if c.m.ReplyText == "" {
-		return in
-	}
-	var named []string
-	for _, m := range replyCode.FindAllStringSubmatch(c.m.ReplyText, -1) {
-		if slices.Contains(in.Items, m[1]) && !slices.Contains(named, m[1]) {
-			named = append(named, m[1])
-		}
-	}
-	switch len(named) {
-	case 0:
-		return in
-	case 1:
-		return intake.ReadAs(c.m.Text, c.plan, intake.IntentItemReport, named[0], c.today())
-	}
-	in.Items = named
-	return in
 }
 
 // act records what the parser understood, or asks what it could not decide.
@@ -225,42 +211,56 @@ func (c *call) reportTime() time.Time {
 	return c.now
 }
 
-func (b *Bot) recordItem(c *call, code string, d draft) error {
-	it, ok := c.plan.Item(code)
-	if !ok {
+// reportable is the item code names and for whom the sender reports on
+// it; when there is none or it is not theirs, they are told (refused
+// ends the refusal) and ok is false.
+func (c *call) reportable(code, refused string) (it planbot.Item, onBehalf string, ok bool, err error) {
+	if it, ok = c.plan.Item(code); !ok {
 		c.say(fmt.Sprintf("没有编号为 %s 的事项。", esc(code)))
-		return nil
+		return it, "", false, nil
 	}
-	onBehalf, ok := c.mayReport(it)
+	if onBehalf, ok = c.mayReport(it); !ok {
+		c.say(fmt.Sprintf("%s 不是您负责的事项（责任人：%s）。%s", esc(it.Code), names(c.plan, it.Owners), refused))
+		return it, "", false, c.audit("report_refused", it.Code)
+	}
+	return it, onBehalf, true, nil
+}
+
+func (b *Bot) recordItem(c *call, code string, d draft) error {
+	it, onBehalf, ok, err := c.reportable(code, "如需代报，请联系分管领导。")
 	if !ok {
-		c.say(fmt.Sprintf("%s 不是您负责的事项（责任人：%s）。如需代报，请联系分管领导。", esc(it.Code), names(c.plan, it.Owners)))
-		return c.audit("report_refused", it.Code)
+		return err
 	}
 	if d.Percent == nil && !d.Done && d.Amount == nil && d.Note == "" && len(d.Photos) == 0 {
 		d.Items = []string{code}
 		d.Step = "percent"
 		return b.askPercent(c, it, d)
 	}
-	r := planbot.Report{ItemCode: it.Code, Reporter: c.me.Key, OnBehalfOf: onBehalf, At: c.reportTime(), AsOf: d.AsOf,
-		Percent: d.Percent, Done: d.Done, Note: d.Note, PhotoIDs: d.Photos, ChatID: c.m.ChatID, MessageID: d.MessageID,
-		Supersedes: d.Corrects}
-	if d.Amount != nil {
-		v := *d.Amount
-		if it.Target != nil && v.Unit == "" {
-			v.Unit = it.Target.Unit // "15万" toward a target of 30万只 means 只
+	// The item's history is read once: for the running total an increment
+	// adds to, for whether the figure falls, and for the echo's status.
+	history, err := c.s.ItemReports(c.ctx, it.Code)
+	if err != nil {
+		return err
+	}
+	r, added, problem := c.itemReport(it, onBehalf, d, history)
+	if problem != "" {
+		c.say(problem)
+		return nil
+	}
+	if !d.Confirmed {
+		if why := c.falls(it, r, history); why != "" {
+			d.Items = []string{it.Code}
+			return c.ask(pendingConfirm, d, "⚠️ "+why+"\n数值没错吗？", func(id int64) [][]Button {
+				return [][]Button{{{Text: "确认", Data: pickData(id, "ok")}, {Text: "修改", Data: pickData(id, "edit")}}}
+			})
 		}
-		if it.Target != nil && v.Unit != it.Target.Unit {
-			c.say(fmt.Sprintf("⚠️ %s 的目标是 %s，单位和 %s 对不上。请改正后重发。", esc(it.Code), esc(it.Target.String()), esc(v.String())))
-			return nil
-		}
-		r.Value = &v
 	}
 	saved, err := c.s.AddReport(c.ctx, r)
 	if errors.Is(err, planbot.ErrArchived) {
 		c.say(fmt.Sprintf("%s 已从计划中移除，不能再汇报。", esc(it.Code)))
 		return nil
 	} else if d.Corrects != 0 && (errors.Is(err, planbot.ErrConflict) || errors.Is(err, planbot.ErrInvalid)) {
-		c.say(fmt.Sprintf("%s 在这条汇报之后已有新的汇报，这次修改没有记录。如需更正，请直接发送正确的进度。", esc(it.Code)))
+		c.say(fmt.Sprintf("%s 在这条汇报之后已有新的汇报，这次更正没有记录。如需更正，请直接发送正确的进度。", esc(it.Code)))
 		return nil
 	} else if err != nil {
 		return err
@@ -270,16 +270,169 @@ func (b *Bot) recordItem(c *call, code string, d draft) error {
 			return err
 		}
 	}
-	return b.echoReport(c, it, saved)
+	return b.echoReport(c, it, saved, added, append(history, saved))
 }
 
-// echoReport says exactly what was recorded and how the item now stands,
-// with an undo button: the cadre sees at once if the bot misunderstood.
-func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report) error {
-	st, _, err := c.itemStatus(it)
-	if err != nil {
-		return err
+// itemReport is the report a draft makes on an item, or a question to put
+// to the sender instead (problem): the unit does not fit the target, a
+// village-share item got a percent, a leader did not say whose share.
+// An increment (新增10户) becomes the running total it makes; added is
+// the increment, for the echo.
+func (c *call) itemReport(it planbot.Item, onBehalf string, d draft, history []planbot.Report) (r planbot.Report, added *planbot.Amount, problem string) {
+	r = planbot.Report{ItemCode: it.Code, Reporter: c.me.Key, OnBehalfOf: onBehalf, At: c.reportTime(), AsOf: d.AsOf,
+		Percent: d.Percent, Done: d.Done, Note: d.Note, PhotoIDs: d.Photos, ChatID: c.m.ChatID, MessageID: d.MessageID,
+		Supersedes: d.Corrects}
+	if it.Tally == planbot.TallyPerOwner {
+		unit := it.Target.Unit
+		if d.Amount == nil && (d.Percent != nil || d.Done) {
+			return r, nil, fmt.Sprintf("<b>%s</b> 按各村（各责任人）分别统计%s，全项是各村之和。请问您这边累计多少%s？如：<code>%s 累计30%s</code>",
+				esc(it.Code), esc(unit), esc(unit), esc(it.Code), esc(unit))
+		}
+		if !slices.Contains(it.Owners, c.me.Key) {
+			owner, ok := c.shareOwner(it, d.Text)
+			if !ok {
+				return r, nil, fmt.Sprintf("<b>%s</b> 由各村分别汇报，请问这是哪个村的数？请写明村名，如：<code>%s %s新增30%s</code>",
+					esc(it.Code), esc(it.Code), esc(c.unitOf(it.Owners[0])), esc(unit))
+			}
+			r.OnBehalfOf = owner
+		}
 	}
+	if d.Amount == nil {
+		return r, nil, ""
+	}
+	v := *d.Amount
+	if it.Target != nil && v.Unit == "" {
+		v.Unit = it.Target.Unit // "15万" toward a target of 30万只 means 只
+	}
+	if it.Target != nil && v.Unit != it.Target.Unit {
+		return r, nil, fmt.Sprintf("⚠️ %s 的目标是 %s，单位和 %s 对不上。请改正后重发。", esc(it.Code), esc(it.Target.String()), esc(v.String()))
+	}
+	r.Value = &v
+	if !d.Increment {
+		return r, nil, ""
+	}
+	base, ok := c.totalBefore(it, planbot.ShareOwner(r), d.Corrects, history)
+	if !ok {
+		return r, nil, fmt.Sprintf("<b>%s</b> 上次报的是百分比，没有%s数。请问现在累计多少%s？如：<code>%s 累计%s</code>",
+			esc(it.Code), esc(v.Unit), esc(v.Unit), esc(it.Code), esc(friendly(v)))
+	}
+	inc := v
+	total := planbot.Amount{Value: base.Value + v.Value, Unit: v.Unit}
+	r.Value = &total
+	return r, &inc, ""
+}
+
+// totalBefore is the running total an increment adds to: the owner's
+// share on a per_owner item, the item's figure otherwise, as it stood
+// before report `before` (0: now). ok is false when the item stands at a
+// percent with no figure to add to.
+func (c *call) totalBefore(it planbot.Item, owner string, before int64, rs []planbot.Report) (planbot.Amount, bool) {
+	if before != 0 {
+		rs = slices.DeleteFunc(slices.Clone(rs), func(r planbot.Report) bool { return r.ID >= before })
+	}
+	zero := planbot.Amount{Unit: it.Target.Unit}
+	if it.Tally == planbot.TallyPerOwner {
+		for _, sh := range planbot.ItemShares(it, rs) {
+			if sh.Owner == owner && sh.Value != nil {
+				return *sh.Value, true
+			}
+		}
+		return zero, true
+	}
+	st := planbot.DeriveStatus(it, rs, c.now, c.plan.Location, c.plan.Rules)
+	switch {
+	case st.Value != nil:
+		return *st.Value, true
+	case st.Percent > 0:
+		return zero, false
+	}
+	return zero, true
+}
+
+// falls says why a report needs confirming: its figure is lower than the
+// item's (the owner's share's, on a per_owner item), or less than done.
+func (c *call) falls(it planbot.Item, r planbot.Report, rs []planbot.Report) string {
+	if r.Withdrawn || (r.Percent == nil && r.Value == nil && !r.Done) {
+		return ""
+	}
+	st := planbot.DeriveStatus(it, rs, c.now, c.plan.Location, c.plan.Rules)
+	if st.Last == nil {
+		return ""
+	}
+	if it.Tally == planbot.TallyPerOwner {
+		owner := planbot.ShareOwner(r)
+		for _, sh := range planbot.ItemShares(it, rs) {
+			if sh.Owner == owner && sh.Value != nil && r.Value != nil && r.Value.Value < sh.Value.Value {
+				return fmt.Sprintf("%s %s上次报的是 %s，这次 %s，比上次少。", it.Code, c.unitOf(owner), friendly(*sh.Value), friendly(*r.Value))
+			}
+		}
+		return ""
+	}
+	var now float64
+	switch {
+	case r.Done:
+		now = 100
+	case r.Percent != nil:
+		now = *r.Percent
+	case it.Target != nil && it.Target.Value > 0:
+		now = 100 * r.Value.Value.Float64() / it.Target.Value.Float64()
+	default:
+		return ""
+	}
+	if now >= st.Percent-1e-9 {
+		return ""
+	}
+	was := "进度 " + pct(st.Percent)
+	switch {
+	case st.Percent >= 100 && st.Last.Done:
+		was = "已完成"
+	case st.Value != nil:
+		was = friendly(*st.Value)
+	}
+	is := "进度 " + pct(now)
+	if r.Value != nil && r.Percent == nil {
+		is = friendly(*r.Value)
+	}
+	return fmt.Sprintf("%s 上次报的是%s，这次%s，比上次低。", it.Code, was, is)
+}
+
+// shareOwner is whose share of a per_owner item a report by someone not
+// its owner is: the unit cadre's own village, else the owner whose
+// village (or name) the text names.
+func (c *call) shareOwner(it planbot.Item, text string) (string, bool) {
+	if text == "" {
+		text = c.m.Text
+	}
+	for _, o := range it.Owners {
+		p, ok := c.plan.Person(o)
+		if !ok {
+			continue
+		}
+		if c.ofMyUnit(it) && p.Unit == c.me.Unit {
+			return o, true
+		}
+		if (p.Unit != "" && strings.Contains(text, p.Unit)) || (p.Name != "" && strings.Contains(text, p.Name)) {
+			return o, true
+		}
+	}
+	return "", false
+}
+
+// unitOf is a person's village or office, else their name.
+func (c *call) unitOf(key string) string {
+	p, ok := c.plan.Person(key)
+	switch {
+	case !ok:
+		return key
+	case p.Unit != "":
+		return p.Unit
+	}
+	return p.Name
+}
+
+// what says what a report recorded, for an echo: 已完成, 进度 60%,
+// 新增10户，累计40户 / 目标 150户, or 说明（进度未变）.
+func (c *call) what(it planbot.Item, r planbot.Report, added *planbot.Amount) string {
 	var what []string
 	switch {
 	case r.Done:
@@ -289,20 +442,40 @@ func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report) error {
 	}
 	if r.Value != nil {
 		v := friendly(*r.Value)
-		if it.Target != nil {
+		if added != nil {
+			v = "新增" + friendly(*added) + "，累计" + v
+		}
+		if it.Target != nil && it.Tally != planbot.TallyPerOwner {
 			v += " / 目标 " + friendly(*it.Target)
 		}
 		what = append(what, esc(v))
 	}
 	if len(what) == 0 {
-		what = append(what, "说明")
+		return "说明（进度未变）"
 	}
+	return strings.Join(what, "，")
+}
+
+// echoReport says exactly what was recorded and how the item now stands,
+// with an undo button: the cadre sees at once if the bot misunderstood.
+// history is the item's reports with r, or nil to read them.
+func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report, added *planbot.Amount, history []planbot.Report) error {
+	if history == nil {
+		var err error
+		if history, err = c.s.ItemReports(c.ctx, it.Code); err != nil {
+			return err
+		}
+	}
+	st := planbot.DeriveStatus(it, history, c.now, c.plan.Location, c.plan.Rules)
 	var sb strings.Builder
 	verb := "✅ 已记录"
-	if c.m.Edited {
+	switch {
+	case c.m.Edited:
 		verb = "✏️ 已按您的修改更正"
+	case c.correcting:
+		verb = "✏️ 已更正"
 	}
-	fmt.Fprintf(&sb, "%s <b>%s</b> %s：%s\n", verb, esc(it.Code), esc(clip(it.Title, 20)), strings.Join(what, "，"))
+	fmt.Fprintf(&sb, "%s <b>%s</b> %s：%s\n", verb, esc(it.Code), esc(clip(it.Title, 20)), c.what(it, r, added))
 	if r.Note != "" {
 		fmt.Fprintf(&sb, "说明：%s\n", esc(clip(r.Note, 200)))
 	}
@@ -317,6 +490,9 @@ func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report) error {
 			fmt.Fprintf(&sb, "代 %s 汇报\n", esc(p.Name))
 		}
 	}
+	if it.Tally == planbot.TallyPerOwner && st.Value != nil {
+		fmt.Fprintf(&sb, "全项合计：%s / 目标 %s\n", esc(friendly(*st.Value)), esc(friendly(*it.Target)))
+	}
 	fmt.Fprintf(&sb, "当前：%s %s", st.Status.Mark(), statusPhrase(st))
 	undo := []Button{{Text: "撤回这条", Data: fmt.Sprintf("u:%d", r.ID)}}
 	if c.m.Callback != nil {
@@ -328,6 +504,14 @@ func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report) error {
 }
 
 func (b *Bot) askPercent(c *call, it planbot.Item, d draft) error {
+	if it.Tally == planbot.TallyPerOwner {
+		// A percent of one village's part cannot be added to the others':
+		// ask for the figure, which a reply to this message records.
+		u := it.Target.Unit
+		c.answerButton("", fmt.Sprintf("<b>%s</b> %s\n按各村分别统计%s。您这边累计多少%s了？直接回复这条消息，如 <code>累计30%s</code>",
+			esc(it.Code), esc(clip(it.Title, 24)), esc(u), esc(u), esc(u)))
+		return nil
+	}
 	text := fmt.Sprintf("<b>%s</b> %s\n进度到多少了？", esc(it.Code), esc(clip(it.Title, 24)))
 	return c.ask(pendingWalk, d, text, func(id int64) [][]Button {
 		row := func(ps ...int) []Button {

@@ -191,7 +191,22 @@ func (b *Bot) item(c *call, args string) error {
 	}
 	fmt.Fprintf(&sb, "状态：%s · 进度 %s（应达 %s）\n", phrase, pct(st.Percent), pct(st.Expected))
 	if it.Target != nil {
-		fmt.Fprintf(&sb, "目标：%s\n", esc(it.Target.String()))
+		if st.Value != nil {
+			fmt.Fprintf(&sb, "目标：%s · 当前 %s\n", esc(friendly(*it.Target)), esc(friendly(*st.Value)))
+		} else {
+			fmt.Fprintf(&sb, "目标：%s\n", esc(friendly(*it.Target)))
+		}
+	}
+	if shares := planbot.ItemShares(it, reports); len(shares) > 0 {
+		var parts []string
+		for _, sh := range shares {
+			v := "未报"
+			if sh.Value != nil {
+				v = friendly(*sh.Value)
+			}
+			parts = append(parts, c.unitOf(sh.Owner)+" "+v)
+		}
+		fmt.Fprintf(&sb, "各村：%s\n", esc(strings.Join(parts, " · ")))
 	}
 	for _, ms := range it.Milestones {
 		fmt.Fprintf(&sb, "节点：%s 前达到 %s\n", day(ms.Date, y), pct(ms.Percent))
@@ -312,35 +327,7 @@ func (b *Bot) targets(c *call, _ string) error {
 }
 
 func (b *Bot) overdue(c *call, _ string) error {
-	ov, err := c.overview()
-	if err != nil {
-		return err
-	}
-	all := c.me.Has(planbot.RoleLeader) || c.me.Has(planbot.RoleAdmin)
-	var late []planbot.ItemView
-	for _, sv := range ov.Sections {
-		for _, iv := range sv.Items {
-			if iv.Status.Status == planbot.StatusOverdue && (all || slices.Contains(iv.Item.Owners, c.me.Key)) {
-				late = append(late, iv)
-			}
-		}
-	}
-	if len(late) == 0 {
-		if all {
-			c.say("目前没有逾期事项。✅")
-		} else {
-			c.say("您名下没有逾期事项。✅")
-		}
-		return nil
-	}
-	planbot.ByUrgency(late)
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "<b>逾期事项</b> %d 项\n\n", len(late))
-	for _, iv := range late {
-		sb.WriteString(c.itemLine(iv, true))
-	}
-	c.say(sb.String())
-	return nil
+	return b.listStatus(c, planbot.StatusOverdue, "逾期事项", "逾期事项")
 }
 
 // weekStart is Monday 00:00 of the current week in the plan's zone.

@@ -68,6 +68,29 @@ func (p *reader) reportDay(i int) (int, bool) {
 	return 0, false
 }
 
+// asOf reads "截至5月10日" / "截止到5月10日": the figures are as of that day.
+func (p *reader) asOf(i int) (int, bool) {
+	if !p.at(i, "截至") && !p.at(i, "截止") {
+		return 0, false
+	}
+	j := i + 2
+	if p.at(j, "到") {
+		j++
+	}
+	j = p.skipSpace(j)
+	y, m, d, end, ok := p.scanYMD(j)
+	if !ok || (p.rs[end-1] != '日' && p.rs[end-1] != '号') {
+		return 0, false
+	}
+	if p.at(end, "前") || p.at(end, "以前") {
+		return 0, false // 截至6月30日前: a deadline
+	}
+	t := token{kind: tokDate, start: i, end: end}
+	p.checkDate(&t, y, m, d, "截至")
+	p.add(t)
+	return end, true
+}
+
 // scanYMD reads [Y(-|/|.|年)]M(-|/|.|月)D[日|号] at i; y is 0 when not given.
 func (p *reader) scanYMD(i int) (y, m, d, end int, ok bool) {
 	n1, j, four := p.dateNum(i)

@@ -2,6 +2,7 @@ package intake
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -28,12 +29,27 @@ func (p *reader) finishItem(idx int) Intent {
 	}
 	p.readDate(&in)
 	p.readPercent(&in)
+	// A done word glued to the words before it is done when those words
+	// are the item's own ("扩充直播队伍已完成"), a note when they name a part
+	// of the work ("手续已全部办完").
+	for i := range p.toks {
+		t := &p.toks[i]
+		if t.kind != tokDone || !t.glued || p.ix.coverage(p.rs[t.subject:t.start], idx) <= minCoverage {
+			continue
+		}
+		if w := periodWord(p.rs[t.subject:t.start]); w != "" {
+			// 五一期间安保维稳圆满完成: that period is done; the item too?
+			p.problem(fmt.Sprintf("%s的已完成，是指 %s 整项都完成了吗？整项完成请发“%s 完成”", w, it.Code, it.Code))
+			continue
+		}
+		t.glued = false
+	}
 	p.readDone(&in)
 
 	// Amounts toward the item's target, in its unit.
 	var fits []*token
 	var vals []planbot.Amount
-	var mismatch *token
+	var mismatch []*token
 	for i := range p.toks {
 		t := &p.toks[i]
 		if t.kind != tokFigure || t.rate || t.isPercent() || t.amt.Unit == "%" {
@@ -44,45 +60,117 @@ func (p *reader) finishItem(idx int) Intent {
 			continue
 		}
 		if a, ok := itemAmount(t, it.Target); ok {
+			if p.restates(t, it, a) {
+				continue // 两个在建项目 on "保障2个在建项目稳步推进": not progress
+			}
 			fits = append(fits, t)
 			vals = append(vals, a)
-		} else if t.unitText && mismatch == nil && it.Target != nil && t.amt.Unit != "" {
-			mismatch = t
+		} else if t.unitText && it.Target != nil && t.amt.Unit != "" {
+			mismatch = append(mismatch, t)
 		}
 	}
+	ordinal, amountText := false, ""
 	if k := p.pick(fits, vals, "数量"); k >= 0 {
 		a := vals[k]
-		if a.Value < 0 {
+		switch {
+		case a.Value < 0:
 			p.problem("数量不能是负数：" + clipText(fits[k].text))
-		} else {
+		default:
 			in.Amount = &a
+			in.Increment = fits[k].incr
+			amountText = fits[k].text
+			if fits[k].ordinal {
+				// 第三场培训已完成: the third of them is done, not the item;
+				// the words stay in the note.
+				ordinal, fits[k].keep = true, true
+				in.Done = false
+				for i := range p.toks {
+					if p.toks[i].kind == tokDone {
+						p.toks[i].used = false
+					}
+				}
+			}
+			for _, m := range mismatch {
+				if unitNear(m.amt.Unit, it.Target.Unit) {
+					// 接待客商30人次 外出招商5次: is 次 a 人次?
+					p.problem(fmt.Sprintf("%s 和 %s：%s 也是%s吗？请写累计多少%s", clipText(fits[k].text), clipText(m.text), clipText(m.text), it.Target.Unit, it.Target.Unit))
+					in.Amount = nil
+					break
+				}
+			}
 		}
 	}
 	if len(fits) == 0 && in.Percent == nil && !in.Done && len(p.problems) == 0 {
 		switch {
-		case mismatch != nil:
-			p.problem(fmt.Sprintf("%s 的单位与目标（%s）不一致", clipText(mismatch.text), unitName(it.Target.Unit)))
+		case len(mismatch) > 0:
+			p.problem(fmt.Sprintf("%s 的单位与目标（%s）不一致：%s 的目标以%s计，请问折合多少%s？", clipText(mismatch[0].text), it.Target.Unit, it.Code, it.Target.Unit, it.Target.Unit))
 		default:
 			for i := range p.toks {
-				if t := &p.toks[i]; t.kind == tokFigure && t.alone && t.err == nil {
+				// A number with no unit, standing alone or ending its
+				// words (投资额3000).
+				if t := &p.toks[i]; t.kind == tokFigure && t.err == nil && !t.rate && !t.unitText &&
+					(t.alone || (t.amt.Unit == "" && p.endsClause(t.end))) {
 					v := t.amt.Value.Float64()
+					n := clipText(string(p.rs[t.fig:t.end]))
+					unit := ""
+					if it.Target != nil {
+						unit = it.Target.Unit
+						if unit == "元" {
+							unit = "万元"
+						}
+					}
 					switch {
+					case v >= 0 && v <= 100 && unit != "":
+						p.problem(fmt.Sprintf("%s 是进度还是数量？请写 %s%% 或 %s%s", n, n, n, unit))
 					case v >= 0 && v <= 100:
-						p.problem(fmt.Sprintf("%s 没有单位：进度请写 %s%%", clipText(t.text), clipText(t.text)))
-					case it.Target != nil && it.Target.Unit != "":
-						p.problem(fmt.Sprintf("%s 没有单位：数量请写 %s%s", clipText(t.text), clipText(t.text), it.Target.Unit))
+						p.problem(fmt.Sprintf("%s 是进度吗？请写 %s%%", n, n))
+					case unit != "":
+						p.problem(fmt.Sprintf("%s 是数量吗？请写 %s%s", n, n, unit))
 					default:
-						p.problem(fmt.Sprintf("%s 没有单位", clipText(t.text)))
+						p.problem(fmt.Sprintf("%s 没有单位，请问是什么？", n))
 					}
 					break
 				}
 			}
 		}
 	}
+	if in.Amount != nil && in.Percent != nil && !in.Increment && it.Target != nil && it.Target.Value > 0 && in.Amount.Unit == it.Target.Unit {
+		// 投放蟹苗15万只 已完成60% of 30万只: 50% or 60%?
+		share := in.Amount.Value.Float64() / it.Target.Value.Float64() * 100
+		if math.Abs(share-*in.Percent) > maxShareGap {
+			p.problem(fmt.Sprintf("%s 是目标的 %s%%，与进度 %s%% 不一致，请问以哪个为准？",
+				clipText(amountText), pctText(math.Round(share*10)/10), pctText(*in.Percent)))
+			in.Amount, in.Percent = nil, nil
+		}
+	}
 	if in.Done && in.Percent != nil && *in.Percent < 100 {
 		p.problem(fmt.Sprintf("说已完成，进度却是 %s%%", pctText(*in.Percent)))
 	}
+	if ordinal || (in.Percent == nil && in.Amount == nil && !in.Done) {
+		// Nothing recorded but words, or an ordinal: the words that named
+		// the item are the note too ("在建项目推进顺利").
+		p.hasSubject = false
+	}
 	return p.finish(in)
+}
+
+// maxShareGap is how far (in points) a percentage may be from what the
+// amount said with it makes of the target before the bot asks which.
+const maxShareGap = 5.0
+
+// unitNear reports whether a unit is easily confused with the target's:
+// 次 and 人次, 人 and 人次.
+func unitNear(u, target string) bool {
+	return u != target && u != "" && target != "" && (strings.Contains(target, u) || strings.Contains(u, target))
+}
+
+// restates reports whether figure t (amount a) only repeats a count the
+// item's title has before a noun: "两个在建项目" on "保障2个在建项目稳步推进".
+func (p *reader) restates(t *token, it planbot.Item, a planbot.Amount) bool {
+	if t.end >= len(p.rs) || p.taken[t.end] || !unicode.Is(unicode.Han, p.rs[t.end]) {
+		return false
+	}
+	return strings.Contains(it.Title, pctText(a.Value.Float64())+it.Target.Unit)
 }
 
 // itemAmount reads t toward target: the same base unit, or a number with
@@ -126,6 +214,8 @@ func (p *reader) pick(toks []*token, vals []planbot.Amount, what string) int {
 		msg := fmt.Sprintf("有两个%s：%s 和 %s", what, clipText(toks[chosen].text), clipText(toks[k].text))
 		if what == "数字" {
 			msg += "，请只填累计数"
+		} else {
+			msg += "，请问累计是多少？"
 		}
 		p.problem(msg)
 		return -1
@@ -233,7 +323,7 @@ func (p *reader) readLoose(in *Intent) {
 		t := &p.toks[i]
 		if t.kind == tokFigure && t.err == nil && !t.rate && !t.isPercent() && t.amt.Unit != "%" && (t.unitText || (t.alone && bare)) {
 			a := t.amt
-			in.Amount, t.used = &a, true
+			in.Amount, in.Increment, t.used = &a, t.incr, true
 			break
 		}
 	}
@@ -319,7 +409,7 @@ func (p *reader) readPercent(in *Intent) {
 
 func (p *reader) readDone(in *Intent) {
 	for i := range p.toks {
-		if t := &p.toks[i]; t.kind == tokDone {
+		if t := &p.toks[i]; t.kind == tokDone && !t.glued {
 			t.used, in.Done = true, true
 		}
 	}
@@ -332,4 +422,29 @@ func (p *reader) finish(in Intent) Intent {
 	}
 	in.Note = p.note()
 	return in
+}
+
+// periodWords name a stretch of the year: work done for one of them is not
+// the year-long item done.
+var periodWords = []string{"期间", "五一", "国庆", "春节", "元旦", "中秋", "端午", "清明", "两会", "汛期", "节前", "节后", "节日", "上半年", "一季度", "二季度", "三季度", "本周", "本月", "今天"}
+
+// periodWord returns the first period word in rs, with what leads it
+// ("五一期间"), or "".
+func periodWord(rs []rune) string {
+	s := string(rs)
+	for _, w := range periodWords {
+		if i := strings.Index(s, w); i >= 0 {
+			if w == "期间" {
+				return s[:i+len(w)]
+			}
+			return w
+		}
+	}
+	return ""
+}
+
+// endsClause reports whether a clause ends at j: the end, a space or a
+// comma or full stop.
+func (p *reader) endsClause(j int) bool {
+	return j >= len(p.rs) || unicode.IsSpace(p.rs[j]) || strings.ContainsRune("，。；,;！!", p.rs[j])
 }

@@ -180,7 +180,8 @@ func buildIndex(plan *planbot.Plan) *wordIndex {
 
 // commonChars are everyday characters that, alone, never show which item
 // a message is about (你好 is not 办好招商推介).
-const commonChars = "好大小上下中人新年月日天一不多少做要会能去来说看想到出入开后前里外时地得着过用分所以发生成可心手点最很再高行现事家面主本请问谢吃走访次号投放建设办加提增改"
+const commonChars = "好大小上下中人新年月日天一不多少做要会能去来说看想到出入开后前里外时地得着过用分所以发生成可心手点最很再高行现事家面主本请问谢吃走访次号投放建设办加提增改" +
+	"理处作料集实施况展" // 办理, 处理, 工作, 资料, 收集, 落实, 实施, 情况, 进展: one of them shared with a title (治理) says nothing
 
 // score adds each document's score for the query q to scores, and marks
 // the documents with evidence: a shared pair of characters, or (when rare
@@ -209,6 +210,12 @@ var stopWords = func() map[rune][][]rune {
 		"全部", "累计", "汇报", "今天", "本周", "本月", "我们", "积极", "不断", "切实", "加强",
 		"加大", "做好", "抓好", "深入", "持续", "努力", "争取", "尽快", "方面", "相关", "有关",
 		"进行", "一个",
+		// Words every task has: they never show which item a message is
+		// about (资料已收集, 按计划推进中, 项目进展顺利).
+		"落实", "办理", "资料", "收集", "项目", "进展", "顺利", "计划", "按照", "要求", "稳步",
+		"有序", "正常", "抓紧", "加快", "继续", "按", "中",
+		// An outcome, not a subject: 已签约 is said of several projects.
+		"签约",
 		"的", "和", "与", "及", "了", "已", "在", "是", "有", "对", "为", "等", "并", "把", "将",
 		"也", "还", "都", "又", "就", "于", "之", "或", "从", "向", "被", "让", "给", "各", "这",
 		"那", "我", "你", "他", "她", "它", "啊", "吗", "呢", "吧", "哦", "嗯", "个",
@@ -231,12 +238,30 @@ func gramsOf(rs []rune, emit func(uint64)) {
 	gramsAt(rs, func(g uint64, _ int) { emit(g) })
 }
 
+// asciiGram marks the gram of an ASCII word (its FNV-1a hash below).
+const asciiGram = 1 << 63
+
 // gramsAt is gramsOf telling where each gram ends: a character at i is
 // emitted with i, a pair ending at i too (it starts at i-1).
 func gramsAt(rs []rune, emit func(g uint64, i int)) {
 	prev := rune(-1)
 	for i := 0; i < len(rs); {
 		r := rs[i]
+		if isLetter(r) {
+			// An ASCII word (XX, the plan's placeholder for a name) is a
+			// gram of its own, worth a pair.
+			h, j := uint32(2166136261), i
+			for j < len(rs) && isLetter(rs[j]) {
+				h = (h ^ uint32(unicode.ToLower(rs[j]))) * 16777619
+				j++
+			}
+			if j-i >= 2 {
+				emit(asciiGram|uint64(h), j-1)
+			}
+			prev = -1
+			i = j
+			continue
+		}
 		if !unicode.Is(unicode.Han, r) {
 			prev = -1
 			i++
@@ -263,6 +288,9 @@ func (ix *wordIndex) coverage(rs []rune, doc int) float64 {
 	covered := make([]bool, len(rs))
 	total := 0
 	gramsAt(rs, func(g uint64, i int) {
+		if g&asciiGram != 0 {
+			return
+		}
 		pair := g>>32 != 0
 		if !pair {
 			total++
@@ -289,7 +317,15 @@ func (ix *wordIndex) coverage(rs []rune, doc int) float64 {
 	return float64(n) / float64(total)
 }
 
+// keepWords begin with a stop word but are words of their own.
+var keepWords = [][]rune{[]rune("在建"), []rune("中心")}
+
 func stopAt(rs []rune, i int) int {
+	for _, w := range keepWords {
+		if i+len(w) <= len(rs) && slices.Equal(rs[i:i+len(w)], w) {
+			return 0
+		}
+	}
 	for _, w := range stopWords[rs[i]] {
 		if i+len(w) <= len(rs) && slices.Equal(rs[i:i+len(w)], w) {
 			return len(w)

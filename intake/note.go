@@ -14,7 +14,7 @@ func (p *reader) note() string {
 	cut := false
 	for i := range p.toks {
 		t := &p.toks[i]
-		if t.used || t.kind == tokMention {
+		if (t.used && !t.keep) || t.kind == tokMention {
 			for k := t.start; k < t.end && k < n; k++ {
 				used[k] = true
 			}
@@ -61,7 +61,7 @@ func (p *reader) note() string {
 				break
 			}
 		}
-		if a < z && !allPunct(p.rs[a:z]) {
+		if a < z && !allPunct(p.rs[a:z]) && !particles(p.rs[a:z]) {
 			if b.Len() > 0 {
 				b.WriteByte(' ')
 			}
@@ -70,4 +70,15 @@ func (p *reader) note() string {
 		i = j
 	}
 	return b.String()
+}
+
+// particles reports whether rs is only sentence-final particles and
+// punctuation: the 了 of "60%了" is no note.
+func particles(rs []rune) bool {
+	for _, r := range rs {
+		if !strings.ContainsRune("了啦咯喽哈呀啊哦嘞哟噢", r) && !unicode.IsPunct(r) && !unicode.IsSpace(r) {
+			return false
+		}
+	}
+	return true
 }

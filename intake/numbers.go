@@ -42,7 +42,41 @@ func (p *reader) number(i int) int {
 			s = i - 2
 		}
 	}
+	if k := p.skipSpace(e); k > e && k < len(p.rs) && p.rs[k] == '%' && !p.taken[k] {
+		// "60 %": a space typed before the percent sign.
+		text := string(p.rs[s:e]) + "%"
+		if a, err := planbot.ParseAmount(text); err == nil {
+			p.add(token{kind: tokFigure, start: s, end: k + 1, fig: s, text: text, amt: a, unitText: true, ordinal: p.ordinalAt(s)})
+			return k + 1
+		}
+	}
+	if k := p.skipSpace(e); k > e && k < len(p.rs) && unicode.Is(unicode.Han, p.rs[k]) {
+		// "175 亩": a space before the unit.
+		for m := min(k+maxUnit, len(p.rs)); m > k; m-- {
+			if !p.free(k, m) {
+				continue
+			}
+			if u, ok := planbot.LookupUnit(string(p.rs[k:m])); !ok || u.Base == "%" {
+				continue
+			}
+			text := string(p.rs[s:e]) + string(p.rs[k:m])
+			if a, err := planbot.ParseAmount(text); err == nil {
+				p.add(token{kind: tokFigure, start: s, end: m, fig: s, text: text, amt: a, unitText: true, ordinal: p.ordinalAt(s)})
+				return m
+			}
+		}
+	}
 	k, a, ok, err := p.longest(s, e)
+	if ok && k == e+1 && (p.rs[e] == '万' || p.rs[e] == '亿') && k < len(p.rs) && isDigit(p.rs[k]) && !p.taken[k] &&
+		!strings.ContainsRune(string(p.rs[s:e]), '.') &&
+		(k+1 == len(p.rs) || isSep(p.rs[k+1]) || strings.ContainsRune("了啦哈呀啊", p.rs[k+1])) {
+		// 7万5: 7.5万, as said aloud.
+		text := string(p.rs[s:e]) + "." + string(p.rs[k]) + string(p.rs[e])
+		if a2, err := planbot.ParseAmount(text); err == nil {
+			p.add(token{kind: tokFigure, start: s, end: k + 1, fig: s, text: text, amt: a2, unitText: true})
+			return k + 1
+		}
+	}
 	if !ok {
 		if err != nil {
 			p.add(token{kind: tokFigure, start: s, end: k, fig: s, text: string(p.rs[s:k]), err: err, unitText: true})
@@ -59,8 +93,13 @@ func (p *reader) number(i int) int {
 			return end
 		}
 	}
-	p.add(token{kind: tokFigure, start: s, end: k, fig: s, text: string(p.rs[s:k]), amt: a, unitText: k > e})
+	p.add(token{kind: tokFigure, start: s, end: k, fig: s, text: string(p.rs[s:k]), amt: a, unitText: k > e, ordinal: k > e && p.ordinalAt(s)})
 	return k
+}
+
+// ordinalAt reports whether a figure at i is an ordinal: 第三场, 第2场.
+func (p *reader) ordinalAt(i int) bool {
+	return i > 0 && p.rs[i-1] == '第' && !p.taken[i-1]
 }
 
 // foreignMoney are currencies a figure may be written in (外贸出口 in
@@ -178,8 +217,18 @@ func (p *reader) chineseNumber(i int) int {
 			e++
 		}
 	}
+	if e-i == 2 && e < len(p.rs) && p.rs[e] == '成' && !p.taken[e] {
+		// 六七成: a range; which one?
+		a, b := strings.IndexRune(digitNumerals, p.rs[i]), strings.IndexRune(digitNumerals, p.rs[i+1])
+		if a > 0 && b == a+len("一") {
+			text := string(p.rs[i : e+1])
+			p.add(token{kind: tokFigure, start: i, end: e + 1, fig: i, text: text, unitText: true,
+				err: fmt.Errorf("%s：请问是%c成还是%c成？", text, p.rs[i], p.rs[i+1])})
+			return e + 1
+		}
+	}
 	if k, a, ok, _ := p.longest(i, e); ok && k > e {
-		p.add(token{kind: tokFigure, start: i, end: k, fig: i, text: string(p.rs[i:k]), amt: a, unitText: true})
+		p.add(token{kind: tokFigure, start: i, end: k, fig: i, text: string(p.rs[i:k]), amt: a, unitText: true, ordinal: p.ordinalAt(i)})
 		return k
 	}
 	// 两千一百万: the 万 is a multiplier, not a digit of the numeral (which
@@ -194,6 +243,57 @@ func (p *reader) chineseNumber(i int) int {
 		}
 	}
 	return e
+}
+
+// digitNumerals are the numerals of one digit, in order (index / 3 is the digit).
+const digitNumerals = "零一二三四五六七八九"
+
+// halfWords are the words for a half: 50%. The approximate ones (过半, 一半多
+// …) mean at least that, so they stay in the note as written.
+var halfWords = []struct {
+	w      string
+	approx bool
+}{
+	{"已完成了一半", false}, {"已完成一半", false}, {"完成了一半", false}, {"完成一半", false},
+	{"超过了一半", true}, {"超过一半", true}, {"一半多", true}, {"一大半", true}, {"多一半", true},
+	{"已经过半", true}, {"已过半", true}, {"超过半", true}, {"过半", true}, {"大半", true},
+	{"一半", false},
+}
+
+// halfFirst reports whether r may begin one of halfWords.
+func halfFirst(r rune) bool {
+	switch r {
+	case '已', '完', '超', '一', '多', '过', '大':
+		return true
+	}
+	return false
+}
+
+// halfAt reports whether a word for a half starts at i.
+func (p *reader) halfAt(i int) bool {
+	for _, h := range halfWords {
+		if p.at(i, h.w) {
+			return true
+		}
+	}
+	return false
+}
+
+// half reads a word for a half at i, if one starts there.
+func (p *reader) half(i int) (int, bool) {
+	for _, h := range halfWords {
+		if !p.at(i, h.w) {
+			continue
+		}
+		j := i + utf8.RuneCountInString(h.w)
+		if j < len(p.rs) && !p.taken[j] && strings.ContainsRune("年天月日夜个辈生", p.rs[j]) {
+			return 0, false // 大半年, 一半天: not progress
+		}
+		a, _ := planbot.ParseAmount("50%")
+		p.add(token{kind: tokFigure, start: i, end: j, fig: i, text: "50%", amt: a, unitText: true, keep: h.approx})
+		return j, true
+	}
+	return 0, false
 }
 
 // chinesePercent reads 百分之六十, 百分之60.

@@ -117,8 +117,12 @@ type Intent struct {
 	// several (2.3、2.5都完成了; 2.3 60% 2.5 40%): Items lists their codes
 	// and the fields above are unset.
 	Parts []Intent
-	// Topic is what a question is about.
+	// Topic is what a question is about (TopicGreeting for a greeting).
 	Topic Topic
+	// Text is, for a Correction, the message without its correction
+	// words ("更正：2.3 进度应为50%，不是60%" → "2.3 进度 50%"): re-read it
+	// with ReadAs once the corrected report's item is known.
+	Text string
 	// Note is the rest of the message as written (not normalised, not
 	// escaped), trimmed, the removed parts' gaps joined by one space. It is
 	// valid UTF-8 whenever text is; invalid bytes in text are kept as they

@@ -45,6 +45,7 @@ type parseCase struct {
 	percent    *float64
 	amount     string // as planbot.ParseAmount reads it; "" for none
 	done       bool
+	incr       bool // Increment
 	note       string
 	date       string // YYYY-MM-DD; "" for none
 	problem    string // a part of the expected Problem; "" for none
@@ -96,6 +97,9 @@ func checkParseCase(t *testing.T, c parseCase, in Intent) {
 	}
 	if in.Done != c.done {
 		t.Errorf("Done = %v, want %v", in.Done, c.done)
+	}
+	if in.Increment != c.incr {
+		t.Errorf("Increment = %v, want %v", in.Increment, c.incr)
 	}
 	if in.Note != c.note {
 		t.Errorf("Note = %q, want %q", in.Note, c.note)
@@ -231,13 +235,13 @@ func TestParseReportItems(t *testing.T) {
 		{text: "3.4 投放15万", kind: IntentItemReport, items: []string{"3.4"}, amount: "15万只", note: "投放"},
 		{text: "3.4 12个村投放20万只", kind: IntentItemReport, items: []string{"3.4"}, amount: "20万只", note: "12个村投放"},
 		{text: "4.1 本周检查5家 累计35家", kind: IntentItemReport, items: []string{"4.1"}, amount: "35家", note: "本周检查5家"},
-		{text: "1.4 新增收入12万元", kind: IntentItemReport, items: []string{"1.4"}, amount: "12万元", note: "新增收入"},
+		{text: "1.4 新增收入12万元", kind: IntentItemReport, items: []string{"1.4"}, amount: "12万元", incr: true},
 		{text: "1.4 12万", kind: IntentItemReport, items: []string{"1.4"}, amount: "12万元"},
 		{text: "2.5 0.5亿元", kind: IntentItemReport, items: []string{"2.5"}, amount: "5000万元"},
 		{text: "3.6 移栽800亩 进度50%", kind: IntentItemReport, items: []string{"3.6"}, amount: "800亩", percent: percentOf(50), note: "移栽"},
 		{text: "3.4 15万元", kind: IntentItemReport, items: []string{"3.4"}, note: "15万元", problem: "15万元 的单位与目标（只）不一致"},
 		{text: "4.1 本周检查5家 35家", kind: IntentItemReport, items: []string{"4.1"}, note: "本周检查5家 35家", problem: "有两个数量：5家 和 35家"},
-		{text: "2.3 60", kind: IntentItemReport, items: []string{"2.3"}, note: "60", problem: "60 没有单位：进度请写 60%"},
+		{text: "2.3 60", kind: IntentItemReport, items: []string{"2.3"}, note: "60", problem: "60 是进度吗？请写 60%"},
 	})
 }
 
@@ -281,7 +285,7 @@ func TestParseReportIndicators(t *testing.T) {
 		{text: "外贸出口额 1200万", kind: IntentIndicatorValue, indicator: "export_value", amount: "1200万元"},
 		{text: "外贸出口 1300万美元", kind: IntentIndicatorValue, indicator: "export_value", note: "1300万美元", problem: "1300万美元：请换算成人民币（元）再报"},
 		{text: "到位资金 1.5亿", kind: IntentIndicatorValue, indicator: "investment_attracted", amount: "1.5亿元"},
-		{text: "截至3月15日累计完成投资2.1亿", kind: IntentIndicatorValue, indicator: "fixed_asset_investment", amount: "2.1亿元", note: "截至3月15日累计完成投资"},
+		{text: "截至3月15日累计完成投资2.1亿", kind: IntentIndicatorValue, indicator: "fixed_asset_investment", amount: "2.1亿元", note: "累计完成投资", date: "2027-03-15"},
 		{text: "固投 累计3.2亿 本月0.4亿", kind: IntentIndicatorValue, indicator: "fixed_asset_investment", amount: "3.2亿元", note: "本月0.4亿"},
 		{text: "固投 3.2亿 0.4亿", kind: IntentIndicatorValue, indicator: "fixed_asset_investment", note: "3.2亿 0.4亿", problem: "有两个数字"},
 		{text: "固投 60%", kind: IntentIndicatorValue, indicator: "fixed_asset_investment", note: "60%", problem: "请填数额（亿元）"},
@@ -315,7 +319,11 @@ func TestParseReportFuzzyTitles(t *testing.T) {
 		{text: "直播 20人", kind: IntentItemReport, items: []string{"3.2"}, amount: "20人"},
 		{text: "直播 进度40%", kind: IntentAmbiguous, items: []string{"3.1", "3.2"}, percent: percentOf(40), note: "直播"},
 		// Words shared by several titles: ask.
-		{text: "项目 50%", kind: IntentAmbiguous, items: []string{"2.3", "2.4", "2.5", "2.6"}, percent: percentOf(50), note: "项目"},
+		{text: "落地 50%", kind: IntentAmbiguous, items: []string{"2.5", "2.6"}, percent: percentOf(50), note: "落地"},
+		// A word every task has (项目, 落实, 办理 …) names nothing: a figure
+		// with it is about the sender's own items.
+		{text: "项目 50%", kind: IntentUnknown, percent: percentOf(50), note: "项目"},
+		{text: "项目 50%", owned: []string{"2.5", "3.3"}, kind: IntentAmbiguous, items: []string{"2.5", "3.3"}, percent: percentOf(50), note: "项目"},
 		{text: "合作社 30%", kind: IntentAmbiguous, items: []string{"1.1", "1.3", "1.5"}, percent: percentOf(30), note: "合作社"},
 		{text: "养殖 50%", kind: IntentAmbiguous, items: []string{"3.4", "4.3"}, percent: percentOf(50), note: "养殖"},
 		// A percentage is no indicator's value; money is no item's here.
@@ -327,9 +335,9 @@ func TestParseReportFuzzyTitles(t *testing.T) {
 		{text: "合作社 30%", owned: []string{"1.3"}, kind: IntentItemReport, items: []string{"1.3"}, percent: percentOf(30)},
 		{text: "合作社 30%", owned: []string{"1.3", "1.1"}, kind: IntentAmbiguous, items: []string{"1.1", "1.3", "1.5"}, percent: percentOf(30), note: "合作社"},
 		{text: "合作社 30%", owned: []string{"3.3"}, kind: IntentAmbiguous, items: []string{"1.1", "1.3", "1.5"}, percent: percentOf(30), note: "合作社"},
-		{text: "项目 50%", owned: []string{"2.5", "3.3"}, kind: IntentItemReport, items: []string{"2.5"}, percent: percentOf(50)},
+		{text: "落地 50%", owned: []string{"2.5", "3.3"}, kind: IntentItemReport, items: []string{"2.5"}, percent: percentOf(50)},
 		// Owned items come first among equals.
-		{text: "项目 50%", owned: []string{"2.5", "2.6"}, kind: IntentAmbiguous, items: []string{"2.5", "2.6", "2.3", "2.4"}, percent: percentOf(50), note: "项目"},
+		{text: "招商 50%", owned: []string{"2.2", "2.1"}, kind: IntentAmbiguous, items: []string{"2.1", "2.2"}, percent: percentOf(50), note: "招商"},
 		// An owned item never beats a clear winner.
 		{text: "黄烟 50%", owned: []string{"2.3"}, kind: IntentItemReport, items: []string{"3.6"}, percent: percentOf(50)},
 	})
@@ -405,7 +413,7 @@ func TestParseReportAs(t *testing.T) {
 	}{
 		// After a button press on an ambiguous intent.
 		{"合作社 30%", IntentItemReport, "1.3", parseCase{kind: IntentItemReport, items: []string{"1.3"}, percent: percentOf(30)}},
-		{"项目 50% 已签约", IntentItemReport, "2.5", parseCase{kind: IntentItemReport, items: []string{"2.5"}, percent: percentOf(50), note: "已签约"}},
+		{"落地 50% 已签约", IntentItemReport, "2.5", parseCase{kind: IntentItemReport, items: []string{"2.5"}, percent: percentOf(50), note: "已签约"}},
 		{"出口 税收 100", IntentIndicatorValue, "tax_revenue", parseCase{kind: IntentIndicatorValue, indicator: "tax_revenue", amount: "100万元", note: "出口"}},
 		// Command arguments.
 		{"2.3 60% 已与XX酒店签约", IntentItemReport, "2.3", parseCase{kind: IntentItemReport, items: []string{"2.3"}, percent: percentOf(60), note: "已与XX酒店签约"}},
@@ -467,6 +475,7 @@ func TestParseReportLongInput(t *testing.T) {
 	plan := loadParsePlan(t)
 	for _, unit := range []string{
 		"1 ", "1-", "-1.1", "2.3 60% ", "一二三四五六七八九十", "一%", "60%60%", "完成", "@", "@3.", "固投", "项目黄烟", "第2.3项", "\xff", "a.1",
+		"大半年", "一半多", "又新增1户", "2-3", "二.3 ", "6O%", "第三场", "搞完了没", "六七成",
 	} {
 		s := strings.Repeat(unit, MaxRunes/utf8.RuneCountInString(unit))
 		start := time.Now()
@@ -524,6 +533,18 @@ var parseSeeds = []string{
 	"2.3 三成五",
 	"3.4 12个村投放20万只",
 	"2.3 60% \xff坏",
+	"3.6 进度6O%",
+	"2—3 完成",
+	"二.5 进度40%",
+	"3.3 整了一半多了",
+	"2.3 大半年没动静",
+	"3.3 六七成了",
+	"1.3 又新增10户",
+	"4.1 本月又检查企业12家",
+	"第三场培训已完成",
+	"2.3项目手续已全部办完",
+	"2.4 60 %",
+	"3.4 投放蟹苗15万只 已完成60%",
 }
 
 func FuzzRead(f *testing.F) {
@@ -569,5 +590,32 @@ func BenchmarkParseReport(b *testing.B) {
 				Read(m, plan, owned, parseToday)
 			}
 		})
+	}
+}
+
+// BenchmarkRead reads a dozen typical messages per iteration.
+func BenchmarkRead(b *testing.B) {
+	plan := loadParsePlan(b)
+	msgs := []struct {
+		text  string
+		owned []string
+	}{
+		{"2.3 进度60% 已与XX酒店签约", []string{"2.1", "2.2", "2.3", "2.4", "2.5", "2.6"}},
+		{"2.3 完成", []string{"2.3"}},
+		{"固定资产投资 累计3.2亿", nil},
+		{"蟹苗投放完成15万只", []string{"3.4", "1.2"}},
+		{"4.1 本月又检查企业12家", []string{"4.1", "4.2"}},
+		{"1.3 又新增10户", []string{"1.3", "1.4"}},
+		{"3.6 移栽已过半", []string{"3.6", "3.3"}},
+		{"2—3 完成", []string{"2.3"}},
+		{"直播带货4场", []string{"3.1", "3.4"}},
+		{"进度50% 正在办理", []string{"1.1", "3.2", "4.3"}},
+		{"今天走访，黄烟 50% 移栽完成 @3月15日", []string{"3.6"}},
+		{"你好", nil},
+	}
+	for b.Loop() {
+		for _, m := range msgs {
+			Read(m.text, plan, m.owned, parseToday)
+		}
 	}
 }

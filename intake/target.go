@@ -75,8 +75,9 @@ func (p *reader) run(owned []string) Intent {
 		return p.finishAmbiguous(items, inds)
 	}
 
-	// Nothing named: a figure is about the sender's own items.
-	if !p.hasFigures() {
+	// Nothing named: a figure, or words of work under way (工作正在推进,
+	// 资料已收集), are about the sender's own items.
+	if !p.hasFigures() && !p.workTalk() {
 		return p.finishUnknown("")
 	}
 	var mine []int
@@ -157,7 +158,7 @@ func appendNew(list []string, s string) []string {
 func (p *reader) hasFigures() bool {
 	for i := range p.toks {
 		t := &p.toks[i]
-		if t.kind == tokDone || t.isPercent() || (t.kind == tokFigure && t.err == nil && !t.rate && t.unitText) {
+		if (t.kind == tokDone && !t.glued) || t.isPercent() || (t.kind == tokFigure && t.err == nil && !t.rate && t.unitText) {
 			return true
 		}
 	}
@@ -171,7 +172,7 @@ func (p *reader) progressOnly() bool {
 	for i := range p.toks {
 		t := &p.toks[i]
 		switch {
-		case t.kind == tokDone || t.isPercent():
+		case (t.kind == tokDone && !t.glued) || t.isPercent():
 			seen = true
 		case t.kind == tokFigure && t.err == nil && !t.rate && (t.unitText || t.alone):
 			return false
@@ -340,4 +341,25 @@ func (p *reader) stripSubject(doc int) {
 	if best > 0 {
 		p.subject, p.hasSubject = [2]int{bestA, bestB}, true
 	}
+}
+
+// taskWords are what every task's report says. Alone they name no item,
+// but they say the message is about work under way.
+var taskWords = []string{"落实", "推进", "推动", "办理", "资料", "收集", "工作", "项目", "进展", "顺利", "正在",
+	"开展", "计划", "按照", "要求", "稳步", "有序", "对接", "协调", "准备", "筹备", "实施"}
+
+// workTalk reports whether the words outside the tokens speak of work
+// under way.
+func (p *reader) workTalk() bool {
+	for i, r := range p.rs {
+		if p.taken[i] || !unicode.Is(unicode.Han, r) {
+			continue
+		}
+		for _, w := range taskWords {
+			if p.at(i, w) {
+				return true
+			}
+		}
+	}
+	return false
 }

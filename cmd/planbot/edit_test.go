@@ -42,10 +42,10 @@ func TestE2EEditCorrects(t *testing.T) {
 	}
 
 	// Not understood, then fixed by an edit: read as a new message.
-	wants(t, "not understood", one(t, h.say(uMa, "差不多一半了")).Text, "没看懂")
+	wants(t, "not understood", one(t, h.say(uMa, "明天上午再说")).Text, "没看懂")
 	var vague int
 	for _, m := range h.srv.Messages(uMa.ID) {
-		if !m.FromBot && m.Plain == "差不多一半了" {
+		if !m.FromBot && m.Plain == "明天上午再说" {
 			vague = m.ID
 		}
 	}

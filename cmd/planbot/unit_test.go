@@ -45,8 +45,8 @@ func TestE2EUnitReports(t *testing.T) {
 	}
 	h.start()
 
-	echo := one(t, h.say(uDong, "1.3 进度40% 已动员32户"))
-	wants(t, "the clerk's report on a village item", echo.Text, "✅ 已记录 <b>1.3</b>", "进度 40%", "代 赵某某 汇报")
+	echo := one(t, h.say(uDong, "1.3 累计入股32户"))
+	wants(t, "the clerk's report on a village item", echo.Text, "✅ 已记录 <b>1.3</b>", "32户", "代 赵某某 汇报")
 	rs := h.reports("1.3")
 	if len(rs) != 1 || rs[0].Reporter != "dong_wenshu" || rs[0].OnBehalfOf != "zhao_cun" {
 		t.Errorf("1.3 after the clerk's report: %+v, want one by dong_wenshu on behalf of zhao_cun", rs)
