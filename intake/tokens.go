@@ -107,17 +107,7 @@ func normalize(s string) ([]rune, []int) {
 	rs := make([]rune, 0, len(s))
 	off := make([]int, 0, len(s)+1)
 	for i, r := range s {
-		switch {
-		case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII
-			r -= 0xFF01 - 0x21
-		case r == 0x3000 || r == 0x200B || r == 0x200C || r == 0x200D || r == 0xFEFF || r == 0x00A0:
-			r = ' '
-		case r == '−' || r == '﹣':
-			r = '-'
-		case r == '﹪':
-			r = '%'
-		}
-		rs = append(rs, r)
+		rs = append(rs, planbot.FoldRune(r)) // the same folding as amounts
 		off = append(off, i)
 	}
 	off = append(off, len(s))
