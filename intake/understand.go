@@ -52,10 +52,10 @@ func understand(text string, plan *planbot.Plan, owned []string, today planbot.D
 		}
 		return in
 	}
-	if laughter(folded) || forwarded.MatchString(folded) {
+	if laughter(folded) || maybeForwarded(folded) && forwarded.MatchString(folded) {
 		return Intent{Kind: IntentUnknown, Topic: TopicChatter, Note: strings.TrimSpace(text)}
 	}
-	if isQuestion(folded) || ownList.MatchString(folded) {
+	if isQuestion(folded) || strings.HasPrefix(folded, "我") && ownList.MatchString(folded) {
 		return question(text, folded, plan, today)
 	}
 	if rest, ok := correction(text); ok {
@@ -88,6 +88,11 @@ const TopicChatter Topic = "chatter"
 // forwarded is a notice passed on, not progress: "转发：关于做好汛期安全
 // 防范工作的通知", a document title in 《》.
 var forwarded = regexp.MustCompile(`^(转发|转自|【转】|\[转\])|^《[^》]*》$|^关于.{2,60}的(通知|意见|方案|函|报告)$`)
+
+// maybeForwarded is a cheap test before the regexp: every message passes here.
+func maybeForwarded(t string) bool {
+	return strings.HasPrefix(t, "转") || strings.HasPrefix(t, "【") || strings.HasPrefix(t, "[") || strings.HasPrefix(t, "《") || strings.HasPrefix(t, "关于")
+}
 
 // ownList is a request for one's own list without a question word: 我的事项.
 var ownList = regexp.MustCompile(`^(我的|我负责的)(事项|任务|工作|清单)$`)
@@ -256,8 +261,10 @@ var wrongFigure = regexp.MustCompile(`不是\s*[0-9０-９.．]+\s*[^\s，,。�
 // it without the correction's words: "更正：2.3 进度应为50%，不是60%" →
 // "2.3 进度 50%".
 func correction(text string) (string, bool) {
-	marked := correctionMarks.MatchString(text)
-	wrong := wrongFigure.MatchString(text)
+	// Cheap tests first: every message passes here.
+	marked := (strings.Contains(text, "错") || strings.Contains(text, "更正") || strings.Contains(text, "改") || strings.Contains(text, "应")) &&
+		correctionMarks.MatchString(text)
+	wrong := strings.Contains(text, "不是") && wrongFigure.MatchString(text)
 	if !marked && !wrong {
 		return "", false
 	}
