@@ -178,11 +178,7 @@ func (b *Bot) correct(c *call, in intake.Intent) error {
 		if err != nil {
 			return err
 		}
-		for i := len(rs) - 1; i >= 0 && !found; i-- {
-			if rs[i].Reporter == c.me.Key && !rs[i].Withdrawn {
-				target, found = standing(rs, rs[i].ID, c.me.Key)
-			}
-		}
+		target, found = newestStanding(rs, c.me.Key)
 	} else {
 		var err error
 		if target, found, err = c.s.LastReportBy(c.ctx, c.me.Key); err != nil {
@@ -295,12 +291,8 @@ func (b *Bot) undoCode(c *call, code string) error {
 	if err != nil {
 		return err
 	}
-	for i := len(rs) - 1; i >= 0; i-- {
-		if rs[i].Reporter == c.me.Key && !rs[i].Withdrawn {
-			if cur, ok := standing(rs, rs[i].ID, c.me.Key); ok {
-				return b.undoReport(c, cur.ID)
-			}
-		}
+	if cur, ok := newestStanding(rs, c.me.Key); ok {
+		return b.undoReport(c, cur.ID)
 	}
 	c.say(fmt.Sprintf("您没有可以撤回的 %s 汇报。", esc(it.Code)))
 	return nil
@@ -371,4 +363,17 @@ func (b *Bot) answerByText(c *call) (bool, error) {
 		return true, b.recordItem(c, d.Items[0], draftOf(in, c.m))
 	}
 	return false, nil
+}
+
+// newestStanding is reporter's newest report in an item's history rs that
+// still stands (see standing), for /undo 2.5 and 更正 2.5.
+func newestStanding(rs []planbot.Report, reporter string) (planbot.Report, bool) {
+	for i := len(rs) - 1; i >= 0; i-- {
+		if rs[i].Reporter == reporter && !rs[i].Withdrawn {
+			if cur, ok := standing(rs, rs[i].ID, reporter); ok {
+				return cur, true
+			}
+		}
+	}
+	return planbot.Report{}, false
 }

@@ -257,6 +257,9 @@ var correctionFiller = regexp.MustCompile(`不好意思|抱歉|对不起|刚才�
 // wrongFigure is the figure a correction says was wrong: "不是60%".
 var wrongFigure = regexp.MustCompile(`不是\s*[0-9０-９.．]+\s*[^\s，,。；;：:、]*`)
 
+// leadingShi is the 是 before a corrected figure.
+var leadingShi = regexp.MustCompile(`(^|[\s，,：:])是`)
+
 // correction says whether text corrects an earlier report, and returns
 // it without the correction's words: "更正：2.3 进度应为50%，不是60%" →
 // "2.3 进度 50%".
@@ -272,7 +275,7 @@ func correction(text string) (string, bool) {
 	rest = correctionMarks.ReplaceAllString(rest, " ")
 	rest = correctionFiller.ReplaceAllString(rest, " ")
 	// "不是60%，是50%" and "刚才是又新增8户" leave a 是 before the figure.
-	rest = regexp.MustCompile(`(^|[\s，,：:])是`).ReplaceAllString(rest, "$1 ")
+	rest = leadingShi.ReplaceAllString(rest, "$1 ")
 	rest = strings.TrimFunc(rest, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune("，,：:。；;、", r) })
 	return rest, true
 }

@@ -764,24 +764,32 @@ func runCorpus(t *testing.T, scs []corpusScenario, newDriver func(t *testing.T) 
 
 // newHandlerDriver opens a fresh database with the example plan.
 func newHandlerDriver(t *testing.T) (corpusDriver, *corpusState) {
-	cfg, err := config.Parse(planbot.ExampleConfigName, planbot.ExampleConfig)
-	if err != nil {
-		t.Fatalf("the example config: %v", err)
-	}
-	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "planbot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.SyncPlan(ctx, cfg.Plan, corpusStart); err != nil {
-		t.Fatal(err)
-	}
+	cfg, db := exampleDB(t, corpusStart)
 	clock := &corpusClock{now: corpusStart}
 	e := &env{now: clock.Now, log: slog.New(slog.DiscardHandler)}
 	b := bot.New(botConfig(e, cfg, ""))
 	d := &handlerDriver{bot: b, db: db, plan: cfg.Plan, clock: clock, last: map[int64]sentMessage{}}
 	return d, newCorpusState(t, db, cfg.Plan)
+}
+
+// exampleDB is the built-in example plan and a fresh database file synced
+// with it at start, closed when tb ends.
+func exampleDB(tb testing.TB, start time.Time) (*config.Config, *storage.DB) {
+	tb.Helper()
+	cfg, err := config.Parse(planbot.ExampleConfigName, planbot.ExampleConfig)
+	if err != nil {
+		tb.Fatalf("the example config: %v", err)
+	}
+	ctx := context.Background()
+	db, err := storage.Open(ctx, filepath.Join(tb.TempDir(), "planbot.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if _, err := db.SyncPlan(ctx, cfg.Plan, start); err != nil {
+		tb.Fatal(err)
+	}
+	return cfg, db
 }
 
 // corpusTable counts outcomes per file and in all.

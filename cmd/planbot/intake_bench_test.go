@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"planbot"
 	"planbot/bot"
-	"planbot/config"
 	"planbot/storage"
 )
 
@@ -33,20 +30,9 @@ var intakeBenchMessages = []struct{ who, text string }{
 // read, decide, record, echo. The history grows as it runs, as it does
 // in a year.
 func BenchmarkHandleMessage(b *testing.B) {
-	cfg, err := config.Parse(planbot.ExampleConfigName, planbot.ExampleConfig)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	db, err := storage.Open(ctx, filepath.Join(b.TempDir(), "planbot.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
 	start := time.Date(2027, time.May, 12, 10, 0, 0, 0, shanghai)
-	if _, err := db.SyncPlan(ctx, cfg.Plan, start); err != nil {
-		b.Fatal(err)
-	}
+	cfg, db := exampleDB(b, start)
+	ctx := context.Background()
 	now := start
 	e := &env{now: func() time.Time { return now }, log: slog.New(slog.DiscardHandler)}
 	h := bot.New(botConfig(e, cfg, ""))
