@@ -35,6 +35,7 @@ const (
 	SheetIndicators   = "指标"
 	SheetReports      = "汇报记录"
 	SheetObservations = "指标填报记录" // only when observations are given
+	SheetNotes        = "说明全文"   // only when a text is too long for its cell
 )
 
 // ContentType is the MIME type of the workbook, for an upload.
@@ -46,6 +47,9 @@ var (
 	IndicatorHeaders   = []string{"指标", "单位", "全年目标", "当前值", "完成率", "时间进度", "同比", "判断", "数据时间", "备注"}
 	ReportHeaders      = []string{"编号", "事项", "汇报人", "代报对象", "时间", "补报日期", "内容", "说明", "佐证材料数", "是否已被更正"}
 	ObservationHeaders = []string{"编号", "指标", "数值", "单位", "时间", "填报人", "内容", "说明", "是否已被更正"}
+	// NoteHeaders: where a long text stands (sheet, cell, the row's 编号
+	// and the column) and the text itself, in parts of a printable height.
+	NoteHeaders = []string{"所在表", "单元格", "编号", "栏目", "段", "全文"}
 )
 
 // StatusColors are the fill colours (RGB hex) of the status cells, the
@@ -194,6 +198,9 @@ func Workbook(w io.Writer, plan *planbot.Plan, ov planbot.Overview, reports map[
 	if observations != nil {
 		b.observationSheet(observations)
 	}
+	if b.notes != nil {
+		b.notes.finish()
+	}
 	b.props(at)
 	if b.err != nil {
 		return fmt.Errorf("ledger: %w", b.err)
@@ -221,6 +228,7 @@ type book struct {
 	items  map[string]planbot.Item   // by code
 	people map[string]planbot.Person // by key
 	styles map[styleKey]int
+	notes  *sheet // SheetNotes, made by the first text too long for its cell
 	err    error
 }
 
@@ -315,22 +323,38 @@ func (b *book) statusStyle(s planbot.Status) int {
 // the file, and streaming keeps a ledger of 50,000 reports to tens of
 // megabytes where setting cells one by one took ten times as much.
 type sheet struct {
-	b      *book
-	name   string
-	rows   [][]excelize.Cell // rows[0] is the header
-	lines  []int             // how many lines each row's wrapped text needs
-	widths []int             // display width of the widest cell of each column
-	caps   []int             // the widest a column may grow before its text wraps
+	b        *book
+	name     string
+	headers  []string
+	maxLines int               // the most lines a row is given; longer text goes to SheetNotes
+	rows     [][]excelize.Cell // rows[0] is the header
+	lines    []int             // how many lines each row's wrapped text needs
+	widths   []int             // display width of the widest cell of each column
+	caps     []int             // the widest a column may grow before its text wraps
 }
 
 // Column width caps; a column wider than its cap wraps instead.
 const (
 	capDefault = 30
 	capLong    = 50
+	capNote    = 80
+)
+
+// maxLines is the most lines of text a row is given, and itemLines the
+// most in 事项台账, which is read (and printed) as a summary. Excel allows
+// rows up to 409 points (26 lines), but a row that tall fills most of a
+// printed page and hides the rows around it on screen. A longer text shows
+// its start and where the rest is: in SheetNotes, whole, in parts of at
+// most maxLines lines, so every part prints and none passes the 32,767
+// characters a cell holds.
+const (
+	maxLines  = 12
+	itemLines = 6
 )
 
 func (b *book) sheet(name string, headers []string, caps map[int]int) *sheet {
-	s := &sheet{b: b, name: name, widths: make([]int, len(headers)), caps: make([]int, len(headers))}
+	s := &sheet{b: b, name: name, headers: headers, maxLines: maxLines,
+		widths: make([]int, len(headers)), caps: make([]int, len(headers))}
 	for i := range s.caps {
 		s.caps[i] = cmp.Or(caps[i], capDefault)
 	}
@@ -376,19 +400,111 @@ func (s *sheet) str(col int, v string, style int) {
 // Spreadsheets do not grow a row to fit wrapped text they open (Excel
 // only when a cell is edited, LibreOffice not at all), so the row is given
 // the height of the lines the text will take.
+//
+// A text that needs more than the sheet's maxLines shows as many lines
+// of its start as fit and where the rest is; SheetNotes holds it whole.
 func (s *sheet) text(col int, v string) {
 	wrap := displayWidth(v) > s.caps[col] || strings.Contains(v, "\n")
-	s.str(col, v, s.b.textStyle(wrap))
 	if !wrap {
+		s.str(col, v, s.b.textStyle(false))
 		return
 	}
 	// Break a little early: Latin text wraps at spaces, not anywhere.
 	per := max(s.caps[col]-2, 1)
-	n := 0
-	for line := range strings.SplitSeq(v, "\n") {
-		n += max((displayWidth(line)+per-1)/per, 1)
+	n := lineCount(v, per)
+	if n > s.maxLines {
+		v = s.overflow(col, v, per)
+		n = lineCount(v, per)
 	}
+	s.str(col, v, s.b.textStyle(true))
 	s.lines[len(s.lines)-1] = max(s.lines[len(s.lines)-1], n)
+}
+
+// overflow puts v whole in SheetNotes and returns what the cell shows:
+// the start of v and, on its own line(s), the notes sheet's row.
+func (s *sheet) overflow(col int, v string, per int) string {
+	b := s.b
+	row := len(s.rows)
+	ref, err := excelize.CoordinatesToCellName(col+1, row)
+	b.fail(err)
+	var key string
+	if c := s.rows[row-1][0]; c.Value != nil {
+		key = fmt.Sprint(c.Value)
+	}
+	at := b.note(s.name, ref, key, s.headers[col], v)
+	pointer := fmt.Sprintf("……（全文见「%s」第%d行）", SheetNotes, at)
+	head, _ := cut(v, per, max(s.maxLines-lineCount(pointer, per), 1))
+	return strings.TrimRight(head, "\n") + "\n" + pointer
+}
+
+// note adds v to SheetNotes as the text of cell ref of sheet, in parts
+// of at most maxLines lines, and returns the row of its first part.
+func (b *book) note(sheet, ref, key, column, v string) int {
+	if b.notes == nil {
+		b.notes = b.sheet(SheetNotes, NoteHeaders, map[int]int{5: capNote})
+	}
+	n := b.notes
+	per := max(n.caps[5]-2, 1)
+	var parts []string
+	for rest := v; rest != ""; {
+		var part string
+		part, rest = cut(rest, per, maxLines)
+		parts = append(parts, part)
+	}
+	first := len(n.rows) + 1
+	for i, part := range parts {
+		n.next()
+		n.text(0, sheet)
+		n.text(1, ref)
+		n.text(2, key)
+		n.text(3, column)
+		n.str(4, fmt.Sprintf("%d/%d", i+1, len(parts)), b.centered())
+		n.text(5, part)
+	}
+	return first
+}
+
+// lineCount is how many lines v takes wrapped at per columns, a line
+// break at the end not counted: the way cut breaks it.
+func lineCount(v string, per int) int {
+	v = strings.TrimSuffix(v, "\n")
+	lines, w := 1, 0
+	for _, r := range v {
+		if r == '\n' {
+			lines, w = lines+1, 0
+			continue
+		}
+		rw := runeWidth(r)
+		if w > 0 && w+rw > per {
+			lines, w = lines+1, 0
+		}
+		w += rw
+	}
+	return lines
+}
+
+// cut splits v (head+rest == v) after the most text that takes at most
+// budget lines of per columns; head is never empty when v is not.
+func cut(v string, per, budget int) (head, rest string) {
+	lines, w := 1, 0
+	for i, r := range v {
+		if r == '\n' {
+			if lines >= budget {
+				return v[:i+1], v[i+1:]
+			}
+			lines, w = lines+1, 0
+			continue
+		}
+		rw := runeWidth(r)
+		if w > 0 && w+rw > per {
+			if lines >= budget {
+				return v[:i], v[i:]
+			}
+			lines, w = lines+1, 0
+		}
+		w += rw
+	}
+	return v, ""
 }
 
 // num writes a number shown with format; shown is how it reads, for
@@ -554,6 +670,7 @@ const lineHeight = 15.5
 
 func (b *book) itemSheet(ov planbot.Overview) {
 	s := b.sheet(SheetItems, ItemHeaders, map[int]int{1: 42, 2: 40, 9: capLong})
+	s.maxLines = itemLines
 	views := map[string]planbot.ItemView{}
 	sections := map[string]planbot.Section{}
 	for _, sv := range ov.Sections {
@@ -846,16 +963,20 @@ func serial(t time.Time) float64 {
 func displayWidth(s string) int {
 	n := 0
 	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Mn, r) || r == 0x200B || r == 0xFE0F:
-			// combining marks, zero-width space, emoji presentation selector
-		case wide(r):
-			n += 2
-		default:
-			n++
-		}
+		n += runeWidth(r)
 	}
 	return n
+}
+
+func runeWidth(r rune) int {
+	switch {
+	case unicode.Is(unicode.Mn, r) || r == 0x200B || r == 0xFE0F:
+		// combining marks, zero-width space, emoji presentation selector
+		return 0
+	case wide(r):
+		return 2
+	}
+	return 1
 }
 
 func wide(r rune) bool {
