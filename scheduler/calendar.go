@@ -162,11 +162,14 @@ const scheduleHorizon = 2 * 366 * 24 * time.Hour
 // Time zones and DST: fire times are wall-clock times in the schedule's
 // location whatever the location of the times passed in ("0 9 * * *" in
 // Asia/Shanghai is 01:00 UTC). China has no DST. In a zone with DST, a wall
-// time skipped by the change (02:30 on a spring-forward day) does not
-// happen, so that day's run is skipped; a wall time that happens twice
-// (01:30 on a fall-back day) runs once, at its first occurrence (robfig
-// alone would fire both: the second one is filtered out here). Key runs by
-// their local date and time.
+// time skipped by the change (02:30 on a spring-forward day) fires once at
+// the first moment after the gap (03:00), as cronie and systemd timers do:
+// robfig alone (v3.0.1 SpecSchedule.Next steps hours and minutes in
+// absolute time, so it never lands in the gap) would drop that day's run
+// without a word. A wall time that happens twice (01:30 on a fall-back
+// day) runs once, at its first occurrence (robfig alone would fire both:
+// the second one is filtered out here). Key runs by their local date and
+// time.
 //
 // A Schedule is immutable and safe for concurrent use.
 type Schedule struct {
@@ -289,7 +292,7 @@ func (s *Schedule) Between(from, to time.Time, max int) []time.Time {
 func (s *Schedule) nextAllowed(after, limit time.Time) time.Time {
 	cur := after.In(s.loc)
 	for {
-		n := s.raw.Next(cur)
+		n := s.cronNext(cur)
 		if n.IsZero() || n.After(limit) {
 			return time.Time{}
 		}
@@ -359,6 +362,42 @@ func (s *Schedule) prevAllowed(t, floor time.Time) time.Time {
 		}
 	}
 	return x
+}
+
+// cronNext is robfig's next cron time after t, or, when sooner, the end
+// of a spring-forward gap that holds a wall time the spec matches: the
+// run a skipped 02:30 makes up for at 03:00. t is in the schedule's
+// location.
+func (s *Schedule) cronNext(t time.Time) time.Time {
+	n := s.raw.Next(t)
+	limit := n
+	if limit.IsZero() {
+		limit = t.Add(scheduleHorizon)
+	}
+	for x := t; ; {
+		_, end := x.ZoneBounds()
+		if end.IsZero() || end.After(limit) {
+			return n
+		}
+		_, before := end.Add(-time.Nanosecond).Zone()
+		_, after := end.Zone()
+		if after > before && s.firesInGap(end, before, after) {
+			return end
+		}
+		x = end
+	}
+}
+
+// firesInGap reports whether the spec matches a wall time skipped by the
+// change at instant end from UTC offset before to after (seconds east):
+// the wall times [end in before, end in after), 02:00–03:00 in New York.
+// robfig evaluates a spec without a zone in the location of the time it
+// is given, so the gap's wall clock is searched as UTC, where it exists.
+func (s *Schedule) firesInGap(end time.Time, before, after int) bool {
+	from := time.Unix(end.Unix()+int64(before), 0).UTC()
+	to := time.Unix(end.Unix()+int64(after), 0).UTC()
+	m := s.raw.Next(from.Add(-time.Second))
+	return !m.IsZero() && m.Before(to)
 }
 
 // repeatedWallClock reports whether t's wall-clock time already happened

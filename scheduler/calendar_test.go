@@ -463,8 +463,8 @@ func TestScheduleTimeZone(t *testing.T) {
 	}
 }
 
-// Elsewhere, a skipped wall time is skipped that day and a doubled one runs
-// once (China has no DST; this is for a plan configured with another zone).
+// Elsewhere, a skipped wall time runs once when the gap ends and a doubled
+// one runs once (China has no DST; this is for a plan configured with another zone).
 func TestScheduleDST(t *testing.T) {
 	ny := calLoc(t, "America/New_York")
 	cal := NewCalendar(planbot.Calendar{})
@@ -472,9 +472,9 @@ func TestScheduleDST(t *testing.T) {
 		name, spec, from, to string
 		want                 []string
 	}{{
-		name: "spring forward: 02:30 does not exist on 2026-03-08",
+		name: "spring forward: 02:30 does not exist on 2026-03-08, runs at 03:00",
 		spec: "30 2 * * *", from: "2026-03-06 12:00", to: "2026-03-10 12:00",
-		want: []string{"2026-03-07 02:30 EST", "2026-03-09 02:30 EDT", "2026-03-10 02:30 EDT"},
+		want: []string{"2026-03-07 02:30 EST", "2026-03-08 03:00 EDT", "2026-03-09 02:30 EDT", "2026-03-10 02:30 EDT"},
 	}, {
 		name: "fall back: 01:30 happens twice on 2026-11-01, runs once",
 		spec: "30 1 * * *", from: "2026-10-31 12:00", to: "2026-11-02 12:00",
