@@ -5,6 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"regexp"
+	"strings"
 
 	"planbot"
 	"planbot/config"
@@ -30,11 +33,11 @@ func loadConfig(e *env, path string) *config.Config {
 	var list config.Errors
 	if errors.As(err, &list) {
 		for _, pe := range list {
-			fmt.Fprintln(e.stderr, pe.Error())
+			fmt.Fprintln(e.stderr, redactTokens(e, pe.Error()))
 		}
 		fmt.Fprintf(e.stderr, "配置有 %d 处错误（%d problem(s)）\n", len(list), len(list))
 	} else {
-		fmt.Fprintln(e.stderr, "planbot:", err)
+		fmt.Fprintln(e.stderr, "planbot:", redactTokens(e, err.Error()))
 	}
 	return nil
 }
@@ -51,10 +54,35 @@ func checkCommand() command {
 					return exitFail
 				}
 				p := cfg.Plan
+				if ep := cfg.Bot.APIEndpoint; redactTokens(e, ep, cfg.Bot.TokenEnv) != ep {
+					fmt.Fprintf(e.stderr, "注意：bot.api_endpoint 里写着令牌（已隐去）：应写 bot%%s/%%s，令牌只放在环境变量 %s 中\n", cfg.Bot.TokenEnv)
+				}
 				fmt.Fprintf(e.stdout, "配置无误（OK）：%d 人、%d 个板块、%d 个事项、%d 项指标、%d 个提醒（%s）\n",
 					len(p.People), len(p.Sections), len(p.Items), len(p.Indicators), len(p.Reminders), cfg.Files[0])
 				return exitOK
 			}
 		},
 	}
+}
+
+// tokenShape is what a Telegram bot token looks like: the bot's numeric
+// id, a colon, a secret of 35 URL-safe characters (a little looser here).
+var tokenShape = regexp.MustCompile(`[0-9]{3,}:[A-Za-z0-9_-]{20,}`)
+
+// redactTokens hides bot tokens in s, a problem or a value read from the
+// configuration: the token in the environment variables named by envs
+// (and the default one, since a configuration that failed to load names
+// none), and anything shaped like a token, which is the case of a token
+// pasted into api_endpoint while the environment holds another or none.
+func redactTokens(e *env, s string, envs ...string) string {
+	getenv := e.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	for _, name := range append(envs, config.DefaultTokenEnv) {
+		if tok := getenv(name); len(tok) >= 6 {
+			s = strings.ReplaceAll(s, tok, "<token>")
+		}
+	}
+	return tokenShape.ReplaceAllString(s, "<token>")
 }

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 // Issue 11, defects 9 and 18 (a, b): a long note in the ledger, a Bot
@@ -6,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,5 +89,42 @@ func TestE2EExportLongNote(t *testing.T) {
 		if b.String() != note {
 			t.Errorf("%s: the ledger holds %q, want the stored note %q", code, clipText(b.String(), 80), clipText(note, 80))
 		}
+	}
+}
+
+// TestProcCheckTokenInEndpoint: an admin pastes the token into
+// api_endpoint. `planbot check` says what is wrong without printing it,
+// whether the token is the one in the environment or another.
+func TestProcCheckTokenInEndpoint(t *testing.T) {
+	h := newBinHarness(t)
+	other := "987654321:AAH7xk3mQpL9vZ2nRw8YtE5uJc1oBd4fGs6"
+	for _, c := range []struct {
+		name, endpoint, secret string
+		ok                     bool
+		says                   string
+	}{
+		{"the token for bot%s, one %s left", strings.Replace(h.srv.Endpoint(), "bot%s", "bot"+h.token, 1), h.secret, false, "格式不对"},
+		{"another token for bot%s", strings.Replace(h.srv.Endpoint(), "bot%s", "bot"+other, 1), "AAH7xk3mQpL9vZ2nRw8YtE5uJc1oBd4fGs6", false, "格式不对"},
+		{"the token besides both %s", h.srv.Endpoint() + "?t=" + h.token, h.secret, true, "令牌（已隐去）"},
+		{"another token besides both %s", h.srv.Endpoint() + "?t=" + other, "AAH7xk3mQpL9vZ2nRw8YtE5uJc1oBd4fGs6", true, "令牌（已隐去）"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := writeRunConfig(t, dir, c.endpoint, filepath.Join(dir, "planbot.db"))
+			p := h.startPlanbot("check", "check", "-config", cfg)
+			if !p.wait(commandBound) {
+				t.Fatal("check did not finish")
+			}
+			out := p.Output()
+			if (p.err == nil) != c.ok {
+				t.Errorf("check exited with %v, want ok=%v:\n%s", p.err, c.ok, out)
+			}
+			if !strings.Contains(out, c.says) {
+				t.Errorf("check does not say %q:\n%s", c.says, out)
+			}
+			if strings.Contains(out, c.secret) {
+				t.Errorf("check printed the token:\n%s", out)
+			}
+		})
 	}
 }
