@@ -119,7 +119,7 @@ func Connect(ctx context.Context, token, endpoint string, pollTimeout time.Durat
 	if endpoint == "" {
 		endpoint = tgbotapi.APIEndpoint
 	}
-	client := &http.Client{Timeout: pollTimeout + 15*time.Second, Transport: ctxTransport{ctx: ctx, base: http.DefaultTransport}}
+	client := &http.Client{Timeout: pollTimeout + 15*time.Second, Transport: ctxTransport{ctx: ctx, base: CapBodies(http.DefaultTransport)}}
 	api, err := tgbotapi.NewBotAPIWithClient(token, endpoint, client)
 	if err != nil {
 		return nil, Redact(fmt.Errorf("connect to the Bot API: %w", err), token)

@@ -8,13 +8,23 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"planbot/bot"
 	"planbot/bot/fakeapi"
 	"planbot/ledger"
 )
@@ -127,4 +137,96 @@ func TestProcCheckTokenInEndpoint(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hugeBody is the size of the answer a broken endpoint gives to getUpdates.
+const hugeBody = 200 << 20
+
+// peakRSS is vmHWM (scale_test.go) in bytes.
+func peakRSS(t *testing.T, pid int) int64 {
+	t.Helper()
+	kib, err := vmHWM(pid)
+	if err != nil {
+		t.Skipf("no peak memory to read: %v", err)
+	}
+	return int64(kib) << 10
+}
+
+// TestProcHugeAnswer: the Bot API endpoint (a proxy in front of the fake)
+// answers getUpdates with 200 MB, streamed or with its length declared.
+// planbot reads no answer past its cap, so its peak memory stays near
+// where it was, it says in its log why the poll failed (without the
+// token), backs off, and answers a cadre as soon as the endpoint behaves.
+func TestProcHugeAnswer(t *testing.T) {
+	skipShort(t)
+	h := newBinHarness(t, fakeapi.WithMaxPollWait(time.Second))
+	target, err := url.Parse(h.srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	forward.ErrorLog = log.New(io.Discard, "", 0) // the long poll in flight at SIGTERM is cut
+	var huge atomic.Bool
+	var served atomic.Int32 // huge answers ended (the client stopped reading, or all was sent)
+	var written atomic.Int64
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !huge.Load() || !strings.HasSuffix(r.URL.Path, "/getUpdates") {
+			forward.ServeHTTP(w, r)
+			return
+		}
+		defer served.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		if served.Load()%2 == 1 {
+			w.Header().Set("Content-Length", strconv.Itoa(hugeBody))
+		}
+		head := `{"ok":true,"result":[{"update_id":1,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"`
+		n, _ := io.WriteString(w, head)
+		chunk := bytes.Repeat([]byte("a"), 64<<10)
+		for total := n; total < hugeBody; {
+			k, err := w.Write(chunk[:min(len(chunk), hugeBody-total)])
+			total += k
+			written.Add(int64(k))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(proxy.Close)
+
+	_, cfg := h.runConfig([2]string{fmt.Sprintf("api_endpoint: %q", h.srv.Endpoint()), fmt.Sprintf("api_endpoint: %q", proxy.URL+"/bot%s/%s")})
+	p := h.startRun("run", cfg)
+	h.srv.WaitPolling(t, faultGuard)
+	base := peakRSS(t, p.cmd.Process.Pid)
+	huge.Store(true)
+	const answers = 4
+	for deadline := time.Now().Add(faultGuard); served.Load() < answers; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d huge answers in %v, want %d", served.Load(), faultGuard, answers)
+		}
+		if !p.running() {
+			t.Fatalf("planbot exited: %v", p.err)
+		}
+		<-time.After(50 * time.Millisecond) // polling a condition another process changes
+	}
+	peak := peakRSS(t, p.cmd.Process.Pid)
+	huge.Store(false)
+	t.Logf("peak RSS %d MiB before, %d MiB after %d answers of %d MiB (%d MiB written before planbot hung up)",
+		base>>20, peak>>20, answers, hugeBody>>20, written.Load()>>20)
+	// The cap is 16 MiB; decoding what was read costs a few times that.
+	if grown := peak - base; grown > 160<<20 {
+		t.Errorf("peak memory grew by %d MiB reading %d answers of %d MiB", grown>>20, answers, hugeBody>>20)
+	}
+	if w := written.Load(); w > answers*(bot.MaxAnswer+8<<20) {
+		t.Errorf("%d MiB of the answers were read, want at most the cap of each", w>>20)
+	}
+
+	// The endpoint behaves again: a cadre's report is answered.
+	id := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60%")
+	h.srv.WaitConfirmed(t, id, faultGuard)
+	h.srv.WaitSent(t, uMa.ID, 1, faultGuard)
+	out := p.Output()
+	if !strings.Contains(out, "getUpdates failed") || !strings.Contains(out, "answer to getUpdates is larger than 16 MiB") {
+		t.Errorf("the log does not say why polling failed:\n%s", out)
+	}
+	p.stop(t)
 }

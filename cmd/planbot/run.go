@@ -65,7 +65,7 @@ func runCommand() command {
 					}
 					// The sender's requests are not tied to ctx: a message in
 					// flight at shutdown is finished, not abandoned.
-					senderAPI, err = tgbotapi.NewBotAPIWithClient(token, endpointOr(cfg.Bot.APIEndpoint), &http.Client{Timeout: 30 * time.Second})
+					senderAPI, err = tgbotapi.NewBotAPIWithClient(token, endpointOr(cfg.Bot.APIEndpoint), &http.Client{Timeout: 30 * time.Second, Transport: bot.CapBodies(http.DefaultTransport)})
 					return bot.Redact(err, token)
 				})
 				if ctx.Err() != nil {
