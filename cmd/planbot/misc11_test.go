@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -15,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,9 +26,11 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"planbot"
 	"planbot/bot"
 	"planbot/bot/fakeapi"
 	"planbot/ledger"
+	"planbot/storage"
 )
 
 // TestE2EExportLongNote: a cadre's 650-character note and another's
@@ -229,4 +233,47 @@ func TestProcHugeAnswer(t *testing.T) {
 		t.Errorf("the log does not say why polling failed:\n%s", out)
 	}
 	p.stop(t)
+}
+
+// TestExportCommandLongNote: `planbot export` of a database holding a
+// 27-line note writes a ledger that holds it whole.
+func TestExportCommandLongNote(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "planbot.db")
+	if r := runCmd(t, "status", "-db", path); r.code != exitOK {
+		t.Fatalf("status = %d: %s", r.code, r.stderr)
+	}
+	ctx := context.Background()
+	db, err := storage.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ls []string
+	for i := 1; i <= 27; i++ {
+		ls = append(ls, "第"+strconv.Itoa(i)+"户已核实")
+	}
+	note := strings.Join(ls, "\n")
+	saved, err := db.AddReport(ctx, planbot.Report{ItemCode: "3.4", Reporter: "qian_cun", At: fixedNow.Add(-time.Hour), Done: true, Note: note})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "ledger.xlsx")
+	if r := runCmd(t, "export", "-o", out, "-db", path); r.code != exitOK {
+		t.Fatalf("export = %d: %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := openWorkbook(t, b)
+	var got strings.Builder
+	for _, r := range sheetRows(t, f, ledger.SheetNotes)[1:] {
+		if r[0] == ledger.SheetReports && r[2] == strconv.FormatInt(saved.ID, 10) {
+			got.WriteString(r[5])
+		}
+	}
+	if got.String() != note {
+		t.Errorf("the ledger holds %q, want the 27 lines", got.String())
+	}
 }
