@@ -407,3 +407,39 @@ func (db *DB) OutboxSummary(ctx context.Context, limit int) (pending, failed []O
 	}
 	return pending, messages(rows), nil
 }
+
+// WatchCommits calls changed, until ctx ends, each time it sees that the
+// database was committed to by another connection than its own: another
+// process (planbot fire queuing reminders), or this process's writer. It
+// reads PRAGMA data_version every interval on a connection of its own:
+// SQLite changes that number for every commit made by any other
+// connection, never for the connection's own, so one read of the file
+// header an interval (no busy loop, no table read) tells a sender asleep
+// until its next due message that something new may be waiting. A failed
+// read is tried again at the next interval. It returns nil when ctx ends,
+// or why the connection could not be opened.
+func (db *DB) WatchCommits(ctx context.Context, interval time.Duration, changed func()) error {
+	conn, err := connect(ctx, db.path, dsn(db.path, DefaultBusyTimeout, true), 1)
+	if err != nil {
+		return fmt.Errorf("watch commits: %w", err)
+	}
+	defer conn.Close()
+	var last int64
+	known := false
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		var v int64
+		if err := conn.GetContext(ctx, &v, `PRAGMA data_version`); err == nil {
+			if known && v != last {
+				changed()
+			}
+			last, known = v, true
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
