@@ -63,6 +63,10 @@ type OutboxMessage struct {
 	// and zero otherwise. A message that names a run needs the run claimed.
 	Job         string
 	ScheduledAt time.Time
+	// Held marks a job run's message held for quiet hours: not sent as
+	// composed, but composed again for its chat at NextAttemptAt, when the
+	// run's messages to that chat replace it (or it is dropped).
+	Held bool
 
 	Status            OutboxStatus
 	Attempts          int

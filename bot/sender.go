@@ -39,6 +39,18 @@ type BatchOutbox interface {
 	ClaimBatch(ctx context.Context, now time.Time, n int, skip func(chatID int64) bool) ([]planbot.OutboxMessage, error)
 }
 
+// CommitWatcher is an Outbox that can tell when another process committed
+// to it (storage.DB can): WatchCommits calls changed, until ctx ends, for
+// commits it notices, checking every interval.
+type CommitWatcher interface {
+	WatchCommits(ctx context.Context, interval time.Duration, changed func()) error
+}
+
+// watchInterval is how often the sender looks for messages another
+// process queued (planbot fire): without a look, it would find them at its
+// next due message or idle wake-up, up to a minute later.
+const watchInterval = time.Second
+
 // Sender drains the outbox under Telegram's limits. Delivery is at least
 // once: a message is marked sent only after the API answered with its id; a
 // request that failed without an answer (timeout, dropped connection) may
@@ -165,6 +177,17 @@ func (s *Sender) Run(ctx context.Context) error {
 		// in flight (at most MaxInFlight) may have reached Telegram.
 		s.Log.Warn("messages claimed but not confirmed at the last stop are sent again", "count", n,
 			"may_arrive_twice", min(n, max(1, s.MaxInFlight)))
+	}
+	if w, ok := s.Outbox.(CommitWatcher); ok {
+		watchCtx, stopWatch := context.WithCancel(ctx)
+		watched := make(chan struct{})
+		defer func() { stopWatch(); <-watched }()
+		go func() {
+			defer close(watched)
+			if err := w.WatchCommits(watchCtx, watchInterval, s.Wake); err != nil {
+				s.Log.Warn("not watching the database for messages other processes queue; they go at the next wake-up", "err", err)
+			}
+		}()
 	}
 	// A slot is held from a request's start until its outcome is
 	// recorded: a message counts as in flight until then.

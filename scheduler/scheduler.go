@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,6 +22,27 @@ type Store interface {
 	SkipJobRun(ctx context.Context, job string, scheduledAt, now time.Time, reason string) (bool, error)
 	// LastScheduled is the scheduled time of the job's latest recorded run.
 	LastScheduled(ctx context.Context, job string) (time.Time, bool, error)
+}
+
+// HoldStore is a Store that keeps the reminders held for quiet hours as
+// placeholders (planbot.OutboxMessage.Held), never sent as composed: at
+// the end of the quiet hours each held run is composed again, as at then,
+// for the chats it held a message for (Release).
+type HoldStore interface {
+	// NextHeldRelease is when the earliest held message is due.
+	NextHeldRelease(ctx context.Context) (time.Time, bool, error)
+	// ReleaseHeld deletes the held messages due at now and, run by run,
+	// queues what fn returns for the run, in one transaction; it returns
+	// how many runs it released.
+	ReleaseHeld(ctx context.Context, now time.Time, fn func(Session, HeldRun) ([]planbot.OutboxMessage, error)) (int, error)
+}
+
+// HeldRun is a run whose messages were held for quiet hours and are due:
+// Chats are the chats it held a message for.
+type HeldRun struct {
+	Job         string
+	ScheduledAt time.Time
+	Chats       []int64
 }
 
 // Session is what a job reads, inside its run's transaction.
@@ -52,9 +74,11 @@ type Scheduler struct {
 	// than the catch-up window, as a run missed while down would be.
 	RetryWait func(n int) time.Duration
 
-	mu   sync.Mutex
-	cron *cron.Cron
-	quit chan struct{} // closed by Stop: runs waiting to be tried again give up
+	mu       sync.Mutex
+	cron     *cron.Cron
+	quit     chan struct{} // closed by Stop: runs waiting to be tried again give up
+	released chan struct{} // closed when the release loop has ended
+	poke     chan struct{} // a run held messages: the release loop looks again
 }
 
 // errDryRun rolls back a run computed only to be shown.
@@ -76,6 +100,17 @@ func (s *Scheduler) Run(ctx context.Context, r planbot.Reminder, at time.Time) (
 	}
 	if ran && len(queued) > 0 && s.Queued != nil {
 		s.Queued()
+	}
+	if ran && len(queued) > 0 && queued[0].Held {
+		s.mu.Lock()
+		poke := s.poke
+		s.mu.Unlock()
+		if poke != nil {
+			select {
+			case poke <- struct{}{}:
+			default:
+			}
+		}
 	}
 	return ran, queued, nil
 }
@@ -119,6 +154,12 @@ func (s *Scheduler) DigestText(ctx context.Context, at time.Time) (string, error
 
 // compose reads the snapshot and applies the caps against nagging.
 func (s *Scheduler) compose(ctx context.Context, sess Session, r planbot.Reminder, at time.Time) ([]planbot.OutboxMessage, error) {
+	return s.composeFor(ctx, sess, r, at, nil)
+}
+
+// composeFor is compose for the chats in only (nil: all of them): the
+// run of a held reminder composed again at its release.
+func (s *Scheduler) composeFor(ctx context.Context, sess Session, r planbot.Reminder, at time.Time, only map[int64]bool) ([]planbot.OutboxMessage, error) {
 	plan := s.Plan()
 	at = at.In(plan.Location)
 	snap, err := s.snapshot(ctx, sess, plan, r, at)
@@ -126,13 +167,101 @@ func (s *Scheduler) compose(ctx context.Context, sess Session, r planbot.Reminde
 		return nil, err
 	}
 	msgs, unreachable := Compose(r, snap, at)
-	if len(unreachable) > 0 {
+	if len(unreachable) > 0 && only == nil {
 		s.Log.Warn("reminder recipients without a Telegram chat", "job", r.Name, "people", unreachable)
+	}
+	if only != nil {
+		msgs = slices.DeleteFunc(msgs, func(m planbot.OutboxMessage) bool { return !only[m.ChatID] })
 	}
 	if r.Kind == planbot.ReminderDigest && s.Chart != nil && len(msgs) > 0 {
 		msgs = s.withChart(snap, at, msgs)
 	}
-	return s.limit(ctx, sess, plan, r, at, msgs)
+	return s.limit(ctx, sess, plan, r, at, msgs, only != nil)
+}
+
+// Release composes again, as at now, each run whose reminders were held
+// for quiet hours and are due, for the chats it held a message for, and
+// queues that instead: an item reported done in the night is no longer
+// listed, and a chat with nothing left to hear gets nothing. A run still
+// gets one message per chat, and the daily cap counts the day it goes out.
+// A run whose job left the plan is dropped. It returns how many runs it
+// released; a Store that cannot hold (not a HoldStore) has none.
+func (s *Scheduler) Release(ctx context.Context) (int, error) {
+	hs, ok := s.Store.(HoldStore)
+	if !ok {
+		return 0, nil
+	}
+	now := s.Now()
+	queued := 0
+	n, err := hs.ReleaseHeld(ctx, now, func(sess Session, run HeldRun) ([]planbot.OutboxMessage, error) {
+		var r planbot.Reminder
+		for _, x := range s.Plan().Reminders {
+			if x.Name == run.Job {
+				r = x
+			}
+		}
+		if r.Name == "" {
+			s.Log.Warn("held reminders dropped: the job is no longer in the plan", "job", run.Job, "scheduled", run.ScheduledAt, "chats", len(run.Chats))
+			return nil, nil
+		}
+		only := make(map[int64]bool, len(run.Chats))
+		for _, c := range run.Chats {
+			only[c] = true
+		}
+		msgs, err := s.composeFor(ctx, sess, r, now, only)
+		if err != nil {
+			return nil, err
+		}
+		chats := map[int64]bool{}
+		for _, m := range msgs {
+			chats[m.ChatID] = true
+			if !m.Held {
+				queued++
+			}
+		}
+		s.Log.Info("held reminders composed again at their release", "job", r.Name, "scheduled", run.ScheduledAt,
+			"held_chats", len(run.Chats), "chats", len(chats), "messages", len(msgs))
+		return msgs, nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("release held reminders: %w", err)
+	}
+	if queued > 0 && s.Queued != nil {
+		s.Queued()
+	}
+	return n, nil
+}
+
+// releaseLoop releases held reminders when they are due, until quit. It
+// looks at the queue at least once a minute, so a run another process
+// held (planbot fire) is released on time unless it is due within that
+// minute.
+func (s *Scheduler) releaseLoop(hs HoldStore, quit, poke <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	for failures := 0; ; {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		wait := time.Minute
+		if _, err := s.Release(ctx); err != nil {
+			failures++
+			wait = s.retryWait(failures)
+			s.Log.Error("held reminders not released; trying again", "retry_in", wait, "err", err)
+		} else {
+			failures = 0
+			if next, ok, err := hs.NextHeldRelease(ctx); err == nil && ok {
+				wait = min(wait, max(next.Sub(s.Now()), 10*time.Millisecond))
+			}
+		}
+		cancel()
+		t := time.NewTimer(wait)
+		select {
+		case <-quit:
+			t.Stop()
+			return
+		case <-poke:
+			t.Stop()
+		case <-t.C:
+		}
+	}
 }
 
 func (s *Scheduler) snapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time) (Snapshot, error) {
@@ -222,9 +351,22 @@ func (s *Scheduler) withChart(snap Snapshot, at time.Time, msgs []planbot.Outbox
 
 // limit applies the caps: quiet hours defer, the daily cap drops. Digests
 // are what leaders asked for, so only quiet hours apply to them.
-func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time, msgs []planbot.OutboxMessage) ([]planbot.OutboxMessage, error) {
+//
+// With a HoldStore, messages composed in the quiet hours are held
+// (placeholders composed again at the release, see Release) until their
+// end, or for a workdays_only job the end on the next working day; the
+// daily cap is then applied at the release, to the day they go out.
+// releasing is a release's composition: one on a day off (the bot was
+// down) of a workdays_only job waits again for a working morning.
+func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time, msgs []planbot.OutboxMessage, releasing bool) ([]planbot.OutboxMessage, error) {
 	lim := plan.Limits
-	if quiet, end := lim.Quiet(at); quiet {
+	_, canHold := s.Store.(HoldStore)
+	if until, hold := holdUntil(plan, r, at, releasing); hold && canHold {
+		for i := range msgs {
+			msgs[i].NextAttemptAt, msgs[i].Held = until, true
+		}
+		return msgs, nil
+	} else if quiet, end := lim.Quiet(at); quiet {
 		for i := range msgs {
 			msgs[i].NextAttemptAt = end
 		}
@@ -250,6 +392,32 @@ func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan,
 		s.Log.Info("daily reminder cap reached; not sent", "job", r.Name, "chats", len(capped), "cap", lim.PerPersonPerDay)
 	}
 	return kept, nil
+}
+
+// holdUntil says whether messages of r composed at t (in the plan's zone)
+// wait, and until when: the end of the quiet hours, and for a
+// workdays_only job the end of the quiet hours on the next working day
+// (weekends and statutory holidays skipped, make-up workdays kept), so a
+// run held on Friday night goes out on Monday morning.
+func holdUntil(plan *planbot.Plan, r planbot.Reminder, t time.Time, releasing bool) (time.Time, bool) {
+	lim := plan.Limits
+	quiet, end := lim.Quiet(t)
+	if !quiet {
+		if !releasing || !r.WorkdaysOnly || lim.QuietFrom == lim.QuietTo || NewCalendar(plan.Calendar).IsWorkday(planbot.DateOf(t)) {
+			return time.Time{}, false
+		}
+		// Released on a day off: the next working day's morning.
+		end = time.Date(t.Year(), t.Month(), t.Day(), lim.QuietTo/60, lim.QuietTo%60, 0, 0, t.Location())
+	}
+	if r.WorkdaysOnly {
+		cal := NewCalendar(plan.Calendar)
+		// A month covers the longest run of days off (the Spring Festival
+		// with its weekends); the bound only guards a broken calendar.
+		for i := 0; i < 31 && !cal.IsWorkday(planbot.DateOf(end)); i++ {
+			end = end.AddDate(0, 0, 1)
+		}
+	}
+	return end, true
 }
 
 // Schedules builds each reminder's schedule from the plan.
@@ -328,10 +496,16 @@ func (s *Scheduler) Start() error {
 		r, sch := r, schedules[r.Name]
 		c.Schedule(sch, cron.FuncJob(func() { s.tick(r, sch, quit) }))
 	}
+	released, poke := make(chan struct{}), make(chan struct{}, 1)
 	s.mu.Lock()
-	s.cron, s.quit = c, quit
+	s.cron, s.quit, s.released, s.poke = c, quit, released, poke
 	s.mu.Unlock()
 	c.Start()
+	if hs, ok := s.Store.(HoldStore); ok {
+		go s.releaseLoop(hs, quit, poke, released)
+	} else {
+		close(released)
+	}
 	return nil
 }
 
@@ -389,8 +563,8 @@ func (s *Scheduler) retryWait(n int) time.Duration {
 // Stop stops firing and waits for running jobs to end (or ctx).
 func (s *Scheduler) Stop(ctx context.Context) {
 	s.mu.Lock()
-	c, quit := s.cron, s.quit
-	s.cron, s.quit = nil, nil
+	c, quit, released := s.cron, s.quit, s.released
+	s.cron, s.quit, s.released, s.poke = nil, nil, nil, nil
 	s.mu.Unlock()
 	if c == nil {
 		return
@@ -398,6 +572,10 @@ func (s *Scheduler) Stop(ctx context.Context) {
 	close(quit)
 	select {
 	case <-c.Stop().Done():
+	case <-ctx.Done():
+	}
+	select {
+	case <-released:
 	case <-ctx.Done():
 	}
 }

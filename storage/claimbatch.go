@@ -12,8 +12,10 @@ import (
 // ClaimBatch is ClaimNext for up to n messages in one transaction: the
 // first n, in ClaimNext's order (priority, then id), of the due candidates
 // that skip does not pass over, each marked sending (attempts + 1). They
-// are the heads of different lanes, so never two of one chat (callback
-// answers aside, which are in no lane). skip is asked as in ClaimNext.
+// are the heads of lanes of different chats: a chat's reply and reminder
+// lanes may both have a head due, and only the first (a reply, by its
+// priority) is claimed, so never two of one chat (callback answers aside,
+// which are in no lane). skip is asked as in ClaimNext.
 //
 // It reads the queue once where n calls of ClaimNext would read it n
 // times: with a thousand chats waiting, that read (one index seek per
@@ -39,12 +41,19 @@ func (db *DB) ClaimBatch(ctx context.Context, now time.Time, n int, skip func(ch
 		}
 		var ids []int64
 		order := map[int64]int{}
+		chats := map[int64]bool{}
 		for _, c := range cands {
 			if len(ids) == n {
 				break
 			}
+			if c.Method != MethodAnswer && chats[c.ChatID] {
+				continue
+			}
 			if skip != nil && c.Method != MethodAnswer && skip(c.ChatID) {
 				continue
+			}
+			if c.Method != MethodAnswer {
+				chats[c.ChatID] = true
 			}
 			order[c.ID] = len(ids)
 			ids = append(ids, c.ID)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -82,11 +83,11 @@ func enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs []OutboxMessa
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO outbox (method, chat_id, text, parse_mode, reply_markup, photo, document,
 				edit_message_id, callback_query_id, file_name, file_data, priority,
-				job, scheduled_at, status, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				job, scheduled_at, held, status, next_attempt_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			m.Method, m.ChatID, m.Text, m.ParseMode, m.ReplyMarkup, m.Photo, m.Document,
 			nullInt(int64(m.EditMessageID)), nullString(m.CallbackQueryID), nullString(m.FileName), data, m.Priority,
-			job, scheduled, OutboxPending, ceilUnix(next), unix(created)); err != nil {
+			job, scheduled, m.Held, OutboxPending, ceilUnix(next), unix(created)); err != nil {
 			return fmt.Errorf("message %d to chat %d: %w", i+1, m.ChatID, err)
 		}
 	}
@@ -100,6 +101,8 @@ func checkMessage(m OutboxMessage) error {
 		return errorf(ErrInvalid, "reply markup is not JSON")
 	case (m.Job == "") != m.ScheduledAt.IsZero():
 		return errorf(ErrInvalid, "a job run needs both a job name and a scheduled time")
+	case m.Held && (m.Job == "" || m.Method == MethodAnswer):
+		return errorf(ErrInvalid, "only a job run's message can be held")
 	case (m.FileName != "" || len(m.FileData) > 0) && m.Method != MethodSend:
 		return errorf(ErrInvalid, "only a sent message can carry a file")
 	case m.Method != MethodEdit && m.EditMessageID != 0:
@@ -153,7 +156,7 @@ func checkMessage(m OutboxMessage) error {
 
 // outboxColumns are what listings read: every column but file_data.
 const outboxColumns = `id, method, chat_id, text, parse_mode, reply_markup, photo, document,
-	edit_message_id, callback_query_id, file_name, priority, job, scheduled_at,
+	edit_message_id, callback_query_id, file_name, priority, job, scheduled_at, held,
 	status, attempts, next_attempt_at, telegram_message_id, last_error, created_at, sent_at, given_up_at`
 
 type outboxRow struct {
@@ -172,6 +175,7 @@ type outboxRow struct {
 	Priority          int            `db:"priority"`
 	Job               sql.NullString `db:"job"`
 	ScheduledAt       sql.NullInt64  `db:"scheduled_at"`
+	Held              bool           `db:"held"`
 	Status            OutboxStatus   `db:"status"`
 	Attempts          int            `db:"attempts"`
 	NextAttemptAt     int64          `db:"next_attempt_at"`
@@ -199,6 +203,7 @@ func (r *outboxRow) message() OutboxMessage {
 		Priority:          r.Priority,
 		Job:               r.Job.String,
 		ScheduledAt:       fromNullUnix(r.ScheduledAt),
+		Held:              r.Held,
 		Status:            r.Status,
 		Attempts:          r.Attempts,
 		NextAttemptAt:     fromUnix(r.NextAttemptAt),
@@ -237,4 +242,109 @@ func (db *DB) PendingMessages(ctx context.Context, now time.Time, limit int) ([]
 		return nil, fmt.Errorf("list pending messages: %w", classify(err))
 	}
 	return messages(rows), nil
+}
+
+// HeldRun is a job run's reminders held for quiet hours and due for
+// release (ReleaseHeld).
+type HeldRun struct {
+	Job         string
+	ScheduledAt time.Time
+	// Chats are the chats the run holds a message for, in the order it
+	// queued them.
+	Chats []int64
+}
+
+// NextHeldRelease is when the earliest held reminder is due for release;
+// ok is false when none is held. It may be in the past (one is due now).
+func (db *DB) NextHeldRelease(ctx context.Context) (time.Time, bool, error) {
+	var next sql.NullInt64
+	if err := db.read.GetContext(ctx, &next, `
+		SELECT MIN(next_attempt_at) FROM outbox WHERE held = 1 AND status = 'pending'`); err != nil {
+		return time.Time{}, false, fmt.Errorf("next held reminder: %w", classify(err))
+	}
+	if !next.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromUnix(next.Int64), true, nil
+}
+
+// ReleaseHeld releases the reminders held until now or earlier, in one
+// transaction, and returns how many runs it released. The held rows of
+// those runs are deleted; then, run by run in the order they were queued,
+// fn is called with a session of the run (as in RunJob: LastRunAt looks
+// before the run, RemindersQueuedSince counts what the runs released
+// before it queued) and the messages it returns are queued, stamped with
+// the run, created at now: what the run has to say to its chats now. fn
+// returns none to drop them, and may hold them again (Held). If fn fails,
+// nothing is released and its error is returned.
+//
+// Held rows a chat failed meanwhile (FailChat) are not pending and are not
+// released: their chat is unreachable.
+func (db *DB) ReleaseHeld(ctx context.Context, now time.Time, fn func(*Session, HeldRun) ([]OutboxMessage, error)) (int, error) {
+	var released int
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		released = 0
+		var rows []struct {
+			ID          int64  `db:"id"`
+			ChatID      int64  `db:"chat_id"`
+			Job         string `db:"job"`
+			ScheduledAt int64  `db:"scheduled_at"`
+		}
+		if err := tx.SelectContext(ctx, &rows, `
+			SELECT id, chat_id, job, scheduled_at FROM outbox
+			WHERE held = 1 AND status = 'pending' AND next_attempt_at <= ?
+			ORDER BY id`, unix(now)); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		type key struct {
+			job string
+			at  int64
+		}
+		var runs []*HeldRun
+		byKey := map[key]*HeldRun{}
+		seen := map[key]map[int64]bool{}
+		var ids []int64
+		for _, r := range rows {
+			ids = append(ids, r.ID)
+			k := key{r.Job, r.ScheduledAt}
+			run := byKey[k]
+			if run == nil {
+				run = &HeldRun{Job: r.Job, ScheduledAt: fromUnix(r.ScheduledAt)}
+				byKey[k], seen[k] = run, map[int64]bool{}
+				runs = append(runs, run)
+			}
+			if !seen[k][r.ChatID] {
+				seen[k][r.ChatID] = true
+				run.Chats = append(run.Chats, r.ChatID)
+			}
+		}
+		for chunk := range slices.Chunk(ids, 500) {
+			query, args, err := sqlx.In(`DELETE FROM outbox WHERE id IN (?)`, chunk)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+				return fmt.Errorf("delete held rows: %w", err)
+			}
+		}
+		for _, run := range runs {
+			s := &Session{tx: tx, db: db, now: now, job: run.Job, scheduledAt: run.ScheduledAt}
+			msgs, err := fn(s, *run)
+			if err != nil {
+				return fmt.Errorf("compose %s at %s again: %w", run.Job, runTime(run.ScheduledAt), err)
+			}
+			if err := enqueue(ctx, tx, now, s.stamp(msgs)); err != nil {
+				return fmt.Errorf("queue the messages of %s at %s: %w", run.Job, runTime(run.ScheduledAt), err)
+			}
+			released++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("release held reminders: %w", err)
+	}
+	return released, nil
 }

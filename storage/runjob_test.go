@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -609,7 +610,14 @@ func TestMigrateSchedulerKeepsRuns(t *testing.T) {
 	old.read.GetContext(ctx, &outboxSQL, `SELECT sql FROM sqlite_master WHERE name = 'outbox'`)
 	old.Close()
 
-	db, err := Open(ctx, path)
+	// Up to 0004 only: a later migration may change the outbox (0008 adds held).
+	v4 := maps.Clone(v3)
+	b, err := fs.ReadFile(embeddedMigrations(), "0004_scheduler.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v4["0004_scheduler.sql"] = &fstest.MapFile{Data: b}
+	db, err := Open(ctx, path, withMigrations(v4))
 	if err != nil {
 		t.Fatal(err)
 	}

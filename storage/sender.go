@@ -13,50 +13,75 @@ import (
 
 // The sender's side of the outbox.
 //
-// Each chat's sends and edits form a lane, in id (enqueue) order. Only the
-// lowest unsent (pending or sending) message of a lane, its head, may be
-// handed out: a message waiting for a retry, or one in flight, holds back
-// every later message of its chat, whatever their priority, so a chat
-// never sees its messages out of order and never gets two at once. Across
-// lanes, the highest priority goes first, then the oldest. Callback answers
-// are in no lane: each goes as soon as it is due (a button press must be
-// answered within seconds, even while its chat has a backlog).
+// Each chat has two lanes: its replies (messages of no job run: answers to
+// what a person wrote, alerts) and its reminders (messages of job runs),
+// each in id (enqueue) order. Only the lowest unsent (pending or sending)
+// message of a lane, its head, may be handed out: a message waiting for a
+// retry, or one in flight, holds back every later message of its lane,
+// whatever their priority, so the parts of a long message and the replies
+// to a conversation never arrive out of order. The lanes of a chat are
+// independent in order (a reminder waiting for a retry never holds back a
+// reply), but not in time: while one of a chat's messages is in flight,
+// nothing else of that chat is handed out, so a chat never gets two at
+// once and the sender's per-chat pacing holds. Across lanes, the highest
+// priority goes first, then the oldest. Callback answers are in no lane:
+// each goes as soon as it is due (a button press must be answered within
+// seconds, even while its chat has a backlog). Reminders held for quiet
+// hours (Held) are in no lane and are never handed out: the scheduler
+// replaces them when they are due (ReleaseHeld).
 
 // claimable lists what ClaimNext may hand out (before the due-time check):
-// the pending heads of all lanes, and pending answers. The heads are found
-// by a loose index scan of outbox_lane (chat_id, id): the first entry after
-// the previous head's chat is the next chat's head, so it is one index seek
-// and one row lookup per chat, never a scan of the queue. The plan
-// (TestClaimQueryPlan keeps it so):
+// the pending heads of all lanes of chats with nothing in flight, and
+// pending answers. Each lane kind's heads are found by a loose index scan
+// of its partial index (outbox_lane_reply, outbox_lane_job: chat_id, id):
+// the first entry after the previous head's chat is the next chat's head,
+// so it is one index seek and one row lookup per chat and lane, never a
+// scan of the queue. The plan (TestClaimQueryPlan keeps it so), for each
+// of the two lanes:
 //
-//	SCAN outbox USING INDEX outbox_lane            -- the first head (LIMIT 1: one entry)
+//	SCAN outbox USING INDEX outbox_lane_reply        -- the first head (LIMIT 1: one entry)
 //	RECURSIVE STEP: SCAN h
-//	  SEARCH o USING INTEGER PRIMARY KEY (rowid=?) -- the head's row
+//	  SEARCH o USING INTEGER PRIMARY KEY (rowid=?)   -- the head's row
 //	  CORRELATED SCALAR SUBQUERY:
-//	    SEARCH n USING INDEX outbox_lane (chat_id>?) -- the next chat's head: one seek
-//	SCAN outbox USING INDEX outbox_answer          -- partial: pending answers only
+//	    SEARCH n USING INDEX outbox_lane_reply (chat_id>?) -- the next chat's head: one seek
+//	SCAN outbox USING INDEX outbox_answer            -- partial: pending answers only
 //
-// Measured: ≈ 70 µs with 50 chats whether 1,000 or 100,000 messages wait;
-// ≈ 1.2 ms with 1,000 chats each with something unsent.
+// INDEXED BY, because the planner would otherwise take outbox_job_run
+// (job, scheduled_at) for "job IS NULL", a scan of every reply ever sent.
+// The heads are materialized once: the candidates read them twice (the
+// pending heads, and the chats with a head in flight).
 //
 // BenchmarkClaimNext measures it with 10,000 queued messages in 50 chats.
-// The status and method terms must stay word for word those of the
-// partial indexes' WHERE, or SQLite cannot use them.
+// The status, method, job and held terms must stay word for word those of
+// the partial indexes' WHERE, or SQLite cannot use them.
 const claimable = `
-	WITH RECURSIVE heads(id, chat_id, method, status, priority, next_attempt_at) AS (
+	WITH RECURSIVE replies(id, chat_id, method, status, priority, next_attempt_at) AS (
 		SELECT * FROM (
-			SELECT id, chat_id, method, status, priority, next_attempt_at FROM outbox
-			WHERE status IN ('pending', 'sending') AND method <> 'answer'
+			SELECT id, chat_id, method, status, priority, next_attempt_at FROM outbox INDEXED BY outbox_lane_reply
+			WHERE status IN ('pending', 'sending') AND method <> 'answer' AND job IS NULL
 			ORDER BY chat_id, id LIMIT 1)
 	UNION ALL
 		SELECT o.id, o.chat_id, o.method, o.status, o.priority, o.next_attempt_at
-		FROM heads h JOIN outbox o ON o.id = (
-			SELECT n.id FROM outbox n
-			WHERE n.status IN ('pending', 'sending') AND n.method <> 'answer' AND n.chat_id > h.chat_id
+		FROM replies h JOIN outbox o ON o.id = (
+			SELECT n.id FROM outbox n INDEXED BY outbox_lane_reply
+			WHERE n.status IN ('pending', 'sending') AND n.method <> 'answer' AND n.job IS NULL AND n.chat_id > h.chat_id
 			ORDER BY n.chat_id, n.id LIMIT 1)
+	), reminders(id, chat_id, method, status, priority, next_attempt_at) AS (
+		SELECT * FROM (
+			SELECT id, chat_id, method, status, priority, next_attempt_at FROM outbox INDEXED BY outbox_lane_job
+			WHERE status IN ('pending', 'sending') AND method <> 'answer' AND job IS NOT NULL AND held = 0
+			ORDER BY chat_id, id LIMIT 1)
+	UNION ALL
+		SELECT o.id, o.chat_id, o.method, o.status, o.priority, o.next_attempt_at
+		FROM reminders h JOIN outbox o ON o.id = (
+			SELECT n.id FROM outbox n INDEXED BY outbox_lane_job
+			WHERE n.status IN ('pending', 'sending') AND n.method <> 'answer' AND n.job IS NOT NULL AND n.held = 0 AND n.chat_id > h.chat_id
+			ORDER BY n.chat_id, n.id LIMIT 1)
+	), heads AS MATERIALIZED (
+		SELECT * FROM replies UNION ALL SELECT * FROM reminders
 	), candidates AS (
 		SELECT id, chat_id, method, priority, next_attempt_at FROM heads
-		WHERE status = 'pending'
+		WHERE status = 'pending' AND chat_id NOT IN (SELECT chat_id FROM heads WHERE status = 'sending')
 	UNION ALL
 		SELECT id, chat_id, method, priority, next_attempt_at FROM outbox
 		WHERE status = 'pending' AND method = 'answer'
@@ -66,7 +91,8 @@ const claimable = `
 // sending (attempts + 1), in one transaction; ok is false when nothing can
 // go now. The message is the first, by priority (higher first) then id, of
 // those due (NextAttemptAt not after now) that are the oldest unsent
-// message of their chat, or callback answers. It carries FileData.
+// message of their chat's lane (replies or reminders) in a chat with
+// nothing in flight, or callback answers. It carries FileData.
 //
 // skip, if not nil, is asked about each candidate's chat in that order
 // (never about answers) and returning true passes over it: the sender's
@@ -380,4 +406,40 @@ func (db *DB) OutboxSummary(ctx context.Context, limit int) (pending, failed []O
 		return nil, nil, fmt.Errorf("summarise outbox: failed messages: %w", classify(err))
 	}
 	return pending, messages(rows), nil
+}
+
+// WatchCommits calls changed, until ctx ends, each time it sees that the
+// database was committed to by another connection than its own: another
+// process (planbot fire queuing reminders), or this process's writer. It
+// reads PRAGMA data_version every interval on a connection of its own:
+// SQLite changes that number for every commit made by any other
+// connection, never for the connection's own, so one read of the file
+// header an interval (no busy loop, no table read) tells a sender asleep
+// until its next due message that something new may be waiting. A failed
+// read is tried again at the next interval. It returns nil when ctx ends,
+// or why the connection could not be opened.
+func (db *DB) WatchCommits(ctx context.Context, interval time.Duration, changed func()) error {
+	conn, err := connect(ctx, db.path, dsn(db.path, DefaultBusyTimeout, true), 1)
+	if err != nil {
+		return fmt.Errorf("watch commits: %w", err)
+	}
+	defer conn.Close()
+	var last int64
+	known := false
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		var v int64
+		if err := conn.GetContext(ctx, &v, `PRAGMA data_version`); err == nil {
+			if known && v != last {
+				changed()
+			}
+			last, known = v, true
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }

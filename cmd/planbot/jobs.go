@@ -30,9 +30,16 @@ func (a schedulerStore) LastScheduled(ctx context.Context, job string) (time.Tim
 	return run.ScheduledAt, ok, err
 }
 
+func (a schedulerStore) ReleaseHeld(ctx context.Context, now time.Time, fn func(scheduler.Session, scheduler.HeldRun) ([]planbot.OutboxMessage, error)) (int, error) {
+	return a.DB.ReleaseHeld(ctx, now, func(s *storage.Session, run storage.HeldRun) ([]planbot.OutboxMessage, error) {
+		return fn(s, scheduler.HeldRun{Job: run.Job, ScheduledAt: run.ScheduledAt, Chats: run.Chats})
+	})
+}
+
 var (
-	_ scheduler.Store   = schedulerStore{}
-	_ scheduler.Session = (*storage.Session)(nil)
+	_ scheduler.Store     = schedulerStore{}
+	_ scheduler.HoldStore = schedulerStore{}
+	_ scheduler.Session   = (*storage.Session)(nil)
 )
 
 func newScheduler(e *env, db *storage.DB, plan func() *planbot.Plan, log *slog.Logger) *scheduler.Scheduler {
@@ -257,7 +264,9 @@ func printMessages(w io.Writer, cfg *config.Config, msgs []planbot.OutboxMessage
 			to = fmt.Sprintf("chat %d", m.ChatID)
 		}
 		fmt.Fprintf(w, "\n——— 发给 %s ———\n", to)
-		if !m.NextAttemptAt.IsZero() {
+		if m.Held {
+			fmt.Fprintf(w, "（免打扰时段，推迟到 %s 发送，届时按最新进度重新生成）\n", m.NextAttemptAt.In(cfg.Plan.Location).Format("01-02 15:04"))
+		} else if !m.NextAttemptAt.IsZero() {
 			fmt.Fprintf(w, "（免打扰时段，推迟到 %s 发送）\n", m.NextAttemptAt.In(cfg.Plan.Location).Format("01-02 15:04"))
 		}
 		fmt.Fprintln(w, bot.PlainText(m.Text))

@@ -187,7 +187,7 @@ func TestQuietHoursAndDailyCap(t *testing.T) {
 	}
 	late := r
 	late.Name = "overdue_evening"
-	_, second, err := f.sch.Run(context.Background(), late, at("2027-06-15 22:00"))
+	_, second, err := f.sch.Run(context.Background(), late, at("2027-06-15 20:00"))
 	if err != nil {
 		t.Fatal(err)
 	}
