@@ -63,6 +63,7 @@ func watchMemory(t *testing.T, p *binProcess) (stop func() (killed bool)) {
 			case <-tick.C:
 			}
 			if kib, err := procStatusKiB(p.cmd.Process.Pid, "VmRSS"); err == nil && kib > memLimitKiB {
+				t.Logf("watchdog: %s passed %d KiB resident (%d KiB); killed", p.name, memLimitKiB, kib)
 				p.cmd.Process.Kill()
 				mu.Lock()
 				killed = true
@@ -71,12 +72,14 @@ func watchMemory(t *testing.T, p *binProcess) (stop func() (killed bool)) {
 			}
 		}
 	}()
-	return func() bool {
+	stop = func() bool {
 		once.Do(func() { close(done) })
 		mu.Lock()
 		defer mu.Unlock()
 		return killed
 	}
+	t.Cleanup(func() { stop() }) // before the harness's: no log after the test
+	return stop
 }
 
 // hupNotice sends SIGHUP to p and returns the admin's notice of it.
@@ -269,7 +272,21 @@ func TestConfigSIGHUPBurst(t *testing.T) {
 		t.Errorf("%d reloads for a burst of 30 SIGHUPs and one change, want at most 4", reloads)
 	}
 	t.Logf("%d reloads, %d notices", reloads, notices())
+
+	// The same outcome twice within the minute: reloaded and logged, told
+	// once.
+	wants(t, "the notice of the unchanged file", hupNotice(t, h, p), "✅ 配置已重载：22 个事项", "修改 0")
+	told, quiet := notices(), strings.Count(p.Output(), "SIGHUP notice not sent again")
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, p, "the repeated notice held back", func() bool {
+		return strings.Count(p.Output(), "SIGHUP notice not sent again") > quiet
+	})
 	stillServing(t, h, p)
+	if n := notices(); n != told {
+		t.Errorf("%d SIGHUP notices after a reload with the same outcome, want still %d", n, told)
+	}
 	p.stop(t)
 }
 
