@@ -410,13 +410,7 @@ func (b *Bot) reload(c *call, _ string) error {
 func (b *Bot) Reload(ctx context.Context, s Store, now time.Time) (text string, ok bool, err error) {
 	plan, err := b.cfg.LoadPlan(ctx)
 	if err != nil {
-		lines := strings.Split(err.Error(), "\n")
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "❌ 配置有错误，<b>仍按原配置运行</b>。共 %d 处：\n", len(lines))
-		for _, l := range lines {
-			sb.WriteString("• " + esc(clip(l, 300)) + "\n")
-		}
-		return sb.String(), false, nil
+		return problemList(strings.Split(err.Error(), "\n")), false, nil
 	}
 	rep, err := s.SyncPlan(ctx, plan, now)
 	if errors.Is(err, planbot.ErrConflict) {
@@ -432,6 +426,35 @@ func (b *Bot) Reload(ctx context.Context, s Store, now time.Time) (text string, 
 	}
 	return fmt.Sprintf("✅ 配置已重载：%d 个事项、%d 项指标、%d 人。新增 %d，修改 %d，归档 %d，恢复 %d。",
 		len(plan.Items), len(plan.Indicators), len(plan.People), len(rep.Added), len(rep.Updated), len(rep.Archived), len(rep.Restored)), true, nil
+}
+
+// Caps on the problems a failed reload lists: the first ones fit one
+// message (Telegram's 4096 characters), the rest are for `planbot check` on
+// the server. A file with 24,000 problems once queued 479 messages.
+const (
+	problemsShown   = 20
+	problemsRunes   = 3000
+	problemRunesMax = 200
+)
+
+// problemList is what the admin reads about a file that was not loaded.
+func problemList(lines []string) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "❌ 配置有错误，<b>仍按原配置运行</b>。共 %d 处：\n", len(lines))
+	shown, runes := 0, 0
+	for _, l := range lines {
+		l = clip(l, problemRunesMax)
+		if shown == problemsShown || runes+len([]rune(l)) > problemsRunes {
+			break
+		}
+		sb.WriteString("• " + esc(l) + "\n")
+		shown++
+		runes += len([]rune(l))
+	}
+	if rest := len(lines) - shown; rest > 0 {
+		fmt.Fprintf(&sb, "……另有 %d 处问题，请在服务器上运行 planbot check 查看全部。\n", rest)
+	}
+	return sb.String()
 }
 
 // digest shows the weekly digest now, as leaders get it on Monday.

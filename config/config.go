@@ -65,12 +65,16 @@ func (b Bot) Token() string { return os.Getenv(b.TokenEnv) }
 func Load(path string) (*Config, error) {
 	dir := filepath.Dir(path)
 	l := &loader{read: func(name string) ([]byte, string, error) {
-		full := name
-		if name != path && !filepath.IsAbs(name) {
-			full = filepath.Join(dir, name)
+		if name == path {
+			data, err := readRegular(path, name, false)
+			return data, path, err
 		}
-		data, err := os.ReadFile(full)
-		return data, full, err
+		open, display, err := includePath(dir, name)
+		if err != nil {
+			return nil, display, err
+		}
+		data, err := readRegular(open, name, true)
+		return data, display, err
 	}}
 	cfg, err := l.load(path)
 	if err != nil {
@@ -95,9 +99,10 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 type loader struct {
-	read  func(name string) (data []byte, display string, err error)
-	errs  Errors
-	files []string
+	read   func(name string) (data []byte, display string, err error)
+	errs   Errors
+	files  []string
+	values int // nodes decoded so far, against MaxValues
 }
 
 func (l *loader) load(path string) (*Config, error) {
@@ -106,7 +111,15 @@ func (l *loader) load(path string) (*Config, error) {
 		return nil, l.errs
 	}
 	files := []fileRaw{main}
-	for i, inc := range main.raw.Include {
+	includes := main.raw.Include
+	if len(includes) > MaxIncludes {
+		l.errs.add(main.name, main.raw.Lines.of("include"), "include", fmt.Sprintf("include 写了 %d 个文件，最多 %d 个", len(includes), MaxIncludes))
+		includes = includes[:MaxIncludes]
+	}
+	for i, inc := range includes {
+		if l.values > MaxValues {
+			break // said once; reading on would only cost
+		}
 		from := &at{main.name, main.raw.Lines.of("include"), fmt.Sprintf("include[%d]", i+1)}
 		sub, ok := l.parseFile(inc, from)
 		if !ok {
@@ -122,16 +135,26 @@ func (l *loader) load(path string) (*Config, error) {
 		}
 		files = append(files, sub)
 	}
+	if l.values > MaxValues {
+		// What was decoded is cut off at an arbitrary point: checking it
+		// would add thousands of problems that are not the admin's.
+		return nil, l.errs.sorted(l.rank())
+	}
 	cfg := l.build(files)
 	if len(l.errs) > 0 {
-		rank := map[string]int{}
-		for i, f := range l.files {
-			rank[f] = i
-		}
-		return nil, l.errs.sorted(rank)
+		return nil, l.errs.sorted(l.rank())
 	}
 	cfg.Files = l.files
 	return cfg, nil
+}
+
+// rank orders the files as they were read, for sorting problems.
+func (l *loader) rank() map[string]int {
+	rank := map[string]int{}
+	for i, f := range l.files {
+		rank[f] = i
+	}
+	return rank
 }
 
 // fileRaw is one decoded file.
@@ -148,8 +171,16 @@ func (l *loader) parseFile(name string, from *at) (fileRaw, bool) {
 	data, display, err := l.read(name)
 	if err != nil {
 		msg := "无法读取文件：" + err.Error()
+		var refused *refusal
 		if errors.Is(err, fs.ErrNotExist) {
 			msg = "文件不存在"
+		} else if errors.As(err, &refused) {
+			if from != nil {
+				l.errs.add(from.file, from.line, from.key, refused.msg)
+			} else {
+				l.errs.add(display, 0, "", refused.msg)
+			}
+			return fileRaw{name: display}, false
 		}
 		if from != nil {
 			l.errs.add(from.file, from.line, from.key, fmt.Sprintf("%s：%s", display, msg))
@@ -176,7 +207,7 @@ func (l *loader) parseFile(name string, from *at) (fileRaw, bool) {
 		return fileRaw{name: display}, false
 	}
 	f := fileRaw{name: display}
-	d := decoder{file: display, errs: &l.errs}
+	d := decoder{file: display, errs: &l.errs, values: &l.values}
 	d.decodeNode(doc.Content[0], "", reflect.ValueOf(&f.raw).Elem())
 	return f, true
 }

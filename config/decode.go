@@ -149,13 +149,35 @@ type rawCalendar struct {
 type decoder struct {
 	file string
 	errs *Errors
-	// Anchors and aliases (&a, *a) are legal YAML; these guard against an
-	// alias that contains itself and against alias bombs.
+	// Anchors and aliases (&a, *a) are legal YAML; expanding guards
+	// against an alias that contains itself.
 	expanding map[*yaml.Node]bool
-	expanded  int
+	// values counts the nodes decoded in the whole load (shared by its
+	// files), each alias as the nodes it expands to, against MaxValues:
+	// counting aliases alone let 3,000 of them expand to 30 million
+	// values. Once over, nothing more is decoded.
+	values *int
+	// alias is the outermost alias being expanded, for the message.
+	alias     *yaml.Node
+	aliasPath string
 }
 
-const maxAliasExpansions = 10000
+// overBudget counts n and reports whether the load is past MaxValues,
+// saying so once.
+func (d *decoder) overBudget(n *yaml.Node, path string) bool {
+	*d.values++
+	switch {
+	case *d.values <= MaxValues:
+		return false
+	case *d.values == MaxValues+1:
+		if d.alias != nil {
+			d.add(d.alias.Line, d.aliasPath, "内容太多：引用 *%s 展开后全部配置超过 %d 个值；请不要用引用（*别名）复制大段内容", d.alias.Value, MaxValues)
+		} else {
+			d.add(n.Line, path, "内容太多：全部配置超过 %d 个值", MaxValues)
+		}
+	}
+	return true
+}
 
 func (d *decoder) add(line int, key, format string, args ...any) {
 	d.errs.add(d.file, line, key, fmt.Sprintf(format, args...))
@@ -170,7 +192,6 @@ func (d *decoder) decodeNode(n *yaml.Node, path string, v reflect.Value) {
 		for target != nil && target.Kind == yaml.AliasNode {
 			target = target.Alias
 		}
-		d.expanded++
 		switch {
 		case target == nil:
 			d.add(n.Line, path, "引用 *%s 找不到对应的 &%s", n.Value, n.Value)
@@ -178,18 +199,20 @@ func (d *decoder) decodeNode(n *yaml.Node, path string, v reflect.Value) {
 		case d.expanding[target]:
 			d.add(n.Line, path, "引用 *%s 指向了包含它自己的内容", n.Value)
 			return
-		case d.expanded > maxAliasExpansions:
-			if d.expanded == maxAliasExpansions+1 {
-				d.add(n.Line, path, "引用（*别名）展开次数过多")
-			}
-			return
 		}
 		if d.expanding == nil {
 			d.expanding = map[*yaml.Node]bool{}
 		}
 		d.expanding[target] = true
 		defer delete(d.expanding, target)
+		if d.alias == nil {
+			d.alias, d.aliasPath = n, path
+			defer func() { d.alias, d.aliasPath = nil, "" }()
+		}
 		n = target
+	}
+	if d.overBudget(n, path) {
+		return
 	}
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
 		return // an empty value leaves the default, as if the key were absent
@@ -278,6 +301,12 @@ func (d *decoder) decodeSlice(n *yaml.Node, path string, v reflect.Value) {
 
 func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 	if n.Kind != yaml.MappingNode {
+		if path == "" {
+			// The whole file is not a config (an env file, a list): its
+			// text may be a secret, so it is not quoted.
+			d.add(n.Line, path, "文件内容不是“键: 值”的映射：配置文件由 year:、people:、items: 这样的键组成（是否包含错了文件？）")
+			return
+		}
 		d.add(n.Line, path, "应为“键: 值”的映射，而不是%s", kindName(n))
 		return
 	}

@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -44,8 +45,13 @@ func (es Errors) Error() string {
 }
 
 func (es *Errors) add(file string, line int, key, msg string) {
-	*es = append(*es, Error{File: file, Line: line, Key: key, Msg: msg})
+	*es = append(*es, Error{File: file, Line: line, Key: key, Msg: tokenLike.ReplaceAllString(msg, "[令牌已隐去]")})
 }
+
+// tokenLike is a Telegram bot token (bot id, colon, 35 characters): a
+// message quotes values, and one pasted or included by mistake must not
+// reach the admin chat or the log.
+var tokenLike = regexp.MustCompile(`[0-9]{5,}:[A-Za-z0-9_-]{30,}`)
 
 // sorted orders problems by file (in the order the files were read) and line.
 func (es Errors) sorted(fileRank map[string]int) Errors {
