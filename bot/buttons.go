@@ -283,8 +283,10 @@ func (b *Bot) undo(c *call, args string) error {
 	if err != nil {
 		return err
 	}
+	// Newest by when each was received: a late figure (@11月1日) names an
+	// earlier day but was sent now, and a report's At is its receipt.
 	switch {
-	case rok && (!ook || !r.At.Before(o.At)):
+	case rok && (!ook || !r.At.Before(received(o))):
 		return b.undoMessage(c, r)
 	case ook:
 		return b.undoObservation(c, o.Indicator, o.ID)
@@ -384,7 +386,8 @@ func (b *Bot) undoObservation(c *call, key string, id int64) error {
 		c.answerButton("已撤回或不能撤回", "这条填报已经撤回或被更正，不能再撤回。")
 		return nil
 	}
-	if c.now.Sub(target.At) > b.cfg.UndoWindow && !target.At.After(c.now) {
+	// The window runs from receipt, not from the day a late figure names.
+	if c.now.Sub(received(*target)) > b.cfg.UndoWindow {
 		c.answerButton("超过撤回时限", fmt.Sprintf("这条填报已超过 %s 的撤回时限。如需更正，请直接发送正确的数值。", humanDuration(b.cfg.UndoWindow)))
 		return nil
 	}
@@ -420,6 +423,15 @@ func reportByID(all map[string][]planbot.Report, id int64) (planbot.Report, bool
 		}
 	}
 	return planbot.Report{}, false
+}
+
+// received is when the bot received an observation: Received, or At for
+// a figure no person sent.
+func received(o planbot.Observation) time.Time {
+	if o.Received.IsZero() {
+		return o.At
+	}
+	return o.Received
 }
 
 func humanDuration(d time.Duration) string {

@@ -5,8 +5,10 @@ package main
 // window and /undo of late figures.
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"planbot"
 	"planbot/bot/fakeapi"
@@ -163,4 +165,94 @@ func TestButtons11OthersPressesOnlyToast(t *testing.T) {
 	if n := len(planbot.Effective(h.reports("2.4"))) + len(planbot.Effective(h.reports("2.5"))); n != 0 {
 		t.Errorf("ma's 全部撤回 left %d reports counting", n)
 	}
+}
+
+// sentAt is a text message from u in u's private chat that Telegram dated
+// at (delivered late, after an outage): the bot takes its date as when the
+// record was received.
+func (h *e2e) sentAt(u fakeapi.User, at time.Time, messageID int, text string) []fakeapi.Call {
+	h.t.Helper()
+	from, _ := json.Marshal(u)
+	chat, _ := json.Marshal(fakeapi.PrivateChat(u))
+	return h.do(func() int {
+		return h.srv.PushRaw(fmt.Sprintf(`{"message":{"message_id":%d,"from":%s,"chat":%s,"date":%d,"text":%s}}`,
+			messageID, from, chat, at.Unix(), jsonString(text)))
+	})
+}
+
+// taxRows is the history of 工商税收 in the database.
+func (h *e2e) taxRows() []planbot.Observation {
+	h.t.Helper()
+	obs, err := h.db.IndicatorObservations(h.ctx, "tax_revenue")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return obs
+}
+
+// Defect 10: a late figure (@6月1日) is undone from when the bot received
+// it, not from the day it describes; /undo withdraws the newest thing the
+// sender sent by when it was received, report or figure. Late item reports
+// (2.3 60% @6月1日) follow the same rule.
+func TestButtons11LateFiguresUndo(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	h.start()
+
+	// chen_fuzhen reported 2.1 on ma's behalf two hours ago.
+	one(t, h.sentAt(uChen, fixedNow.Add(-2*time.Hour), 9001, "2.1 进度30% 电话了解"))
+	if rs := h.reports("2.1"); len(rs) != 1 || rs[0].Reporter != "chen_fuzhen" {
+		t.Fatalf("2.1 seeded: %+v", rs)
+	}
+
+	// A late figure, its undo button pressed at once.
+	echo := one(t, h.say(uChen, "工商税收 累计2000万 @6月1日"))
+	wants(t, "late figure", echo.Text, "✅ 已记录 <b>工商税收</b>：2000万元")
+	obs := h.taxRows()
+	if june1 := time.Date(2027, 6, 1, 23, 59, 59, 0, h.plan.Location); len(obs) != 1 || !obs[0].At.Equal(june1) {
+		t.Fatalf("the late figure describes 6月1日: %+v", obs)
+	}
+	edit := one(t, h.pressText(uChen, echo.MessageID, "撤回这条"))
+	wants(t, "undo at once", edit.Text, "↩️ 已撤回 工商税收 的填报 2000万元")
+	if obs = h.taxRows(); len(obs) != 2 || !obs[1].Withdrawn || obs[1].Supersedes != obs[0].ID {
+		t.Fatalf("工商税收 after the button: %+v", obs)
+	}
+
+	// Another late figure, then /undo: the figure goes, not the older
+	// report of 2.1 (whose day is later than the figure's).
+	one(t, h.say(uChen, "工商税收 累计1800万 @6月5日"))
+	wants(t, "/undo after a late figure", one(t, h.say(uChen, "/undo")).Text, "↩️ 已撤回 工商税收 的填报 1800万元")
+	if obs = h.taxRows(); len(obs) != 4 || !obs[3].Withdrawn || obs[3].Supersedes != obs[2].ID {
+		t.Fatalf("工商税收 after /undo: %+v", obs)
+	}
+	if rs := h.reports("2.1"); len(rs) != 1 || len(planbot.Effective(rs)) != 1 {
+		t.Fatalf("/undo of a late figure withdrew a report: %+v", rs)
+	}
+
+	// A figure received two days ago (Telegram delivered it late) is past
+	// the window however recent the day it names.
+	echo = one(t, h.sentAt(uChen, fixedNow.Add(-48*time.Hour), 9002, "工商税收 累计1500万 @6月10日"))
+	wants(t, "old figure", echo.Text, "✅ 已记录 <b>工商税收</b>：1500万元")
+	wants(t, "old figure's undo", one(t, h.pressText(uChen, echo.MessageID, "撤回这条")).Text, "超过 1 天 的撤回时限")
+	// And /undo goes by receipt: the report of two hours ago is newer than
+	// the figure of two days ago, though the figure's row came later.
+	wants(t, "/undo by receipt", one(t, h.say(uChen, "/undo")).Text, "↩️ 已撤回 2.1 的汇报")
+	if obs = h.taxRows(); len(obs) != 5 || obs[4].Withdrawn {
+		t.Fatalf("工商税收 after the refused undo: %+v", obs)
+	}
+	if rs := h.reports("2.1"); len(rs) != 2 || !rs[1].Withdrawn {
+		t.Fatalf("2.1 after /undo: %+v", rs)
+	}
+
+	// A late item report: its button and /undo run from receipt too.
+	echo = one(t, h.say(uMa, "2.3 进度60% @6月1日"))
+	wants(t, "late report", echo.Text, "补报 6月1日 的进度")
+	wants(t, "late report's undo", one(t, h.pressText(uMa, echo.MessageID, "撤回这条")).Text, "↩️ 已撤回 2.3 的汇报")
+	one(t, h.say(uMa, "2.3 进度50% @6月2日"))
+	wants(t, "/undo of a late report", one(t, h.say(uMa, "/undo")).Text, "↩️ 已撤回 2.3 的汇报")
+	if rs := h.reports("2.3"); len(rs) != 4 || len(planbot.Effective(rs)) != 0 {
+		t.Fatalf("2.3 after undoing two late reports: %+v", rs)
+	}
+	one(t, h.sentAt(uMa, fixedNow.Add(-48*time.Hour), 9003, "2.3 进度40% @6月10日"))
+	wants(t, "old late report", one(t, h.say(uMa, "/undo")).Text, "超过 1 天 的撤回时限")
 }
