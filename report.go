@@ -28,9 +28,12 @@ type Report struct {
 // Observation is one reported value of an indicator (e.g. 固定资产投资 累计3.2亿).
 // Like reports, observations are immutable and corrected by superseding.
 type Observation struct {
-	ID         int64
-	Indicator  string // indicator key
-	At         time.Time
+	ID        int64
+	Indicator string    // indicator key
+	At        time.Time // the moment the figure describes: a late figure's day
+	// Received is when the bot received the figure, which the undo window
+	// and /undo run from; zero (a figure no person sent) is At.
+	Received   time.Time
 	Value      Amount
 	Reporter   string
 	Note       string

@@ -71,7 +71,21 @@ func (b *Bot) answerPending(c *call, id int64, choice string) error {
 	if err != nil {
 		return err
 	}
-	if !ok || p.UserID != c.m.UserID || c.now.Sub(p.CreatedAt) > pendingTTL {
+	switch {
+	case ok && p.UserID != c.m.UserID:
+		// Someone else's question, in a group: it stays open for its owner.
+		owner, _, err := b.whoIs(c.ctx, c.s, c.plan, p.UserID)
+		if err != nil {
+			return err
+		}
+		c.notYours(owner.Key, "问题", "回答")
+		return nil
+	case !ok && c.m.Chat != ChatPrivate:
+		// Answered or expired, and whose it was is gone with it: in a
+		// group the message may be anyone's, so it is left as it is.
+		c.answerButton("这个问题已过期，请重新发送", "")
+		return nil
+	case !ok || c.now.Sub(p.CreatedAt) > pendingTTL:
 		c.answerButton("这个问题已过期，请重新发送", "⌛ 已过期。请重新发送汇报。")
 		return nil
 	}
@@ -269,8 +283,10 @@ func (b *Bot) undo(c *call, args string) error {
 	if err != nil {
 		return err
 	}
+	// Newest by when each was received: a late figure (@11月1日) names an
+	// earlier day but was sent now, and a report's At is its receipt.
 	switch {
-	case rok && (!ook || !r.At.Before(o.At)):
+	case rok && (!ook || !r.At.Before(received(o))):
 		return b.undoMessage(c, r)
 	case ook:
 		return b.undoObservation(c, o.Indicator, o.ID)
@@ -295,11 +311,18 @@ func (b *Bot) undoReport(c *call, id int64) error {
 		if err != nil {
 			return err
 		}
-		for _, rs := range all {
-			if target, found = standing(rs, id, c.me.Key); found {
-				break
-			}
+		r, exists := reportByID(all, id)
+		switch {
+		case !exists:
+			// No such report: a forged button. Whose message it sits on is
+			// unknown, so it is left as it is.
+			c.answerButton("已撤回或不能撤回", "")
+			return nil
+		case r.Reporter != c.me.Key:
+			c.notYours(r.Reporter, "汇报", "撤回")
+			return nil
 		}
+		target, found = standing(all[r.ItemCode], id, c.me.Key)
 	}
 	if !found {
 		c.answerButton("已撤回或不能撤回", "这条汇报已经撤回或被更正，不能再撤回。")
@@ -341,16 +364,30 @@ func (b *Bot) undoObservation(c *call, key string, id int64) error {
 		}
 	}
 	var target *planbot.Observation
+	exists := false
 	for i := range obs {
-		if obs[i].ID == id && obs[i].Reporter == c.me.Key && !obs[i].Withdrawn && !replaced[id] {
+		if obs[i].ID != id {
+			continue
+		}
+		exists = true
+		if obs[i].Reporter != c.me.Key {
+			c.notYours(obs[i].Reporter, "填报", "撤回")
+			return nil
+		}
+		if !obs[i].Withdrawn && !replaced[id] {
 			target = &obs[i]
 		}
+	}
+	if !exists {
+		c.answerButton("已撤回或不能撤回", "") // a forged button: leave its message alone
+		return nil
 	}
 	if target == nil {
 		c.answerButton("已撤回或不能撤回", "这条填报已经撤回或被更正，不能再撤回。")
 		return nil
 	}
-	if c.now.Sub(target.At) > b.cfg.UndoWindow && !target.At.After(c.now) {
+	// The window runs from receipt, not from the day a late figure names.
+	if c.now.Sub(received(*target)) > b.cfg.UndoWindow {
 		c.answerButton("超过撤回时限", fmt.Sprintf("这条填报已超过 %s 的撤回时限。如需更正，请直接发送正确的数值。", humanDuration(b.cfg.UndoWindow)))
 		return nil
 	}
@@ -362,6 +399,39 @@ func (b *Bot) undoObservation(c *call, key string, id int64) error {
 	ind, _ := indicator(c.plan, key)
 	c.answerButton("已撤回", fmt.Sprintf("↩️ 已撤回 %s 的填报 %s，记录仍保留在历史中。", esc(ind.Name), esc(amountIn(target.Value, ind.Unit))))
 	return nil
+}
+
+// notYours answers a press on a button of a message that answered someone
+// else (a group shares its messages): a toast to the presser alone. The
+// message stays as its owner sees it, and nothing is recorded, withdrawn
+// or closed.
+func (c *call) notYours(owner, what, verb string) {
+	name := "别人"
+	if p, ok := c.plan.Person(owner); ok && p.Name != "" {
+		name = p.Name
+	}
+	c.answerButton(fmt.Sprintf("这是%s的%s，只有本人可以%s。", name, what, verb), "")
+}
+
+// reportByID finds report id in every item's history.
+func reportByID(all map[string][]planbot.Report, id int64) (planbot.Report, bool) {
+	for _, rs := range all {
+		for _, r := range rs {
+			if r.ID == id {
+				return r, true
+			}
+		}
+	}
+	return planbot.Report{}, false
+}
+
+// received is when the bot received an observation: Received, or At for
+// a figure no person sent.
+func received(o planbot.Observation) time.Time {
+	if o.Received.IsZero() {
+		return o.At
+	}
+	return o.Received
 }
 
 func humanDuration(d time.Duration) string {

@@ -659,11 +659,12 @@ func (b *Bot) recordIndicator(c *call, key string, d draft, confirmed bool) erro
 			})
 		}
 	}
-	at := c.reportTime()
+	received := c.reportTime()
+	at := received
 	if d.AsOf != nil && d.AsOf.Before(planbot.DateOf(at.In(c.plan.Location))) {
 		at = d.AsOf.End(c.plan.Location).Add(-time.Second) // the figure describes that day
 	}
-	saved, err := c.s.AddObservation(c.ctx, planbot.Observation{Indicator: ind.Key, At: at, Value: v, Reporter: c.me.Key, Note: d.Note})
+	saved, err := c.s.AddObservation(c.ctx, planbot.Observation{Indicator: ind.Key, At: at, Received: received, Value: v, Reporter: c.me.Key, Note: d.Note})
 	if err != nil {
 		return err
 	}

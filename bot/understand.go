@@ -253,6 +253,20 @@ func (b *Bot) undoMessage(c *call, last planbot.Report) error {
 
 // undoReports withdraws several reports, one reply for all.
 func (b *Bot) undoReports(c *call, ids []int64) error {
+	if c.m.Callback != nil {
+		// One message's reports are one person's: a press by anyone else
+		// withdraws none of them.
+		all, err := c.s.AllReports(c.ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if r, ok := reportByID(all, id); ok && r.Reporter != c.me.Key {
+				c.notYours(r.Reporter, "汇报", "撤回")
+				return nil
+			}
+		}
+	}
 	var lines []string
 	var fail []string
 	for _, id := range ids {

@@ -13,7 +13,8 @@ import (
 )
 
 // AddObservation records a value of an indicator and returns it with its ID
-// set and At truncated to the second in UTC. Reporter may be "" for a
+// set and At and Received truncated to the second in UTC (Received zero
+// means At: received when observed). Reporter may be "" for a
 // figure no person reported (e.g. imported from statistics). Errors are
 // those of AddReport, for the indicator instead of the item.
 func (db *DB) AddObservation(ctx context.Context, o planbot.Observation) (planbot.Observation, error) {
@@ -57,20 +58,28 @@ func addObservation(ctx context.Context, tx *sqlx.Tx, o planbot.Observation) (pl
 		}
 		reporter = sql.NullInt64{Int64: id, Valid: true}
 	}
+	var received sql.NullInt64
+	if !o.Received.IsZero() && !o.Received.Equal(o.At) {
+		received = sql.NullInt64{Int64: unix(o.Received), Valid: true}
+	}
 	if o.Supersedes != 0 {
 		if err := checkSupersedes(ctx, tx, "observations", "indicator_id", "observation", o.Supersedes, ind.ID, "indicator "+o.Indicator); err != nil {
 			return o, err
 		}
 	}
 	if err := tx.GetContext(ctx, &o.ID, `
-		INSERT INTO observations (indicator_id, observed_at, value, value_unit, reporter_id, note, supersedes, withdrawn)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO observations (indicator_id, observed_at, value, value_unit, reporter_id, note, supersedes, withdrawn, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`,
 		ind.ID, unix(o.At), int64(o.Value.Value), o.Value.Unit, reporter, o.Note,
-		nullInt(o.Supersedes), o.Withdrawn); err != nil {
+		nullInt(o.Supersedes), o.Withdrawn, received); err != nil {
 		return o, err
 	}
 	o.At = fromUnix(unix(o.At))
+	o.Received = o.At
+	if received.Valid {
+		o.Received = fromUnix(received.Int64)
+	}
 	return o, nil
 }
 
@@ -78,6 +87,7 @@ type observationRow struct {
 	ID         int64  `db:"id"`
 	Indicator  string `db:"indicator_key"`
 	At         int64  `db:"observed_at"`
+	Received   int64  `db:"received_at"`
 	Value      int64  `db:"value"`
 	Unit       string `db:"value_unit"`
 	Reporter   string `db:"reporter"`
@@ -91,6 +101,7 @@ func (row observationRow) observation() planbot.Observation {
 		ID:         row.ID,
 		Indicator:  row.Indicator,
 		At:         fromUnix(row.At),
+		Received:   fromUnix(row.Received),
 		Value:      planbot.Amount{Value: planbot.Decimal(row.Value), Unit: row.Unit},
 		Reporter:   row.Reporter,
 		Note:       row.Note,
@@ -100,7 +111,7 @@ func (row observationRow) observation() planbot.Observation {
 }
 
 const selectObservations = `
-	SELECT o.id, i.indicator_key, o.observed_at, o.value, o.value_unit,
+	SELECT o.id, i.indicator_key, o.observed_at, COALESCE(o.received_at, o.observed_at) AS received_at, o.value, o.value_unit,
 		COALESCE(p.person_key, '') AS reporter, o.note,
 		COALESCE(o.supersedes, 0) AS supersedes, o.withdrawn
 	FROM observations o

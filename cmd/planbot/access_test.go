@@ -265,7 +265,7 @@ func (k accessKind) String() string { return [...]string{"silence", "answer", "r
 // accessRefusals mark a reply as a refusal: every way the bot says no.
 var accessRefusals = []string{
 	"您还不是本系统的登记用户", "您还未登记", "请以个人身份", "不是您负责的事项", "由党政办或分管领导填报",
-	"只限", "已撤回或不能撤回", "已过期", "请私聊本机器人发送邀请码", "邀请码不正确", "请私聊本机器人发送 /export",
+	"只限", "已撤回或不能撤回", "已过期", "只有本人可以", "请私聊本机器人发送邀请码", "邀请码不正确", "请私聊本机器人发送 /export",
 }
 
 type accessOutcome struct {
@@ -463,9 +463,9 @@ func accessRows() []accessRow {
 		// are refused to everyone, writing nothing (the question stays
 		// open for its owner).
 		{via: viaButton, data: func(w *accessWorld) string { return fmt.Sprintf("u:%d", w.qianReport) },
-			known: all4(refused("已撤回或不能撤回"))},
+			known: all4(refused("这是钱某某的汇报，只有本人可以撤回。"))},
 		{via: viaButton, data: func(w *accessWorld) string { return fmt.Sprintf("p:%d:0", w.qianPending) },
-			known: all4(refused("这个问题已过期"))},
+			known: all4(refused("这是钱某某的问题，只有本人可以回答。"))},
 		// A reminder's "report on 2.3" button asks for the percent (one
 		// pending question) of whoever may report on 2.3.
 		{send: "r:2.3", via: viaButton, known: [4]accessOutcome{
