@@ -308,14 +308,14 @@ type BoundAccount struct {
 // ever acted as a person, an impostor's too.
 func (db *DB) BoundAccounts(ctx context.Context) ([]BoundAccount, error) {
 	var rows []struct {
-		Person    string         `db:"person_key"`
-		TG        int64          `db:"telegram_id"`
-		SpentAt   int64          `db:"spent_at"`
-		How       string         `db:"how"`
-		Bound     sql.NullInt64  `db:"bound"`
-		VoidAt    sql.NullInt64  `db:"void_at"`
-		Reason    sql.NullString `db:"void_reason"`
-		Archived  sql.NullInt64  `db:"archived_at"`
+		Person   string         `db:"person_key"`
+		TG       int64          `db:"telegram_id"`
+		SpentAt  int64          `db:"spent_at"`
+		How      string         `db:"how"`
+		Bound    sql.NullInt64  `db:"bound"`
+		VoidAt   sql.NullInt64  `db:"void_at"`
+		Reason   sql.NullString `db:"void_reason"`
+		Archived sql.NullInt64  `db:"archived_at"`
 	}
 	if err := sqlx.SelectContext(ctx, db.read, &rows, `
 		SELECT p.person_key, s.telegram_id, s.spent_at, s.how,
