@@ -189,7 +189,7 @@ func (b *Bot) Handle(ctx context.Context, s Store, m Message) (replies []Reply, 
 		case m.Callback != nil:
 			c.refusalToast("请以个人身份操作：无法确认是谁。")
 		case cmd.ok && !m.Edited:
-			if err := c.sayRefusal(chatScope(m.ChatID), refusalEveryGroup,
+			if err := c.sayRefusal("anon:"+strconv.FormatInt(m.ChatID, 10), refusalEveryGroup,
 				"请以个人身份发送命令：匿名管理员或频道身份无法确认是谁。"); err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrInternal, err)
 			}
@@ -473,7 +473,7 @@ func (b *Bot) start(c *call, code string) error {
 	}
 	if err := c.s.BindTelegram(c.ctx, who.Key, c.m.UserID, code, c.now); errors.Is(err, planbot.ErrConflict) {
 		c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Refusal: true,
-			Text: "这个邀请码已经用过或已作废，或您的账号已绑定了别人。请联系党政办。"})
+			Text: "这个邀请码已经用过了或已作废，或您的账号已绑定了别人。如有疑问，请联系党政办。"})
 		return c.audit("spent_invite", who.Key)
 	} else if err != nil {
 		return err
