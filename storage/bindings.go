@@ -215,10 +215,23 @@ const (
 // voidBindings voids the live binding of person id (plan sync: the person's
 // identity in the YAML changed).
 func voidBindings(ctx context.Context, tx *sqlx.Tx, personID int64, reason string, now int64) error {
+	return voidWhere(ctx, tx, reason, now, `person_id = ?`, personID)
+}
+
+// voidWhere voids the live bindings that match cond (with args), in the
+// binding and, for good, in its spent invite's row. cond is our constant
+// SQL, never user input.
+func voidWhere(ctx context.Context, tx *sqlx.Tx, reason string, now int64, cond string, args ...any) error {
 	if _, err := tx.ExecContext(ctx, `
-		UPDATE telegram_bindings SET void_at = ?, void_reason = ?
-		WHERE person_id = ? AND void_at IS NULL`, now, reason, personID); err != nil {
-		return fmt.Errorf("void the binding of person %d: %w", personID, err)
+		UPDATE spent_invites SET void_at = ?, void_reason = ?
+		WHERE invite IN (SELECT invite FROM telegram_bindings WHERE void_at IS NULL AND `+cond+`)`,
+		append([]any{now, reason}, args...)...); err != nil {
+		return fmt.Errorf("void spent invites (%s): %w", reason, err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE telegram_bindings SET void_at = ?, void_reason = ? WHERE void_at IS NULL AND `+cond,
+		append([]any{now, reason}, args...)...); err != nil {
+		return fmt.Errorf("void bindings (%s): %w", reason, err)
 	}
 	return nil
 }
@@ -226,13 +239,7 @@ func voidBindings(ctx context.Context, tx *sqlx.Tx, personID int64, reason strin
 // voidRemoved voids the bindings of people removed from the plan: coming
 // back later does not bring back whoever had used their code.
 func voidRemoved(ctx context.Context, tx *sqlx.Tx, now int64) error {
-	if _, err := tx.ExecContext(ctx, `
-		UPDATE telegram_bindings SET void_at = ?, void_reason = ?
-		WHERE void_at IS NULL AND person_id IN (SELECT id FROM people WHERE archived_at IS NOT NULL)`,
-		now, VoidRemoved); err != nil {
-		return fmt.Errorf("void the bindings of removed people: %w", err)
-	}
-	return nil
+	return voidWhere(ctx, tx, VoidRemoved, now, `person_id IN (SELECT id FROM people WHERE archived_at IS NOT NULL)`)
 }
 
 // SpendExposedInvite spends person's invite because it was posted in a
@@ -308,18 +315,18 @@ type BoundAccount struct {
 // ever acted as a person, an impostor's too.
 func (db *DB) BoundAccounts(ctx context.Context) ([]BoundAccount, error) {
 	var rows []struct {
-		Person   string         `db:"person_key"`
-		TG       int64          `db:"telegram_id"`
-		SpentAt  int64          `db:"spent_at"`
-		How      string         `db:"how"`
-		Bound    sql.NullInt64  `db:"bound"`
-		VoidAt   sql.NullInt64  `db:"void_at"`
-		Reason   sql.NullString `db:"void_reason"`
-		Archived sql.NullInt64  `db:"archived_at"`
+		Person   string        `db:"person_key"`
+		TG       int64         `db:"telegram_id"`
+		SpentAt  int64         `db:"spent_at"`
+		How      string        `db:"how"`
+		Bound    sql.NullInt64 `db:"bound"`
+		VoidAt   sql.NullInt64 `db:"void_at"`
+		Reason   string        `db:"void_reason"`
+		Archived sql.NullInt64 `db:"archived_at"`
 	}
 	if err := sqlx.SelectContext(ctx, db.read, &rows, `
 		SELECT p.person_key, s.telegram_id, s.spent_at, s.how,
-			b.telegram_id AS bound, b.void_at, b.void_reason, p.archived_at
+			b.telegram_id AS bound, s.void_at, s.void_reason, p.archived_at
 		FROM spent_invites s JOIN people p ON p.id = s.person_id
 		LEFT JOIN telegram_bindings b ON b.invite = s.invite AND b.telegram_id = s.telegram_id AND b.person_id = s.person_id
 		ORDER BY s.spent_at, s.rowid`); err != nil {
@@ -330,10 +337,10 @@ func (db *DB) BoundAccounts(ctx context.Context) ([]BoundAccount, error) {
 		a := BoundAccount{PersonKey: r.Person, TelegramID: r.TG, SpentAt: fromUnix(r.SpentAt), Exposed: r.How == "exposed"}
 		switch {
 		case a.Exposed:
+		case r.VoidAt.Valid:
+			a.Void, a.VoidAt = r.Reason, fromUnix(r.VoidAt.Int64)
 		case !r.Bound.Valid:
 			a.Void = "replaced"
-		case r.VoidAt.Valid:
-			a.Void, a.VoidAt = r.Reason.String, fromUnix(r.VoidAt.Int64)
 		case r.Archived.Valid:
 			a.Void = VoidRemoved
 		default:

@@ -3,10 +3,13 @@
 -- A binding made with an invite code is void once the person's identity in
 -- the YAML changes (a telegram_id written in, the invite code replaced or
 -- cleared) or the person is removed: whoever used the code is then no
--- longer that person. A void binding is kept, so `planbot people` shows
--- who had used the code.
+-- longer that person. A void binding is kept until the person binds
+-- again; spent_invites keeps why for good, so `planbot people` shows who
+-- had used the code.
 ALTER TABLE telegram_bindings ADD COLUMN void_at INTEGER;
 ALTER TABLE telegram_bindings ADD COLUMN void_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE spent_invites ADD COLUMN void_at INTEGER;
+ALTER TABLE spent_invites ADD COLUMN void_reason TEXT NOT NULL DEFAULT '';
 
 -- Bindings a YAML telegram_id has already overridden, or of people already
 -- removed, are void from here on.
@@ -15,6 +18,8 @@ UPDATE telegram_bindings SET void_at = CAST(strftime('%s', 'now') AS INTEGER),
         WHEN (SELECT archived_at FROM people p WHERE p.id = person_id) IS NOT NULL THEN 'removed'
         ELSE 'telegram_id' END
 WHERE person_id IN (SELECT id FROM people WHERE telegram_id IS NOT NULL OR archived_at IS NOT NULL);
+UPDATE spent_invites SET void_at = b.void_at, void_reason = b.void_reason
+FROM telegram_bindings b WHERE b.invite = spent_invites.invite AND b.void_at IS NOT NULL;
 
 -- How an invite was spent: used to bind an account, or posted in a group
 -- (exposed, so nobody may bind with it).
