@@ -17,7 +17,7 @@ import (
 func peopleCommand() command {
 	return command{
 		name:    "people",
-		summary: "list the plan's people and whether the bot can reach each (Telegram id in YAML, bound by invite, or not yet)",
+		summary: "list the plan's people and whether the bot can reach each (Telegram id in YAML, bound by invite, or not yet), and every account that used an invite code, void ones marked",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
 			path := configFlag(fs)
 			dbFlag := fs.String("db", "", "SQLite database `path` (default: database: in the config)")
