@@ -36,6 +36,9 @@ type Message struct {
 	Text      string // text, or the caption of a photo
 	PhotoIDs  []string
 	ReplyTo   int
+	// ReplyToUser is the sender of the message this one replies to: the
+	// bot's own id when someone answers one of its messages.
+	ReplyToUser int64
 	// ReplyText is the text of the message this one replies to (a
 	// reminder, an echo): the item codes in it tell which item a bare
 	// "进度60%" is about.
@@ -80,6 +83,10 @@ type Reply struct {
 	CallbackText string
 	Photo        *File
 	Document     *File
+	// Refusal: an answer to someone with no standing (not registered, an
+	// anonymous admin). It goes out after every reply to a known person,
+	// so a flood of strangers cannot make them wait.
+	Refusal bool
 }
 
 // File is a photo or document to upload.
@@ -113,6 +120,15 @@ type Store interface {
 	// BindTelegram spends invite and binds telegramID to person; it fails
 	// when the invite was already spent.
 	BindTelegram(ctx context.Context, person string, telegramID int64, invite string, now time.Time) error
+	// SpendExposedInvite spends person's invite, posted in a group by
+	// telegramID, so nobody can bind with it; false when it was spent
+	// already.
+	SpendExposedInvite(ctx context.Context, person string, telegramID int64, invite string, now time.Time) (bool, error)
+	// AuditCount counts telegramID's audit rows of action since then.
+	AuditCount(ctx context.Context, telegramID int64, action string, since time.Time) (int, error)
+	// ClaimNotice is true (and records now) when no notice under scope
+	// went out within every: how refusals are coalesced.
+	ClaimNotice(ctx context.Context, scope string, now time.Time, every time.Duration) (bool, error)
 
 	SavePending(ctx context.Context, p planbot.Pending) (int64, error)
 	LoadPending(ctx context.Context, id int64) (planbot.Pending, bool, error)

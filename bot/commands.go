@@ -90,7 +90,85 @@ func commandByName(name string) (command, bool) {
 	return command{}, false
 }
 
-// splitCommand recognises "/report 2.3 60%", "/report@planbot 2.3",
+// parsedCommand is what a message asks as a command.
+type parsedCommand struct {
+	name, args string
+	ok         bool // a command for this bot
+	// otherBot: /cmd@SomeOtherBot, for another bot in the group.
+	otherBot bool
+}
+
+// command reads the message as a command, if it is one for this bot:
+//
+//   - "/report 2.3 60%", "/汇报 2.3" and, when the bot knows its own name
+//     (SetSelf), "/report@ThisBot 2.3"; "/report@OtherBot" is another
+//     bot's. A bare "/report" in a group is taken as ours: Telegram
+//     delivers a bare command to a bot in privacy mode only when it is the
+//     one the group last heard from, and Telegram's own menu adds the
+//     @name when the group has several bots.
+//   - In a private chat, a Chinese command word with no slash ("我的",
+//     "汇报 2.3 60%", "计划 2") when what follows fits the command's
+//     arguments; "计划 下周再讨论吧" is a sentence, for the free-text intake.
+//   - In a group, never a Chinese word without a slash: people say 完成
+//     and 计划 to each other.
+func (c *call) command(b *Bot) parsedCommand {
+	t := strings.TrimSpace(c.m.Text)
+	if strings.HasPrefix(t, "/") {
+		word, rest, _ := strings.Cut(t[1:], " ")
+		if i := strings.IndexAny(word, "\n"); i >= 0 {
+			word, rest = word[:i], word[i+1:]+" "+rest
+		}
+		word, to, _ := strings.Cut(word, "@")
+		if me := b.account(); to != "" && me.username != "" && !strings.EqualFold(to, me.username) {
+			return parsedCommand{otherBot: true}
+		}
+		return parsedCommand{name: strings.ToLower(word), args: strings.TrimSpace(rest), ok: true}
+	}
+	if c.m.Chat != ChatPrivate {
+		return parsedCommand{}
+	}
+	word, rest, _ := strings.Cut(t, " ")
+	rest = strings.TrimSpace(rest)
+	for _, cmd := range commandList {
+		if word == cmd.zh && c.fitsArgs(cmd, rest) {
+			// "完成" alone is /done; "完成 2.3" too. But "汇报：…" is text.
+			return parsedCommand{name: cmd.en, args: rest, ok: true}
+		}
+	}
+	return parsedCommand{}
+}
+
+// fitsArgs: rest (after a Chinese command word) is what the command takes,
+// so the message is that command and not a sentence starting with the word.
+func (c *call) fitsArgs(cmd command, rest string) bool {
+	if rest == "" {
+		return true
+	}
+	first, _, _ := strings.Cut(rest, " ")
+	first = strings.TrimRight(first, "，,。.：:")
+	switch cmd.en {
+	case "plan":
+		code := strings.Trim(rest, "【】[]（）()")
+		if _, ok := c.plan.Section(code); ok {
+			return true
+		}
+		for _, s := range c.plan.Sections {
+			if strings.Contains(s.Title, code) {
+				return true
+			}
+		}
+		return false
+	case "item", "done", "report":
+		_, ok := c.findItem(first)
+		return ok
+	case "value":
+		return strings.ContainsAny(rest, "0123456789")
+	}
+	return false // the command takes nothing
+}
+
+// splitCommand is the syntax alone (see call.command for what is run): it
+// recognises "/report 2.3 60%", "/report@planbot 2.3",
 // "/汇报 2.3" and a bare Chinese command name at the start of a message
 // ("汇报 2.3 60%", "我的"). "start" is reported like any other name.
 func splitCommand(text string) (name, args string, ok bool) {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"planbot"
+	"planbot/intake"
 )
 
 // anonymousAdminID is the user id Telegram puts on messages an anonymous
@@ -49,7 +51,46 @@ type Config struct {
 type Bot struct {
 	cfg  Config
 	plan atomic.Pointer[planbot.Plan]
+	self atomic.Pointer[botAccount]
 }
+
+// botAccount is the bot's own Telegram account (getMe).
+type botAccount struct {
+	id       int64
+	username string
+}
+
+// SetSelf tells the bot its own Telegram account, so that in a group it
+// answers only what is addressed to it (/help@ThisBot, replies to its
+// messages, @mentions). Until it is set (the console, tests) every
+// /cmd@name is taken as addressed to it.
+func (b *Bot) SetSelf(id int64, username string) {
+	b.self.Store(&botAccount{id: id, username: username})
+}
+
+func (b *Bot) account() botAccount {
+	if a := b.self.Load(); a != nil {
+		return *a
+	}
+	return botAccount{}
+}
+
+// The access policy's numbers (issue 11).
+const (
+	// inviteGuesses wrong invite codes within inviteGuessWindow lock a user
+	// out of binding until the oldest of them is an hour old: five typos
+	// are plenty for a person, and a guesser gets 120 tries a day at most
+	// against codes of at least 6 characters.
+	inviteGuesses     = 5
+	inviteGuessWindow = time.Hour
+	// A stranger is told he is not registered at most once per
+	// refusalEveryUser in private, and a group at most once per
+	// refusalEveryGroup, however many messages they send: the refusal
+	// says all there is to say, and a flood of them must not hold up
+	// answers to the people on the list.
+	refusalEveryUser  = time.Hour
+	refusalEveryGroup = 10 * time.Minute
+)
 
 // Plan is the plan in force: what the last successful /reload loaded.
 func (b *Bot) Plan() *planbot.Plan { return b.plan.Load() }
@@ -129,15 +170,29 @@ func (b *Bot) Handle(ctx context.Context, s Store, m Message) (replies []Reply, 
 		}
 		return c.replies, nil
 	}
+	if m.Chat != ChatPrivate && m.Callback == nil {
+		// Whoever posts it, an invite code said in a group is known to
+		// everyone there: it must not bind anyone any more.
+		exposed, err := b.exposedInvite(c)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInternal, err)
+		}
+		if exposed {
+			return c.replies, nil
+		}
+	}
 	if m.ViaChat || m.UserID == 0 || m.UserID == anonymousAdminID {
 		// Sent as a chat (anonymous admin, channel): nobody to authorise.
 		// Say so only when spoken to, so a busy group is not spammed; a
 		// button press is always answered, or its spinner keeps turning.
-		switch {
+		switch cmd := c.command(b); {
 		case m.Callback != nil:
-			c.answerButton("请以个人身份操作：无法确认是谁。", "")
-		case isCommand(m.Text):
-			c.say("请以个人身份发送命令：匿名管理员或频道身份无法确认是谁。")
+			c.refusalToast("请以个人身份操作：无法确认是谁。")
+		case cmd.ok && !m.Edited:
+			if err := c.sayRefusal("anon:"+strconv.FormatInt(m.ChatID, 10), refusalEveryGroup,
+				"请以个人身份发送命令：匿名管理员或频道身份无法确认是谁。"); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrInternal, err)
+			}
 		}
 		return c.replies, nil
 	}
@@ -185,33 +240,42 @@ func (b *Bot) dispatch(c *call) error {
 	}
 	if c.m.Callback != nil {
 		if !c.known {
-			c.answerButton("您还未登记", "")
+			c.refusalToast("您还未登记")
 			return c.audit("button", c.m.Callback.Data)
 		}
 		return b.onButton(c)
 	}
-	name, args, isCmd := splitCommand(c.m.Text)
-	if name == "start" {
-		return b.start(c, args)
+	cmd := c.command(b)
+	if cmd.otherBot {
+		// /help@SomeOtherBot: another bot's business, not even audited.
+		return nil
+	}
+	if cmd.name == "start" {
+		return b.start(c, cmd.args)
 	}
 	if !c.known {
-		return b.refuse(c)
+		return b.refuse(c, cmd.ok || c.addressesBot(b))
 	}
-	if isCmd {
-		cmd, ok := commandByName(name)
+	if cmd.ok {
+		def, ok := commandByName(cmd.name)
 		if !ok {
 			c.say(fmt.Sprintf("不认识的命令 %s。发送 /help 查看可用命令。", esc(clip(c.m.Text, 30))))
 			return nil
 		}
-		if !cmd.allowed(c.me) {
-			c.say(fmt.Sprintf("“%s”只限%s使用。", cmd.zh, cmd.who()))
+		if !def.allowed(c.me) {
+			c.say(fmt.Sprintf("“%s”只限%s使用。", def.zh, def.who()))
 			return nil
 		}
-		return cmd.run(b, c, args)
+		return def.run(b, c, cmd.args)
 	}
 	if c.m.Chat != ChatPrivate && len(c.m.PhotoIDs) == 0 {
 		// In a group, plain chatter between people is not addressed to the
-		// bot; reports are sent privately or as commands.
+		// bot; reports are sent privately or as commands. One addressed to
+		// the bot (a reply to it, an @mention) that holds a report is told
+		// where to send it, so it is not lost in silence.
+		if c.addressesBot(b) && c.holdsReport(b) {
+			c.say(fmt.Sprintf("群里的汇报不记录。请私聊 %s 发送这条汇报。", b.privateChatName()))
+		}
 		return nil
 	}
 	if c.m.Unsupported {
@@ -234,16 +298,125 @@ func (b *Bot) dispatch(c *call) error {
 }
 
 // refuse answers an unregistered user: politely, with what they need to get
-// registered, and storing nothing of theirs but an audit line.
-func (b *Bot) refuse(c *call) error {
+// registered, and storing nothing of theirs but an audit line. In a group
+// only what is addressed to the bot is answered. Either way at most one
+// refusal goes out per window (refusalEveryUser, refusalEveryGroup).
+func (b *Bot) refuse(c *call, addressed bool) error {
+	if err := c.audit("refused", c.m.Text); err != nil {
+		return err
+	}
 	if c.m.Chat == ChatPrivate {
-		c.say(fmt.Sprintf("您好！您还不是本系统的登记用户，暂时无法使用。\n"+
+		return c.sayRefusal(userScope(c.m.UserID), refusalEveryUser, fmt.Sprintf("您好！您还不是本系统的登记用户，暂时无法使用。\n"+
 			"请把您的数字 ID <code>%d</code> 发给党政办，由其登记；\n"+
 			"如果党政办已给您邀请码，请发送：/start 邀请码", c.m.UserID))
-	} else if isCommand(c.m.Text) {
-		c.say("您还不是本系统的登记用户。请私聊本机器人了解如何登记。")
 	}
-	return c.audit("refused", c.m.Text)
+	if addressed && !c.m.Edited {
+		return c.sayRefusal(chatScope(c.m.ChatID), refusalEveryGroup, "您还不是本系统的登记用户。请私聊本机器人了解如何登记。")
+	}
+	return nil
+}
+
+func userScope(id int64) string { return "u:" + strconv.FormatInt(id, 10) }
+func chatScope(id int64) string { return "c:" + strconv.FormatInt(id, 10) }
+
+// sayRefusal says text as a refusal, unless one went out under scope
+// within every.
+func (c *call) sayRefusal(scope string, every time.Duration, text string) error {
+	ok, err := c.s.ClaimNotice(c.ctx, scope, c.now, every)
+	if err != nil || !ok {
+		return err
+	}
+	c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Text: text, Refusal: true})
+	return nil
+}
+
+// refusalToast answers a press by someone with no standing. Every press is
+// answered (or its spinner keeps turning), after the replies to people on
+// the list.
+func (c *call) refusalToast(toast string) {
+	c.replies = append(c.replies, Reply{CallbackID: c.m.Callback.ID, CallbackText: toast, Refusal: true})
+}
+
+// addressesBot: in a group, the message replies to one of the bot's or
+// @mentions it (commands are told by their own @suffix).
+func (c *call) addressesBot(b *Bot) bool {
+	me := b.account()
+	if me.id != 0 && c.m.ReplyToUser == me.id {
+		return true
+	}
+	return me.username != "" && strings.Contains(strings.ToLower(c.m.Text), "@"+strings.ToLower(me.username))
+}
+
+// holdsReport: what the message says would be recorded if sent privately.
+func (c *call) holdsReport(b *Bot) bool {
+	text := c.m.Text
+	if me := b.account(); me.username != "" {
+		text = replaceFold(text, "@"+me.username, " ")
+	}
+	in := intake.Understand(text, intake.Context{Plan: c.plan, Owned: c.ownedOpen(), Today: c.today(), ReplyText: c.m.ReplyText})
+	switch {
+	case in.Kind == intake.IntentAck || in.Kind == intake.IntentQuestion:
+		return false
+	case in.Correction || len(in.Parts) > 0:
+		return true
+	}
+	switch in.Kind {
+	case intake.IntentItemReport, intake.IntentIndicatorValue, intake.IntentAmbiguous:
+		return true
+	}
+	return false
+}
+
+// replaceFold replaces every case-insensitive occurrence of old (ASCII, as
+// Telegram usernames are) in s.
+func replaceFold(s, old, new string) string {
+	lower, lo := strings.ToLower(s), strings.ToLower(old)
+	var sb strings.Builder
+	for {
+		i := strings.Index(lower, lo)
+		if i < 0 {
+			sb.WriteString(s)
+			return sb.String()
+		}
+		sb.WriteString(s[:i])
+		sb.WriteString(new)
+		s, lower = s[i+len(old):], lower[i+len(lo):]
+	}
+}
+
+// privateChatName is how a hint names the bot's private chat.
+func (b *Bot) privateChatName() string {
+	if me := b.account(); me.username != "" {
+		return "@" + esc(me.username)
+	}
+	return "本机器人"
+}
+
+// exposedInvite spends every unspent invite code the group message holds,
+// and tells the group it is void: said in a group, it is no secret.
+func (b *Bot) exposedInvite(c *call) (bool, error) {
+	text := strings.ToUpper(c.m.Text)
+	if len(text) < 6 {
+		return false, nil
+	}
+	var spent []string
+	for _, p := range c.plan.People {
+		if p.Invite == "" || !strings.Contains(text, strings.ToUpper(p.Invite)) {
+			continue
+		}
+		ok, err := c.s.SpendExposedInvite(c.ctx, p.Key, c.m.UserID, p.Invite, c.now)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			spent = append(spent, p.Key)
+		}
+	}
+	if len(spent) == 0 {
+		return false, nil
+	}
+	c.say("⚠️ 邀请码在群里公开了，现已作废，谁也不能再用它绑定。请向党政办要新的邀请码；以后请私聊本机器人发送邀请码，不要发在群里。")
+	return true, c.audit("invite_exposed", strings.Join(spent, ","))
 }
 
 func (c *call) audit(action, detail string) error {
@@ -258,11 +431,26 @@ func (b *Bot) start(c *call, code string) error {
 		return nil
 	}
 	if code == "" {
-		return b.refuse(c)
+		return b.refuse(c, true)
 	}
 	if c.m.Chat != ChatPrivate {
-		c.say("请私聊本机器人发送邀请码，不要在群里公开。")
-		return c.audit("invite_in_group", "")
+		// A real code said here was spent before dispatch (exposedInvite).
+		if err := c.audit("invite_in_group", ""); err != nil {
+			return err
+		}
+		return c.sayRefusal(chatScope(c.m.ChatID), refusalEveryGroup, "请私聊本机器人发送邀请码，不要在群里公开。")
+	}
+	wrong, err := c.s.AuditCount(c.ctx, c.m.UserID, "bad_invite", c.now.Add(-inviteGuessWindow))
+	if err != nil {
+		return err
+	}
+	if wrong >= inviteGuesses {
+		// Locked out: the code is not even looked at, the right one neither.
+		if err := c.audit("invite_locked", ""); err != nil {
+			return err
+		}
+		return c.sayRefusal("lock:"+strconv.FormatInt(c.m.UserID, 10), inviteGuessWindow,
+			fmt.Sprintf("邀请码错误次数太多（1 小时内 %d 次），暂停绑定。请 1 小时后再试，或联系党政办。", inviteGuesses))
 	}
 	var who planbot.Person
 	for _, p := range c.plan.People {
@@ -271,11 +459,21 @@ func (b *Bot) start(c *call, code string) error {
 		}
 	}
 	if who.Key == "" {
-		c.say("邀请码不正确或已失效。请核对后重发，或联系党政办。")
-		return c.audit("bad_invite", "")
+		if err := c.audit("bad_invite", ""); err != nil {
+			return err
+		}
+		text := "邀请码不正确或已失效。请核对后重发，或联系党政办。"
+		if left := inviteGuesses - wrong - 1; left > 0 {
+			text += fmt.Sprintf("（1 小时内还可再试 %d 次）", left)
+		} else {
+			text += "\n错误次数已满，请 1 小时后再试。"
+		}
+		c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Text: text, Refusal: true})
+		return nil
 	}
 	if err := c.s.BindTelegram(c.ctx, who.Key, c.m.UserID, code, c.now); errors.Is(err, planbot.ErrConflict) {
-		c.say("这个邀请码已经用过了，或您的账号已绑定了别人。如有疑问，请联系党政办。")
+		c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Refusal: true,
+			Text: "这个邀请码已经用过了或已作废，或您的账号已绑定了别人。如有疑问，请联系党政办。"})
 		return c.audit("spent_invite", who.Key)
 	} else if err != nil {
 		return err

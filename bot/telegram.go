@@ -29,10 +29,13 @@ type UpdateLog interface {
 	RecordUpdate(ctx context.Context, updateID, nextOffset int, now time.Time, msgs ...planbot.OutboxMessage) error
 }
 
-// Priorities in the outbox: a person waiting for an answer goes first.
+// Priorities in the outbox: a person waiting for an answer goes first; a
+// refusal to a stranger goes last, so a flood of strangers delays nobody
+// on the list.
 const (
 	PriorityReply    = 10
 	PriorityReminder = 0
+	PriorityRefusal  = -10
 )
 
 // ToOutbox turns replies into outbox rows: long texts split under
@@ -40,40 +43,46 @@ const (
 func ToOutbox(replies []Reply) []planbot.OutboxMessage {
 	var out []planbot.OutboxMessage
 	for _, r := range replies {
-		switch {
-		case r.CallbackID != "":
-			out = append(out, planbot.OutboxMessage{Method: planbot.MethodAnswer, CallbackQueryID: r.CallbackID,
-				Text: r.CallbackText, ChatID: r.ChatID, Priority: PriorityReply})
-			continue
-		case r.Photo != nil || r.Document != nil:
-			m := planbot.OutboxMessage{ChatID: r.ChatID, ParseMode: "HTML", Priority: PriorityReply}
-			f := r.Photo
-			if f != nil {
-				m.Photo = f.Name
-			} else {
-				f = r.Document
-				m.Document = f.Name
-			}
-			m.FileName, m.FileData, m.Text = f.Name, f.Data, f.Caption
-			out = append(out, m)
-			if r.Text == "" {
-				continue
-			}
+		out = appendOutbox(out, r)
+	}
+	return out
+}
+
+// appendOutbox appends the rows of one reply.
+func appendOutbox(out []planbot.OutboxMessage, r Reply) []planbot.OutboxMessage {
+	priority := PriorityReply
+	if r.Refusal {
+		priority = PriorityRefusal
+	}
+	switch {
+	case r.CallbackID != "":
+		return append(out, planbot.OutboxMessage{Method: planbot.MethodAnswer, CallbackQueryID: r.CallbackID,
+			Text: r.CallbackText, ChatID: r.ChatID, Priority: priority})
+	case r.Photo != nil || r.Document != nil:
+		m := planbot.OutboxMessage{ChatID: r.ChatID, ParseMode: "HTML", Priority: priority}
+		f := r.Photo
+		if f != nil {
+			m.Photo = f.Name
+		} else {
+			f = r.Document
+			m.Document = f.Name
 		}
-		if r.Text == "" {
-			continue
+		m.FileName, m.FileData, m.Text = f.Name, f.Data, f.Caption
+		out = append(out, m)
+	}
+	if r.Text == "" {
+		return out
+	}
+	parts := planbot.SplitMessage(r.Text, planbot.MaxMessageLen)
+	for i, part := range parts {
+		m := planbot.OutboxMessage{ChatID: r.ChatID, Text: part, ParseMode: "HTML", Priority: priority}
+		if i == 0 && r.EditMessageID != 0 {
+			m.Method, m.EditMessageID = planbot.MethodEdit, r.EditMessageID
 		}
-		parts := planbot.SplitMessage(r.Text, planbot.MaxMessageLen)
-		for i, part := range parts {
-			m := planbot.OutboxMessage{ChatID: r.ChatID, Text: part, ParseMode: "HTML", Priority: PriorityReply}
-			if i == 0 && r.EditMessageID != 0 {
-				m.Method, m.EditMessageID = planbot.MethodEdit, r.EditMessageID
-			}
-			if i == len(parts)-1 && len(r.Keyboard) > 0 {
-				m.ReplyMarkup = keyboardJSON(r.Keyboard)
-			}
-			out = append(out, m)
+		if i == len(parts)-1 && len(r.Keyboard) > 0 {
+			m.ReplyMarkup = keyboardJSON(r.Keyboard)
 		}
+		out = append(out, m)
 	}
 	return out
 }
@@ -163,6 +172,11 @@ func (r redacted) Unwrap() error { return r.err }
 // fail with 409) and the command menu.
 func (t *Telegram) Start(api *tgbotapi.BotAPI) error {
 	t.api = api
+	if t.Bot != nil {
+		// getMe, asked when the client was made: in a group the bot
+		// answers only what is addressed to it by this name.
+		t.Bot.SetSelf(api.Self.ID, api.Self.UserName)
+	}
 	if _, err := api.Request(tgbotapi.DeleteWebhookConfig{}); err != nil {
 		return Redact(fmt.Errorf("delete webhook: %w", err), api.Token)
 	}
@@ -356,6 +370,9 @@ func FromUpdate(u tgbotapi.Update) (Message, bool) {
 	}
 	if r := msg.ReplyToMessage; r != nil {
 		m.ReplyTo = r.MessageID
+		if r.From != nil {
+			m.ReplyToUser = r.From.ID
+		}
 		m.ReplyText = r.Text + "\n" + r.Caption
 	}
 	return m, true

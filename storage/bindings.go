@@ -17,18 +17,23 @@ const anonymousAdminID = 1087968824
 
 // TelegramBinding returns the key of the person the Telegram user bound
 // himself to with an invite code (BindTelegram). ok is false when there is
-// no binding or the person was removed from the plan. Telegram ids written
-// in the plan itself are not bindings: the caller looks those up in the
-// plan.
+// no binding or it is void (see liveBinding). Telegram ids written in the
+// plan itself are not bindings: the caller looks those up in the plan.
 func (db *DB) TelegramBinding(ctx context.Context, telegramID int64) (string, bool, error) {
 	return telegramBinding(ctx, db.read, telegramID)
 }
+
+// liveBinding is the SQL condition (on telegram_bindings b joined with
+// people p) of a binding that still authorises: not voided by a change of
+// the person's identity in the YAML (plan sync voids it), and the person
+// still in the plan.
+const liveBinding = `b.void_at IS NULL AND p.archived_at IS NULL`
 
 func telegramBinding(ctx context.Context, q sqlx.QueryerContext, telegramID int64) (string, bool, error) {
 	var key string
 	err := sqlx.GetContext(ctx, q, &key, `
 		SELECT p.person_key FROM telegram_bindings b JOIN people p ON p.id = b.person_id
-		WHERE b.telegram_id = ? AND p.archived_at IS NULL`, telegramID)
+		WHERE b.telegram_id = ? AND `+liveBinding, telegramID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return "", false, nil
@@ -56,7 +61,7 @@ func chatBindings(ctx context.Context, q sqlx.QueryerContext) (map[string]int64,
 	}
 	if err := sqlx.SelectContext(ctx, q, &rows, `
 		SELECT p.person_key, b.telegram_id FROM telegram_bindings b JOIN people p ON p.id = b.person_id
-		WHERE p.archived_at IS NULL`); err != nil {
+		WHERE `+liveBinding); err != nil {
 		return nil, fmt.Errorf("list telegram bindings: %w", classify(err))
 	}
 	out := make(map[string]int64, len(rows))
@@ -101,7 +106,7 @@ func bindTelegram(ctx context.Context, tx *sqlx.Tx, person string, telegramID in
 	var other string
 	err = tx.GetContext(ctx, &other, `
 		SELECT p.person_key FROM telegram_bindings b JOIN people p ON p.id = b.person_id
-		WHERE b.telegram_id = ? AND b.person_id <> ? AND p.archived_at IS NULL`, telegramID, p.ID)
+		WHERE b.telegram_id = ? AND b.person_id <> ? AND `+liveBinding, telegramID, p.ID)
 	switch {
 	case err == nil:
 		return errorf(ErrConflict, "telegram user %d is already bound to person %s", telegramID, other)
@@ -147,8 +152,8 @@ type Binding struct {
 	BoundAt    time.Time `db:"-"`
 }
 
-// Bindings lists every invite-code binding of a person still in the plan,
-// by person key.
+// Bindings lists every invite-code binding that still authorises (not void,
+// the person still in the plan), by person key.
 func (db *DB) Bindings(ctx context.Context) ([]Binding, error) {
 	var rows []struct {
 		Binding
@@ -157,7 +162,7 @@ func (db *DB) Bindings(ctx context.Context) ([]Binding, error) {
 	if err := sqlx.SelectContext(ctx, db.read, &rows, `
 		SELECT p.person_key, b.telegram_id, b.invite, b.bound_at
 		FROM telegram_bindings b JOIN people p ON p.id = b.person_id
-		WHERE p.archived_at IS NULL ORDER BY p.person_key`); err != nil {
+		WHERE `+liveBinding+` ORDER BY p.person_key`); err != nil {
 		return nil, fmt.Errorf("list telegram bindings: %w", classify(err))
 	}
 	out := make([]Binding, len(rows))
@@ -198,4 +203,150 @@ func (db *DB) CarryBindings(ctx context.Context, from []Binding) ([]Binding, err
 		return nil, fmt.Errorf("carry bindings into %s: %w", db.path, err)
 	}
 	return made, nil
+}
+
+// Why a binding became void (telegram_bindings.void_reason).
+const (
+	VoidTelegramID = "telegram_id" // the YAML now names the person's Telegram id
+	VoidInvite     = "invite"      // the person's invite code was changed or cleared
+	VoidRemoved    = "removed"     // the person was removed from the plan
+)
+
+// voidBindings voids the live binding of person id (plan sync: the person's
+// identity in the YAML changed).
+func voidBindings(ctx context.Context, tx *sqlx.Tx, personID int64, reason string, now int64) error {
+	return voidWhere(ctx, tx, reason, now, `person_id = ?`, personID)
+}
+
+// voidWhere voids the live bindings that match cond (with args), in the
+// binding and, for good, in its spent invite's row. cond is our constant
+// SQL, never user input.
+func voidWhere(ctx context.Context, tx *sqlx.Tx, reason string, now int64, cond string, args ...any) error {
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE spent_invites SET void_at = ?, void_reason = ?
+		WHERE invite IN (SELECT invite FROM telegram_bindings WHERE void_at IS NULL AND `+cond+`)`,
+		append([]any{now, reason}, args...)...); err != nil {
+		return fmt.Errorf("void spent invites (%s): %w", reason, err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE telegram_bindings SET void_at = ?, void_reason = ? WHERE void_at IS NULL AND `+cond,
+		append([]any{now, reason}, args...)...); err != nil {
+		return fmt.Errorf("void bindings (%s): %w", reason, err)
+	}
+	return nil
+}
+
+// voidRemoved voids the bindings of people removed from the plan: coming
+// back later does not bring back whoever had used their code.
+func voidRemoved(ctx context.Context, tx *sqlx.Tx, now int64) error {
+	return voidWhere(ctx, tx, VoidRemoved, now, `person_id IN (SELECT id FROM people WHERE archived_at IS NOT NULL)`)
+}
+
+// SpendExposedInvite spends person's invite because it was posted in a
+// group (by telegramID, 0 if not a person): nobody can bind with it any
+// more. It reports whether it was unspent until now.
+func (s *Session) SpendExposedInvite(ctx context.Context, person string, telegramID int64, invite string, now time.Time) (bool, error) {
+	if strings.TrimSpace(invite) == "" {
+		return false, fmt.Errorf("spend exposed invite of %s: %w", person, errorf(ErrInvalid, "no invite code"))
+	}
+	res, err := s.tx.ExecContext(ctx, `
+		INSERT INTO spent_invites (invite, person_id, telegram_id, spent_at, how)
+		SELECT ?, id, ?, ?, 'exposed' FROM people WHERE person_key = ?
+		ON CONFLICT (invite) DO NOTHING`, invite, telegramID, unix(now), person)
+	if err != nil {
+		return false, fmt.Errorf("spend exposed invite of %s: %w", person, classify(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("spend exposed invite of %s: %w", person, classify(err))
+	}
+	return n > 0, nil
+}
+
+// AuditCount counts the audit rows of action by telegramID at or after
+// since (how many wrong invite codes a user sent in the last hour).
+func (s *Session) AuditCount(ctx context.Context, telegramID int64, action string, since time.Time) (int, error) {
+	var n int
+	if err := s.tx.GetContext(ctx, &n, `
+		SELECT COUNT(*) FROM audit_log WHERE telegram_id = ? AND action = ? AND at >= ?`,
+		telegramID, action, unix(since)); err != nil {
+		return 0, fmt.Errorf("count audit %q of telegram user %d: %w", action, telegramID, classify(err))
+	}
+	return n, nil
+}
+
+// ClaimNotice reports whether a notice under scope may go out now: none
+// went out within every before now. When it may, now is recorded as its
+// time, so one caller in the window gets true.
+func (s *Session) ClaimNotice(ctx context.Context, scope string, now time.Time, every time.Duration) (bool, error) {
+	res, err := s.tx.ExecContext(ctx, `
+		INSERT INTO refusal_notices (scope, sent_at) VALUES (?, ?)
+		ON CONFLICT (scope) DO UPDATE SET sent_at = excluded.sent_at
+		WHERE refusal_notices.sent_at <= ?`, scope, unix(now), unix(now.Add(-every)))
+	if err != nil {
+		return false, fmt.Errorf("claim notice %s: %w", scope, classify(err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim notice %s: %w", scope, classify(err))
+	}
+	return n > 0, nil
+}
+
+// BoundAccount is one use of an invite code, live or not: who used whose
+// code, when, and whether the binding still authorises.
+type BoundAccount struct {
+	PersonKey  string
+	TelegramID int64 // 0 when exposed by an anonymous admin
+	SpentAt    time.Time
+	// Exposed: the code was posted in a group and spent without binding.
+	Exposed bool
+	// Live: the binding still lets TelegramID act as the person.
+	Live bool
+	// Void says why a binding no longer authorises: VoidTelegramID,
+	// VoidInvite, VoidRemoved, or "replaced" (the person or the user bound
+	// again since); "" when Live or Exposed.
+	Void   string
+	VoidAt time.Time // zero when unknown (replaced) or live
+}
+
+// BoundAccounts lists every invite code ever spent, oldest first, with
+// what became of the binding it made: the office sees every account that
+// ever acted as a person, an impostor's too.
+func (db *DB) BoundAccounts(ctx context.Context) ([]BoundAccount, error) {
+	var rows []struct {
+		Person   string        `db:"person_key"`
+		TG       int64         `db:"telegram_id"`
+		SpentAt  int64         `db:"spent_at"`
+		How      string        `db:"how"`
+		Bound    sql.NullInt64 `db:"bound"`
+		VoidAt   sql.NullInt64 `db:"void_at"`
+		Reason   string        `db:"void_reason"`
+		Archived sql.NullInt64 `db:"archived_at"`
+	}
+	if err := sqlx.SelectContext(ctx, db.read, &rows, `
+		SELECT p.person_key, s.telegram_id, s.spent_at, s.how,
+			b.telegram_id AS bound, s.void_at, s.void_reason, p.archived_at
+		FROM spent_invites s JOIN people p ON p.id = s.person_id
+		LEFT JOIN telegram_bindings b ON b.invite = s.invite AND b.telegram_id = s.telegram_id AND b.person_id = s.person_id
+		ORDER BY s.spent_at, s.rowid`); err != nil {
+		return nil, fmt.Errorf("list bound accounts: %w", classify(err))
+	}
+	out := make([]BoundAccount, len(rows))
+	for i, r := range rows {
+		a := BoundAccount{PersonKey: r.Person, TelegramID: r.TG, SpentAt: fromUnix(r.SpentAt), Exposed: r.How == "exposed"}
+		switch {
+		case a.Exposed:
+		case r.VoidAt.Valid:
+			a.Void, a.VoidAt = r.Reason, fromUnix(r.VoidAt.Int64)
+		case !r.Bound.Valid:
+			a.Void = "replaced"
+		case r.Archived.Valid:
+			a.Void = VoidRemoved
+		default:
+			a.Live = true
+		}
+		out[i] = a
+	}
+	return out, nil
 }

@@ -92,7 +92,8 @@ func TestBindTelegram(t *testing.T) {
 	}
 
 	// Plan sync leaves bindings alone; a person removed from the plan has
-	// no binding, and one added back has it again.
+	// no binding, and one added back has it no more (issue 11: removal
+	// voids it) until bound again with a new code.
 	plan := testPlan()
 	plan.People[3].Name = "王芳芳" // wang changes
 	mustSync(t, db, plan, t0.Add(time.Hour))
@@ -110,8 +111,11 @@ func TestBindTelegram(t *testing.T) {
 		t.Errorf("binding an archived person: %v", err)
 	}
 	mustSync(t, db, testPlan(), t0.Add(3*time.Hour))
-	if got := binding(t, db, 3005); got != "wang" {
-		t.Errorf("after wang came back: %q", got)
+	if got := binding(t, db, 3005); got != "" {
+		t.Errorf("after wang came back: %q, want the removal to have voided it", got)
+	}
+	if err := bind(t, db, "wang", 3005, "BACK1"); err != nil {
+		t.Fatalf("rebinding wang after he came back: %v", err)
 	}
 
 	// A user whose person left the plan may bind to someone new (the key

@@ -61,7 +61,7 @@ func (s *planSync) syncPeople(people []planbot.Person) (map[string]int64, error)
 	for i, p := range people {
 		want[i] = wanted[personFields]{key: p.Key, fields: personFieldsOf(p)}
 	}
-	return syncEntities(s, entityTable[personFields]{
+	ids, err := syncEntities(s, entityTable[personFields]{
 		kind:  "person",
 		table: "people",
 		insert: func(key string, f personFields) (int64, error) {
@@ -73,12 +73,33 @@ func (s *planSync) syncPeople(people []planbot.Person) (map[string]int64, error)
 				key, f.Name, nullInt(f.TelegramID), f.Roles, f.Unit, f.Principal, f.Invite, s.now, s.now)
 			return id, err
 		},
-		update: func(id int64, _ string, _, f personFields) error {
+		update: func(id int64, _ string, old, f personFields) error {
 			_, err := s.tx.ExecContext(s.ctx, `
 				UPDATE people SET name = ?, telegram_id = ?, roles = ?, unit = ?, principal = ?, invite = ?, updated_at = ?
 				WHERE id = ?`,
 				f.Name, nullInt(f.TelegramID), f.Roles, f.Unit, f.Principal, f.Invite, s.now, id)
-			return err
+			if err != nil {
+				return err
+			}
+			// Whoever used the old code is not vouched for by the new
+			// identity: the admin may have replaced the invite because
+			// the wrong person used it.
+			switch {
+			case old.TelegramID != f.TelegramID && f.TelegramID != 0:
+				return voidBindings(s.ctx, s.tx, id, VoidTelegramID, s.now)
+			case old.TelegramID != f.TelegramID || old.Invite != f.Invite:
+				return voidBindings(s.ctx, s.tx, id, VoidInvite, s.now)
+			}
+			return nil
 		},
 	}, have, want)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range s.rep.Archived {
+		if strings.HasPrefix(name, "person ") {
+			return ids, voidRemoved(s.ctx, s.tx, s.now)
+		}
+	}
+	return ids, nil
 }

@@ -313,6 +313,8 @@ type accessRow struct {
 	// unknownPrivate, unknownGroup replace the general rules for an
 	// unregistered user (used by /start with an invite).
 	unknownPrivate, unknownGroup *accessOutcome
+	// anyGroup, when set, is the outcome in a group for every actor.
+	anyGroup *accessOutcome
 }
 
 func all4(o accessOutcome) [4]accessOutcome { return [4]accessOutcome{o, o, o, o} }
@@ -324,6 +326,9 @@ func cadresLeaders(cadres, leaders accessOutcome) [4]accessOutcome {
 
 // expect is the table's rule for one cell.
 func (row accessRow) expect(a accessActor, group bool) accessOutcome {
+	if group && row.anyGroup != nil {
+		return *row.anyGroup
+	}
 	switch a.role {
 	case roleUnknown:
 		// Unregistered users are told how to get registered and nothing of
@@ -382,11 +387,14 @@ func accessRows() []accessRow {
 		{send: "/start", via: viaCommand, known: all4(greeting)},
 		// /start with sun_cun's invite: a registered person is greeted and
 		// the invite stays unspent; an unknown user in private is bound
-		// (one binding, one spent invite: the invite is the authorisation);
-		// in a group the code is not taken (it was said in public).
+		// (one binding, one spent invite: the invite is the authorisation).
+		// In a group, whoever says it, the code is spent without binding
+		// anyone (it was said in public: issue 11) and the group is told
+		// it is void.
 		{send: "/start " + accessInvite, via: viaCommand, known: all4(greeting),
 			unknownPrivate: ptr(answered("绑定成功！孙某某").adds(accessCounts{Bindings: 1, SpentInvites: 1})),
-			unknownGroup:   ptr(refused("请私聊本机器人发送邀请码").audited("invite_in_group"))},
+			anyGroup: ptr(accessOutcome{kind: refusal, says: "邀请码在群里公开了，现已作废", audit: "invite_exposed",
+				wrote: accessCounts{SpentInvites: 1, Audit: 1}})},
 		// A wrong invite is refused and audited.
 		{send: "/start WRONGCODE1", via: viaCommand, known: all4(greeting),
 			unknownPrivate: ptr(refused("邀请码不正确").audited("bad_invite")),

@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"planbot"
+	"planbot/storage"
 )
 
 // peopleCommand shows who can be reached in the chat: for an office that
@@ -15,7 +17,7 @@ import (
 func peopleCommand() command {
 	return command{
 		name:    "people",
-		summary: "list the plan's people and whether the bot can reach each (Telegram id in YAML, bound by invite, or not yet)",
+		summary: "list the plan's people and whether the bot can reach each (Telegram id in YAML, bound by invite, or not yet), and every account that used an invite code, void ones marked",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
 			path := configFlag(fs)
 			dbFlag := fs.String("db", "", "SQLite database `path` (default: database: in the config)")
@@ -34,6 +36,17 @@ func peopleCommand() command {
 				if err != nil {
 					fmt.Fprintln(e.stderr, "planbot people:", err)
 					return exitFail
+				}
+				accounts, err := db.BoundAccounts(ctx)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot people:", err)
+					return exitFail
+				}
+				voided := map[string]bool{}
+				for _, a := range accounts {
+					if !a.Live && !a.Exposed {
+						voided[a.PersonKey] = true
+					}
 				}
 				roleNames := map[planbot.Role]string{planbot.RoleAdmin: "党政办", planbot.RoleLeader: "领导", planbot.RoleCadre: "干部"}
 				t := &table{maxCols: []int{0, 12, 0, 14, 0}}
@@ -57,9 +70,15 @@ func peopleCommand() command {
 						how = "无：收不到消息"
 						unreachable = append(unreachable, p.Name)
 					}
+					if voided[p.Key] {
+						// Whoever used the person's code before no longer
+						// counts as them: listed below, to be checked.
+						how += " ⚠️ 有作废的绑定"
+					}
 					t.add(p.Key, p.Name, strings.Join(roles, "、"), p.Unit, how)
 				}
 				t.write(e.stdout)
+				writeBoundAccounts(e, cfg.Plan, accounts)
 				if len(unreachable) == 0 {
 					fmt.Fprintf(e.stdout, "\n%d 人都能收到机器人的消息。\n", len(cfg.Plan.People))
 				} else {
@@ -69,5 +88,49 @@ func peopleCommand() command {
 				return exitOK
 			}
 		},
+	}
+}
+
+// writeBoundAccounts lists every Telegram account that ever used an invite
+// code, live or void: an impostor who used someone's code shows here
+// after the admin has written the real telegram_id in.
+func writeBoundAccounts(e *env, plan *planbot.Plan, accounts []storage.BoundAccount) {
+	if len(accounts) == 0 {
+		return
+	}
+	fmt.Fprintf(e.stdout, "\n用过邀请码的账号（%d 个）：\n", len(accounts))
+	t := &table{maxCols: []int{0, 12, 0, 0, 0}}
+	t.add("key", "姓名", "Telegram", "时间", "状态")
+	void := 0
+	for _, a := range accounts {
+		name := a.PersonKey
+		if p, ok := plan.Person(a.PersonKey); ok {
+			name = p.Name
+		}
+		state := "有效"
+		switch {
+		case a.Exposed:
+			state = "邀请码在群里公开，已作废（未绑定）"
+		case a.Void == storage.VoidTelegramID:
+			state = "作废：配置已写入 telegram_id"
+		case a.Void == storage.VoidInvite:
+			state = "作废：邀请码已更换"
+		case a.Void == storage.VoidRemoved:
+			state = "作废：此人已从配置中移除"
+		case a.Void != "":
+			state = "作废：已被新的绑定取代"
+		}
+		if !a.Live && !a.Exposed {
+			void++
+		}
+		tg := "匿名"
+		if a.TelegramID != 0 {
+			tg = strconv.FormatInt(a.TelegramID, 10)
+		}
+		t.add(a.PersonKey, name, tg, a.SpentAt.In(plan.Location).Format("2006-01-02 15:04"), state)
+	}
+	t.write(e.stdout)
+	if void > 0 {
+		fmt.Fprintf(e.stdout, "%d 个账号的绑定已作废，不能再使用机器人；它们此前发的汇报仍记在对应的人名下，请核对。\n", void)
 	}
 }
