@@ -131,6 +131,7 @@ func RecordIdentity(dbPath, id string, now time.Time) error {
 // notThatDatabaseError says what was expected and what was found.
 type notThatDatabaseError struct {
 	path, want, found string // found: "" missing or empty
+	staleWAL          bool   // the deleted file's -wal is still there
 }
 
 func (e *notThatDatabaseError) Error() string {
@@ -141,7 +142,16 @@ func (e *notThatDatabaseError) Error() string {
 	return fmt.Sprintf("%s %s, but it held database %s (recorded in %s): it was deleted, replaced or never restored.\n"+
 		"Restore your latest backup (planbot backup) or the %s.rescued copy planbot saved to %s and start again.\n"+
 		"Only to serve the file that is there now (a new, empty database, or an older copy), start once with -new-db.",
-		e.path, what, e.want, IdentityPath(e.path), e.path, e.path)
+		e.path, what, e.want, IdentityPath(e.path), e.path, e.path) + e.walHint()
+}
+
+// walHint: SQLite would replay the deleted file's write-ahead log into
+// whatever file is restored under its name, and damage it.
+func (e *notThatDatabaseError) walHint() string {
+	if !e.staleWAL {
+		return ""
+	}
+	return fmt.Sprintf("\nFirst remove %[1]s-wal and %[1]s-shm: they belong to the deleted file and would damage the restored one.", e.path)
 }
 
 func (e *notThatDatabaseError) Is(target error) bool { return target == ErrNotThatDatabase }
@@ -156,7 +166,8 @@ func CheckPresent(dbPath string) error {
 	}
 	st, err := os.Stat(dbPath)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && st.Size() == 0 {
-		return &notThatDatabaseError{path: dbPath, want: want}
+		_, walErr := os.Stat(dbPath + "-wal")
+		return &notThatDatabaseError{path: dbPath, want: want, staleWAL: walErr == nil}
 	}
 	return nil
 }
