@@ -45,7 +45,7 @@ type writeOutage struct {
 
 const (
 	probeAfter  = 3 // failures of one update before the database is probed
-	strikeLimit = 3
+	strikeLimit = 2
 )
 
 // writeProber commits a small write: nil when the database takes writes.
@@ -128,11 +128,11 @@ func (t *Telegram) unwritable(ctx context.Context, u tgbotapi.Update, next int, 
 		if known {
 			msgs = ToOutbox(Apology(m))
 		}
-		if rerr := t.Updates.RecordUpdate(context.WithoutCancel(ctx), u.UpdateID, next, t.Now().Truncate(time.Second), msgs...); rerr == nil {
+		rerr := t.Updates.RecordUpdate(context.WithoutCancel(ctx), u.UpdateID, next, t.Now().Truncate(time.Second), msgs...)
+		if rerr == nil {
 			return 0, true
-		} else {
-			t.Log.Error("record the given-up update", "update_id", u.UpdateID, "err", rerr)
 		}
+		t.Log.Error("record the given-up update", "update_id", u.UpdateID, "err", rerr)
 	}
 	if known && m.Chat == ChatPrivate && !o.told[m.UserID] && t.knownUser(ctx, m.UserID) {
 		o.told[m.UserID] = true

@@ -17,8 +17,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"planbot"
+	"planbot/bot"
 	"planbot/bot/fakeapi"
 )
 
@@ -343,4 +345,48 @@ func TestFaultDiskFullAtStart(t *testing.T) {
 		t.Errorf("reports of 2.3: %+v (%v), want 10%% then 60%%", rs, err)
 	}
 	wants(t, "the log", full.Output(), "the database cannot be written at start", "file too large", "the database can be written again")
+}
+
+// poisonWrite is a database on which one update's handling always fails
+// as if the disk were full, while every other write works (ProbeWrite,
+// promoted from the real database, too).
+type poisonWrite struct {
+	storeAdapter
+	update int
+}
+
+func (p *poisonWrite) HandleUpdate(ctx context.Context, id, next int, now time.Time, fn func(bot.Store) ([]planbot.OutboxMessage, error)) (bool, error) {
+	if id == p.update {
+		return false, errDiskFull
+	}
+	return p.storeAdapter.HandleUpdate(ctx, id, next, now, fn)
+}
+
+// TestE2EOneUpdateNotRetriedForever (in process): an update that fails as
+// an outage would while the database takes other writes is not retried
+// forever: after a few tries, each followed by a write that worked, it is
+// recorded with an apology and the messages behind it are handled.
+func TestE2EOneUpdateNotRetriedForever(t *testing.T) {
+	t.Parallel()
+	h := newE2E(t, nil)
+	poison := &poisonWrite{}
+	h.start(func(o *instanceOptions) {
+		o.updates = func(u bot.UpdateLog, _ context.CancelFunc) bot.UpdateLog {
+			poison.storeAdapter = u.(storeAdapter)
+			return poison
+		}
+	})
+	h.srv.WaitPolling(t, waitLimit)
+	poison.update = h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60%")
+	next := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/item 2.3")
+	h.srv.WaitConfirmed(t, next, 2*waitLimit)
+	h.srv.WaitSent(t, uMa.ID, 3, waitLimit)
+	toMa := h.srv.Sent(uMa.ID)
+	wants(t, "the first notice", toMa[0].Text, "没有丢")
+	wants(t, "the given-up update's apology", toMa[1].Text, "没有记录", "再发一次")
+	wants(t, "the reply behind it", toMa[2].Text, "2.3")
+	if n := len(h.reports("2.3")); n != 0 {
+		t.Errorf("%d reports of 2.3, want none", n)
+	}
+	wants(t, "logs", h.logs.String(), "given up with an apology")
 }
