@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,7 +21,10 @@ import (
 
 const (
 	unwritableUserNotice = "⚠️ 服务器暂时无法保存数据。您这条消息没有丢，系统恢复后会自动处理并回复您，请不要重发。"
-	unwritableAdminFmt   = "⚠️ planbot 无法写入数据库：%s\n\n干部和领导发来的消息暂存在 Telegram（最多保留 24 小时），恢复后按顺序自动处理；提醒暂停发送。请检查服务器磁盘空间和数据库文件的权限。"
+	unwritableAdminFmt   = "⚠️ planbot 无法写入数据库：%s\n\n干部和领导发来的消息暂存在 Telegram（最多保留 24 小时），恢复后按顺序自动处理；提醒暂停发送。%s"
+	diskHint             = "请检查服务器磁盘空间和数据库文件的权限。"
+	lockedHint           = "数据库被另一个程序锁住了（备份工具、sqlite3 命令行等）：请结束或等它做完，planbot 会自己接着处理。"
+	vanishedHint         = "数据库文件被删除或替换了：planbot 不再往里写，以免数据丢失。请按上面英文说明，把 planbot 另存的副本（或最新的备份）放回原处，然后重启 planbot。"
 	writableAdminFmt     = "✅ planbot 数据库已恢复写入（中断约 %s），积压的消息正在处理。"
 )
 
@@ -29,6 +33,38 @@ type writeOutage struct {
 	since    time.Time
 	failures int
 	told     map[int64]bool // users told their message waits
+
+	// The update held now, how often it failed, and how often a probe
+	// write succeeded right after it failed: then it is the update that
+	// fails, not the database, and after strikeLimit it is given up with
+	// an apology rather than retried forever.
+	updateID int
+	tries    int
+	strikes  int
+}
+
+const (
+	probeAfter  = 3 // failures of one update before the database is probed
+	strikeLimit = 2
+)
+
+// writeProber commits a small write: nil when the database takes writes.
+type writeProber interface {
+	ProbeWrite(ctx context.Context, now time.Time) error
+}
+
+// outageHint tells the admins what to look at, by the kind of outage the
+// storage error says it is.
+func outageHint(err error) string {
+	var locked interface{ Locked() bool }
+	var vanished interface{ Vanished() bool }
+	switch {
+	case errors.As(err, &vanished) && vanished.Vanished():
+		return vanishedHint
+	case errors.As(err, &locked) && locked.Locked():
+		return lockedHint
+	}
+	return diskHint
 }
 
 // bindingReader finds people bound by invite code; the UpdateLog given to
@@ -66,8 +102,10 @@ func (t *Telegram) knownUser(ctx context.Context, userID int64) bool {
 
 // unwritable handles an update that could not be recorded because the
 // database cannot be written, and returns how long to wait before asking
-// Telegram for it again.
-func (t *Telegram) unwritable(ctx context.Context, u tgbotapi.Update, err error) time.Duration {
+// Telegram for it again. skipped means the update was found to fail by
+// itself while the database takes writes: it has been recorded with an
+// apology, and the poll goes on past it.
+func (t *Telegram) unwritable(ctx context.Context, u tgbotapi.Update, next int, err error) (wait time.Duration, skipped bool) {
 	o := t.outage
 	if o == nil {
 		o = &writeOutage{since: t.Now(), told: map[int64]bool{}}
@@ -75,17 +113,60 @@ func (t *Telegram) unwritable(ctx context.Context, u tgbotapi.Update, err error)
 		t.Log.Error("the database cannot be written: updates stay at Telegram and are handled once it can",
 			"err", err, "update_id", u.UpdateID)
 		for _, chat := range t.Bot.AdminChats() {
-			t.notify(chat, fmt.Sprintf(unwritableAdminFmt, err))
+			t.notify(chat, OutageNotice(err))
 		}
 	}
 	o.failures++
-	if m, ok := FromUpdate(u); ok && m.Chat == ChatPrivate && !o.told[m.UserID] && t.knownUser(ctx, m.UserID) {
+	if o.updateID != u.UpdateID {
+		o.updateID, o.tries, o.strikes = u.UpdateID, 0, 0
+	}
+	o.tries++
+	m, known := FromUpdate(u)
+	if o.tries >= probeAfter && t.poisoned(ctx, o) {
+		t.Log.Error("the update fails though the database takes writes: given up with an apology", "update_id", u.UpdateID, "tries", o.tries, "err", err)
+		var msgs []planbot.OutboxMessage
+		if known {
+			msgs = ToOutbox(Apology(m))
+		}
+		rerr := t.Updates.RecordUpdate(context.WithoutCancel(ctx), u.UpdateID, next, t.Now().Truncate(time.Second), msgs...)
+		if rerr == nil {
+			return 0, true
+		}
+		t.Log.Error("record the given-up update", "update_id", u.UpdateID, "err", rerr)
+	}
+	if known && m.Chat == ChatPrivate && !o.told[m.UserID] && t.knownUser(ctx, m.UserID) {
 		o.told[m.UserID] = true
 		t.notify(m.ChatID, unwritableUserNotice)
 	}
-	wait := backoff(o.failures - 1)
+	wait = backoff(o.failures - 1)
 	t.Log.Warn("update held until the database can be written", "update_id", u.UpdateID, "retry_in", wait, "err", err)
-	return wait
+	return wait, false
+}
+
+// poisoned probes the database after the held update failed again, and
+// reports whether it has now failed strikeLimit times while the database
+// took a write right after.
+func (t *Telegram) poisoned(ctx context.Context, o *writeOutage) bool {
+	p, ok := t.Updates.(writeProber)
+	if !ok {
+		return false
+	}
+	if err := p.ProbeWrite(context.WithoutCancel(ctx), t.Now()); err != nil {
+		o.strikes = 0 // the database itself is out: wait, however long
+		return false
+	}
+	o.strikes++
+	return o.strikes >= strikeLimit
+}
+
+// OutageNotice is the admins' alarm about an outage, for one that began
+// before the bot could poll (a full disk at start); RecoveredNotice ends
+// it.
+func OutageNotice(err error) string { return fmt.Sprintf(unwritableAdminFmt, err, outageHint(err)) }
+
+// RecoveredNotice says the database takes writes again after down.
+func RecoveredNotice(down time.Duration) string {
+	return fmt.Sprintf(writableAdminFmt, aboutDuration(down.Round(time.Second)))
 }
 
 // writable ends an outage, if there was one.
@@ -98,7 +179,7 @@ func (t *Telegram) writable() {
 	down := t.Now().Sub(o.since).Round(time.Second)
 	t.Log.Info("the database can be written again; held updates are being handled", "down_for", down)
 	for _, chat := range t.Bot.AdminChats() {
-		t.notify(chat, fmt.Sprintf(writableAdminFmt, aboutDuration(down)))
+		t.notify(chat, RecoveredNotice(down))
 	}
 }
 

@@ -112,6 +112,8 @@ type Telegram struct {
 	// MaxConflicts is how many 409 Conflict answers in a row mean another
 	// instance is polling with the same token: then Poll gives up.
 	MaxConflicts int
+	// HandlerTimeout bounds one update's handling (default 30 s).
+	HandlerTimeout time.Duration
 
 	api      *tgbotapi.BotAPI
 	outage   *writeOutage  // Poll's goroutine only
@@ -249,9 +251,13 @@ func (t *Telegram) Poll(ctx context.Context) error {
 			next := u.UpdateID + 1
 			if err := t.handle(context.WithoutCancel(ctx), u, next); err != nil {
 				// Not recorded: the offset stays before it, so Telegram
-				// sends it (and those after it) again.
-				hold = t.unwritable(ctx, u, err)
-				break
+				// sends it (and those after it) again, unless it turns out
+				// to fail by itself (then it was recorded with an apology).
+				var skipped bool
+				if hold, skipped = t.unwritable(ctx, u, next, err); !skipped {
+					break
+				}
+				hold = 0
 			}
 			t.writable()
 			offset = max(offset, next) // a re-delivered old update must not move it back
@@ -269,14 +275,13 @@ func (t *Telegram) Poll(ctx context.Context) error {
 	return nil
 }
 
-// handle runs one update exactly once. A handler that fails or panics rolls
-// back its effects; the update is then recorded with an apology, so a
-// poison message cannot block the queue or be applied twice. The error is
-// for an update that could not be recorded at all (the database cannot be
-// written): it must be asked for again, not skipped.
+// handle runs one update exactly once. A handler that fails, panics or
+// runs past its deadline rolls back its effects; the update is then
+// recorded with an apology, so a poison message cannot block the queue or
+// be applied twice. The error is for an update that could not be recorded
+// at all (the database cannot be written, is locked by another program or
+// vanished): it must be asked for again, not skipped.
 func (t *Telegram) handle(ctx context.Context, u tgbotapi.Update, next int) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
 	m, ok := FromUpdate(u)
 	// The outbox keeps whole seconds and makes a message due at the first
 	// whole second at or after its stamp: a fractional now would hold
@@ -290,13 +295,25 @@ func (t *Telegram) handle(ctx context.Context, u tgbotapi.Update, next int) erro
 		}
 		return nil
 	}
+	limit := t.HandlerTimeout
+	if limit <= 0 {
+		limit = 30 * time.Second
+	}
 	done, err := t.Updates.HandleUpdate(ctx, u.UpdateID, next, now, func(s Store) (msgs []planbot.OutboxMessage, err error) {
+		// The deadline starts once the transaction is ours: waiting for a
+		// lock another program holds is an outage (ErrUnwritable after the
+		// busy timeout), not this message running late.
+		hctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
 		defer func() {
 			if p := recover(); p != nil {
 				err = fmt.Errorf("%w: panic: %v", ErrInternal, p)
 			}
+			if err != nil && hctx.Err() != nil && !errors.Is(err, planbot.ErrUnwritable) {
+				err = fmt.Errorf("%w: the handler ran past its %v deadline: %w", ErrInternal, limit, err)
+			}
 		}()
-		replies, err := t.Bot.Handle(ctx, s, m)
+		replies, err := t.Bot.Handle(hctx, s, m)
 		if err != nil {
 			return nil, err
 		}
@@ -311,6 +328,8 @@ func (t *Telegram) handle(ctx context.Context, u tgbotapi.Update, next int) erro
 		return err
 	case err != nil:
 		log.Error("handling failed; apologising", "err", err)
+		// ctx, not the handler's: that one may have expired, and the
+		// failure must be recorded all the same.
 		if err := t.Updates.RecordUpdate(ctx, u.UpdateID, next, now, ToOutbox(Apology(m))...); err != nil {
 			log.Error("record failed update", "err", err)
 			return err

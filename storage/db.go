@@ -55,6 +55,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -71,6 +72,14 @@ type DB struct {
 	read    *sqlx.DB // several read-only connections
 	applied []int
 	reports reportCache // the committed reports, for AllReports
+
+	// file is the file Open opened at path; nil if it could not be
+	// stat'ed. A write transaction commits only while path still names it
+	// (see checkFile).
+	file    os.FileInfo
+	rescue  sync.Once
+	saved   string // where rescue saved the data, "" if it could not
+	saveErr error
 }
 
 // Option changes how Open opens a database.
@@ -128,6 +137,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{path: path, write: write}
+	if st, err := os.Stat(path); err == nil {
+		db.file = st
+	}
 	if db.applied, err = db.migrate(ctx, migs); err != nil {
 		write.Close()
 		return nil, err
@@ -235,11 +247,61 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if err := fn(tx); err != nil {
 		return classify(err)
 	}
+	if err := db.checkFile(); err != nil {
+		tx.Rollback()
+		done = true
+		return db.rescueVanished(ctx, err)
+	}
 	done = true
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", classify(err))
 	}
 	return nil
+}
+
+// checkFile fails with ErrVanished when db.path no longer names the file
+// Open opened: deleted (rm), moved away, or replaced by another file. The
+// open file lives on without a name, so SQLite would commit into it
+// happily, and everything written from then on would be gone at the next
+// start. It costs one stat per write transaction, checked just before the
+// commit.
+func (db *DB) checkFile() error {
+	if db.file == nil {
+		return nil
+	}
+	st, err := os.Stat(db.path)
+	if err == nil && os.SameFile(st, db.file) {
+		return nil
+	}
+	return &vanishedError{path: db.path}
+}
+
+// rescueVanished saves, once, what this DB still holds of a vanished file
+// beside its old path (VACUUM INTO reads the open file, deleted or not),
+// so the year's reports survive an rm; every later vanished error names
+// the copy.
+func (db *DB) rescueVanished(ctx context.Context, err error) error {
+	var v *vanishedError
+	if !errors.As(err, &v) {
+		return err
+	}
+	db.rescue.Do(func() {
+		for n := 1; n < 100; n++ {
+			dest := db.path + ".rescued"
+			if n > 1 {
+				dest += "." + strconv.Itoa(n)
+			}
+			if _, statErr := os.Lstat(dest); statErr == nil {
+				continue
+			}
+			if db.saveErr = db.Backup(ctx, dest); db.saveErr == nil {
+				db.saved = dest
+			}
+			return
+		}
+	})
+	v.rescued, v.err = db.saved, db.saveErr
+	return v
 }
 
 // savepoint runs fn inside a SAVEPOINT of tx: if fn fails, what it wrote is

@@ -13,8 +13,15 @@ var (
 	// ErrSchemaTooNew: the database was migrated by a newer planbot.
 	ErrSchemaTooNew = errors.New("database schema is newer than this planbot")
 	// ErrLocked: another process (or another DB opened on the same file)
-	// held the write lock for longer than the busy timeout.
+	// held the write lock for longer than the busy timeout. It matches
+	// ErrUnwritable too: like a full disk it is an outage to be waited
+	// out (a backup tool, a sqlite3 shell), never the write's own fault.
 	ErrLocked = errors.New("database is locked by another process")
+	// ErrVanished: the database file was deleted, moved or replaced while
+	// this DB had it open. SQLite would go on writing into the deleted
+	// file, which nobody will ever open again, so writes are refused
+	// instead. It matches ErrUnwritable: held, never dropped.
+	ErrVanished = errors.New("the database file was deleted or replaced while planbot had it open")
 	// ErrNoCGO: this binary was built with CGO_ENABLED=0; go-sqlite3 needs cgo.
 	ErrNoCGO = errors.New("this planbot was built without cgo (CGO_ENABLED=0) but SQLite needs it: rebuild with CGO_ENABLED=1 and a C compiler")
 
@@ -49,7 +56,37 @@ func (e *lockedError) Error() string {
 
 func (e *lockedError) Unwrap() error { return e.err }
 
-func (e *lockedError) Is(target error) bool { return target == ErrLocked }
+func (e *lockedError) Is(target error) bool { return target == ErrLocked || target == ErrUnwritable }
+
+// Locked tells the chat side, which must not import storage, that this
+// outage is another program's lock rather than the disk.
+func (e *lockedError) Locked() bool { return true }
+
+// vanishedError says which file vanished and where the data planbot still
+// held was saved, if it could be.
+type vanishedError struct {
+	path    string
+	rescued string // "" when no copy could be written
+	err     error  // why not
+}
+
+func (e *vanishedError) Error() string {
+	msg := fmt.Sprintf("the database file %s was deleted or replaced while planbot was serving it (writes there would be lost)", e.path)
+	if e.rescued != "" {
+		return msg + fmt.Sprintf("; what planbot held is saved in %s: stop planbot, move that file (or your latest backup) to %s, then start planbot again", e.rescued, e.path)
+	}
+	if e.err != nil {
+		msg += fmt.Sprintf("; saving a copy of what planbot held failed (%v)", e.err)
+	}
+	return msg + fmt.Sprintf(": stop planbot, restore your latest backup to %s, then start planbot again", e.path)
+}
+
+func (e *vanishedError) Is(target error) bool {
+	return target == ErrVanished || target == ErrUnwritable
+}
+
+// Vanished tells the chat side that the outage ends only with a restart.
+func (e *vanishedError) Vanished() bool { return true }
 
 // classify wraps a driver's "database is locked" so that errors.Is(err,
 // ErrLocked) holds, and its "disk full", "read-only" and I/O errors so that

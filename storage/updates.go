@@ -105,3 +105,20 @@ func offset(ctx context.Context, q sqlx.QueryerContext) (int, error) {
 	}
 	return n, nil
 }
+
+// ProbeWrite commits one small write (the time of the probe in
+// bot_state): nil when the database takes writes now. The poll loop asks
+// it to tell a database outage from an update that fails by itself.
+func (db *DB) ProbeWrite(ctx context.Context, now time.Time) error {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO bot_state (name, value, updated_at) VALUES ('write_probe', ?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+			strconv.FormatInt(unix(now), 10), unix(now))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("probe a write: %w", err)
+	}
+	return nil
+}
