@@ -610,7 +610,7 @@ func TestMigrateSchedulerKeepsRuns(t *testing.T) {
 	old.read.GetContext(ctx, &outboxSQL, `SELECT sql FROM sqlite_master WHERE name = 'outbox'`)
 	old.Close()
 
-	// Up to 0004 only: a later migration may change the outbox (0008 adds held).
+	// Up to 0004 only: a later migration may change the outbox (0007 adds held).
 	v4 := maps.Clone(v3)
 	b, err := fs.ReadFile(embeddedMigrations(), "0004_scheduler.sql")
 	if err != nil {

@@ -1,4 +1,4 @@
--- 0010: a question's id is never given again. Without AUTOINCREMENT SQLite
+-- 0009: a question's id is never given again. Without AUTOINCREMENT SQLite
 -- hands the id of a question just answered (deleted) to the next one, so a
 -- button left on the old question's message would answer the new one (a
 -- 确认 press confirming a different falling figure).

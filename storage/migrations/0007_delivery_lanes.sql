@@ -1,4 +1,4 @@
--- 0008: replies and reminders are separate lanes of a chat, and reminders
+-- 0007: replies and reminders are separate lanes of a chat, and reminders
 -- held for quiet hours wait outside them.
 --
 -- A reminder held for quiet hours (held = 1, status pending) is not a

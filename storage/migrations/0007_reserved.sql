@@ -1,4 +1,0 @@
--- 0007: reserved for another change of issue 11; a placeholder on the
--- i11-delivery branch only, so that 0008 has its predecessors. Replace it
--- with the real 0007 when merging.
-SELECT 1;
