@@ -221,7 +221,7 @@ func servedHere(ctx context.Context, e *env, dbPath string) error {
 func openWhenWritable(ctx context.Context, e *env, open func() (*storage.DB, error), admins []int64, token, endpoint string, cause error) (*storage.DB, error) {
 	began := e.now()
 	e.log.Error("the database cannot be written at start: waiting for room; updates stay at Telegram", "err", cause)
-	api, err := tgbotapi.NewBotAPIWithClient(token, endpointOr(endpoint), &http.Client{Timeout: 30 * time.Second})
+	api, err := tgbotapi.NewBotAPIWithClient(token, endpointOr(endpoint), &http.Client{Timeout: 30 * time.Second, Transport: bot.CapBodies(http.DefaultTransport)})
 	notify := func(text string) {
 		if err != nil {
 			e.log.Warn("could not tell the admins about the database", "err", bot.Redact(err, token))
