@@ -34,13 +34,14 @@
 //
 // # Outbox delivery
 //
-// Messages go out in per-chat order (see ClaimNext). Delivery is at least
-// once for a message in flight when the process dies: the Bot API has no
-// idempotency key, so RequeueInFlight, at start, sends those again. A rare
-// duplicate is preferred to a lost message. A sender that gives up on a
-// request whose fate it cannot know marks it uncertain instead
-// (MarkUncertain). AcquireInstanceLock keeps a second planbot off the same
-// database.
+// A chat has two lanes, its replies and its reminders, each delivered in
+// order, one message of the chat in flight at a time (see ClaimBatch); a
+// reminder held for quiet hours waits outside both until the scheduler
+// composes it again (ReleaseHeld). Delivery is at least once for a message
+// in flight when the process dies: the Bot API has no idempotency key, so
+// RequeueInFlight, at start, sends those again. A rare duplicate is
+// preferred to a lost message. AcquireInstanceLock keeps a second planbot
+// off the same database file, whatever names it.
 package storage
 
 import (
