@@ -137,6 +137,9 @@ type Plan struct {
 	Reminders  []Reminder
 	Limits     ReminderLimits
 	Calendar   Calendar
+	// Leaves are the spans people are away, as the YAML gives them
+	// (`leave:`); those said in chat are in the database.
+	Leaves []Leave
 }
 
 // ReminderLimits keep reminders from becoming nagging.

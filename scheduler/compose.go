@@ -40,6 +40,9 @@ type Snapshot struct {
 	// PreviousDigest is when this digest job last ran (zero if never): the
 	// digest says what changed since then.
 	PreviousDigest time.Time
+	// Leaves are who is away (请假), from the YAML and from chat: they get
+	// no reminders, and their items are marked 请假 on the ladder.
+	Leaves []planbot.Leave
 }
 
 // Compose returns the messages reminder r sends when run for its scheduled

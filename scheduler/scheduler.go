@@ -53,6 +53,8 @@ type Session interface {
 	RemindersQueuedSince(ctx context.Context, since time.Time) (map[int64]int, error)
 	FailedMessagesSince(ctx context.Context, since time.Time, limit int) ([]planbot.OutboxMessage, error)
 	LastRunAt(ctx context.Context, job string) (time.Time, bool, error)
+	// Leaves are the leaves said in chat (the plan holds the YAML's).
+	Leaves(ctx context.Context) ([]planbot.Leave, error)
 }
 
 // Scheduler runs the reminders of the plan in force: each run keyed by
@@ -302,6 +304,11 @@ func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planb
 	if err != nil {
 		return snap, err
 	}
+	said, err := sess.Leaves(ctx)
+	if err != nil {
+		return snap, err
+	}
+	snap.Leaves = append(slices.Clip(plan.Leaves), said...)
 	for _, p := range plan.People {
 		if p.TelegramID != 0 {
 			snap.ChatOf[p.Key] = p.TelegramID
