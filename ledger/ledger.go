@@ -36,6 +36,7 @@ const (
 	SheetReports      = "汇报记录"
 	SheetObservations = "指标填报记录" // only when observations are given
 	SheetNotes        = "说明全文"   // only when a text is too long for its cell
+	SheetLeaves       = "请假记录"   // only when someone has a leave, in the plan or said in chat
 )
 
 // ContentType is the MIME type of the workbook, for an upload.
@@ -43,13 +44,15 @@ const ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 // Headers of each sheet, in column order.
 var (
-	ItemHeaders        = []string{"编号", "板块", "事项", "责任人", "分管领导", "开始日期", "截止日期", "状态", "进度", "最近汇报", "最近汇报日期", "逾期天数"}
+	ItemHeaders        = []string{"编号", "板块", "事项", "目标", "责任人", "分管领导", "请假", "开始日期", "截止日期", "状态", "进度", "完成量", "最近汇报", "最近汇报日期", "逾期天数"}
 	IndicatorHeaders   = []string{"指标", "单位", "全年目标", "当前值", "完成率", "时间进度", "同比", "判断", "数据时间", "备注"}
 	ReportHeaders      = []string{"编号", "事项", "汇报人", "代报对象", "时间", "补报日期", "内容", "说明", "佐证材料数", "是否已被更正"}
 	ObservationHeaders = []string{"编号", "指标", "数值", "单位", "时间", "填报人", "内容", "说明", "是否已被更正"}
 	// NoteHeaders: where a long text stands (sheet, cell, the row's 编号
 	// and the column) and the text itself, in parts of a printable height.
 	NoteHeaders = []string{"所在表", "单元格", "编号", "栏目", "段", "全文"}
+	// LeaveHeaders: one row per leave; 状态 is as at the ledger's time.
+	LeaveHeaders = []string{"人员", "单位", "开始日期", "结束日期", "天数", "状态", "登记方式", "登记时间", "说明"}
 )
 
 // StatusColors are the fill colours (RGB hex) of the status cells, the
@@ -86,8 +89,13 @@ func FileName(plan *planbot.Plan, at time.Time) string {
 
 // Bytes is Workbook into memory, for sending as a document.
 func Bytes(plan *planbot.Plan, ov planbot.Overview, reports map[string][]planbot.Report, observations map[string][]planbot.Observation, at time.Time) ([]byte, error) {
+	return DataBytes(plan, ov, Data{Reports: reports, Observations: observations}, at)
+}
+
+// DataBytes is Write into memory.
+func DataBytes(plan *planbot.Plan, ov planbot.Overview, d Data, at time.Time) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := Workbook(&buf, plan, ov, reports, observations, at); err != nil {
+	if err := Write(&buf, plan, ov, d, at); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -101,11 +109,21 @@ type Source interface {
 	IndicatorObservations(ctx context.Context, key string) ([]planbot.Observation, error)
 }
 
+// LeaveSource is a Source that also keeps the leaves said in chat
+// (storage.DB and storage.Session do); Load reads them from a src that
+// is one.
+type LeaveSource interface {
+	Leaves(ctx context.Context) ([]planbot.Leave, error)
+}
+
 // Data is what a ledger is written from.
 type Data struct {
 	Reports      map[string][]planbot.Report      // every item's full history
 	Latest       map[string]planbot.Observation   // each indicator's latest effective figure in the plan year, up to at
 	Observations map[string][]planbot.Observation // each plan indicator's full history
+	// Leaves are the leaves said in chat; the plan's own (YAML) are added
+	// when the ledger is written.
+	Leaves []planbot.Leave
 }
 
 // Load reads every report, each indicator's latest figure up to at (as
@@ -131,6 +149,11 @@ func Load(ctx context.Context, src Source, plan *planbot.Plan, at time.Time, pas
 			return d, err
 		}
 	}
+	if ls, ok := src.(LeaveSource); ok {
+		if d.Leaves, err = ls.Leaves(ctx); err != nil {
+			return d, err
+		}
+	}
 	if past {
 		// New maps: what src returned may be shared (a cache) and is
 		// never written to.
@@ -142,6 +165,9 @@ func Load(ctx context.Context, src Source, plan *planbot.Plan, at time.Time, pas
 		for key, obs := range d.Observations {
 			d.Observations[key] = until(obs, at, func(o planbot.Observation) time.Time { return o.At })
 		}
+		// A leave said after at was not known then. (One ended early by
+		// 销假 shows as ended: the database keeps only its new end.)
+		d.Leaves = until(d.Leaves, at, func(l planbot.Leave) time.Time { return l.At })
 	}
 	return d, nil
 }
@@ -164,7 +190,7 @@ func Export(ctx context.Context, src Source, plan *planbot.Plan, at time.Time, p
 	if err != nil {
 		return nil, err
 	}
-	return Bytes(plan, plan.Overview(d.Reports, d.Latest, at), d.Reports, d.Observations, at)
+	return DataBytes(plan, plan.Overview(d.Reports, d.Latest, at), d, at)
 }
 
 // Workbook writes the ledger as at at: the sheets 事项台账 (one row per item
@@ -178,10 +204,21 @@ func Export(ctx context.Context, src Source, plan *planbot.Plan, at time.Time, p
 // observations are written as given, so a caller exporting a past moment
 // leaves out the rows that came after it.
 func Workbook(w io.Writer, plan *planbot.Plan, ov planbot.Overview, reports map[string][]planbot.Report, observations map[string][]planbot.Observation, at time.Time) error {
+	return Write(w, plan, ov, Data{Reports: reports, Observations: observations}, at)
+}
+
+// Write is Workbook from d, with who is away: the 请假 column of 事项台账
+// names the owners and leader away on the day of at, and a sheet 请假记录
+// lists every leave (the plan's and d.Leaves) when there is any. d.Latest
+// is not read: ov holds the figures.
+func Write(w io.Writer, plan *planbot.Plan, ov planbot.Overview, d Data, at time.Time) error {
+	reports, observations := d.Reports, d.Observations
 	f := excelize.NewFile()
 	defer f.Close()
 	b := &book{f: f, plan: plan, loc: zone(plan), styles: map[styleKey]int{},
 		items: map[string]planbot.Item{}, people: map[string]planbot.Person{}}
+	b.today = planbot.DateOf(at.In(b.loc))
+	b.leaves = append(slices.Clip(plan.Leaves), d.Leaves...)
 	for _, it := range plan.Items {
 		b.items[it.Code] = it
 	}
@@ -197,6 +234,9 @@ func Workbook(w io.Writer, plan *planbot.Plan, ov planbot.Overview, reports map[
 	b.reportSheet(reports)
 	if observations != nil {
 		b.observationSheet(observations)
+	}
+	if len(b.leaves) > 0 {
+		b.leaveSheet()
 	}
 	if b.notes != nil {
 		b.notes.finish()
@@ -229,6 +269,8 @@ type book struct {
 	people map[string]planbot.Person // by key
 	styles map[styleKey]int
 	notes  *sheet // SheetNotes, made by the first text too long for its cell
+	leaves []planbot.Leave
+	today  planbot.Date // the day of the ledger's time, in the plan's zone
 	err    error
 }
 
@@ -669,7 +711,7 @@ func (s *sheet) finish() {
 const lineHeight = 15.5
 
 func (b *book) itemSheet(ov planbot.Overview) {
-	s := b.sheet(SheetItems, ItemHeaders, map[int]int{1: 42, 2: 40, 9: capLong})
+	s := b.sheet(SheetItems, ItemHeaders, map[int]int{1: 42, 2: 40, 12: capLong})
 	s.maxLines = itemLines
 	views := map[string]planbot.ItemView{}
 	sections := map[string]planbot.Section{}
@@ -686,27 +728,38 @@ func (b *book) itemSheet(ov planbot.Overview) {
 		}
 		s.next()
 		st := iv.Status
+		unit := planUnit(it.Target)
 		s.text(0, it.Code)
 		s.text(1, sections[it.Section].Title)
 		s.text(2, it.Title)
-		s.text(3, b.names(it.Owners))
+		if it.Target != nil {
+			s.text(3, inUnitText(*it.Target, unit))
+		}
+		s.text(4, b.names(it.Owners))
 		leader := it.Leader
 		if leader == "" {
 			leader = sections[it.Section].Leader
 		}
-		s.text(4, b.name(leader))
-		s.date(5, it.Start)
-		s.date(6, it.Due)
-		s.str(7, st.Status.Label(), b.statusStyle(st.Status))
-		if st.Last != nil || st.Percent > 0 {
-			s.pct(8, st.Percent/100, false)
+		s.text(5, b.name(leader))
+		s.text(6, b.away(append(slices.Clip(it.Owners), leader)))
+		s.date(7, it.Start)
+		s.date(8, it.Due)
+		s.str(9, st.Status.Label(), b.statusStyle(st.Status))
+		// Never reported is 0%: an office files a figure, and a blank
+		// reads as a cell someone forgot.
+		s.pct(10, st.Percent/100, false)
+		switch {
+		case st.Value != nil:
+			s.text(11, inUnitText(*st.Value, unit))
+		case it.Target != nil && st.Last == nil:
+			s.text(11, "0"+it.Target.Unit)
 		}
 		if st.Last != nil {
-			s.text(9, summary(*st.Last))
-			s.day(10, st.Last.At)
+			s.text(12, b.summary(*st.Last))
+			s.day(13, st.Last.At)
 		}
 		if st.Status == planbot.StatusOverdue {
-			s.int(11, st.DaysOverdue)
+			s.int(14, st.DaysOverdue)
 		}
 	}
 	s.finish()
@@ -780,8 +833,8 @@ func (b *book) reportSheet(byItem map[string][]planbot.Report) {
 		if r.AsOf != nil {
 			s.date(5, *r.AsOf)
 		}
-		s.text(6, content(r))
-		s.text(7, r.Note)
+		s.text(6, b.content(r))
+		s.text(7, b.said(r))
 		s.int(8, len(r.PhotoIDs))
 		s.str(9, yesNo(superseded[r.ID]), b.centered())
 	}
@@ -840,6 +893,60 @@ func (b *book) observationSheet(byIndicator map[string][]planbot.Observation) {
 	s.finish()
 }
 
+// away names who of people is on leave on the ledger's day, with the
+// day they are back: "赵某某（请假至12月15日）"; "" when nobody is.
+func (b *book) away(people []string) string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range people {
+		if p == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		if l, ok := planbot.OnLeave(b.leaves, p, b.today); ok {
+			out = append(out, fmt.Sprintf("%s（请假至%s）", b.name(p), l.To.Short(b.today.Year)))
+		}
+	}
+	return strings.Join(out, "、")
+}
+
+// leaveSheet lists every leave, earliest first, and how each stands on
+// the ledger's day: a reader finds there who was away when, whatever
+// day the ledger is opened.
+func (b *book) leaveSheet() {
+	s := b.sheet(SheetLeaves, LeaveHeaders, map[int]int{8: capLong})
+	all := slices.Clone(b.leaves)
+	slices.SortStableFunc(all, func(x, y planbot.Leave) int {
+		return cmp.Or(x.From.Compare(y.From), x.To.Compare(y.To), cmp.Compare(x.Person, y.Person))
+	})
+	for _, l := range all {
+		s.next()
+		s.text(0, b.name(l.Person))
+		if p, ok := b.people[l.Person]; ok {
+			s.text(1, p.Unit)
+		}
+		s.date(2, l.From)
+		s.date(3, l.To)
+		s.int(4, l.From.DaysUntil(l.To)+1)
+		state := "请假中"
+		switch {
+		case b.today.Before(l.From):
+			state = "未开始"
+		case l.To.Before(b.today):
+			state = "已结束"
+		}
+		s.str(5, state, b.centered())
+		if l.Source == planbot.LeaveFromChat {
+			s.text(6, "聊天登记")
+			s.datetime(7, l.At)
+		} else {
+			s.text(6, "计划文件")
+		}
+		s.text(8, l.Note)
+	}
+	s.finish()
+}
+
 func yesNo(b bool) string {
 	if b {
 		return "是"
@@ -868,18 +975,33 @@ func (b *book) names(keys []string) string {
 
 // content says what a report row did: "进度60%", "完成", "15万只",
 // "撤回第12条", a correction prefixed "更正第12条：".
-func content(r planbot.Report) string {
+func (b *book) content(r planbot.Report) string {
 	switch {
 	case r.Withdrawn:
 		return fmt.Sprintf("撤回第%d条", r.Supersedes)
 	case r.Supersedes != 0:
-		return fmt.Sprintf("更正第%d条：%s", r.Supersedes, what(r))
+		return fmt.Sprintf("更正第%d条：%s", r.Supersedes, b.what(r))
 	}
-	return what(r)
+	return b.what(r)
 }
 
-// what is the figure a report gave.
-func what(r planbot.Report) string {
+// what is the figure a report gave, or what kind of report it was.
+func (b *book) what(r planbot.Report) string {
+	if f := b.figures(r); f != "" {
+		return f
+	}
+	switch {
+	case r.Note != "":
+		return "情况说明"
+	case len(r.PhotoIDs) > 0:
+		return "佐证材料"
+	}
+	return ""
+}
+
+// figures are the figures a report gave ("完成", "进度60%", "15万只"),
+// amounts in the unit the plan writes the item's target in.
+func (b *book) figures(r planbot.Report) string {
 	var parts []string
 	if r.Done {
 		parts = append(parts, "完成")
@@ -888,29 +1010,83 @@ func what(r planbot.Report) string {
 		parts = append(parts, "进度"+strconv.FormatFloat(*r.Percent, 'f', -1, 64)+"%")
 	}
 	if r.Value != nil {
-		parts = append(parts, r.Value.String())
-	}
-	if len(parts) == 0 {
-		switch {
-		case r.Note != "":
-			parts = append(parts, "情况说明")
-		case len(r.PhotoIDs) > 0:
-			parts = append(parts, "佐证材料")
+		unit := planUnit(r.Value)
+		if it, ok := b.items[r.ItemCode]; ok && it.Target != nil && it.Target.Unit == r.Value.Unit {
+			unit = planUnit(it.Target)
 		}
+		parts = append(parts, inUnitText(*r.Value, unit))
 	}
 	return strings.Join(parts, "，")
 }
 
-// summary is an item's latest report in one cell: what it said and its note.
-func summary(r planbot.Report) string {
-	c := what(r)
-	switch {
-	case r.Note == "":
-		return c
-	case c == "" || c == "情况说明":
-		return r.Note
+// said is what a reporter wrote, for 说明: "" without words.
+//
+// The stored Note is what the chat's reader left once it took the
+// figures out ("累计接待客商" of "2.1 累计接待客商35人次"), a fragment
+// on its own; until reports keep the words whole, the figures go in
+// front of it, in the plan's unit. This is the one place to switch to
+// those words when they are kept.
+func (b *book) said(r planbot.Report) string {
+	if r.Note == "" {
+		return ""
 	}
-	return c + "；" + r.Note
+	if f := b.figures(r); f != "" && !r.Withdrawn {
+		return f + "；" + r.Note
+	}
+	return r.Note
+}
+
+// summary is an item's latest report in one cell: its words with their
+// figures, or the figures alone.
+func (b *book) summary(r planbot.Report) string {
+	if w := b.said(r); w != "" {
+		return w
+	}
+	return b.what(r)
+}
+
+// planUnit is the unit an item's figures are shown in, the way a plan
+// writes its target: money from 1亿 up in 亿元 and from 1万 up in 万元,
+// counts from 1万 up in 万 of the counter (28万只), the rest in the base
+// unit (150户, 6场). "" for no amount.
+func planUnit(a *planbot.Amount) string {
+	if a == nil {
+		return ""
+	}
+	mag := a.Value
+	if mag < 0 {
+		mag = -mag
+	}
+	wan := planbot.DecimalFromInt(10000)
+	switch {
+	case a.Unit == "元" && mag >= planbot.DecimalFromInt(100000000):
+		return "亿元"
+	case a.Unit == "元" && mag >= wan:
+		return "万元"
+	case a.Unit != "" && a.Unit != "%" && a.Unit != "元" && mag >= wan:
+		if _, ok := planbot.LookupUnit("万" + a.Unit); ok {
+			return "万" + a.Unit
+		}
+	}
+	return a.Unit
+}
+
+// inUnitText is a written in unit, exactly ("15万只", "0.5万只"); an
+// amount that does not convert reads as Amount.String.
+func inUnitText(a planbot.Amount, unit string) string {
+	u, ok := planbot.LookupUnit(unit)
+	if !ok || u.Base != a.Unit {
+		return a.String()
+	}
+	places := 4 // planbot.Decimal's grid, in the base unit
+	for f := u.Factor; f >= 10; f /= 10 {
+		places++
+	}
+	s, err := a.Format(unit, places)
+	if err != nil {
+		return a.String()
+	}
+	return s
 }
 
 // inUnit is a in unit as a float, and the decimals its exact form needs.

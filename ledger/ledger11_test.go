@@ -80,7 +80,7 @@ func TestLongNotesExport(t *testing.T) {
 	}
 
 	// The full notes read back whole from the notes sheet …
-	if got := fullText(t, f, SheetReports, "8", "说明"); got != long {
+	if got := fullText(t, f, SheetReports, "8", "说明"); got != "完成；"+long {
 		t.Errorf("notes sheet holds %d of the 650 characters of report 8: %q", len([]rune(got)), got)
 	}
 	if got := fullText(t, f, SheetReports, "9", "说明"); got != lines {
@@ -91,9 +91,9 @@ func TestLongNotesExport(t *testing.T) {
 	}
 	// … and the cells show their start and say where the rest is.
 	for _, c := range []struct{ sheet, key, col, head string }{
-		{SheetReports, "8", "H", string([]rune(long)[:40])},
+		{SheetReports, "8", "H", "完成；" + string([]rune(long)[:40])},
 		{SheetReports, "9", "H", "第1户已走访\n第2户已走访"},
-		{SheetItems, "2.5", "J", "完成；" + string([]rune(long)[:20])},
+		{SheetItems, "2.5", "M", "完成；" + string([]rune(long)[:20])},
 	} {
 		got := value(t, f, c.sheet, cell(c.col, rowOf(t, f, c.sheet, c.key)))
 		if !strings.HasPrefix(got, c.head) || !strings.Contains(got, "见「"+SheetNotes+"」") {
@@ -101,7 +101,7 @@ func TestLongNotesExport(t *testing.T) {
 		}
 	}
 	// A short note stays whole in its cell, with no entry in the notes sheet.
-	if got := value(t, f, SheetReports, cell("H", rowOf(t, f, SheetReports, "2"))); got != "<b>&" {
+	if got := value(t, f, SheetReports, cell("H", rowOf(t, f, SheetReports, "2"))); got != "进度40%；<b>&" {
 		t.Errorf("short note = %q", got)
 	}
 	if got := fullText(t, f, SheetReports, "2", "说明"); got != "" {

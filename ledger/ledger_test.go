@@ -233,7 +233,7 @@ func TestSheetsAndHeaders(t *testing.T) {
 		rows, _ := f.GetRows(sheet)
 		return strconv.Itoa(len(rows))
 	}
-	for sheet, col := range map[string]string{SheetItems: "L", SheetIndicators: "J", SheetReports: "J", SheetObservations: "I"} {
+	for sheet, col := range map[string]string{SheetItems: "O", SheetIndicators: "J", SheetReports: "J", SheetObservations: "I"} {
 		want := "'" + sheet + "'!$A$1:$" + col + "$" + lastRow(sheet)
 		if filters[sheet] != want {
 			t.Errorf("%s filter = %q, want %q", sheet, filters[sheet], want)
@@ -262,46 +262,46 @@ func TestItemsSheet(t *testing.T) {
 	for col, want := range map[string]string{
 		"B": "谋发展、求突破，全力开创经济发展新局面",
 		"C": "协调推进XX项目开工建设",
-		"D": "马某某",
-		"E": "刘某某", // the item's own leader, not the section's
-		"H": "逾期",
-		"I": "40%",
-		"J": "进度40%；<b>&",
-		"K": "2027-03-10",
-		"L": "10",
+		"E": "马某某",
+		"F": "刘某某", // the item's own leader, not the section's
+		"J": "逾期",
+		"K": "40%",
+		"M": "进度40%；<b>&",
+		"N": "2027-03-10",
+		"O": "10",
 	} {
 		if got := value(t, f, SheetItems, cell(col, r)); got != want {
 			t.Errorf("2.3 %s = %q, want %q", col, got, want)
 		}
 	}
-	s := style(t, f, SheetItems, cell("H", r))
+	s := style(t, f, SheetItems, cell("J", r))
 	if s.Fill.Pattern != 1 || len(s.Fill.Color) != 1 || !strings.EqualFold(s.Fill.Color[0], StatusColors[planbot.StatusOverdue]) {
 		t.Errorf("overdue fill = %+v, want %s", s.Fill, StatusColors[planbot.StatusOverdue])
 	}
-	if got := number(t, f, SheetItems, cell("I", r)); got != 0.4 {
+	if got := number(t, f, SheetItems, cell("K", r)); got != 0.4 {
 		t.Errorf("2.3 progress = %v, want 0.4", got)
 	}
-	if got := numFmt(t, f, SheetItems, cell("I", r)); !strings.HasSuffix(got, "%") {
+	if got := numFmt(t, f, SheetItems, cell("K", r)); !strings.HasSuffix(got, "%") {
 		t.Errorf("progress format %q is not a percentage", got)
 	}
-	due := dateAt(t, f, SheetItems, cell("G", r), DateFormat)
+	due := dateAt(t, f, SheetItems, cell("I", r), DateFormat)
 	if want := time.Date(2027, 6, 30, 0, 0, 0, 0, time.UTC); !due.Equal(want) {
 		t.Errorf("2.3 due = %v, want %v", due, want)
 	}
-	if got := dateAt(t, f, SheetItems, cell("F", r), DateFormat); !got.Equal(time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)) {
+	if got := dateAt(t, f, SheetItems, cell("H", r), DateFormat); !got.Equal(time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("2.3 start = %v", got)
 	}
 
 	done := rowOf(t, f, SheetItems, "2.5")
-	if got := value(t, f, SheetItems, cell("H", done)); got != "已完成" {
+	if got := value(t, f, SheetItems, cell("J", done)); got != "已完成" {
 		t.Errorf("2.5 status = %q", got)
 	}
-	if s := style(t, f, SheetItems, cell("H", done)); len(s.Fill.Color) != 1 || !strings.EqualFold(s.Fill.Color[0], StatusColors[planbot.StatusDone]) {
+	if s := style(t, f, SheetItems, cell("J", done)); len(s.Fill.Color) != 1 || !strings.EqualFold(s.Fill.Color[0], StatusColors[planbot.StatusDone]) {
 		t.Errorf("done fill = %+v", s.Fill)
 	}
 	// Every status cell carries its colour.
 	for i := 2; i <= len(rows); i++ {
-		label := value(t, f, SheetItems, cell("H", i))
+		label := value(t, f, SheetItems, cell("J", i))
 		var st planbot.Status
 		for _, x := range planbot.Statuses {
 			if x.Label() == label {
@@ -311,13 +311,13 @@ func TestItemsSheet(t *testing.T) {
 		if st == "" {
 			t.Fatalf("row %d status %q is not a label", i, label)
 		}
-		if s := style(t, f, SheetItems, cell("H", i)); len(s.Fill.Color) != 1 || !strings.EqualFold(s.Fill.Color[0], StatusColors[st]) {
+		if s := style(t, f, SheetItems, cell("J", i)); len(s.Fill.Color) != 1 || !strings.EqualFold(s.Fill.Color[0], StatusColors[st]) {
 			t.Errorf("row %d (%s) fill = %+v, want %s", i, label, s.Fill, StatusColors[st])
 		}
 	}
-	// Never reported: no progress figure, no last report.
+	// Never reported: 0% (ledger12_test.go), no last report.
 	never := rowOf(t, f, SheetItems, "1.1")
-	for _, col := range []string{"I", "J", "K", "L"} {
+	for _, col := range []string{"M", "N", "O"} {
 		if got := value(t, f, SheetItems, cell(col, never)); got != "" {
 			t.Errorf("1.1 %s = %q, want empty", col, got)
 		}
@@ -410,7 +410,7 @@ func TestReportsSheet(t *testing.T) {
 		{"2", "C", "郑某某"},
 		{"2", "D", "马某某"},
 		{"2", "G", "更正第1条：进度40%"},
-		{"2", "H", "<b>&"},
+		{"2", "H", "进度40%；<b>&"}, // the note with the figure it came with
 		{"2", "J", "否"},
 		{"3", "J", "是"}, // withdrawn by 4
 		{"4", "G", "撤回第3条"},
@@ -447,8 +447,8 @@ func TestUserTextStaysText(t *testing.T) {
 	b := fx.bytes(t)
 	f := open(t, b)
 	for _, c := range []struct{ id, want string }{
-		{"1", "=1+1"},
-		{"5", "@all =HYPERLINK(\"http://x\")\n第二行"},
+		{"1", "进度30%；=1+1"},
+		{"5", "50人次；@all =HYPERLINK(\"http://x\")\n第二行"},
 	} {
 		ref := cell("H", rowOf(t, f, SheetReports, c.id))
 		if got := value(t, f, SheetReports, ref); got != c.want {
@@ -727,7 +727,7 @@ func TestLoadAndExport(t *testing.T) {
 	}
 	r := rowOf(t, f, SheetItems, "2.3")
 	// Silent since 10 March, not yet due.
-	if got := value(t, f, SheetItems, cell("H", r)); got != planbot.StatusNoReport.Label() {
+	if got := value(t, f, SheetItems, cell("J", r)); got != planbot.StatusNoReport.Label() {
 		t.Errorf("2.3 in April = %q, want %s", got, planbot.StatusNoReport.Label())
 	}
 }

@@ -49,7 +49,9 @@ func exportCommand() command {
 				}
 				ov := plan.Overview(data.Reports, data.Latest, now)
 				write := func(w io.Writer) error {
-					return ledger.Workbook(w, plan, ov, data.Reports, data.Observations, now)
+					// data carries the chat's leaves (the database is a
+					// ledger.LeaveSource), for the 请假 column and sheet.
+					return ledger.Write(w, plan, ov, data, now)
 				}
 				say := e.stdout
 				if *outFlag == "-" {

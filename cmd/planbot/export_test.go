@@ -118,7 +118,7 @@ func TestExportReportsAndAt(t *testing.T) {
 		t.Fatalf("reports sheet: %q", reports)
 	}
 	// 编号 事项 汇报人 代报对象 时间 补报日期 内容 说明 佐证材料数 是否已被更正
-	if got := reports[1]; got[2] != "钱某某" || got[7] != "=SUM(A1:A9)" || got[9] != "是" {
+	if got := reports[1]; got[2] != "钱某某" || got[7] != "进度50%；=SUM(A1:A9)" || got[9] != "是" {
 		t.Errorf("first report row: %q", got)
 	}
 	if got := reports[2]; got[2] != "郑某某" || got[3] != "钱某某" || got[6] != "更正第1条：进度60%" || got[9] != "否" {
@@ -136,10 +136,10 @@ func TestExportReportsAndAt(t *testing.T) {
 		t.Fatalf("no row %q in %s", key, sheet)
 		return nil
 	}
-	if got := row(f, ledger.SheetItems, "3.2"); got[7] != "已完成" {
+	if got := row(f, ledger.SheetItems, "3.2"); got[9] != "已完成" {
 		t.Errorf("3.2: %q", got)
 	}
-	if got := row(f, ledger.SheetItems, "3.4"); got[8] != "60%" {
+	if got := row(f, ledger.SheetItems, "3.4"); got[10] != "60%" {
 		t.Errorf("3.4: %q", got)
 	}
 	if got := row(f, ledger.SheetIndicators, "固定资产投资"); got[3] != "3.2" {
@@ -155,7 +155,7 @@ func TestExportReportsAndAt(t *testing.T) {
 	if rows := sheetRows(t, past, ledger.SheetReports); len(rows) != 3 {
 		t.Errorf("reports as at two days ago: %q", rows)
 	}
-	if got := row(past, ledger.SheetItems, "3.2"); got[7] == "已完成" {
+	if got := row(past, ledger.SheetItems, "3.2"); got[9] == "已完成" {
 		t.Errorf("3.2 done before it was reported: %q", got)
 	}
 	if got := row(past, ledger.SheetIndicators, "固定资产投资"); got[3] != "" {
