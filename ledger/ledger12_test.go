@@ -80,9 +80,9 @@ func TestLedgerCellsAnOfficeFiles(t *testing.T) {
 
 	// The quantity item: in 万只 throughout, as the plan writes its target.
 	for header, want := range map[string]string{
-		"目标":  "28万只",
-		"完成量": "15万只",
-		"进度":  "53.6%",
+		"目标":   "28万只",
+		"完成量":  "15万只",
+		"进度":   "53.6%",
 		"最近汇报": "15万只；累计投放蟹苗",
 	} {
 		if got := get(SheetItems, "3.4", col(t, header)); got != want {
