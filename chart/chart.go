@@ -5,7 +5,8 @@
 //
 // Chinese labels need a CJK font, which gonum/plot does not ship: one is
 // looked for on the machine (see Options). Without one the picture is still
-// drawn, with ASCII labels, never with boxes for missing glyphs.
+// drawn, with ASCII labels and every figure, never with boxes for missing
+// glyphs (see FontInfo.CJK).
 package chart
 
 import (
@@ -149,6 +150,8 @@ type drawing struct {
 
 	c *vgimg.Canvas
 	h float64 // canvas height; drawing code works top-down and flips here
+
+	drawn []string // every text drawn, in order: what tests read instead of pixels
 }
 
 func newDrawing(fs *fontSet, ov planbot.Overview, plan *planbot.Plan) *drawing {
@@ -169,8 +172,8 @@ func (d *drawing) render() ([]byte, error) {
 	// Labels first: their width decides where the bars start.
 	var indRows, secRows []string // the row labels
 	labelCap := W * maxLabelFrac
-	for _, iv := range d.ov.Indicators {
-		indRows = append(indRows, d.fit(d.label(iv.Indicator.Name, iv.Indicator.Key), labelSize, labelCap))
+	for i, iv := range d.ov.Indicators {
+		indRows = append(indRows, d.fit(d.label(iv.Indicator.Name, indicatorCode(i)), labelSize, labelCap))
 	}
 	for _, sv := range d.ov.Sections {
 		secRows = append(secRows, d.sectionLabel(sv.Section, labelCap))
@@ -421,7 +424,7 @@ func (d *drawing) legendLines(maxW float64) [][]legendEntry {
 	var cur []legendEntry
 	used := 0.0
 	for _, s := range planbot.Statuses {
-		t := d.label(fmt.Sprintf("%s %d", s.Label(), d.ov.Counts[s]), fmt.Sprintf("%s %d", s, d.ov.Counts[s]))
+		t := d.label(fmt.Sprintf("%s %d", s.Label(), d.ov.Counts[s]), fmt.Sprintf("%s %d", statusWords(s), d.ov.Counts[s]))
 		e := legendEntry{s, t, swatch + 8 + d.width(t, legendSize)}
 		gap := 0.0
 		if len(cur) > 0 {
@@ -468,8 +471,10 @@ func (d *drawing) indicatorValueWidth() float64 {
 	return w
 }
 
-// amountText is "3.4 / 6.5亿元": the figure against the target, when the
-// font can draw the unit.
+// amountText is "3.4 / 6.5亿元": the figure against the target in the
+// indicator's unit. Without a font that draws the unit it is "3.4 / 6.5":
+// the numbers are what a leader reads, and each indicator's unit is in
+// the digest's text.
 func (d *drawing) amountText(iv planbot.IndicatorView) string {
 	ind, s := iv.Indicator, iv.Standing
 	v, err1 := s.Value.Format(ind.Unit, 2)
@@ -477,11 +482,36 @@ func (d *drawing) amountText(iv planbot.IndicatorView) string {
 	if err1 != nil || err2 != nil {
 		return ""
 	}
-	zh := strings.TrimSuffix(v, ind.Unit) + " / " + t
-	if !d.fs.info.CJK || !covers(d.fs.regular, &d.buf, zh) {
-		return ""
+	nums := strings.TrimSuffix(v, ind.Unit) + " / " + strings.TrimSuffix(t, ind.Unit)
+	if withUnit := nums + ind.Unit; covers(d.fs.regular, &d.buf, withUnit) {
+		nums = withUnit
 	}
-	return d.fit(zh, smallSize, Width*0.16)
+	return d.fit(d.sanitize(nums), smallSize, Width*0.16)
+}
+
+// indicatorCode is the label of the i-th indicator (plan order, the
+// digest's order) without a CJK font: "#1". Its key
+// (fixed_asset_investment) is the YAML's, not a name anybody reads.
+func indicatorCode(i int) string { return fmt.Sprintf("#%d", i+1) }
+
+// statusWords are the statuses in ASCII words, for a picture without a
+// CJK font: the status keys (at_risk) are the program's.
+func statusWords(s planbot.Status) string {
+	switch s {
+	case planbot.StatusOverdue:
+		return "overdue"
+	case planbot.StatusAtRisk:
+		return "at risk"
+	case planbot.StatusNoReport:
+		return "no report"
+	case planbot.StatusNotStarted:
+		return "not started"
+	case planbot.StatusOnTrack:
+		return "on track"
+	case planbot.StatusDone:
+		return "done"
+	}
+	return strings.ReplaceAll(string(s), "_", " ")
 }
 
 // sectionLabel is "1 强核心、固堡垒": code and title, the title cut at its
@@ -567,6 +597,7 @@ func (d *drawing) text(x, y float64, s string, size float64, col color.Color, bo
 	case alignRight:
 		x -= w
 	}
+	d.drawn = append(d.drawn, s)
 	d.c.SetColor(col)
 	pt := vg.Point{X: vg.Length(x), Y: vg.Length(d.h - y)}
 	d.c.FillString(f, pt, s)

@@ -22,8 +22,9 @@ import (
 // FontInfo is the font Digest draws with.
 type FontInfo struct {
 	// CJK is true when a font with Chinese glyphs was found. When false,
-	// every label is in ASCII: indicator keys instead of names, section
-	// codes instead of titles, status codes instead of their labels.
+	// every label is in ASCII: indicators numbered in plan order (#1)
+	// instead of their names, section codes instead of titles, statuses
+	// in English words, figures without their unit ("3.4 / 6.5").
 	CJK  bool
 	Path string // the font file; "" without a CJK font
 	Name string // the face's full name, e.g. "WenQuanYi Micro Hei"

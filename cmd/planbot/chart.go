@@ -57,7 +57,7 @@ func chartCommand() command {
 				font := chart.FontStatus(opts)
 				what := "字体 " + font.Name
 				if !font.CJK {
-					what = "没有中文字体，标签为英文（no CJK font: install fonts-wqy-microhei or give -font）"
+					what = "没有中文字体：指标按计划顺序标为 #1、#2…，数值照常显示，单位略去；装 fonts-wqy-microhei 或 fonts-noto-cjk，或用 -font 指定字体文件，即显示中文"
 				}
 				fmt.Fprintf(e.stdout, "已生成 %s（%d KB，%s）\n", *outFlag, (len(png)+1023)/1024, what)
 				return exitOK
