@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,4 +100,48 @@ func TestAdmin12BeforeYearReports(t *testing.T) {
 	// A second early figure is compared with the first.
 	again := one(t, h.say(uChen, "固定资产投资 累计3亿"))
 	wants(t, "second figure", again.Text, "比上次 3.5亿元 还少")
+}
+
+// planbot jobs names each schedule of the example in words, not "每天按
+// cron 执行".
+func TestAdmin12JobsInWords(t *testing.T) {
+	r := runCmd(t, "jobs", "-from", "2027-06-14", "-n", "1")
+	if r.code != exitOK {
+		t.Fatalf("jobs = %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"【overdue_daily】逾期提醒 · 每个工作日 9:00（跳过法定节假日，调休上班日照常） · cron \"0 9 * * *\"\n",
+		"【due_soon_check】临期提醒 · 每周一、周三 9:00（非工作日不发） · cron \"0 9 * * 1,3\"\n",
+		"【escalate_ladder】逐级提醒（蓝→黄→红） · 每个工作日 10:00（跳过法定节假日，调休上班日照常） · cron \"0 10 * * *\"\n",
+		"【thursday_report_nudge】催报 · 每周四 16:00（非工作日不发） · cron \"0 16 * * 4\"\n",
+		"【weekly_digest】周报 · 每周一 8:30 · cron \"30 8 * * 1\"\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("planbot jobs does not say %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "按 cron 执行") {
+		t.Errorf("planbot jobs still says 按 cron 执行:\n%s", r.stdout)
+	}
+}
+
+// planbot outbox names its states and columns in Chinese.
+func TestAdmin12OutboxInChinese(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "planbot.db")
+	if r := runCmd(t, "fire", "overdue_daily", "-at", "2027-06-15 09:00", "-db", dbPath); r.code != exitOK {
+		t.Fatalf("fire = %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := runCmd(t, "outbox", "-db", dbPath)
+	if r.code != exitOK {
+		t.Fatalf("outbox = %d: %s", r.code, r.stderr)
+	}
+	if want := "发送队列：待发送 1 · 发送中 0 · 已发送 0 · 失败 0 · 不确定是否送达 0\n"; !strings.HasPrefix(r.stdout, want) {
+		t.Errorf("planbot outbox begins\n%s\nwant %q", r.stdout, want)
+	}
+	wants(t, "planbot outbox", r.stdout, "待发送（1）", "编号", "收件人", "尝试次数", "内容 / 错误", "许某某")
+	for _, english := range []string{"pending", "sending", "failed", "uncertain", "attempts", "text / error"} {
+		if strings.Contains(r.stdout, english) {
+			t.Errorf("planbot outbox says %q:\n%s", english, r.stdout)
+		}
+	}
 }
