@@ -14,7 +14,7 @@ func FormatPercent(f float64) string {
 }
 
 // Phrase says how an item stands in a few words: 逾期 3 天, 有风险（应达 45%）,
-// 16 天未汇报, or the status's label.
+// 16 天未汇报, 未开始，已提前汇报, or the status's label.
 func (st ItemStatus) Phrase() string {
 	switch st.Status {
 	case StatusOverdue:
@@ -23,6 +23,10 @@ func (st ItemStatus) Phrase() string {
 		return fmt.Sprintf("有风险（应达 %s）", FormatPercent(st.Expected))
 	case StatusNoReport:
 		return fmt.Sprintf("%d 天未汇报", st.DaysSilent)
+	case StatusNotStarted:
+		if st.Early {
+			return "未开始，已提前汇报"
+		}
 	}
 	return st.Status.Label()
 }

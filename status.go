@@ -86,6 +86,11 @@ type ItemStatus struct {
 	DaysOverdue int     // calendar days past due (in the plan's location), 0 unless overdue
 	DaysSilent  int     // whole days since the last effective report, or since start when never reported (0 before start)
 	Last        *Report // latest effective report, nil if none
+	// Early: not_started because the item has not started, yet reported
+	// on (a township starts in December on next year's plan). The report
+	// counts from the start; until then nothing is expected of it, so it
+	// is neither on track nor behind.
+	Early bool
 }
 
 // DeriveStatus computes item's status at now. reports is the item's full
@@ -101,7 +106,9 @@ type ItemStatus struct {
 //
 //  1. done: the latest effective report has Done or its progress is >= 100.
 //     Done wins over overdue: finishing late is still finishing.
-//  2. not_started: before Start with no progress; or started, never reported
+//  2. not_started: before Start, reported or not (Early when reported:
+//     an early report is kept and counts from Start, but nothing is
+//     expected before it, so it is not "on track against 0%"); or started, never reported
 //     (a withdrawn only report counts as never reported), not yet expected to
 //     show progress beyond the tolerance, not silent and not past due.
 //  3. overdue: now >= end of Due in loc.
@@ -176,8 +183,9 @@ func DeriveStatus(item Item, reports []Report, now time.Time, loc *time.Location
 		default:
 			st.Status = StatusOnTrack
 		}
-	case now.Before(start) && progress <= 0:
+	case now.Before(start):
 		st.Status = StatusNotStarted
+		st.Early = st.Last != nil
 	case st.Last == nil && now.Before(end) && st.Expected-rules.Tolerance <= 0 && !silent:
 		st.Status = StatusNotStarted
 	case !now.Before(end):

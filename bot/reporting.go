@@ -493,7 +493,10 @@ func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report, added *plan
 	if it.Tally == planbot.TallyPerOwner && st.Value != nil {
 		fmt.Fprintf(&sb, "全项合计：%s / 目标 %s\n", esc(friendly(*st.Value)), esc(friendly(*it.Target)))
 	}
-	fmt.Fprintf(&sb, "当前：%s %s", st.Status.Mark(), statusPhrase(st))
+	fmt.Fprintf(&sb, "当前：%s %s", st.Status.Mark(), c.phrase(st))
+	if st.Early {
+		fmt.Fprintf(&sb, "（%s开始，届时计入进度）", day(it.Start, c.plan.Year))
+	}
 	undo := []Button{{Text: "撤回这条", Data: fmt.Sprintf("u:%d", r.ID)}}
 	if c.m.Callback != nil {
 		c.answerButton("已记录", sb.String(), undo)
@@ -501,6 +504,15 @@ func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report, added *plan
 		c.say(sb.String(), undo)
 	}
 	return nil
+}
+
+// phrase is statusPhrase, saying 年度未开始 for an early report made
+// before the plan year, the case a township meets in December.
+func (c *call) phrase(st planbot.ItemStatus) string {
+	if from, _ := c.plan.YearSpan(); st.Early && c.now.Before(from) {
+		return "年度未开始，已提前汇报"
+	}
+	return statusPhrase(st)
 }
 
 func (b *Bot) askPercent(c *call, it planbot.Item, d draft) error {
@@ -637,10 +649,11 @@ func (b *Bot) recordIndicator(c *call, key string, d draft, confirmed bool) erro
 		c.say(fmt.Sprintf("⚠️ %s 的单位是 %s，%s 对不上。", esc(ind.Name), esc(ind.Unit), esc(v.String())))
 		return nil
 	}
-	if from, _ := c.plan.YearSpan(); c.now.Before(from) {
-		c.say(fmt.Sprintf("%d 年度尚未开始：指标数据从 %d年1月1日 起填报。", c.plan.Year, c.plan.Year))
-		return nil
-	}
+	// Before the plan year, a figure is accepted as an early report, as an
+	// item report is: it is the year's figure as of its first day, so it
+	// is dated then (Received keeps when it came) and counts from 1 January.
+	yearStart, _ := c.plan.YearSpan()
+	early := c.now.Before(yearStart)
 	if !confirmed {
 		prev, err := c.latestObservation(ind.Key)
 		if err != nil {
@@ -651,6 +664,9 @@ func (b *Bot) recordIndicator(c *call, key string, d draft, confirmed bool) erro
 			why = fmt.Sprintf("%s是年度累计数，这次 %s 比上次 %s 还少。", ind.Name, amountIn(v, ind.Unit), amountIn(prev.Value, ind.Unit))
 		} else if base := prevValue(prev); ind.Target.Value > 0 && float64(v.Value-base) > b.cfg.JumpShare*float64(ind.Target.Value) {
 			why = fmt.Sprintf("这次 %s 比上次多出全年目标 %s 的 %.0f%% 以上。", amountIn(v, ind.Unit), amountIn(ind.Target, ind.Unit), 100*b.cfg.JumpShare)
+			if prev == nil { // nothing to compare with: say what the figure is
+				why = fmt.Sprintf("这是%s今年第一次填报，%s 已超过全年目标 %s 的 %.0f%%。", ind.Name, amountIn(v, ind.Unit), amountIn(ind.Target, ind.Unit), 100*b.cfg.JumpShare)
+			}
 		}
 		if why != "" {
 			d.Indicator, d.Amount = ind.Key, &v
@@ -664,13 +680,22 @@ func (b *Bot) recordIndicator(c *call, key string, d draft, confirmed bool) erro
 	if d.AsOf != nil && d.AsOf.Before(planbot.DateOf(at.In(c.plan.Location))) {
 		at = d.AsOf.End(c.plan.Location).Add(-time.Second) // the figure describes that day
 	}
+	if at.Before(yearStart) {
+		at = yearStart
+	}
 	saved, err := c.s.AddObservation(c.ctx, planbot.Observation{Indicator: ind.Key, At: at, Received: received, Value: v, Reporter: c.me.Key, Note: d.Note})
 	if err != nil {
 		return err
 	}
 	st := ind.StandingAt(&saved, c.plan.Year, c.now, c.plan.Location, c.plan.Rules)
-	text := fmt.Sprintf("✅ 已记录 <b>%s</b>：%s（全年目标 %s，完成 %s，时间进度 %s）\n%s",
-		esc(ind.Name), esc(amountIn(v, ind.Unit)), esc(amountIn(ind.Target, ind.Unit)), pct(100*st.Completion), pct(100*st.Elapsed), esc(st.Verdict()))
+	var text string
+	if early {
+		text = fmt.Sprintf("✅ 已提前记录 <b>%s</b>：%s（全年目标 %s）\n%d 年度未开始，已提前汇报：此数按 1月1日 计入，届时对照时间进度。",
+			esc(ind.Name), esc(amountIn(v, ind.Unit)), esc(amountIn(ind.Target, ind.Unit)), c.plan.Year)
+	} else {
+		text = fmt.Sprintf("✅ 已记录 <b>%s</b>：%s（全年目标 %s，完成 %s，时间进度 %s）\n%s",
+			esc(ind.Name), esc(amountIn(v, ind.Unit)), esc(amountIn(ind.Target, ind.Unit)), pct(100*st.Completion), pct(100*st.Elapsed), esc(st.Verdict()))
+	}
 	undo := []Button{{Text: "撤回这条", Data: fmt.Sprintf("uo:%s:%d", ind.Key, saved.ID)}}
 	if c.m.Callback != nil {
 		c.answerButton("已记录", text, undo)

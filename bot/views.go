@@ -185,11 +185,15 @@ func (b *Bot) item(c *call, args string) error {
 	leader, _ := c.plan.Person(it.Leader)
 	fmt.Fprintf(&sb, "责任人：%s · 分管：%s\n", names(c.plan, it.Owners), esc(leader.Name))
 	fmt.Fprintf(&sb, "时间：%s — %s\n", day(it.Start, y), day(it.Due, y))
-	phrase := statusPhrase(st)
+	phrase := c.phrase(st)
 	if st.Status == planbot.StatusAtRisk {
 		phrase = st.Status.Label() // the expected figure follows on this line
 	}
-	fmt.Fprintf(&sb, "状态：%s · 进度 %s（应达 %s）\n", phrase, pct(st.Percent), pct(st.Expected))
+	if st.Early { // nothing is expected before the start: no "应达 0%"
+		fmt.Fprintf(&sb, "状态：%s · 进度 %s（%s开始）\n", phrase, pct(st.Percent), day(it.Start, y))
+	} else {
+		fmt.Fprintf(&sb, "状态：%s · 进度 %s（应达 %s）\n", phrase, pct(st.Percent), pct(st.Expected))
+	}
 	if it.Target != nil {
 		if st.Value != nil {
 			fmt.Fprintf(&sb, "目标：%s · 当前 %s\n", esc(friendly(*it.Target)), esc(friendly(*st.Value)))

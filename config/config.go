@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"strconv"
-	"strings"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai must load on a server without zoneinfo
 
@@ -192,14 +190,8 @@ func (l *loader) parseFile(name string, from *at) (fileRaw, bool) {
 	l.files = append(l.files, display)
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line := 0
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			line, _ = strconv.Atoi(m[1])
-		}
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		msg = strings.TrimSpace(yamlLine.ReplaceAllString(msg, ""))
-		msg = strings.TrimPrefix(msg, ": ")
-		l.errs.add(display, line, "", "YAML 格式错误（缩进请用空格，冒号后要有空格）："+msg)
+		line, msg := yamlSyntax(data, err)
+		l.errs.add(display, line, "", msg)
 		return fileRaw{name: display}, false
 	}
 	if len(doc.Content) == 0 {

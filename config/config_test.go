@@ -100,7 +100,7 @@ func TestLoadBad(t *testing.T) {
 		{"tally_unknown.yaml", []string{`testdata/tally_unknown.yaml:23: items[1].tally: "per_village" 无效：应为 shared（全项一个数，谁报都算最新数）或 per_owner（各责任人分别汇报自己的数，相加）`}},
 		{"tally_without_target.yaml", []string{`testdata/tally_without_target.yaml:22: items[1].tally: per_owner 要相加各责任人的数，需要写 target：带单位的目标，如 150户、60万元`}},
 		{"bad_cron.yaml", []string{`testdata/bad_cron.yaml:35: reminders[1].cron: "0 9 * *" 有 4 段，应为 5 段（分 时 日 月 周），如 "0 9 * * 1-5"`}},
-		{"bad_syntax.yaml", []string{`testdata/bad_syntax.yaml:18: YAML 格式错误（缩进请用空格，冒号后要有空格）：found character that cannot start any token`}},
+		{"bad_syntax.yaml", []string{`testdata/bad_syntax.yaml:18: YAML 格式错误：有不能出现在这里的字符。这一行用 Tab 缩进：YAML 只认空格，请把 Tab 换成空格`}},
 		{"duplicate_code.yaml", []string{`testdata/duplicate_code.yaml:26: items[2].code: 事项编号 "2.1" 重复：已在 testdata/duplicate_code.yaml:16 定义`}},
 		{"five_mistakes.yaml", []string{
 			`testdata/five_mistakes.yaml:2: timzone: 未知字段 "timzone"，是否应为 "timezone"？`,

@@ -411,3 +411,123 @@ func repeatedWallClock(t time.Time) bool {
 	_, before := start.Add(-time.Nanosecond).Zone()
 	return before > now && t.Sub(start) < time.Duration(before-now)*time.Second
 }
+
+// Describe names the schedule in Chinese as an admin would say it:
+// "每周一 8:30", "每个工作日 9:00（跳过法定节假日，调休上班日照常）",
+// "每月1日 9:00", "每天 10:00", "每年3月31日 9:00", "每小时第 15 分".
+// A spec with no such plain reading (several minutes and hours, day of
+// month and weekday together, steps) is quoted field by field instead, so
+// the words never claim more than the spec says.
+func (s *Schedule) Describe() string {
+	r := s.raw
+	when, ok := clockWords(r.Hour, r.Minute)
+	days, ok2 := dayWords(r.Dom, r.Month, r.Dow)
+	if r.Second&^starBit != 1 || !ok || !ok2 {
+		return s.quoted()
+	}
+	switch {
+	case strings.HasPrefix(when, "每小时") && days == "每天":
+		days, when = when, ""
+	case strings.HasPrefix(when, "每小时"):
+		days += "，"
+	case s.workdaysOnly && days == "每天":
+		return "每个工作日 " + when + "（跳过法定节假日，调休上班日照常）"
+	default:
+		days += " "
+	}
+	if s.workdaysOnly {
+		return days + when + "（非工作日不发）"
+	}
+	return days + when
+}
+
+// starBit is robfig's mark of a field written "*" or "?".
+const starBit = 1 << 63
+
+func bitsOf(field uint64, lo, hi int) []int {
+	var out []int
+	for i := lo; i <= hi; i++ {
+		if field&(1<<uint(i)) != 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// clockWords: "8:30", "9:00、15:00", or "每小时第 15 分".
+func clockWords(hour, minute uint64) (string, bool) {
+	hs, ms := bitsOf(hour, 0, 23), bitsOf(minute, 0, 59)
+	switch {
+	case len(ms) != 1:
+		return "", false
+	case len(hs) == 24:
+		return fmt.Sprintf("每小时第 %d 分", ms[0]), true
+	case len(hs) > 4:
+		return "", false
+	}
+	var times []string
+	for _, h := range hs {
+		times = append(times, fmt.Sprintf("%d:%02d", h, ms[0]))
+	}
+	return strings.Join(times, "、"), true
+}
+
+var weekdayWords = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+// dayWords: "每天", "每周一、周三", "每月1日、15日", "每年3月31日".
+func dayWords(dom, month, dow uint64) (string, bool) {
+	domAll, dowAll, monthAll := dom&starBit != 0, dow&starBit != 0, month&starBit != 0
+	days, months, wds := bitsOf(dom, 1, 31), bitsOf(month, 1, 12), bitsOf(dow, 0, 6)
+	var monthPart string
+	if !monthAll && len(months) < 12 {
+		var ns []string
+		for _, m := range months {
+			ns = append(ns, fmt.Sprint(m))
+		}
+		monthPart = strings.Join(ns, "、") + "月"
+	}
+	switch {
+	case domAll && dowAll && monthPart == "":
+		return "每天", true
+	case domAll && dowAll:
+		return "每年" + monthPart + "每天", true
+	case domAll:
+		if monthPart != "" {
+			return "", false // "周一 in March" reads oddly; quote it
+		}
+		if len(wds) == 5 && wds[0] == 1 && wds[4] == 5 {
+			return "每周一至周五", true
+		}
+		var ws []string
+		for _, w := range wds {
+			ws = append(ws, weekdayWords[w])
+		}
+		return "每" + strings.Join(ws, "、"), true
+	case dowAll:
+		var ds []string
+		for _, d := range days {
+			ds = append(ds, fmt.Sprintf("%d日", d))
+		}
+		if len(ds) > 4 {
+			return "", false
+		}
+		if monthPart != "" {
+			return "每年" + monthPart + strings.Join(ds, "、"), true
+		}
+		return "每月" + strings.Join(ds, "、"), true
+	}
+	return "", false // neither is "*": robfig fires on either, day of month OR weekday
+}
+
+// quoted names each field of an unusual spec.
+func (s *Schedule) quoted() string {
+	f := strings.Fields(s.spec)
+	text := fmt.Sprintf("按 cron “%s” 执行", s.spec)
+	if len(f) == 5 {
+		text += fmt.Sprintf("（分 %s，时 %s，日 %s，月 %s，周 %s）", f[0], f[1], f[2], f[3], f[4])
+	}
+	if s.workdaysOnly {
+		text += "，只在工作日"
+	}
+	return text
+}

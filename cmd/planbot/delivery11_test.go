@@ -193,7 +193,7 @@ func TestFireFromAnotherProcessSentPromptly(t *testing.T) {
 	p := h.startRun("run", cfg)
 	h.srv.WaitPolling(t, faultGuard)
 	// Let the sender go idle: its first claim found nothing.
-	if !strings.Contains(h.command("outbox", "-config", cfg, "-db", dbPath), "pending 0") {
+	if !strings.Contains(h.command("outbox", "-config", cfg, "-db", dbPath), "待发送 0") {
 		t.Fatal("the outbox is not empty")
 	}
 	out := h.command("fire", "overdue_daily", "-at", "2027-06-15 09:00", "-config", cfg, "-db", dbPath)

@@ -225,7 +225,7 @@ func TestFault403Blocked(t *testing.T) {
 
 	// What the operator sees.
 	out := h.command("outbox", "-config", cfg)
-	wants(t, "planbot outbox", out, "failed 3", "发送失败（3）")
+	wants(t, "planbot outbox", out, "失败 3", "发送失败（3）")
 	if rows := regexp.MustCompile(`(?m)^\d+ +`+fmt.Sprint(blocked)+` +赵某某 .*403 Forbidden: bot was blocked by the user`).FindAllString(out, -1); len(rows) != 3 {
 		t.Errorf("planbot outbox lists %d failed messages to chat %d (赵某某) with the 403, want 3:\n%s", len(rows), blocked, out)
 	}

@@ -87,11 +87,7 @@ func printJobs(w io.Writer, plan *planbot.Plan, from time.Time, n int) {
 		fmt.Fprintf(w, "注意：内置法定节假日表没有 %d 年的数据，请在 calendar: 中补充当年的放假和调休安排。\n\n", from.AddDate(0, 2, 0).Year())
 	}
 	for _, r := range plan.Reminders {
-		days := "每天按 cron 执行"
-		if r.WorkdaysOnly {
-			days = "只在工作日（跳过法定节假日，调休上班日照常）"
-		}
-		fmt.Fprintf(w, "【%s】%s  cron %q  %s\n", r.Name, kindZH(r.Kind), r.Cron, days)
+		fmt.Fprintf(w, "【%s】%s · %s · cron %q\n", r.Name, kindZH(r.Kind), schedules[r.Name].Describe(), r.Cron)
 		fmt.Fprintf(w, "  发给：%s\n", recipientsZH(plan, r))
 		t := from
 		for range n {
@@ -338,16 +334,7 @@ func outboxCommand() command {
 					fmt.Fprintln(e.stderr, "planbot outbox:", err)
 					return exitFail
 				}
-				var statuses []string
-				for s := range counts {
-					statuses = append(statuses, string(s))
-				}
-				sort.Strings(statuses)
-				var parts []string
-				for _, s := range statuses {
-					parts = append(parts, fmt.Sprintf("%s %d", s, counts[planbot.OutboxStatus(s)]))
-				}
-				fmt.Fprintf(e.stdout, "发送队列：%s\n", strings.Join(parts, " · "))
+				fmt.Fprintf(e.stdout, "发送队列：%s\n", outboxCountsZH(counts))
 				loc := cfg.Plan.Location
 				who, err := chatNames(ctx, db, cfg.Plan)
 				if err != nil {
@@ -357,7 +344,7 @@ func outboxCommand() command {
 				show := func(title string, msgs []planbot.OutboxMessage) {
 					fmt.Fprintf(e.stdout, "\n%s（%d）\n", title, len(msgs))
 					t := &table{maxCols: []int{0, 0, 12, 0, 0, 0, 60}}
-					t.add("id", "chat", "who", "job", "attempts", "when", "text / error")
+					t.add("编号", "会话", "收件人", "任务", "尝试次数", "时间", "内容 / 错误")
 					for _, m := range msgs {
 						when, what := m.NextAttemptAt, bot.PlainText(m.Text)
 						if m.Status == planbot.OutboxFailed || m.Status == planbot.OutboxUncertain {
@@ -374,6 +361,41 @@ func outboxCommand() command {
 			}
 		},
 	}
+}
+
+// outboxStatusZH names each outbox state as the office says it, in the
+// order a message goes through them.
+var outboxStatusZH = []struct {
+	status planbot.OutboxStatus
+	name   string
+}{
+	{planbot.OutboxPending, "待发送"},
+	{planbot.OutboxSending, "发送中"},
+	{planbot.OutboxSent, "已发送"},
+	{planbot.OutboxFailed, "失败"},
+	{planbot.OutboxUncertain, "不确定是否送达"},
+}
+
+// outboxCountsZH is "待发送 1 · 发送中 0 · …"; a state this list does not
+// know (a newer database) is shown by its code rather than dropped.
+func outboxCountsZH(counts map[planbot.OutboxStatus]int) string {
+	var parts []string
+	known := map[planbot.OutboxStatus]bool{}
+	for _, s := range outboxStatusZH {
+		known[s.status] = true
+		parts = append(parts, fmt.Sprintf("%s %d", s.name, counts[s.status]))
+	}
+	var other []string
+	for s := range counts {
+		if !known[s] {
+			other = append(other, string(s))
+		}
+	}
+	sort.Strings(other)
+	for _, s := range other {
+		parts = append(parts, fmt.Sprintf("%s %d", s, counts[planbot.OutboxStatus(s)]))
+	}
+	return strings.Join(parts, " · ")
 }
 
 // chatNames names the chats the outbox writes to: a person's private chat

@@ -222,7 +222,7 @@ func TestFireAndJobsCommands(t *testing.T) {
 	if r := runCmd(t, "fire", "nosuchjob"); r.code != exitUsage || !strings.Contains(r.stderr, "overdue_daily") {
 		t.Errorf("fire of an unknown job = %d: %s", r.code, r.stderr)
 	}
-	if r := runCmd(t, "outbox", "-db", dbPath); r.code != exitOK || !strings.Contains(r.stdout, "pending 1") {
+	if r := runCmd(t, "outbox", "-db", dbPath); r.code != exitOK || !strings.Contains(r.stdout, "待发送 1") {
 		t.Errorf("outbox = %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
