@@ -58,6 +58,9 @@ func understand(text string, plan *planbot.Plan, owned []string, today planbot.D
 	if isQuestion(folded) || strings.HasPrefix(folded, "我") && ownList.MatchString(folded) {
 		return question(text, folded, plan, today)
 	}
+	if in, ok := readLeave(folded, planYear(plan), today); ok {
+		return in
+	}
 	if rest, ok := correction(text); ok {
 		return corrected(rest, plan, owned, today)
 	}
@@ -467,4 +470,11 @@ func Choose(text string, candidates []string, cx Context) (string, bool) {
 		return "", false
 	}
 	return named[0], true
+}
+
+func planYear(p *planbot.Plan) int {
+	if p == nil {
+		return 0
+	}
+	return p.Year
 }
