@@ -183,12 +183,12 @@ func leaveProblem(p string) Intent { return Intent{Kind: IntentLeave, Problem: p
 // leaveSpan checks a span: in order, within the plan year, not over.
 func leaveSpan(from, to planbot.Date, year int, today planbot.Date) Intent {
 	switch {
-	case to.Before(from):
-		return leaveProblem(fmt.Sprintf("请假结束日期 %s 早于开始日期 %s", to.Short(0), from.Short(0)))
 	case year != 0 && (from.Year != year || to.Year != year):
 		return leaveProblem(fmt.Sprintf("请假日期要在 %d 年度内；跨年度的请假请只登记到12月31日", year))
 	case !today.IsZero() && to.Before(today):
-		return leaveProblem(fmt.Sprintf("请假结束日期 %s 已过", to.Short(0)))
+		return leaveProblem(fmt.Sprintf("请假结束日期 %s 已过", to.Short(year)))
+	case to.Before(from):
+		return leaveProblem(fmt.Sprintf("请假结束日期 %s 早于开始日期 %s", to.Short(year), from.Short(year)))
 	}
 	return Intent{Kind: IntentLeave, Leave: &planbot.Leave{From: from, To: to, Source: planbot.LeaveFromChat}}
 }

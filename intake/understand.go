@@ -391,7 +391,7 @@ var replyCode = regexp.MustCompile(`(?:^|[^0-9.])([0-9]+(?:\.[0-9]+)+)`)
 // and chatter are what they are, whatever they reply to.
 func byReply(in Intent, text string, cx Context) Intent {
 	switch {
-	case in.Kind == IntentAck, in.Kind == IntentQuestion, in.Kind == IntentIndicatorValue,
+	case in.Kind == IntentAck, in.Kind == IntentQuestion, in.Kind == IntentIndicatorValue, in.Kind == IntentLeave, in.Kind == IntentLeaveEnd,
 		in.Correction, len(in.Parts) > 0, in.Topic == TopicChatter, in.Problem != "" && in.Kind == IntentUnknown:
 		return in
 	case in.Kind == IntentItemReport && mentionsCode(text, in.Items[0]):
