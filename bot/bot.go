@@ -138,6 +138,12 @@ type Store interface {
 
 	Audit(ctx context.Context, e planbot.AuditEntry) error
 
+	// AddLeave, EndLeave (销假 as of a day) and Leaves keep the leaves
+	// said in chat; the YAML's are in the plan.
+	AddLeave(ctx context.Context, l planbot.Leave) (int64, error)
+	EndLeave(ctx context.Context, person string, day planbot.Date) (int, error)
+	Leaves(ctx context.Context) ([]planbot.Leave, error)
+
 	// SyncPlan loads a reloaded plan into the database within the session.
 	SyncPlan(ctx context.Context, plan *planbot.Plan, now time.Time) (planbot.SyncReport, error)
 }

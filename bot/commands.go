@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"planbot"
+	"planbot/intake"
 )
 
 // command is one chat command with its English and Chinese names.
@@ -54,6 +55,7 @@ func init() {
 		{en: "report", zh: "汇报", args: "编号 进度% 说明", desc: "汇报进度，如 /report 2.3 60% 已签约；只发 /report 会一步步引导", run: (*Bot).report},
 		{en: "done", zh: "完成", args: "编号", desc: "报告事项已完成", run: (*Bot).done},
 		{en: "value", zh: "填报", args: "指标 数值", desc: "填报指标，如 /value 固定资产投资 3.2亿", run: (*Bot).value},
+		{en: "leave", zh: "请假", args: "[到哪天 | off]", desc: "登记请假，如 /leave 12月15日（请假到12月15日）；/leave off 销假", run: (*Bot).leaveCmd},
 		{en: "undo", zh: "撤回", desc: "撤回我最近的一条汇报或填报", run: (*Bot).undo},
 		{en: "plan", zh: "计划", args: "[板块]", desc: "各板块进展；加板块编号看其中事项", run: (*Bot).planCmd},
 		{en: "item", zh: "事项", args: "编号", desc: "一个事项的详情和汇报记录", run: (*Bot).item},
@@ -163,6 +165,9 @@ func (c *call) fitsArgs(cmd command, rest string) bool {
 		return ok
 	case "value":
 		return strings.ContainsAny(rest, "0123456789")
+	case "leave":
+		_, ok := intake.ReadLeave(rest, c.plan.Year, c.today())
+		return ok
 	}
 	return false // the command takes nothing
 }

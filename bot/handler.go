@@ -285,6 +285,9 @@ func (b *Bot) dispatch(c *call) error {
 	if len(c.m.PhotoIDs) == 0 && strings.TrimSpace(c.m.Text) == "" {
 		return nil
 	}
+	if handled, err := b.leaveText(c); handled || err != nil {
+		return err
+	}
 	if handled, err := b.noteForPending(c); handled || err != nil {
 		return err
 	}

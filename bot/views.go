@@ -102,6 +102,11 @@ func (b *Bot) mine(c *call, _ string) error {
 	}
 	planbot.ByUrgency(mineItems)
 	var sb strings.Builder
+	leave, err := c.leaveLine()
+	if err != nil {
+		return err
+	}
+	sb.WriteString(leave)
 	fmt.Fprintf(&sb, "<b>%s%s</b>（%d 项，截至 %s）\n\n", esc(c.me.Name), esc(title), len(mineItems), when(c.now, c.plan.Location, c.plan.Year))
 	for _, iv := range mineItems {
 		sb.WriteString(c.itemLine(iv, title != "的事项"))

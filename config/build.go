@@ -224,6 +224,7 @@ func (l *loader) build(files []fileRaw) *Config {
 				e(where, "干部 %s 既没有 telegram_id 也没有 invite：无法收到提醒，请填写其 Telegram 数字 id，或设一个邀请码让其发送 /start 邀请码 绑定", cmpOr(person.Name, p.Key))
 			}
 			plan.People = append(plan.People, person)
+			plan.Leaves = append(plan.Leaves, l.leaves(e, f.name, i, p, plan.Year)...)
 		}
 	}
 	personRef := func(a at, key, what string) bool {
@@ -766,4 +767,52 @@ func unitHint(units map[string]bool) string {
 		names = append(names[:12], "…")
 	}
 	return "：现有单位 " + strings.Join(names, "、")
+}
+
+// leaves reads a person's `leave:` spans: each from–to within the plan
+// year, to not before from, and no two overlapping (an admin who wrote two
+// that overlap meant one span, or mistyped a date).
+func (l *loader) leaves(e func(at, string, ...any), file string, i int, p rawPerson, year int) []planbot.Leave {
+	var out []planbot.Leave
+	var written []int // the line of each of out
+	for j, lv := range p.Leave {
+		key := fmt.Sprintf("people[%d].leave[%d]", i+1, j+1)
+		in := func(k string) at { return at{file, lv.Lines.of(k), key + "." + k} }
+		where := at{file, lv.Lines.of(""), key}
+		from := l.date(e, where, in("from"), "from", "请假开始日期", lv.From)
+		to := l.date(e, where, in("to"), "to", "请假结束日期（含当天）", lv.To)
+		if from.IsZero() || to.IsZero() {
+			continue
+		}
+		bad := false
+		for _, d := range []struct {
+			k string
+			d planbot.Date
+		}{{"from", from}, {"to", to}} {
+			if year != 0 && d.d.Year != year {
+				e(in(d.k), "请假日期 %s 不在计划年度 %d 内：跨年的请假请只写到 %d-12-31，新年度的计划里再写", d.d, year, year)
+				bad = true
+			}
+		}
+		if !bad && to.Before(from) {
+			e(in("to"), "请假结束日期 %s 早于开始日期 %s", to, from)
+			bad = true
+		}
+		if bad {
+			continue
+		}
+		span := planbot.Leave{Person: p.Key, From: from, To: to, Source: planbot.LeaveFromYAML, Note: strings.TrimSpace(lv.Note)}
+		for k, prev := range out {
+			if !prev.To.Before(span.From) && !span.To.Before(prev.From) {
+				e(in("from"), "请假 %s 至 %s 与第 %d 行的 %s 至 %s 重叠：请合并为一段", span.From, span.To, written[k], prev.From, prev.To)
+				bad = true
+				break
+			}
+		}
+		if !bad {
+			out = append(out, span)
+			written = append(written, where.line)
+		}
+	}
+	return out
 }

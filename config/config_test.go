@@ -123,6 +123,10 @@ func TestLoadBad(t *testing.T) {
 			`testdata/placeholders.yaml:22: items[1].target: 待填写：目标 —— 写数字加单位，如 30万只；没有可量化的目标就删掉这一行`,
 			`testdata/placeholders.yaml:27: indicators[1].target: 待填写：全年目标 —— 写数字（单位同 unit），如 6.5`,
 		}},
+		{"leave_to_before_from.yaml", []string{`testdata/leave_to_before_from.yaml:13: people[2].leave[1].to: 请假结束日期 2027-12-01 早于开始日期 2027-12-15`}},
+		{"leave_outside_year.yaml", []string{`testdata/leave_outside_year.yaml:13: people[2].leave[1].to: 请假日期 2028-01-05 不在计划年度 2027 内：跨年的请假请只写到 2027-12-31，新年度的计划里再写`}},
+		{"leave_overlap.yaml", []string{`testdata/leave_overlap.yaml:15: people[2].leave[2].from: 请假 2027-12-10 至 2027-12-20 与第 12 行的 2027-12-01 至 2027-12-15 重叠：请合并为一段`}},
+		{"leave_missing_to.yaml", []string{`testdata/leave_missing_to.yaml:12: people[2].leave[1]: 缺少 to：应写请假结束日期（含当天），格式 YYYY-MM-DD，如 2027-06-30`}},
 		{"include_missing.yaml", []string{`testdata/include_missing.yaml:2: include[1]: testdata/nowhere.yaml：文件不存在`}},
 		{"missing.yaml", []string{`testdata/missing.yaml: 文件不存在`}},
 	}

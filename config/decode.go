@@ -69,14 +69,23 @@ type rawRules struct {
 }
 
 type rawPerson struct {
-	Key        string   `yaml:"key"`
-	Name       string   `yaml:"name"`
-	TelegramID int64    `yaml:"telegram_id"`
-	Invite     string   `yaml:"invite"`
-	Roles      []string `yaml:"roles"`
-	Unit       string   `yaml:"unit"`
-	Principal  bool     `yaml:"principal"`
-	Lines      lines    `yaml:"-"`
+	Key        string     `yaml:"key"`
+	Name       string     `yaml:"name"`
+	TelegramID int64      `yaml:"telegram_id"`
+	Invite     string     `yaml:"invite"`
+	Roles      []string   `yaml:"roles"`
+	Unit       string     `yaml:"unit"`
+	Principal  bool       `yaml:"principal"`
+	Leave      []rawLeave `yaml:"leave"`
+	Lines      lines      `yaml:"-"`
+}
+
+// rawLeave is one span a person is away (请假), both days included.
+type rawLeave struct {
+	From  string `yaml:"from"`
+	To    string `yaml:"to"`
+	Note  string `yaml:"note"`
+	Lines lines  `yaml:"-"`
 }
 
 type rawSection struct {

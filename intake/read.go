@@ -131,6 +131,9 @@ type Intent struct {
 	// Date is the day the report is for (@3月15日, @3.15, @2027-03-15,
 	// @昨天, 3月15日报); nil when none was given, meaning today.
 	Date *planbot.Date
+	// Leave is the span of a leave (IntentLeave; Person unset), nil when
+	// Problem says what is missing or wrong.
+	Leave *planbot.Leave
 	// Problem is one short Chinese sentence, or "". When several things are
 	// wrong, the first found is given: the date, then the percentage, then
 	// the amounts.

@@ -58,6 +58,9 @@ func understand(text string, plan *planbot.Plan, owned []string, today planbot.D
 	if isQuestion(folded) || strings.HasPrefix(folded, "我") && ownList.MatchString(folded) {
 		return question(text, folded, plan, today)
 	}
+	if in, ok := readLeave(folded, planYear(plan), today); ok {
+		return in
+	}
 	if rest, ok := correction(text); ok {
 		return corrected(rest, plan, owned, today)
 	}
@@ -388,7 +391,7 @@ var replyCode = regexp.MustCompile(`(?:^|[^0-9.])([0-9]+(?:\.[0-9]+)+)`)
 // and chatter are what they are, whatever they reply to.
 func byReply(in Intent, text string, cx Context) Intent {
 	switch {
-	case in.Kind == IntentAck, in.Kind == IntentQuestion, in.Kind == IntentIndicatorValue,
+	case in.Kind == IntentAck, in.Kind == IntentQuestion, in.Kind == IntentIndicatorValue, in.Kind == IntentLeave, in.Kind == IntentLeaveEnd,
 		in.Correction, len(in.Parts) > 0, in.Topic == TopicChatter, in.Problem != "" && in.Kind == IntentUnknown:
 		return in
 	case in.Kind == IntentItemReport && mentionsCode(text, in.Items[0]):
@@ -467,4 +470,11 @@ func Choose(text string, candidates []string, cx Context) (string, bool) {
 		return "", false
 	}
 	return named[0], true
+}
+
+func planYear(p *planbot.Plan) int {
+	if p == nil {
+		return 0
+	}
+	return p.Year
 }

@@ -579,7 +579,7 @@ func TestE2EHelpAndStartup(t *testing.T) {
 			t.Errorf("command %s: description %q does not give the Chinese name", c.Command, c.Description)
 		}
 	}
-	want := []string{"mine", "report", "done", "value", "undo", "plan", "item", "targets", "overdue", "digest", "unreported", "export", "reload", "help"}
+	want := []string{"mine", "report", "done", "value", "leave", "undo", "plan", "item", "targets", "overdue", "digest", "unreported", "export", "reload", "help"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("setMyCommands = %v, want %v", got, want)
 	}

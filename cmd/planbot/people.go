@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -42,6 +43,13 @@ func peopleCommand() command {
 					fmt.Fprintln(e.stderr, "planbot people:", err)
 					return exitFail
 				}
+				said, err := db.Leaves(ctx)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot people:", err)
+					return exitFail
+				}
+				today := planbot.DateOf(e.now().In(cfg.Plan.Location))
+				leaves := append(slices.Clip(cfg.Plan.Leaves), said...)
 				voided := map[string]bool{}
 				for _, a := range accounts {
 					if !a.Live && !a.Exposed {
@@ -70,6 +78,9 @@ func peopleCommand() command {
 						how = "无：收不到消息"
 						unreachable = append(unreachable, p.Name)
 					}
+					if l, ok := planbot.OnLeave(leaves, p.Key, today); ok {
+						how += fmt.Sprintf(" 🏖 请假至%s", l.To.Short(cfg.Plan.Year))
+					}
 					if voided[p.Key] {
 						// Whoever used the person's code before no longer
 						// counts as them: listed below, to be checked.
@@ -78,6 +89,7 @@ func peopleCommand() command {
 					t.add(p.Key, p.Name, strings.Join(roles, "、"), p.Unit, how)
 				}
 				t.write(e.stdout)
+				writeLeaves(e, cfg.Plan, leaves, today)
 				writeBoundAccounts(e, cfg.Plan, accounts)
 				if len(unreachable) == 0 {
 					fmt.Fprintf(e.stdout, "\n%d 人都能收到机器人的消息。\n", len(cfg.Plan.People))
@@ -133,4 +145,41 @@ func writeBoundAccounts(e *env, plan *planbot.Plan, accounts []storage.BoundAcco
 	if void > 0 {
 		fmt.Fprintf(e.stdout, "%d 个账号的绑定已作废，不能再使用机器人；它们此前发的汇报仍记在对应的人名下，请核对。\n", void)
 	}
+}
+
+// writeLeaves lists the leaves under way and to come, from the YAML and
+// from chat: who gets no reminders now, and who will soon.
+func writeLeaves(e *env, plan *planbot.Plan, leaves []planbot.Leave, today planbot.Date) {
+	var ahead []planbot.Leave
+	for _, l := range leaves {
+		if !l.To.Before(today) {
+			ahead = append(ahead, l)
+		}
+	}
+	if len(ahead) == 0 {
+		return
+	}
+	slices.SortStableFunc(ahead, func(a, b planbot.Leave) int { return a.From.Compare(b.From) })
+	fmt.Fprintf(e.stdout, "\n请假（正在请假和已登记将要请假的，%d 条）：\n", len(ahead))
+	t := &table{maxCols: []int{0, 12, 0, 0, 0, 20}}
+	t.add("key", "姓名", "起止", "状态", "登记", "事由")
+	for _, l := range ahead {
+		name := l.Person
+		if p, ok := plan.Person(l.Person); ok {
+			name = p.Name
+		}
+		state := "将要请假"
+		if l.Covers(today) {
+			state = "请假中"
+		}
+		src := "配置"
+		if l.Source == planbot.LeaveFromChat {
+			src = "聊天"
+			if !l.At.IsZero() {
+				src = "聊天 " + l.At.In(plan.Location).Format("01-02 15:04")
+			}
+		}
+		t.add(l.Person, name, l.From.Short(plan.Year)+"至"+l.To.Short(plan.Year), state, src, l.Note)
+	}
+	t.write(e.stdout)
 }
