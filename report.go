@@ -23,6 +23,13 @@ type Report struct {
 	MessageID  int
 	Supersedes int64 // id of the report this one corrects or withdraws; 0 if none
 	Withdrawn  bool  // this row withdraws Supersedes instead of correcting it
+	// Words is what the reporter wrote about this item, as written: the
+	// message without the item's code, or the part of a message on
+	// several items that is about this one. Note is what the reader left
+	// of it after taking out the figures ("累计接待客商" of "累计接待客商12批"),
+	// so views show Words (see ReportWords). "" for reports made by
+	// buttons and for rows stored before Words was kept.
+	Words string
 }
 
 // Observation is one reported value of an indicator (e.g. 固定资产投资 累计3.2亿).

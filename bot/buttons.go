@@ -28,6 +28,8 @@ func (b *Bot) onButton(c *call) error {
 	case strings.HasPrefix(data, "plan:"):
 		c.answerButton("", "")
 		return b.planCmd(c, strings.TrimPrefix(data, "plan:"))
+	case strings.HasPrefix(data, "pg:"):
+		return b.turnPage(c, data)
 	case strings.HasPrefix(data, "uo:"):
 		key, id, _ := strings.Cut(strings.TrimPrefix(data, "uo:"), ":")
 		n, _ := strconv.ParseInt(id, 10, 64)

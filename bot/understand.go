@@ -44,7 +44,7 @@ func (b *Bot) answer(c *call, in intake.Intent) error {
 	case intake.TopicOverdue:
 		return b.overdue(c, "")
 	case intake.TopicAtRisk:
-		return b.listStatus(c, planbot.StatusAtRisk, "有风险的事项", "有风险的事项")
+		return b.listStatus(c, planbot.StatusAtRisk, "有风险的事项", "有风险的事项", "")
 	case intake.TopicUnreported:
 		if !c.me.Has(planbot.RoleLeader) && !c.me.Has(planbot.RoleAdmin) {
 			c.say("未汇报名单只限领导和党政办查看。查看您自己的事项请发 /mine")
@@ -79,11 +79,33 @@ func (b *Bot) indicatorAnswer(c *call, key string) error {
 }
 
 // listStatus lists the items in one status: all of them for leaders and
-// the office, a cadre's own otherwise.
-func (b *Bot) listStatus(c *call, status planbot.Status, title, noun string) error {
-	ov, err := c.overview()
+// the office, a cadre's own otherwise; args may name a section.
+func (b *Bot) listStatus(c *call, status planbot.Status, title, noun, args string) error {
+	idx, named, ok := c.sectionArg(args)
+	if !ok {
+		c.say(fmt.Sprintf("没有板块 %s。发送 /plan 查看全部板块。", esc(clip(strings.TrimSpace(args), 20))))
+		return nil
+	}
+	v, empty, err := b.statusList(c, status, title, noun)
 	if err != nil {
 		return err
+	}
+	switch {
+	case empty != "":
+		c.say(empty)
+	case named:
+		c.showSection(v, idx)
+	default:
+		c.show(v, page{-1, 0})
+	}
+	return nil
+}
+
+// statusList is the list listStatus shows, worst first.
+func (b *Bot) statusList(c *call, status planbot.Status, title, noun string) (listView, string, error) {
+	ov, err := c.overview()
+	if err != nil {
+		return listView{}, "", err
 	}
 	all := c.me.Has(planbot.RoleLeader) || c.me.Has(planbot.RoleAdmin)
 	var list []planbot.ItemView
@@ -96,20 +118,16 @@ func (b *Bot) listStatus(c *call, status planbot.Status, title, noun string) err
 	}
 	if len(list) == 0 {
 		if all {
-			c.say("目前没有" + noun + "。✅")
-		} else {
-			c.say("您名下没有" + noun + "。✅")
+			return listView{}, "目前没有" + noun + "。✅", nil
 		}
-		return nil
+		return listView{}, "您名下没有" + noun + "。✅", nil
 	}
 	planbot.ByUrgency(list)
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "<b>%s</b> %d 项\n\n", title, len(list))
-	for _, iv := range list {
-		sb.WriteString(c.itemLine(iv, true))
+	kind, cmd := "a", ""
+	if status == planbot.StatusOverdue {
+		kind, cmd = "o", "/overdue"
 	}
-	c.say(sb.String())
-	return nil
+	return c.itemList(kind, cmd, noun, fmt.Sprintf("<b>%s</b> %d 项\n\n", title, len(list)), list, true), "", nil
 }
 
 // recordSeveral records a message's reports on several items in one go:

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 
 	"planbot"
 	"planbot/ledger"
@@ -40,6 +42,10 @@ func (c *call) itemStatus(it planbot.Item) (planbot.ItemStatus, []planbot.Report
 	return planbot.DeriveStatus(it, reports, c.now, c.plan.Location, c.plan.Rules), reports, nil
 }
 
+// lastWords is how much of the last report a list line shows, in runes:
+// a sentence, so a phone line or two.
+const lastWords = 40
+
 // itemLine is one item in a list: mark, code, title, then how it stands.
 func (c *call) itemLine(iv planbot.ItemView, withOwners bool) string {
 	st := iv.Status
@@ -52,8 +58,9 @@ func (c *call) itemLine(iv planbot.ItemView, withOwners bool) string {
 	sb.WriteString("\n")
 	if st.Last != nil {
 		fmt.Fprintf(&sb, "　最近汇报 %s", day(planbot.DateOf(st.Last.At.In(c.plan.Location)), c.plan.Year))
-		if st.Last.Note != "" {
-			fmt.Fprintf(&sb, "：%s", esc(clip(st.Last.Note, 30)))
+		// A bare figure is on the line above already.
+		if w := planbot.ReportWords(*st.Last, lastWords); w != "" && (st.Last.Words != "" || st.Last.Note != "") {
+			fmt.Fprintf(&sb, "：%s", note(w, lastWords))
 		}
 		sb.WriteString("\n")
 	}
@@ -61,9 +68,25 @@ func (c *call) itemLine(iv planbot.ItemView, withOwners bool) string {
 }
 
 func (b *Bot) mine(c *call, _ string) error {
-	ov, err := c.overview()
+	v, empty, err := b.mineList(c)
 	if err != nil {
 		return err
+	}
+	if empty != "" {
+		c.say(empty)
+		return nil
+	}
+	c.show(v, page{-1, 0})
+	return nil
+}
+
+// mineList is /mine: the sender's items (and their unit's), worst first;
+// a leader who owns none gets what they lead, an admin what needs
+// attention anywhere.
+func (b *Bot) mineList(c *call) (listView, string, error) {
+	ov, err := c.overview()
+	if err != nil {
+		return listView{}, "", err
 	}
 	var mineItems []planbot.ItemView
 	withUnit := false
@@ -97,23 +120,17 @@ func (b *Bot) mine(c *call, _ string) error {
 		}
 	}
 	if len(mineItems) == 0 {
-		c.say(fmt.Sprintf("%s，您名下没有事项，目前也没有需要关注的事项。发送 /plan 查看全镇计划。", esc(c.me.Name)))
-		return nil
+		return listView{}, fmt.Sprintf("%s，您名下没有事项，目前也没有需要关注的事项。发送 /plan 查看全镇计划。", esc(c.me.Name)), nil
 	}
 	planbot.ByUrgency(mineItems)
-	var sb strings.Builder
 	leave, err := c.leaveLine()
 	if err != nil {
-		return err
+		return listView{}, "", err
 	}
-	sb.WriteString(leave)
-	fmt.Fprintf(&sb, "<b>%s%s</b>（%d 项，截至 %s）\n\n", esc(c.me.Name), esc(title), len(mineItems), when(c.now, c.plan.Location, c.plan.Year))
-	for _, iv := range mineItems {
-		sb.WriteString(c.itemLine(iv, title != "的事项"))
-	}
-	sb.WriteString("\n汇报示例：<code>" + esc(mineItems[0].Item.Code) + " 进度60% 已签约</code>")
-	c.say(sb.String())
-	return nil
+	head := leave + fmt.Sprintf("<b>%s%s</b>（%d 项，截至 %s）\n\n", esc(c.me.Name), esc(title), len(mineItems), when(c.now, c.plan.Location, c.plan.Year))
+	v := c.itemList("m", "", "您的事项", head, mineItems, title != "的事项")
+	v.foot = "\n汇报示例：<code>" + esc(mineItems[0].Item.Code) + " 进度60% 已签约</code>"
+	return v, "", nil
 }
 
 func (b *Bot) planCmd(c *call, args string) error {
@@ -121,24 +138,15 @@ func (b *Bot) planCmd(c *call, args string) error {
 	if err != nil {
 		return err
 	}
-	code := strings.Trim(strings.TrimSpace(args), "【】[]（）()")
-	if code != "" {
-		for _, sv := range ov.Sections {
-			if sv.Section.Code != code && !strings.Contains(sv.Section.Title, code) {
-				continue
-			}
-			leader, _ := c.plan.Person(sv.Section.Leader)
-			var sb strings.Builder
-			fmt.Fprintf(&sb, "<b>【%s】%s</b>\n分管：%s · %s\n\n", esc(sv.Section.Code), esc(sv.Section.Title), esc(leader.Name), countsLine(sv.Counts))
-			items := slices.Clone(sv.Items)
-			planbot.ByUrgency(items)
-			for _, iv := range items {
-				sb.WriteString(c.itemLine(iv, true))
-			}
-			c.say(sb.String())
-			return nil
+	if idx, named, ok := c.sectionArg(args); !ok {
+		c.say(fmt.Sprintf("没有板块 %s。发送 /plan 查看全部板块。", esc(clip(strings.TrimSpace(args), 20))))
+		return nil
+	} else if named {
+		v, _, err := b.sectionList(c, idx)
+		if err != nil {
+			return err
 		}
-		c.say(fmt.Sprintf("没有板块 %s。发送 /plan 查看全部板块。", esc(clip(code, 20))))
+		c.show(v, page{0, 0})
 		return nil
 	}
 	var sb strings.Builder
@@ -151,6 +159,31 @@ func (b *Bot) planCmd(c *call, args string) error {
 	sb.WriteString("\n点下面的按钮，或发送 /plan 板块编号，查看其中事项。")
 	c.say(sb.String(), kb...)
 	return nil
+}
+
+// sectionList is /plan 2: section idx's items, worst first, a page at a
+// time when they are many.
+func (b *Bot) sectionList(c *call, idx int) (listView, string, error) {
+	ov, err := c.overview()
+	if err != nil {
+		return listView{}, "", err
+	}
+	for _, sv := range ov.Sections {
+		if sv.Section.Code != c.plan.Sections[idx].Code {
+			continue
+		}
+		leader, _ := c.plan.Person(sv.Section.Leader)
+		head := fmt.Sprintf("<b>【%s】%s</b>\n分管：%s · %s\n\n", esc(sv.Section.Code), esc(sv.Section.Title), esc(leader.Name), countsLine(sv.Counts))
+		items := slices.Clone(sv.Items)
+		planbot.ByUrgency(items)
+		v := c.itemList("p", "", "事项", head, items, true)
+		v.only = true
+		if len(v.secs) == 0 {
+			v.secs = []listSection{{idx: idx, sec: sv.Section}}
+		}
+		return v, "", nil
+	}
+	return listView{}, "这个板块已不在计划中。", nil
 }
 
 func countsLine(counts map[planbot.Status]int) string {
@@ -335,8 +368,8 @@ func (b *Bot) targets(c *call, _ string) error {
 	return nil
 }
 
-func (b *Bot) overdue(c *call, _ string) error {
-	return b.listStatus(c, planbot.StatusOverdue, "逾期事项", "逾期事项")
+func (b *Bot) overdue(c *call, args string) error {
+	return b.listStatus(c, planbot.StatusOverdue, "逾期事项", "逾期事项", args)
 }
 
 // weekStart is Monday 00:00 of the current week in the plan's zone.
@@ -346,14 +379,38 @@ func (c *call) weekStart() time.Time {
 	return d.AddDays(-offset).Start(c.plan.Location)
 }
 
-func (b *Bot) unreported(c *call, _ string) error {
-	ov, err := c.overview()
+func (b *Bot) unreported(c *call, args string) error {
+	idx, named, ok := c.sectionArg(args)
+	if !ok {
+		c.say(fmt.Sprintf("没有板块 %s。发送 /unreported 查看全部。", esc(clip(strings.TrimSpace(args), 20))))
+		return nil
+	}
+	v, empty, err := b.unreportedList(c)
 	if err != nil {
 		return err
 	}
+	switch {
+	case empty != "":
+		c.say(empty)
+	case named:
+		c.showSection(v, idx)
+	default:
+		c.show(v, page{-1, 0})
+	}
+	return nil
+}
+
+// unreportedList is /unreported: who owns open items and has not reported
+// this week, those with the most open items first; by section, each
+// person with their open items there.
+func (b *Bot) unreportedList(c *call) (listView, string, error) {
+	ov, err := c.overview()
+	if err != nil {
+		return listView{}, "", err
+	}
 	reports, err := c.s.AllReports(c.ctx)
 	if err != nil {
-		return err
+		return listView{}, "", err
 	}
 	since := c.weekStart()
 	reportedBy := map[string]bool{}
@@ -367,7 +424,13 @@ func (b *Bot) unreported(c *call, _ string) error {
 			}
 		}
 	}
-	open := map[string][]string{} // person → open item codes
+	open := map[string][]string{}                              // person → open item codes
+	bySec := make([]map[string][]string, len(c.plan.Sections)) // section → person → codes
+	secAt := map[string]int{}
+	for i, s := range c.plan.Sections {
+		secAt[s.Code] = i
+		bySec[i] = map[string][]string{}
+	}
 	for _, sv := range ov.Sections {
 		for _, iv := range sv.Items {
 			st := iv.Status.Status
@@ -376,27 +439,44 @@ func (b *Bot) unreported(c *call, _ string) error {
 			}
 			for _, o := range iv.Item.Owners {
 				open[o] = append(open[o], iv.Item.Code)
+				if i, ok := secAt[iv.Item.Section]; ok {
+					bySec[i][o] = append(bySec[i][o], iv.Item.Code)
+				}
 			}
 		}
 	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "<b>本周未汇报</b>（自 %s 起）\n\n", day(planbot.DateOf(since), c.plan.Year))
-	n := 0
+	var silent []planbot.Person
 	for _, p := range c.plan.People {
-		codes := open[p.Key]
-		if len(codes) == 0 || reportedBy[p.Key] {
-			continue
+		if len(open[p.Key]) > 0 && !reportedBy[p.Key] {
+			silent = append(silent, p)
 		}
-		n++
-		fmt.Fprintf(&sb, "• %s（%s）：%s\n", esc(p.Name), esc(p.Unit), esc(strings.Join(codes, "、")))
 	}
-	if n == 0 {
-		c.say("本周所有责任人都已汇报。✅")
-		return nil
+	if len(silent) == 0 {
+		return listView{}, "本周所有责任人都已汇报。✅", nil
 	}
-	fmt.Fprintf(&sb, "\n共 %d 人。", n)
-	c.say(sb.String())
-	return nil
+	slices.SortStableFunc(silent, func(a, b planbot.Person) int { return len(open[b.Key]) - len(open[a.Key]) })
+	line := func(p planbot.Person, codes []string) string {
+		return fmt.Sprintf("• %s（%s）：%s\n", esc(p.Name), esc(p.Unit), esc(strings.Join(codes, "、")))
+	}
+	v := listView{kind: "u", cmd: "/unreported", what: "未汇报的人", noun: "人", total: len(silent),
+		head: fmt.Sprintf("<b>本周未汇报</b>（自 %s 起）\n\n", day(planbot.DateOf(since), c.plan.Year)),
+		foot: fmt.Sprintf("\n共 %d 人。", len(silent))}
+	for _, p := range silent {
+		v.all = append(v.all, line(p, open[p.Key]))
+	}
+	for i, sec := range c.plan.Sections {
+		ls := listSection{idx: i, sec: sec}
+		for _, p := range silent {
+			if codes := bySec[i][p.Key]; len(codes) > 0 {
+				ls.entries = append(ls.entries, line(p, codes))
+			}
+		}
+		if len(ls.entries) > 0 {
+			v.secs = append(v.secs, ls)
+		}
+	}
+	slices.SortStableFunc(v.secs, func(a, b listSection) int { return len(b.entries) - len(a.entries) })
+	return v, "", nil
 }
 
 func (b *Bot) reload(c *call, _ string) error {
@@ -512,4 +592,318 @@ func (b *Bot) export(c *call, _ string) error {
 	c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Document: &File{Name: name, Data: data,
 		Caption: fmt.Sprintf("📊 %d 年度工作台账（截至 %s）：事项、指标、汇报记录", c.plan.Year, when(c.now, c.plan.Location, c.plan.Year))}})
 	return nil
+}
+
+// Long lists (a county's 86 overdue items were 14,306 characters in four
+// messages) are shown a page at a time: a summary first (counts by
+// section, the worst few), then one section per page, worst first, with
+// 上一页/下一页 buttons that only the person who asked can press.
+
+// pageBudget is the most a page may hold, in UTF-16 units as Telegram
+// counts: under MaxMessageLen with room for the page's last lines, so a
+// page is never split into several messages.
+const pageBudget = planbot.MaxMessageLen - 300
+
+// worstShown is how many entries a summary page lists.
+const worstShown = 8
+
+// listView is a list view that may need pages.
+type listView struct {
+	kind  string   // in the buttons' data: o overdue, a at risk, m mine, u unreported, p one section of /plan
+	cmd   string   // the command that takes a section code ("/overdue"), or ""
+	what  string   // what is listed, for an empty section: 逾期事项
+	head  string   // the title, on every page
+	noun  string   // 项 or 人
+	all   []string // every entry, worst first: the whole list when it fits
+	foot  string   // after the whole list
+	secs  []listSection
+	only  bool // one section (/plan 2): its pages, no summary
+	total int
+}
+
+// listSection is a section's entries, worst first.
+type listSection struct {
+	idx     int // in plan.Sections: the buttons carry it
+	sec     planbot.Section
+	entries []string
+}
+
+// page is one page of a listView: sec -1 is the summary, else a position
+// in secs and the k-th page of that section.
+type page struct{ sec, k int }
+
+func u16(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// itemList is a listView of items ordered worst first.
+func (c *call) itemList(kind, cmd, what, head string, items []planbot.ItemView, withOwners bool) listView {
+	v := listView{kind: kind, cmd: cmd, what: what, head: head, noun: "项", total: len(items)}
+	at := map[string]int{}
+	for _, iv := range items {
+		line := c.itemLine(iv, withOwners)
+		v.all = append(v.all, line)
+		i, ok := at[iv.Item.Section]
+		if !ok {
+			i = len(v.secs)
+			at[iv.Item.Section] = i
+			idx := slices.IndexFunc(c.plan.Sections, func(s planbot.Section) bool { return s.Code == iv.Item.Section })
+			sec, _ := c.plan.Section(iv.Item.Section)
+			v.secs = append(v.secs, listSection{idx: idx, sec: sec})
+		}
+		v.secs[i].entries = append(v.secs[i].entries, line)
+	}
+	return v
+}
+
+// chunks cuts a section's entries into pages that fit after head.
+func chunks(head string, entries []string) [][]string {
+	var out [][]string
+	var cur []string
+	n := u16(head)
+	for _, e := range entries {
+		if len(cur) > 0 && n+u16(e) > pageBudget {
+			out = append(out, cur)
+			cur, n = nil, u16(head)
+		}
+		cur = append(cur, e)
+		n += u16(e)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+func (v listView) secHead(ls listSection) string {
+	if v.only {
+		return v.head
+	}
+	return v.head + fmt.Sprintf("<b>【%s】%s</b> %d %s\n\n", esc(ls.sec.Code), esc(clip(ls.sec.Title, 20)), len(ls.entries), v.noun)
+}
+
+// pages lists v's pages in reading order.
+func (v listView) pages() []page {
+	var out []page
+	if !v.only {
+		out = append(out, page{-1, 0})
+	}
+	for i, ls := range v.secs {
+		for k := range chunks(v.secHead(ls), ls.entries) {
+			out = append(out, page{i, k})
+		}
+	}
+	return out
+}
+
+// fits says whether the whole list is one message.
+func (v listView) fits() bool {
+	if v.only {
+		return len(v.secs) == 0 || len(chunks(v.secHead(v.secs[0]), v.secs[0].entries)) == 1
+	}
+	return u16(v.head+strings.Join(v.all, "")+v.foot) <= pageBudget
+}
+
+// show sends page p of v (the summary, or the whole list when it fits).
+func (c *call) show(v listView, p page) { c.showPage(v, p, false) }
+
+// showPage shows page p of v; turn: in place of the message whose 上一页
+// or 下一页 was pressed, so paging does not fill the chat.
+func (c *call) showPage(v listView, p page, turn bool) {
+	var text string
+	var kb [][]Button
+	switch {
+	case p.sec < 0 && v.fits() && !v.only:
+		text = v.head + strings.Join(v.all, "") + v.foot
+	case p.sec < 0 && !v.only:
+		text = c.summary(v)
+	default:
+		if p.sec < 0 {
+			p.sec = 0
+		}
+		if p.sec >= len(v.secs) {
+			c.answerButton("列表已更新", "这一页已没有内容。请重新发送命令查看。")
+			return
+		}
+		ls := v.secs[p.sec]
+		head := v.secHead(ls)
+		pp := chunks(head, ls.entries)
+		p.k = min(max(p.k, 0), len(pp)-1)
+		if len(pp) > 1 {
+			head = strings.TrimRight(head, "\n") + fmt.Sprintf("（第 %d/%d 页）\n\n", p.k+1, len(pp))
+		}
+		text = head + strings.Join(pp[p.k], "")
+		if v.only && len(pp) == 1 {
+			text += v.foot
+		}
+	}
+	if !v.fits() || (p.sec >= 0 && !v.only) {
+		all := v.pages()
+		i := slices.Index(all, p)
+		var row []Button
+		if i > 0 {
+			row = append(row, Button{Text: "◀ 上一页", Data: c.pageData(v, all[i-1])})
+		}
+		if i >= 0 && i+1 < len(all) {
+			row = append(row, Button{Text: "下一页 ▶", Data: c.pageData(v, all[i+1])})
+		}
+		if len(row) > 0 {
+			kb = append(kb, row)
+		}
+	}
+	if turn {
+		c.answerButton("", text, kb...)
+		return
+	}
+	c.say(text, kb...)
+}
+
+// summary is the first page of a long list: counts by section, worst
+// section first, then the worst entries.
+func (c *call) summary(v listView) string {
+	var sb strings.Builder
+	sb.WriteString(v.head)
+	fmt.Fprintf(&sb, "按板块（%d 个）：\n", len(v.secs))
+	rest := 0
+	for i, ls := range v.secs {
+		line := fmt.Sprintf("【%s】%s %d %s\n", esc(ls.sec.Code), esc(clip(ls.sec.Title, 12)), len(ls.entries), v.noun)
+		if u16(sb.String()+line) > pageBudget/2 {
+			rest = len(v.secs) - i
+			break
+		}
+		sb.WriteString(line)
+	}
+	if rest > 0 {
+		fmt.Fprintf(&sb, "……另有 %d 个板块\n", rest)
+	}
+	hint := "\n点「下一页」逐个板块查看。"
+	if v.cmd != "" {
+		hint = fmt.Sprintf("\n点「下一页」逐个板块查看，或发送 <code>%s 板块编号</code>。", v.cmd)
+	}
+	var worst strings.Builder
+	n := 0
+	for _, e := range v.all {
+		if n == worstShown || u16(sb.String()+worst.String()+e+hint)+40 > pageBudget {
+			break
+		}
+		worst.WriteString(e)
+		n++
+	}
+	fmt.Fprintf(&sb, "\n<b>最需关注的 %d %s</b>（共 %d %s）\n", n, v.noun, v.total, v.noun)
+	sb.WriteString(worst.String())
+	sb.WriteString(hint)
+	return sb.String()
+}
+
+// pageData is a page button's data: pg:kind:section:k:user. The user is
+// who asked: in a group, only they may turn the pages of their answer.
+func (c *call) pageData(v listView, p page) string {
+	sec := -1
+	if p.sec >= 0 {
+		sec = v.secs[p.sec].idx
+	}
+	return fmt.Sprintf("pg:%s:%d:%d:%d", v.kind, sec, p.k, c.m.UserID)
+}
+
+// sectionArg finds the section a list command names (/overdue 2): its
+// code or a word of its title. ok is false when args name none.
+func (c *call) sectionArg(args string) (idx int, named, ok bool) {
+	code := strings.Trim(strings.TrimSpace(args), "【】[]（）()")
+	if code == "" {
+		return -1, false, true
+	}
+	for i, s := range c.plan.Sections {
+		if s.Code == code {
+			return i, true, true
+		}
+	}
+	for i, s := range c.plan.Sections {
+		if strings.Contains(s.Title, code) {
+			return i, true, true
+		}
+	}
+	return -1, true, false
+}
+
+// showSection shows the first page of plan section idx in v, or says it
+// has nothing to list.
+func (c *call) showSection(v listView, idx int) {
+	for i, ls := range v.secs {
+		if ls.idx == idx {
+			c.show(v, page{i, 0})
+			return
+		}
+	}
+	sec := c.plan.Sections[idx]
+	c.say(fmt.Sprintf("【%s】%s：没有%s。✅", esc(sec.Code), esc(clip(sec.Title, 20)), v.what))
+}
+
+// turnPage answers a press on 上一页/下一页 (pg:kind:section:k:user).
+func (b *Bot) turnPage(c *call, data string) error {
+	f := strings.Split(strings.TrimPrefix(data, "pg:"), ":")
+	if len(f) != 4 {
+		c.answerButton("这个按钮已失效", "")
+		return nil
+	}
+	sec, err1 := strconv.Atoi(f[1])
+	k, err2 := strconv.Atoi(f[2])
+	uid, err3 := strconv.ParseInt(f[3], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || sec < -1 || sec >= len(c.plan.Sections) {
+		c.answerButton("这个按钮已失效", "")
+		return nil
+	}
+	if uid != c.m.UserID {
+		owner, _, err := b.whoIs(c.ctx, c.s, c.plan, uid)
+		if err != nil {
+			return err
+		}
+		c.notYours(owner.Key, "列表", "翻页")
+		return nil
+	}
+	v, empty, err := b.listByKind(c, f[0], sec)
+	if err != nil {
+		return err
+	}
+	if empty != "" {
+		c.answerButton("", empty)
+		return nil
+	}
+	p := page{-1, 0}
+	if sec >= 0 {
+		i := slices.IndexFunc(v.secs, func(ls listSection) bool { return ls.idx == sec })
+		if i < 0 {
+			c.answerButton("列表已更新", "这个板块已没有要列的内容。请重新发送命令查看。")
+			return nil
+		}
+		p = page{i, k}
+	}
+	c.showPage(v, p, true)
+	return nil
+}
+
+// listByKind rebuilds the list a page button belongs to, as it stands now.
+func (b *Bot) listByKind(c *call, kind string, sec int) (listView, string, error) {
+	switch kind {
+	case "o":
+		return b.statusList(c, planbot.StatusOverdue, "逾期事项", "逾期事项")
+	case "a":
+		return b.statusList(c, planbot.StatusAtRisk, "有风险的事项", "有风险的事项")
+	case "m":
+		return b.mineList(c)
+	case "u":
+		if !c.me.Has(planbot.RoleLeader) && !c.me.Has(planbot.RoleAdmin) {
+			return listView{}, "未汇报名单只限领导和党政办查看。", nil
+		}
+		return b.unreportedList(c)
+	case "p":
+		if sec < 0 {
+			break
+		}
+		return b.sectionList(c, sec)
+	}
+	return listView{}, "这个按钮已失效。", nil
 }

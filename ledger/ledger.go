@@ -1019,14 +1019,17 @@ func (b *book) figures(r planbot.Report) string {
 	return strings.Join(parts, "，")
 }
 
-// said is what a reporter wrote, for 说明: "" without words.
-//
-// The stored Note is what the chat's reader left once it took the
-// figures out ("累计接待客商" of "2.1 累计接待客商35人次"), a fragment
-// on its own; until reports keep the words whole, the figures go in
-// front of it, in the plan's unit. This is the one place to switch to
-// those words when they are kept.
+// said is what a reporter wrote, for 说明: "" without words. Reports keep
+// the words whole (Report.Words) since migration 0011; for older rows and
+// button walk-throughs the stored Note is what the chat's reader left once
+// it took the figures out ("累计接待客商" of "2.1 累计接待客商35人次"), a
+// fragment on its own, so the figures go in front of it, in the plan's
+// unit.
 func (b *book) said(r planbot.Report) string {
+	if r.Words != "" && !r.Withdrawn {
+		// What the cadre wrote, figure and unit included, kept whole.
+		return r.Words
+	}
 	if r.Note == "" {
 		return ""
 	}

@@ -119,6 +119,24 @@ func TestLedgerCellsAnOfficeFiles(t *testing.T) {
 	}
 }
 
+// A report that kept the cadre's words (Report.Words, since migration
+// 0011) is filed as written: figure, unit and words in the order said.
+func TestLedgerWordsAsWritten(t *testing.T) {
+	fx := officeFixture(t)
+	loc := fx.plan.Location
+	fx.reports["2.6"] = append(fx.reports["2.6"], planbot.Report{ID: 10, ItemCode: "2.6", Reporter: "ma_jingfa",
+		At: time.Date(2027, 7, 9, 11, 0, 0, 0, loc), Value: &planbot.Amount{Value: planbot.DecimalFromInt(12), Unit: "批"},
+		Note: "累计接待客商", Words: "累计接待客商12批，其中签约意向2家"})
+	fx.ov = fx.plan.Overview(fx.reports, map[string]planbot.Observation{}, fx.at)
+	f := open(t, fx.bytes(t))
+	if got := value(t, f, SheetReports, cell("H", rowOf(t, f, SheetReports, "10"))); got != "累计接待客商12批，其中签约意向2家" {
+		t.Errorf("report 10 说明 = %q, want the words as written", got)
+	}
+	if got := value(t, f, SheetItems, cell(col(t, "最近汇报"), rowOf(t, f, SheetItems, "2.6"))); got != "累计接待客商12批，其中签约意向2家" {
+		t.Errorf("2.6 最近汇报 = %q, want the words as written", got)
+	}
+}
+
 // TestLedgerLeaves: the 请假 column names who of an item's owners and
 // leader is away on the ledger's day, and 请假记录 lists every leave, from
 // the plan and from chat, with how it stands.

@@ -493,7 +493,14 @@ func (j *job) lastReport(st planbot.ItemStatus) string {
 	if st.Last == nil {
 		return "暂无汇报"
 	}
-	return "最近汇报 " + day(planbot.DateOf(st.Last.At.In(j.loc)), j.plan.Year)
+	s := "最近汇报 " + day(planbot.DateOf(st.Last.At.In(j.loc)), j.plan.Year)
+	// The words as the cadre wrote them, figure included: the stored note
+	// alone had its figures taken out ("累计接待客商" of "累计接待客商12批").
+	// A bare figure is on the line already.
+	if w := planbot.ReportWords(*st.Last, 30); w != "" && (st.Last.Words != "" || st.Last.Note != "") {
+		s += "：\u2068" + esc(w) + "\u2069"
+	}
+	return s
 }
 
 // howToReport ends a reminder with the one-line report syntax, for readers

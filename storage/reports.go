@@ -88,11 +88,11 @@ func addReport(ctx context.Context, tx *sqlx.Tx, r planbot.Report) (planbot.Repo
 	}
 	if err := tx.GetContext(ctx, &r.ID, `
 		INSERT INTO reports (item_id, reporter_id, on_behalf_of_id, reported_at, as_of_date, percent, value, value_unit,
-			done, note, photo_ids, chat_id, message_id, supersedes, withdrawn)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			done, note, photo_ids, chat_id, message_id, supersedes, withdrawn, words)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`,
 		itemID, reporter, onBehalf, unix(r.At), asOf, r.Percent, value, unit,
-		r.Done, r.Note, photos, r.ChatID, r.MessageID, nullInt(r.Supersedes), r.Withdrawn); err != nil {
+		r.Done, r.Note, photos, r.ChatID, r.MessageID, nullInt(r.Supersedes), r.Withdrawn, r.Words); err != nil {
 		return r, err
 	}
 	r.At = fromUnix(unix(r.At))
@@ -186,13 +186,14 @@ type reportRow struct {
 	MessageID  int             `db:"message_id"`
 	Supersedes int64           `db:"supersedes"`
 	Withdrawn  bool            `db:"withdrawn"`
+	Words      string          `db:"words"`
 }
 
 const selectReports = `
 	SELECT r.id, i.code AS item_code, p.person_key AS reporter,
 		COALESCE(b.person_key, '') AS on_behalf_of, r.reported_at, r.as_of_date, r.percent,
 		r.value, r.value_unit, r.done, r.note, r.photo_ids, r.chat_id, r.message_id,
-		COALESCE(r.supersedes, 0) AS supersedes, r.withdrawn
+		COALESCE(r.supersedes, 0) AS supersedes, r.withdrawn, r.words
 	FROM reports r
 	JOIN items i ON i.id = r.item_id
 	JOIN people p ON p.id = r.reporter_id
@@ -211,6 +212,7 @@ func (row *reportRow) report() (planbot.Report, error) {
 		MessageID:  row.MessageID,
 		Supersedes: row.Supersedes,
 		Withdrawn:  row.Withdrawn,
+		Words:      row.Words,
 	}
 	if row.AsOf.Valid {
 		d, err := planbot.ParseDate(row.AsOf.String)
@@ -248,7 +250,7 @@ func queryReports(ctx context.Context, q sqlx.QueryerContext, where string, fn f
 	for rows.Next() {
 		if err := rows.Scan(&row.ID, &row.ItemCode, &row.Reporter, &row.OnBehalfOf, &row.At, &row.AsOf, &row.Percent,
 			&row.Value, &row.ValueUnit, &row.Done, &row.Note, &row.PhotoIDs, &row.ChatID, &row.MessageID,
-			&row.Supersedes, &row.Withdrawn); err != nil {
+			&row.Supersedes, &row.Withdrawn, &row.Words); err != nil {
 			return err
 		}
 		r, err := row.report()
