@@ -389,7 +389,15 @@ func wordsAbout(text, code string, plan *planbot.Plan) string {
 		}
 	}
 	sb.WriteString(t[at:end])
-	return strings.Trim(strings.Join(strings.Fields(sb.String()), " "), " 、，,；;：:")
+	// Spaces collapse, but the lines stay: a list of 27 lines is filed
+	// (ledger) as 27 lines.
+	var lines []string
+	for _, line := range strings.Split(sb.String(), "\n") {
+		if line = strings.Join(strings.Fields(line), " "); line != "" {
+			lines = append(lines, line)
+		}
+	}
+	return strings.Trim(strings.Join(lines, "\n"), " \n、，,；;：:")
 }
 
 // totalBefore is the running total an increment adds to: the owner's
