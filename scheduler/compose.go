@@ -19,9 +19,10 @@ import (
 const Priority = 0
 
 // ListMax caps the items (or people) a reminder lists, worst first, after
-// its counts: a phone screen, with "另有 N 项" and the command that lists
-// the rest. At county scale a list of every item ran to four messages.
-const ListMax = 10
+// its counts: a township's lists whole, a county's cut to fit a phone, with
+// "另有 N 项" and the command that lists the rest. At county scale a list
+// of every item ran to four messages.
+const ListMax = 15
 
 // MaxButtons caps a reminder's inline keyboard: more buttons than this push
 // the message off a phone's screen.
@@ -974,9 +975,9 @@ func (j *job) composeDigest(b *book, r planbot.Reminder) {
 	notice := FailureNotice(j.s)
 	admins := 0
 	for _, a := range b.order {
-		text := d.text("")
+		text := d.textFor("", j.digestFocus(a.person))
 		if p, ok := j.people[a.person]; ok && p.Has(planbot.RoleAdmin) {
-			text = d.text(notice)
+			text = d.textFor(notice, j.digestFocus(a.person))
 			admins++
 		}
 		b.send(a, text, nil)
