@@ -363,12 +363,12 @@ func (j *job) digestIndicators(sb *strings.Builder, elapsed float64) {
 	}
 }
 
-// owners names at most three owners of it.
+// owners names at most three owners of it, those on leave marked.
 func (j *job) owners(it planbot.Item) string {
 	if len(it.Owners) <= 3 {
-		return j.names(it.Owners)
+		return j.ownerNames(it.Owners)
 	}
-	return j.names(it.Owners[:3]) + fmt.Sprintf("等 %d 人", len(it.Owners))
+	return j.ownerNames(it.Owners[:3]) + fmt.Sprintf("等 %d 人", len(it.Owners))
 }
 
 func (j *job) digestOverdue(sb *strings.Builder) {
@@ -437,7 +437,7 @@ func (j *job) digestUnreported(sb *strings.Builder) {
 	var who []string
 	for _, p := range j.plan.People {
 		if owners[p.Key] && !reported[p.Key] {
-			who = append(who, esc(clip(p.Name, 10)))
+			who = append(who, esc(clip(p.Name, 10))+j.leaveMark(p.Key))
 		}
 	}
 	if len(owners) == 0 {

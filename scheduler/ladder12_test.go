@@ -192,7 +192,10 @@ func TestLeaveSilencesPersonNotItems(t *testing.T) {
 
 	// A leader on leave gets no digest; the others do.
 	s = snapshot(t)
-	s.Leaves = []planbot.Leave{{Person: "chen_fuzhen", From: planbot.Date{Year: 2027, Month: 12, Day: 13}, To: planbot.Date{Year: 2027, Month: 12, Day: 13}}}
+	s.Leaves = []planbot.Leave{
+		{Person: "chen_fuzhen", From: planbot.Date{Year: 2027, Month: 12, Day: 13}, To: planbot.Date{Year: 2027, Month: 12, Day: 13}},
+		{Person: "ma_jingfa", From: planbot.Date{Year: 2027, Month: 12, Day: 1}, To: planbot.Date{Year: 2027, Month: 12, Day: 15}},
+	}
 	msgs, _ = Compose(reminder(t, s.Plan, "weekly_digest"), s, at27(12, 13, 8, 30))
 	text, _ = byChat(t, msgs)
 	if _, ok := text[chatChenFuzhen]; ok {
@@ -200,6 +203,14 @@ func TestLeaveSilencesPersonNotItems(t *testing.T) {
 	}
 	if _, ok := text[chatLiWeiyuan]; !ok {
 		t.Error("李某某 gets no digest")
+	}
+	// The principal's digest says who is away where it names them: in
+	// what needs a leader and among who has not reported.
+	d := text[chatZhangShuji]
+	unreported := d[max(strings.Index(d, "🙋"), 0):]
+	if !strings.Contains(d, "<b>2.4</b> 保障2个在建项目稳步推进 · 马某某（请假至12月15日）、赵某某 · 未汇报") ||
+		!strings.Contains(unreported, "马某某（请假至12月15日）") {
+		t.Errorf("the principal's digest:\n%s", d)
 	}
 }
 
