@@ -79,8 +79,10 @@ type Snapshot struct {
 //   - due_soon: items not done and not overdue whose due date is 0 to
 //     r.WithinDays calendar days after at's day (due today counts).
 //   - escalate: the ladder. 🔵 blue: due within r.WithinDays, or overdue
-//     fewer than r.LeaderAfterDays days → the owners. 🟡 yellow: at risk, or
-//     overdue at least r.LeaderAfterDays days → also the item's leader. 🔴
+//     fewer than r.LeaderAfterDays days → the owners. 🟡 yellow: at risk,
+//     never reported and behind pace by Rules.Tolerance (no_report, marked
+//     未汇报), or overdue at least r.LeaderAfterDays days → also the item's
+//     leader. 🔴
 //     red: overdue at least r.PrincipalAfterDays days → also every Principal
 //     person. The ladder is the kind itself: owners, leaders and principals
 //     are reached whatever To says; "owners" and "leader" in To add nothing,
@@ -97,6 +99,12 @@ type Snapshot struct {
 //     failures) to recipients who are admins. When s.Failed is not empty
 //     and no admin is among the recipients, every admin with a chat gets
 //     FailureNotice alone, so failures are never dropped.
+//
+// Every list shows its counts, then the worst ListMax, then "另有 N 项，
+// 发送 /… 查看": one message per recipient at any scale. A person on leave
+// (s.Leaves, planbot.OnLeave on at's day) gets nothing; an item all of
+// whose owners are away reaches its leader on any step, and owners on
+// leave are named "（请假至12月15日）".
 //
 // Statuses are derived at at from the whole history: a report stamped
 // after at (a run caught up after downtime) counts, so nobody is reminded of
