@@ -374,3 +374,11 @@ func daysSilent(last *Report, scheduled bool, start, now time.Time) int {
 	}
 	return int(d / (24 * time.Hour))
 }
+
+// BehindPace reports whether the item trails where it should be by now by
+// more than rules.Tolerance, whatever its status says: the test that makes
+// a reported item at risk, asked also of a never-reported one, whose
+// no_report colour must not hide that it is behind. Done is never behind.
+func (st ItemStatus) BehindPace(rules Rules) bool {
+	return st.Status != StatusDone && st.Percent < st.Expected-rules.Tolerance
+}

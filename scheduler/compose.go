@@ -18,6 +18,12 @@ import (
 // same as bot.PriorityReminder, below a reply to a person.
 const Priority = 0
 
+// ListMax caps the items (or people) a reminder lists, worst first, after
+// its counts: a township's lists whole, a county's cut to fit a phone, with
+// "另有 N 项" and the command that lists the rest. At county scale a list
+// of every item ran to four messages.
+const ListMax = 15
+
 // MaxButtons caps a reminder's inline keyboard: more buttons than this push
 // the message off a phone's screen.
 const MaxButtons = 8
@@ -73,8 +79,10 @@ type Snapshot struct {
 //   - due_soon: items not done and not overdue whose due date is 0 to
 //     r.WithinDays calendar days after at's day (due today counts).
 //   - escalate: the ladder. 🔵 blue: due within r.WithinDays, or overdue
-//     fewer than r.LeaderAfterDays days → the owners. 🟡 yellow: at risk, or
-//     overdue at least r.LeaderAfterDays days → also the item's leader. 🔴
+//     fewer than r.LeaderAfterDays days → the owners. 🟡 yellow: at risk,
+//     never reported and behind pace by Rules.Tolerance (no_report, marked
+//     未汇报), or overdue at least r.LeaderAfterDays days → also the item's
+//     leader. 🔴
 //     red: overdue at least r.PrincipalAfterDays days → also every Principal
 //     person. The ladder is the kind itself: owners, leaders and principals
 //     are reached whatever To says; "owners" and "leader" in To add nothing,
@@ -91,6 +99,12 @@ type Snapshot struct {
 //     failures) to recipients who are admins. When s.Failed is not empty
 //     and no admin is among the recipients, every admin with a chat gets
 //     FailureNotice alone, so failures are never dropped.
+//
+// Every list shows its counts, then the worst ListMax, then "另有 N 项，
+// 发送 /… 查看": one message per recipient at any scale. A person on leave
+// (s.Leaves, planbot.OnLeave on at's day) gets nothing; an item all of
+// whose owners are away reaches its leader on any step, and owners on
+// leave are named "（请假至12月15日）".
 //
 // Statuses are derived at at from the whole history: a report stamped
 // after at (a run caught up after downtime) counts, so nobody is reminded of
@@ -159,6 +173,70 @@ func (j *job) names(keys []string) string {
 		out[i] = esc(j.name(k))
 	}
 	return strings.Join(out, "、")
+}
+
+// onLeave is the leave person key is on today, if any.
+func (j *job) onLeave(key string) (planbot.Leave, bool) {
+	return planbot.OnLeave(j.s.Leaves, key, j.today)
+}
+
+// leaveMark is "（请假至12月15日）" for a person on leave today, else "".
+func (j *job) leaveMark(key string) string {
+	l, ok := j.onLeave(key)
+	if !ok {
+		return ""
+	}
+	return "（请假至" + day(l.To, j.plan.Year) + "）"
+}
+
+// ownerNames lists an item's owners by name, escaped, each on leave marked
+// so: the leader reading it knows why nobody answers.
+func (j *job) ownerNames(keys []string) string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = esc(j.name(k)) + j.leaveMark(k)
+	}
+	return strings.Join(out, "、")
+}
+
+// allAway reports whether every owner of it is on leave today.
+func (j *job) allAway(it planbot.Item) bool {
+	if len(it.Owners) == 0 {
+		return false
+	}
+	for _, o := range it.Owners {
+		if _, ok := j.onLeave(o); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// untouched reports whether nobody has ever reported on v and it is behind
+// its expected progress by the plan's tolerance (overdue included): the
+// items a supervision bot exists to chase. Their status stays no_report,
+// the truth about a 0% nobody gave; this says they are behind all the same.
+func (j *job) untouched(v planbot.ItemView) bool {
+	return v.Status.Last == nil && j.started(v.Item) && v.Status.BehindPace(j.plan.Rules)
+}
+
+// gap is how many percentage points v trails its expected progress.
+func gap(v planbot.ItemView) float64 { return max(v.Status.Expected-v.Status.Percent, 0) }
+
+// more is the line that ends a list cut at ListMax: how many are left and
+// the command that lists them; /mine when the reader owns all of them.
+func (j *job) more(a *audience, rest []planbot.ItemView, cmd string) string {
+	if len(rest) == 0 {
+		return ""
+	}
+	mine := a.person != ""
+	for _, v := range rest {
+		mine = mine && a.owns(v.Item.Code)
+	}
+	if mine {
+		cmd = "/mine"
+	}
+	return fmt.Sprintf("另有 %d 项，发送 %s 查看\n", len(rest), cmd)
 }
 
 // dueOf is the item's effective due date, as DeriveStatus reads it.
@@ -253,10 +331,12 @@ type book struct {
 	order       []*audience
 	unreachable map[string]bool
 	msgs        []planbot.OutboxMessage
+	// away are the people left out because they are on leave (请假).
+	away map[string]bool
 }
 
 func newBook(j *job) *book {
-	return &book{j: j, byChat: map[int64]*audience{}, unreachable: map[string]bool{}}
+	return &book{j: j, byChat: map[int64]*audience{}, unreachable: map[string]bool{}, away: map[string]bool{}}
 }
 
 func (b *book) get(chat int64, person string) *audience {
@@ -271,8 +351,14 @@ func (b *book) get(chat int64, person string) *audience {
 	return a
 }
 
-// person adds item code (none when "") to person key's message.
+// person adds item code (none when "") to person key's message. A person
+// on leave gets nothing at all, whatever reached them: a reminder, a nudge,
+// a digest; their items reach the leader instead (see composeEscalate).
 func (b *book) person(key, code string, own, watch bool) {
+	if _, away := b.j.onLeave(key); away {
+		b.away[key] = true
+		return
+	}
 	id := b.j.s.ChatOf[key]
 	if id == 0 {
 		b.unreachable[key] = true
@@ -430,11 +516,17 @@ func (j *job) composeList(b *book, r planbot.Reminder, kind listKind) {
 		}
 		sb.WriteString(j.greeting(a, own == len(items), len(items), what))
 		sb.WriteString("\n")
-		for _, v := range items {
+		shown, rest := items[:min(len(items), ListMax)], items[min(len(items), ListMax):]
+		for _, v := range shown {
 			sb.WriteString(j.itemLines(v, kind, !a.owns(v.Item.Code)))
 		}
-		btn := j.buttons(a, items)
-		sb.WriteString(j.howToReport(a, items, len(btn) > 0))
+		cmd := "/overdue"
+		if kind == kindDueSoon {
+			cmd = "/plan"
+		}
+		sb.WriteString(j.more(a, rest, cmd))
+		btn := j.buttons(a, shown)
+		sb.WriteString(j.howToReport(a, shown, len(btn) > 0))
 		b.send(a, sb.String(), btn)
 	}
 }
@@ -467,7 +559,7 @@ func (j *job) itemLines(v planbot.ItemView, kind listKind, withOwners bool) stri
 	}
 	fmt.Fprintf(&sb, " · 进度 %s", pct(st.Percent))
 	if withOwners {
-		fmt.Fprintf(&sb, " · %s", j.names(v.Item.Owners))
+		fmt.Fprintf(&sb, " · %s", j.ownerNames(v.Item.Owners))
 	}
 	sb.WriteString(" · ")
 	sb.WriteString(j.lastReport(st))
@@ -583,13 +675,15 @@ func (l level) mark() string {
 	return "🔵"
 }
 
-// levelOf places an item on the ladder of r.
+// levelOf places an item on the ladder of r. Behind pace is the at-risk
+// test (Rules.Tolerance), asked also of a never-reported item: its
+// no_report colour says nobody spoke, and must not keep it off the ladder.
 func (j *job) levelOf(v planbot.ItemView, r planbot.Reminder) level {
 	st := v.Status
-	switch st.Status {
-	case planbot.StatusDone:
+	switch {
+	case st.Status == planbot.StatusDone:
 		return levelNone
-	case planbot.StatusOverdue:
+	case st.Status == planbot.StatusOverdue:
 		switch {
 		case st.DaysOverdue >= r.PrincipalAfterDays:
 			return levelRed
@@ -597,13 +691,27 @@ func (j *job) levelOf(v planbot.ItemView, r planbot.Reminder) level {
 			return levelYellow
 		}
 		return levelBlue
-	case planbot.StatusAtRisk:
+	case st.Status == planbot.StatusAtRisk, j.untouched(v):
 		return levelYellow
 	}
 	if d, ok := j.daysLeft(v.Item); ok && d >= 0 && d <= r.WithinDays {
 		return levelBlue
 	}
 	return levelNone
+}
+
+// worstFirst orders a ladder: red, yellow, blue; in a step the longest
+// overdue, then the furthest behind, then by due date and code.
+func worstFirst(vs []planbot.ItemView, levels map[string]level) {
+	slices.SortStableFunc(vs, func(a, b planbot.ItemView) int {
+		return cmp.Or(
+			cmp.Compare(levels[b.Item.Code], levels[a.Item.Code]),
+			cmp.Compare(b.Status.DaysOverdue, a.Status.DaysOverdue),
+			cmp.Compare(gap(b), gap(a)),
+			a.Item.Due.Compare(b.Item.Due),
+			cmp.Compare(a.Item.Code, b.Item.Code),
+		)
+	})
 }
 
 func (j *job) composeEscalate(b *book, r planbot.Reminder) {
@@ -615,7 +723,7 @@ func (j *job) composeEscalate(b *book, r planbot.Reminder) {
 			rel = append(rel, v)
 		}
 	}
-	planbot.ByUrgency(rel)
+	worstFirst(rel, levels)
 	var principals []string
 	for _, p := range j.plan.People {
 		if p.Principal {
@@ -625,7 +733,9 @@ func (j *job) composeEscalate(b *book, r planbot.Reminder) {
 	for _, v := range rel {
 		l := levels[v.Item.Code]
 		b.to("owners", v)
-		if l >= levelYellow {
+		// With every owner on leave nobody else would hear of a blue
+		// item: the leader, who can hand it to someone, does.
+		if l >= levelYellow || j.allAway(v.Item) {
 			b.to("leader", v)
 		}
 		if l < levelRed {
@@ -642,9 +752,10 @@ func (j *job) composeEscalate(b *book, r planbot.Reminder) {
 	}
 	heads := map[level]string{
 		levelRed:    fmt.Sprintf("<b>红色 · 逾期满 %d 天</b>（已报主要领导）", r.PrincipalAfterDays),
-		levelYellow: fmt.Sprintf("<b>黄色 · 有风险或逾期满 %d 天</b>（已报分管领导）", r.LeaderAfterDays),
+		levelYellow: fmt.Sprintf("<b>黄色 · 进度落后或逾期满 %d 天</b>（已报分管领导）", r.LeaderAfterDays),
 		levelBlue:   fmt.Sprintf("<b>蓝色 · %d 天内到期或刚逾期</b>", r.WithinDays),
 	}
+	names := map[level]string{levelRed: "红色", levelYellow: "黄色", levelBlue: "蓝色"}
 	for _, a := range b.order {
 		items, _ := j.split(a, rel)
 		if len(items) == 0 {
@@ -653,43 +764,74 @@ func (j *job) composeEscalate(b *book, r planbot.Reminder) {
 		var sb strings.Builder
 		fmt.Fprintf(&sb, "<b>📣 逐级催办</b>（%s）\n", j.dayWeek(j.today))
 		if a.person != "" {
-			fmt.Fprintf(&sb, "%s，以下 %d 项工作需要关注：\n", esc(j.name(a.person)), len(items))
+			fmt.Fprintf(&sb, "%s，以下 %d 项工作需要关注", esc(j.name(a.person)), len(items))
 		} else {
-			fmt.Fprintf(&sb, "以下 %d 项工作需要关注：\n", len(items))
+			fmt.Fprintf(&sb, "以下 %d 项工作需要关注", len(items))
 		}
-		var ordered []planbot.ItemView
+		count := map[level]int{}
+		for _, v := range items {
+			count[levels[v.Item.Code]]++
+		}
+		var parts []string
 		for _, l := range []level{levelRed, levelYellow, levelBlue} {
-			n := 0
-			for _, v := range items {
-				if levels[v.Item.Code] != l {
-					continue
-				}
-				if n == 0 {
-					fmt.Fprintf(&sb, "\n%s %s\n", l.mark(), heads[l])
-				}
-				n++
-				ordered = append(ordered, v)
-				st := v.Status
-				fmt.Fprintf(&sb, "<b>%s</b> %s\n　", esc(v.Item.Code), esc(clip(v.Item.Title, 24)))
-				switch st.Status {
-				case planbot.StatusOverdue:
-					fmt.Fprintf(&sb, "逾期 %d 天", st.DaysOverdue)
-				case planbot.StatusAtRisk:
-					fmt.Fprintf(&sb, "有风险（应达 %s）", pct(st.Expected))
-				default:
-					sb.WriteString(j.dueIn(v.Item))
-				}
-				fmt.Fprintf(&sb, " · 进度 %s", pct(st.Percent))
-				if !a.owns(v.Item.Code) {
-					fmt.Fprintf(&sb, " · %s", j.names(v.Item.Owners))
-				}
-				sb.WriteString("\n")
+			if count[l] > 0 {
+				parts = append(parts, fmt.Sprintf("%s%s %d", l.mark(), names[l], count[l]))
 			}
 		}
-		btn := j.buttons(a, ordered)
-		sb.WriteString(j.howToReport(a, ordered, len(btn) > 0))
+		fmt.Fprintf(&sb, "（%s）：\n", strings.Join(parts, " · "))
+		shown, rest := items[:min(len(items), ListMax)], items[min(len(items), ListMax):]
+		prev := levelNone
+		for _, v := range shown {
+			l := levels[v.Item.Code]
+			if l != prev {
+				fmt.Fprintf(&sb, "\n%s %s\n", l.mark(), heads[l])
+				prev = l
+			}
+			sb.WriteString(j.ladderLine(v, !a.owns(v.Item.Code)))
+		}
+		cmd := "/plan"
+		if !slices.ContainsFunc(rest, func(v planbot.ItemView) bool { return v.Status.Status != planbot.StatusOverdue }) {
+			cmd = "/overdue"
+		}
+		if len(rest) > 0 {
+			sb.WriteString("\n")
+		}
+		sb.WriteString(j.more(a, rest, cmd))
+		btn := j.buttons(a, shown)
+		sb.WriteString(j.howToReport(a, shown, len(btn) > 0))
 		b.send(a, sb.String(), btn)
 	}
+}
+
+// ladderLine is one item of the ladder: how late or how far behind, and
+// 未汇报 when nobody ever reported on it, so a leader knows nobody spoke;
+// the owners (on leave marked) when the reader is not one of them.
+func (j *job) ladderLine(v planbot.ItemView, withOwners bool) string {
+	st := v.Status
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "<b>%s</b> %s\n　", esc(v.Item.Code), esc(clip(v.Item.Title, 24)))
+	never := st.Last == nil
+	switch {
+	case st.Status == planbot.StatusOverdue:
+		fmt.Fprintf(&sb, "逾期 %d 天", st.DaysOverdue)
+	case never && st.BehindPace(j.plan.Rules):
+		fmt.Fprintf(&sb, "未汇报（应达 %s）", pct(st.Expected))
+	case st.Status == planbot.StatusAtRisk:
+		fmt.Fprintf(&sb, "有风险（应达 %s）", pct(st.Expected))
+	default:
+		sb.WriteString(j.dueIn(v.Item))
+	}
+	switch {
+	case !never:
+		fmt.Fprintf(&sb, " · 进度 %s", pct(st.Percent))
+	case st.Status == planbot.StatusOverdue || !st.BehindPace(j.plan.Rules):
+		sb.WriteString(" · 未汇报")
+	}
+	if withOwners {
+		fmt.Fprintf(&sb, " · %s", j.ownerNames(v.Item.Owners))
+	}
+	sb.WriteString("\n")
+	return sb.String()
 }
 
 func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
@@ -701,16 +843,37 @@ func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 		}
 	}
 	planbot.ByUrgency(openViews)
+	// Items nobody ever reported on and already behind come first, the
+	// furthest behind on top: their owners are nudged first (queued ahead
+	// of the others), about them first. Who is nudged does not change: an
+	// owner who reported this week is not, since the ladder chases the
+	// items themselves every working day.
+	slices.SortStableFunc(openViews, func(a, b planbot.ItemView) int {
+		ua, ub := j.untouched(a), j.untouched(b)
+		switch {
+		case ua && ub:
+			return cmp.Compare(gap(b), gap(a))
+		case ua:
+			return -1
+		case ub:
+			return 1
+		}
+		return 0
+	})
 	reported := j.reportedSince(openViews, since)
 	silent := func(key string) bool { return !reported[key] }
+	// nudge: key is asked about v.
+	nudge := func(key string, v planbot.ItemView) bool {
+		return slices.Contains(v.Item.Owners, key) && silent(key)
+	}
 	to := r.To
 	if len(to) == 0 {
 		to = []string{"owners"}
 	}
-	// rel: open items with at least one owner who has not reported.
+	// rel: open items with at least one owner to nudge.
 	var rel []planbot.ItemView
 	for _, v := range openViews {
-		if slices.ContainsFunc(v.Item.Owners, silent) {
+		if slices.ContainsFunc(v.Item.Owners, func(o string) bool { return nudge(o, v) }) {
 			rel = append(rel, v)
 		}
 	}
@@ -718,7 +881,7 @@ func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 		for _, e := range to {
 			if e == "owners" {
 				for _, o := range v.Item.Owners {
-					if silent(o) {
+					if nudge(o, v) {
 						b.person(o, v.Item.Code, true, false)
 					}
 				}
@@ -734,7 +897,7 @@ func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 		others := map[string]bool{} // codes to list by owner
 		for _, v := range items {
 			sh := a.items[v.Item.Code]
-			if sh.own && silent(a.person) {
+			if sh.own && nudge(a.person, v) {
 				mine = append(mine, v)
 			}
 			if sh.watch {
@@ -744,17 +907,17 @@ func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 		var lines []string
 		if len(others) > 0 {
 			for _, p := range j.plan.People {
-				if p.Key == a.person || !silent(p.Key) {
+				if p.Key == a.person {
 					continue
 				}
 				var codes []string
 				for _, v := range items {
-					if others[v.Item.Code] && slices.Contains(v.Item.Owners, p.Key) {
+					if others[v.Item.Code] && nudge(p.Key, v) {
 						codes = append(codes, v.Item.Code)
 					}
 				}
 				if len(codes) > 0 {
-					lines = append(lines, fmt.Sprintf("• %s（%s）：%s\n", esc(p.Name), esc(clip(p.Unit, 10)), codeList(codes, 20)))
+					lines = append(lines, fmt.Sprintf("• %s%s（%s）：%s\n", esc(p.Name), j.leaveMark(p.Key), esc(clip(p.Unit, 10)), codeList(codes, 20)))
 				}
 			}
 		}
@@ -765,20 +928,30 @@ func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 		fmt.Fprintf(&sb, "<b>📝 汇报提醒</b>（%s）\n", j.dayWeek(j.today))
 		if len(mine) > 0 {
 			fmt.Fprintf(&sb, "%s，自 %s 以来还没有收到您的汇报。您在办的事项 %d 项：\n", esc(j.name(a.person)), sinceText, len(mine))
-			for _, v := range mine {
+			for _, v := range mine[:min(len(mine), ListMax)] {
+				if j.untouched(v) {
+					fmt.Fprintf(&sb, "%s <b>%s</b> %s · 未汇报，应达 %s\n", v.Status.Status.Mark(), esc(v.Item.Code), esc(clip(v.Item.Title, 20)), pct(v.Status.Expected))
+					continue
+				}
 				fmt.Fprintf(&sb, "%s <b>%s</b> %s · 进度 %s\n", v.Status.Status.Mark(), esc(v.Item.Code), esc(clip(v.Item.Title, 20)), pct(v.Status.Percent))
 			}
+			sb.WriteString(j.more(a, mine[min(len(mine), ListMax):], "/mine"))
 		}
 		if len(lines) > 0 {
 			if len(mine) > 0 {
 				sb.WriteString("\n")
 			}
 			fmt.Fprintf(&sb, "自 %s 以来未汇报的责任人 %d 人：\n", sinceText, len(lines))
-			for _, l := range lines {
+			const maxPeople = 2 * ListMax
+			for _, l := range lines[:min(len(lines), maxPeople)] {
 				sb.WriteString(l)
 			}
+			if n := len(lines) - maxPeople; n > 0 {
+				fmt.Fprintf(&sb, "另有 %d 人，发送 /unreported 查看\n", n)
+			}
 		}
-		btn := j.buttons(a, mine)
+		shown := mine[:min(len(mine), ListMax)]
+		btn := j.buttons(a, shown)
 		if len(mine) > 0 {
 			fmt.Fprintf(&sb, "\n直接回复即可，例如：<code>%s 进度60%% 说明</code>", esc(mine[0].Item.Code))
 			if len(btn) > 0 {
@@ -817,9 +990,9 @@ func (j *job) composeDigest(b *book, r planbot.Reminder) {
 	notice := FailureNotice(j.s)
 	admins := 0
 	for _, a := range b.order {
-		text := d.text("")
+		text := d.textFor("", j.digestFocus(a.person))
 		if p, ok := j.people[a.person]; ok && p.Has(planbot.RoleAdmin) {
-			text = d.text(notice)
+			text = d.textFor(notice, j.digestFocus(a.person))
 			admins++
 		}
 		b.send(a, text, nil)

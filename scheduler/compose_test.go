@@ -287,6 +287,9 @@ func TestEscalationLadder(t *testing.T) {
 	base := []planbot.Report{
 		done("2.3", "ma_jingfa", at27(6, 1, 9, 0)), // keep 2.3 off the ladder
 		done("3.2", "xu_nongye", at27(4, 1, 9, 0)),
+		// On pace before its due day: a never-reported 2.5 would be on
+		// the yellow step already (behind pace), see ladder12_test.go.
+		progress("2.5", "ma_jingfa", at27(9, 20, 9, 0), 95),
 	}
 	owner := []int64{chatMaJingfa}
 	leader := []int64{chatChenFuzhen, chatMaJingfa}
@@ -603,8 +606,13 @@ func TestOverdueManyItemsSplitsWithKeyboardLast(t *testing.T) {
 			parts++
 		}
 	}
-	if parts < 2 {
+	// The list is cut at ListMax, worst first, with the count of the
+	// rest: one message, not a hundred items over several.
+	if parts != 1 {
 		t.Errorf("a hundred items in %d part(s)", parts)
+	}
+	if text, _ := byChat(t, msgs); !strings.Contains(text[s.ChatOf["p000"]], "另有 ") {
+		t.Errorf("no count of the rest:\n%s", text[s.ChatOf["p000"]])
 	}
 	_, buttons := byChat(t, msgs)
 	if n := len(buttons[s.ChatOf["p000"]]); n != MaxButtons {

@@ -19,7 +19,11 @@ import (
 //
 // What it says, in this order, each part a few short lines:
 //   - header: plan year, date and time, 时间进度 (share of the year elapsed);
-//   - counts by status with their marks, then one line per section;
+//   - counts by status with their marks;
+//   - what needs the reader (digestFocus): the at-risk and the
+//     never-reported-behind-pace items of the sections they lead (all of
+//     them for a principal, a group or anyone else), FocusMax at most;
+//   - one line per section;
 //   - the week's progress: reports received (withdrawals not counted) since
 //     00:00 of the latest Monday strictly before at's day — this week's
 //     Monday, or on a Monday the previous one, so a Monday-morning digest
@@ -40,7 +44,8 @@ func Digest(s Snapshot, at time.Time) string {
 	if s.Plan == nil {
 		return ""
 	}
-	return newJob(s, at).digest().text("")
+	j := newJob(s, at)
+	return j.digest().textFor("", j.digestFocus(""))
 }
 
 // DigestListMax caps the digest's lists of overdue and of silent items,
@@ -55,7 +60,7 @@ func AdminDigest(s Snapshot, at time.Time) string {
 		return ""
 	}
 	j := newJob(s, at)
-	return j.digest().text(FailureNotice(s))
+	return j.digest().textFor(FailureNotice(s), j.digestFocus(""))
 }
 
 // FailureNotice is the one line about s.Failed, "" when it is empty:
@@ -103,14 +108,73 @@ func FailureNotice(s Snapshot) string {
 }
 
 // digestText keeps the header apart, so the admin copy can carry the
-// failures right under it, where they are seen.
-type digestText struct{ head, body string }
+// failures right under it, where they are seen; and the counts apart from
+// the rest, so each leader's own list (focus) comes right after them.
+type digestText struct{ head, top, body string }
 
-func (d digestText) text(notice string) string {
-	if notice == "" {
-		return d.head + d.body
+func (d digestText) text(notice string) string { return d.textFor(notice, "") }
+
+func (d digestText) textFor(notice, focus string) string {
+	if notice != "" {
+		notice += "\n"
 	}
-	return d.head + notice + "\n" + d.body
+	return d.head + notice + d.top + focus + d.body
+}
+
+// FocusMax caps the digest's list of what needs a leader: a screenful.
+const FocusMax = 10
+
+// digestFocus names the items that need leader key (any when "", or when
+// key leads none or is a principal): at risk, or never reported and behind
+// pace, not overdue (the overdue list has those), the furthest behind
+// first, with the owners and how far behind; then the count of the rest
+// and the command that lists them.
+func (j *job) digestFocus(key string) string {
+	mineOnly := false
+	if p, ok := j.people[key]; ok && !p.Principal {
+		for _, v := range j.views {
+			mineOnly = mineOnly || v.Item.Leader == key
+		}
+	}
+	var vs []planbot.ItemView
+	for _, v := range j.views {
+		st := v.Status.Status
+		if st == planbot.StatusDone || st == planbot.StatusOverdue || (mineOnly && v.Item.Leader != key) {
+			continue
+		}
+		if st == planbot.StatusAtRisk || j.untouched(v) {
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) == 0 {
+		return ""
+	}
+	slices.SortStableFunc(vs, func(a, b planbot.ItemView) int {
+		return cmp.Or(cmp.Compare(gap(b), gap(a)), a.Item.Due.Compare(b.Item.Due), cmp.Compare(a.Item.Code, b.Item.Code))
+	})
+	var sb strings.Builder
+	who := "需要关注"
+	if mineOnly {
+		who = "您分管的事项中需要关注"
+	}
+	fmt.Fprintf(&sb, "\n<b>🟡 %s %d 项</b>（进度落后于时间要求）\n", who, len(vs))
+	for _, v := range vs[:min(len(vs), FocusMax)] {
+		st := v.Status
+		how := fmt.Sprintf("进度 %s，应达 %s", pct(st.Percent), pct(st.Expected))
+		if st.Last == nil {
+			how = fmt.Sprintf("未汇报，应达 %s", pct(st.Expected))
+		}
+		fmt.Fprintf(&sb, "<b>%s</b> %s · %s · %s，落后 %s 个百分点\n", esc(v.Item.Code), esc(clip(v.Item.Title, 14)),
+			j.ownerNames(v.Item.Owners[:min(len(v.Item.Owners), 3)]), how, strings.TrimSuffix(pct(gap(v)), "%"))
+	}
+	if rest := vs[min(len(vs), FocusMax):]; len(rest) > 0 {
+		cmd := "/plan"
+		if sec := rest[0].Item.Section; !slices.ContainsFunc(rest, func(v planbot.ItemView) bool { return v.Item.Section != sec }) {
+			cmd = "/plan " + esc(sec)
+		}
+		fmt.Fprintf(&sb, "另有 %d 项，发送 %s 查看\n", len(rest), cmd)
+	}
+	return sb.String()
 }
 
 // reportsUpTo returns the reports stamped before t (or at t, when incl),
@@ -162,6 +226,8 @@ func (j *job) digest() digestText {
 		counts[v.Status.Status]++
 	}
 	fmt.Fprintf(&sb, "共 %d 项：%s\n", len(j.views), countsLine(counts, true))
+	d.top = sb.String()
+	sb.Reset()
 
 	if len(p.Sections) > 0 {
 		sb.WriteString("\n<b>分板块</b>\n")
@@ -297,12 +363,12 @@ func (j *job) digestIndicators(sb *strings.Builder, elapsed float64) {
 	}
 }
 
-// owners names at most three owners of it.
+// owners names at most three owners of it, those on leave marked.
 func (j *job) owners(it planbot.Item) string {
 	if len(it.Owners) <= 3 {
-		return j.names(it.Owners)
+		return j.ownerNames(it.Owners)
 	}
-	return j.names(it.Owners[:3]) + fmt.Sprintf("等 %d 人", len(it.Owners))
+	return j.ownerNames(it.Owners[:3]) + fmt.Sprintf("等 %d 人", len(it.Owners))
 }
 
 func (j *job) digestOverdue(sb *strings.Builder) {
@@ -371,7 +437,7 @@ func (j *job) digestUnreported(sb *strings.Builder) {
 	var who []string
 	for _, p := range j.plan.People {
 		if owners[p.Key] && !reported[p.Key] {
-			who = append(who, esc(clip(p.Name, 10)))
+			who = append(who, esc(clip(p.Name, 10))+j.leaveMark(p.Key))
 		}
 	}
 	if len(owners) == 0 {
