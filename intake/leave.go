@@ -66,8 +66,9 @@ func reportLike(c string) bool {
 	return strings.ContainsFunc(c, func(r rune) bool { return unicode.IsDigit(r) || r == '%' }) || workStatement.MatchString(c)
 }
 
-// readLeave reads t (folded) as a leave or a 销假. The year is the plan's:
-// a day without a year is in it.
+// readLeave reads t (folded) as a leave or a 销假. A day without a year is
+// the next such day from today (or from the leave's first day); year, the
+// plan's, only shortens how days are written back.
 func readLeave(t string, year int, today planbot.Date) (Intent, bool) {
 	if !MaybeLeave(t) {
 		return Intent{}, false
@@ -183,8 +184,8 @@ func leaveProblem(p string) Intent { return Intent{Kind: IntentLeave, Problem: p
 // leaveSpan checks a span: in order, within the plan year, not over.
 func leaveSpan(from, to planbot.Date, year int, today planbot.Date) Intent {
 	switch {
-	case year != 0 && (from.Year != year || to.Year != year):
-		return leaveProblem(fmt.Sprintf("请假日期要在 %d 年度内；跨年度的请假请只登记到12月31日", year))
+	case from.DaysUntil(to) > 365:
+		return leaveProblem("请假超过一年，请联系党政办登记")
 	case !today.IsZero() && to.Before(today):
 		return leaveProblem(fmt.Sprintf("请假结束日期 %s 已过", to.Short(year)))
 	case to.Before(from):
@@ -210,13 +211,22 @@ func leaveDate(s string, year int, today, base planbot.Date) (planbot.Date, stri
 	case "后天":
 		return today.AddDays(2), ""
 	}
-	y, m, d := year, 0, 0
+	y, m, d := 0, 0, 0
 	atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
 	if g := leaveYMD.FindStringSubmatch(s); g != nil {
+		m, d = atoi(g[2]), atoi(g[3])
 		if g[1] != "" {
 			y = atoi(g[1])
+		} else {
+			// 12月15日 said on 5 December 2026 is ten days away, whatever
+			// year the plan is for; 1月5日 said on 20 December is next
+			// year's. A day a little behind (12月1日 on 4 December) is this
+			// year's, and is refused as over, not taken for next year's.
+			y = base.Year
+			if base.AddDays(-183).DaysUntil(planbot.Date{Year: y, Month: time.Month(m), Day: d}) < 0 {
+				y++
+			}
 		}
-		m, d = atoi(g[2]), atoi(g[3])
 	} else if g := leaveISO.FindStringSubmatch(s); g != nil {
 		y, m, d = atoi(g[1]), atoi(g[2]), atoi(g[3])
 	} else if g := leaveDD.FindStringSubmatch(s); g != nil {

@@ -34,8 +34,10 @@ func TestUnderstandLeave(t *testing.T) {
 		{text: "请假到１２月１５日", kind: IntentLeave, from: d(12, 4), to: d(12, 15)},
 		{text: "我要请假", kind: IntentLeave, problem: true},
 		{text: "我下周请假", kind: IntentLeave, problem: true},
-		{text: "请假到12月1日", kind: IntentLeave, problem: true},     // over already
-		{text: "请假到2028年1月5日", kind: IntentLeave, problem: true}, // past the plan year
+		{text: "请假到12月1日", kind: IntentLeave, problem: true},                        // over already
+		{text: "请假到2028年1月5日", kind: IntentLeave, from: d(12, 4), to: "2028-01-05"}, // across the year end: reminders stop either way
+		{text: "请假到1月5日", kind: IntentLeave, from: d(12, 4), to: "2028-01-05"},      // the next 5 January
+		{text: "请假到2029年1月5日", kind: IntentLeave, problem: true},                    // over a year
 		{text: "请假到12月15日，2.3进度60%", kind: IntentUnknown, problem: true},
 		{text: "销假", kind: IntentLeaveEnd},
 		{text: "我已经销假了", kind: IntentLeaveEnd},
@@ -84,5 +86,19 @@ func TestReadLeave(t *testing.T) {
 	}
 	if _, ok := ReadLeave("下周再说", 2027, today); ok {
 		t.Error("/leave 下周再说 read as a leave")
+	}
+}
+
+// In December before the plan year a cadre's 12月15日 is this December's,
+// not the plan year's: the leave starts today and ends in ten days.
+func TestLeaveBeforeThePlanYear(t *testing.T) {
+	plan := loadParsePlan(t) // year 2027
+	today := planbot.Date{Year: 2026, Month: 12, Day: 5}
+	in := Understand("请假到12月15日", Context{Plan: plan, Today: today})
+	if in.Kind != IntentLeave || in.Problem != "" || in.Leave == nil {
+		t.Fatalf("请假到12月15日 on 2026-12-05 = %+v; want a leave", in)
+	}
+	if in.Leave.From != today || in.Leave.To != (planbot.Date{Year: 2026, Month: 12, Day: 15}) {
+		t.Errorf("leave = %v..%v; want 2026-12-05..2026-12-15", in.Leave.From, in.Leave.To)
 	}
 }
