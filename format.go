@@ -89,6 +89,17 @@ func FriendlyAmount(a Amount) string {
 	return a.String()
 }
 
+// AmountIn shows an amount in a preferred unit when it converts exactly
+// enough, else in its own readable form.
+func AmountIn(a Amount, unit string) string {
+	if unit != "" {
+		if s, err := a.Format(unit, 2); err == nil {
+			return s
+		}
+	}
+	return a.String()
+}
+
 // CutWords shortens s to at most max runes, ending in "…": at the last
 // space or punctuation mark that leaves at least half of it, else at the
 // last place that does not split a figure from its digits or its unit

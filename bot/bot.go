@@ -62,11 +62,9 @@ type Callback struct {
 	MessageID int    // the message that holds the keyboard
 }
 
-// Button is one inline keyboard button.
-type Button struct {
-	Text string
-	Data string
-}
+// Button is one inline keyboard button, in the shape the scheduler's
+// reminders use too.
+type Button = planbot.Button
 
 // Reply is one thing the bot sends back. Text is HTML with every user
 // string already escaped.

@@ -45,9 +45,9 @@ func (b *Bot) onButton(c *call) error {
 	case strings.HasPrefix(data, "u:"):
 		n, _ := strconv.ParseInt(strings.TrimPrefix(data, "u:"), 10, 64)
 		return b.undoReport(c, n)
-	case strings.HasPrefix(data, "r:"):
+	case strings.HasPrefix(data, planbot.ReportButtonPrefix):
 		// A reminder's button: report on that item, step by step.
-		it, ok := c.plan.Item(strings.TrimPrefix(data, "r:"))
+		it, ok := c.plan.Item(strings.TrimPrefix(data, planbot.ReportButtonPrefix))
 		if !ok {
 			c.answerButton("这个事项已不在计划中", "")
 			return nil

@@ -1,31 +1,19 @@
 package bot
 
 import (
-	"html"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"planbot"
 )
 
-// esc makes a user-supplied string safe inside HTML parse mode. Invalid
-// UTF-8 is replaced, since Telegram rejects it.
-func esc(s string) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	return html.EscapeString(s)
-}
+// The conversation's short names for the shared forms in reply.go and
+// format.go, used on nearly every line it writes.
 
-// clip shortens a user string for a list line, counting runes.
-func clip(s string, n int) string {
-	r := []rune(strings.ToValidUTF8(s, "\uFFFD"))
-	if len(r) <= n {
-		return string(r)
-	}
-	return string(r[:n-1]) + "…"
-}
+func esc(s string) string { return planbot.Escape(s) }
+
+// clip keeps line breaks: a note is shown as written.
+func clip(s string, n int) string { return planbot.Clip(s, n) }
 
 func statusPhrase(st planbot.ItemStatus) string { return st.Phrase() }
 
@@ -40,16 +28,7 @@ func when(t time.Time, loc *time.Location, year int) string {
 	return day(planbot.DateOf(t), year) + t.Format(" 15:04")
 }
 
-// amountIn shows an amount in a preferred unit when it converts exactly
-// enough, else in its own readable form.
-func amountIn(a planbot.Amount, unit string) string {
-	if unit != "" {
-		if s, err := a.Format(unit, 2); err == nil {
-			return s
-		}
-	}
-	return a.String()
-}
+func amountIn(a planbot.Amount, unit string) string { return planbot.AmountIn(a, unit) }
 
 func names(plan *planbot.Plan, keys []string) string {
 	out := make([]string, 0, len(keys))
@@ -63,15 +42,7 @@ func names(plan *planbot.Plan, keys []string) string {
 	return strings.Join(out, "、")
 }
 
-// friendly shows a count the way people say it: 150000只 as 15万只.
-func friendly(a planbot.Amount) string {
-	if a.Unit != "" && a.Unit != "元" && a.Unit != "%" && a.Value >= planbot.DecimalFromInt(10000) {
-		if s, err := a.Format("万"+a.Unit, 2); err == nil {
-			return s
-		}
-	}
-	return a.String()
-}
+func friendly(a planbot.Amount) string { return planbot.FriendlyAmount(a) }
 
 // note shows a user's words inside a line of ours: clipped, escaped, and
 // wrapped in a Unicode isolate so a right-to-left mark in it cannot reorder

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,13 +28,12 @@ type UpdateLog interface {
 	RecordUpdate(ctx context.Context, updateID, nextOffset int, now time.Time, msgs ...planbot.OutboxMessage) error
 }
 
-// Priorities in the outbox: a person waiting for an answer goes first; a
-// refusal to a stranger goes last, so a flood of strangers delays nobody
-// on the list.
+// The outbox priorities, named here for the conversation's callers; the
+// order is decided in the root (reply.go).
 const (
-	PriorityReply    = 10
-	PriorityReminder = 0
-	PriorityRefusal  = -10
+	PriorityReply    = planbot.PriorityReply
+	PriorityReminder = planbot.PriorityReminder
+	PriorityRefusal  = planbot.PriorityRefusal
 )
 
 // ToOutbox turns replies into outbox rows: long texts split under
@@ -80,24 +78,11 @@ func appendOutbox(out []planbot.OutboxMessage, r Reply) []planbot.OutboxMessage 
 			m.Method, m.EditMessageID = planbot.MethodEdit, r.EditMessageID
 		}
 		if i == len(parts)-1 && len(r.Keyboard) > 0 {
-			m.ReplyMarkup = keyboardJSON(r.Keyboard)
+			m.ReplyMarkup = planbot.InlineKeyboardJSON(r.Keyboard)
 		}
 		out = append(out, m)
 	}
 	return out
-}
-
-func keyboardJSON(rows [][]Button) string {
-	var kb tgbotapi.InlineKeyboardMarkup
-	for _, row := range rows {
-		var r []tgbotapi.InlineKeyboardButton
-		for _, b := range row {
-			r = append(r, tgbotapi.NewInlineKeyboardButtonData(b.Text, b.Data))
-		}
-		kb.InlineKeyboard = append(kb.InlineKeyboard, r)
-	}
-	data, _ := json.Marshal(kb)
-	return string(data)
 }
 
 // Telegram serves the conversation over the Bot API with long polling.

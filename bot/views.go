@@ -558,8 +558,8 @@ func (b *Bot) digest(c *call, _ string) error {
 	}
 	if picture != nil {
 		// Leaders would rather look than read: the picture first.
-		c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Photo: &File{Name: "digest-" + c.now.Format("2006-01-02") + ".png", Data: picture,
-			Caption: fmt.Sprintf("%d年工作计划 · %d月%d日 周报图", c.plan.Year, c.now.Month(), c.now.Day())}})
+		name, caption := planbot.DigestPicture(c.plan.Year, c.now)
+		c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Photo: &File{Name: name, Data: picture, Caption: caption}})
 	}
 	c.say(text)
 	return nil

@@ -2,21 +2,14 @@ package scheduler
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
-	"html"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"planbot"
 )
-
-// Priority is the outbox priority of everything a reminder job sends: the
-// same as bot.PriorityReminder, below a reply to a person.
-const Priority = 0
 
 // ListMax caps the items (or people) a reminder lists, worst first, after
 // its counts: a township's lists whole, a county's cut to fit a phone, with
@@ -58,8 +51,8 @@ type Snapshot struct {
 //
 // Every message is HTML (ParseMode "HTML", user text escaped), split under
 // planbot.MaxMessageLen with planbot.SplitMessage (a keyboard rides on the
-// last part), with Priority 0. Job and ScheduledAt are left empty: the
-// store's RunJob stamps them on the run it claims. Each recipient gets one
+// last part), at planbot.PriorityReminder. Job and ScheduledAt are left
+// empty: the store's RunJob stamps them on the run it claims. Each recipient gets one
 // message per run however many items concern them, and recipients are
 // deduplicated by chat id, so a person reached as owner, as leader and
 // through a role gets one message covering all of it.
@@ -161,16 +154,16 @@ func newJob(s Snapshot, at time.Time) *job {
 
 func (j *job) name(key string) string {
 	if p, ok := j.people[key]; ok && p.Name != "" {
-		return clip(p.Name, 12)
+		return planbot.ClipLine(p.Name, 12)
 	}
-	return clip(key, 12)
+	return planbot.ClipLine(key, 12)
 }
 
 // names lists people by name, escaped.
 func (j *job) names(keys []string) string {
 	out := make([]string, len(keys))
 	for i, k := range keys {
-		out[i] = esc(j.name(k))
+		out[i] = planbot.Escape(j.name(k))
 	}
 	return strings.Join(out, "、")
 }
@@ -194,7 +187,7 @@ func (j *job) leaveMark(key string) string {
 func (j *job) ownerNames(keys []string) string {
 	out := make([]string, len(keys))
 	for i, k := range keys {
-		out[i] = esc(j.name(k)) + j.leaveMark(k)
+		out[i] = planbot.Escape(j.name(k)) + j.leaveMark(k)
 	}
 	return strings.Join(out, "、")
 }
@@ -426,11 +419,11 @@ func (b *book) missing() []string {
 
 // send queues text (split under Telegram's limit) to a, with buttons on the
 // last part.
-func (b *book) send(a *audience, text string, buttons []button) {
+func (b *book) send(a *audience, text string, buttons []planbot.Button) {
 	parts := planbot.SplitMessage(text, planbot.MaxMessageLen)
-	markup := keyboard(buttons)
+	markup := planbot.InlineKeyboardJSON(planbot.Column(buttons))
 	for i, p := range parts {
-		m := planbot.OutboxMessage{ChatID: a.chat, Text: p, ParseMode: "HTML", Priority: Priority}
+		m := planbot.OutboxMessage{ChatID: a.chat, Text: p, ParseMode: "HTML", Priority: planbot.PriorityReminder}
 		if i == len(parts)-1 {
 			m.ReplyMarkup = markup
 		}
@@ -537,9 +530,9 @@ func (j *job) greeting(a *audience, allOwn bool, n int, what string) string {
 	case a.person == "":
 		return fmt.Sprintf("以下 %d 项工作%s：\n", n, what)
 	case allOwn:
-		return fmt.Sprintf("%s，您负责的 %d 项工作%s：\n", esc(j.name(a.person)), n, what)
+		return fmt.Sprintf("%s，您负责的 %d 项工作%s：\n", planbot.Escape(j.name(a.person)), n, what)
 	}
-	return fmt.Sprintf("%s，以下 %d 项工作%s：\n", esc(j.name(a.person)), n, what)
+	return fmt.Sprintf("%s，以下 %d 项工作%s：\n", planbot.Escape(j.name(a.person)), n, what)
 }
 
 // itemLines is one item of a reminder: mark, code, title, then how late or
@@ -548,7 +541,7 @@ func (j *job) greeting(a *audience, allOwn bool, n int, what string) string {
 func (j *job) itemLines(v planbot.ItemView, kind listKind, withOwners bool) string {
 	st := v.Status
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "%s <b>%s</b> %s\n　", st.Status.Mark(), esc(v.Item.Code), esc(clip(v.Item.Title, 24)))
+	fmt.Fprintf(&sb, "%s <b>%s</b> %s\n　", st.Status.Mark(), planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 24)))
 	switch {
 	case st.Status == planbot.StatusOverdue:
 		fmt.Fprintf(&sb, "逾期 %d 天", st.DaysOverdue)
@@ -590,7 +583,7 @@ func (j *job) lastReport(st planbot.ItemStatus) string {
 	// alone had its figures taken out ("累计接待客商" of "累计接待客商12批").
 	// A bare figure is on the line already.
 	if w := planbot.ReportWords(*st.Last, 30); w != "" && (st.Last.Words != "" || st.Last.Note != "") {
-		s += "：\u2068" + esc(w) + "\u2069"
+		s += "：\u2068" + planbot.Escape(w) + "\u2069"
 	}
 	return s
 }
@@ -608,51 +601,30 @@ func (j *job) howToReport(a *audience, items []planbot.ItemView, buttons bool) s
 	if code == "" {
 		return ""
 	}
-	s := fmt.Sprintf("\n汇报进展，直接回复：<code>%s 进度60%% 说明</code>", esc(code))
+	s := fmt.Sprintf("\n汇报进展，直接回复：<code>%s 进度60%% 说明</code>", planbot.Escape(code))
 	if buttons {
 		s += "\n或点下面的按钮逐步填写。"
 	}
 	return s
 }
 
-// button is one inline keyboard button.
-type button struct {
-	Text string `json:"text"`
-	Data string `json:"callback_data"`
-}
-
 // buttons offers "r:CODE" for the items a owns, in list order.
-func (j *job) buttons(a *audience, items []planbot.ItemView) []button {
+func (j *job) buttons(a *audience, items []planbot.ItemView) []planbot.Button {
 	if a.person == "" {
 		return nil // in a group anyone could press it
 	}
-	var out []button
+	var out []planbot.Button
 	for _, v := range items {
 		if !a.owns(v.Item.Code) || len(out) == MaxButtons {
 			continue
 		}
-		data := "r:" + v.Item.Code
-		if len(data) > 64 { // Telegram's limit on callback data
+		data, ok := planbot.ReportButtonData(v.Item.Code)
+		if !ok {
 			continue
 		}
-		out = append(out, button{Text: clip(v.Item.Code+" "+v.Item.Title, 20), Data: data})
+		out = append(out, planbot.Button{Text: planbot.ClipLine(v.Item.Code+" "+v.Item.Title, 20), Data: data})
 	}
 	return out
-}
-
-// keyboard is the reply_markup JSON of one button per row, "" for none.
-func keyboard(bs []button) string {
-	if len(bs) == 0 {
-		return ""
-	}
-	rows := make([][]button, len(bs))
-	for i := range bs {
-		rows[i] = bs[i : i+1]
-	}
-	data, _ := json.Marshal(struct {
-		InlineKeyboard [][]button `json:"inline_keyboard"`
-	}{rows})
-	return string(data)
 }
 
 // level is a step of the escalation ladder.
@@ -764,7 +736,7 @@ func (j *job) composeEscalate(b *book, r planbot.Reminder) {
 		var sb strings.Builder
 		fmt.Fprintf(&sb, "<b>📣 逐级催办</b>（%s）\n", j.dayWeek(j.today))
 		if a.person != "" {
-			fmt.Fprintf(&sb, "%s，以下 %d 项工作需要关注", esc(j.name(a.person)), len(items))
+			fmt.Fprintf(&sb, "%s，以下 %d 项工作需要关注", planbot.Escape(j.name(a.person)), len(items))
 		} else {
 			fmt.Fprintf(&sb, "以下 %d 项工作需要关注", len(items))
 		}
@@ -809,7 +781,7 @@ func (j *job) composeEscalate(b *book, r planbot.Reminder) {
 func (j *job) ladderLine(v planbot.ItemView, withOwners bool) string {
 	st := v.Status
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "<b>%s</b> %s\n　", esc(v.Item.Code), esc(clip(v.Item.Title, 24)))
+	fmt.Fprintf(&sb, "<b>%s</b> %s\n　", planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 24)))
 	never := st.Last == nil
 	switch {
 	case st.Status == planbot.StatusOverdue:
@@ -917,7 +889,7 @@ func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 					}
 				}
 				if len(codes) > 0 {
-					lines = append(lines, fmt.Sprintf("• %s%s（%s）：%s\n", esc(p.Name), j.leaveMark(p.Key), esc(clip(p.Unit, 10)), codeList(codes, 20)))
+					lines = append(lines, fmt.Sprintf("• %s%s（%s）：%s\n", planbot.Escape(p.Name), j.leaveMark(p.Key), planbot.Escape(planbot.ClipLine(p.Unit, 10)), codeList(codes, 20)))
 				}
 			}
 		}
@@ -927,13 +899,13 @@ func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 		var sb strings.Builder
 		fmt.Fprintf(&sb, "<b>📝 汇报提醒</b>（%s）\n", j.dayWeek(j.today))
 		if len(mine) > 0 {
-			fmt.Fprintf(&sb, "%s，自 %s 以来还没有收到您的汇报。您在办的事项 %d 项：\n", esc(j.name(a.person)), sinceText, len(mine))
+			fmt.Fprintf(&sb, "%s，自 %s 以来还没有收到您的汇报。您在办的事项 %d 项：\n", planbot.Escape(j.name(a.person)), sinceText, len(mine))
 			for _, v := range mine[:min(len(mine), ListMax)] {
 				if j.untouched(v) {
-					fmt.Fprintf(&sb, "%s <b>%s</b> %s · 未汇报，应达 %s\n", v.Status.Status.Mark(), esc(v.Item.Code), esc(clip(v.Item.Title, 20)), pct(v.Status.Expected))
+					fmt.Fprintf(&sb, "%s <b>%s</b> %s · 未汇报，应达 %s\n", v.Status.Status.Mark(), planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 20)), pct(v.Status.Expected))
 					continue
 				}
-				fmt.Fprintf(&sb, "%s <b>%s</b> %s · 进度 %s\n", v.Status.Status.Mark(), esc(v.Item.Code), esc(clip(v.Item.Title, 20)), pct(v.Status.Percent))
+				fmt.Fprintf(&sb, "%s <b>%s</b> %s · 进度 %s\n", v.Status.Status.Mark(), planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 20)), pct(v.Status.Percent))
 			}
 			sb.WriteString(j.more(a, mine[min(len(mine), ListMax):], "/mine"))
 		}
@@ -953,7 +925,7 @@ func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 		shown := mine[:min(len(mine), ListMax)]
 		btn := j.buttons(a, shown)
 		if len(mine) > 0 {
-			fmt.Fprintf(&sb, "\n直接回复即可，例如：<code>%s 进度60%% 说明</code>", esc(mine[0].Item.Code))
+			fmt.Fprintf(&sb, "\n直接回复即可，例如：<code>%s 进度60%% 说明</code>", planbot.Escape(mine[0].Item.Code))
 			if len(btn) > 0 {
 				sb.WriteString("\n或点下面的按钮逐步填写。")
 			}
@@ -1027,37 +999,13 @@ func codeList(codes []string, n int) string {
 		if i == n {
 			break
 		}
-		out = append(out, esc(c))
+		out = append(out, planbot.Escape(c))
 	}
 	s := strings.Join(out, "、")
 	if len(codes) > n {
 		s += fmt.Sprintf(" 等 %d 项", len(codes))
 	}
 	return s
-}
-
-// esc makes a user string safe in HTML parse mode; invalid UTF-8, which
-// Telegram rejects, is replaced.
-func esc(s string) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	return html.EscapeString(s)
-}
-
-// clip shortens a user string for a list line, counting runes; it also
-// folds line breaks, since every line must stand alone when a message is
-// split.
-func clip(s string, n int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if strings.ContainsAny(s, "\r\n") {
-		s = strings.Join(strings.Fields(s), " ")
-	}
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 func pct(f float64) string { return planbot.FormatPercent(f) }

@@ -101,7 +101,7 @@ func byChat(t *testing.T, msgs []planbot.OutboxMessage) (map[int64]string, map[i
 	var order []int64
 	for i, m := range msgs {
 		checkPart(t, m.Text)
-		if m.ParseMode != "HTML" || m.Priority != Priority || m.Job != "" || m.Method != "" {
+		if m.ParseMode != "HTML" || m.Priority != planbot.PriorityReminder || m.Job != "" || m.Method != "" {
 			t.Errorf("message %d: parse mode %q, priority %d, job %q, method %q", i, m.ParseMode, m.Priority, m.Job, m.Method)
 		}
 		if _, seen := text[m.ChatID]; seen && (len(order) == 0 || order[len(order)-1] != m.ChatID) {

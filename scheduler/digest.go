@@ -97,7 +97,7 @@ func FailureNotice(s Snapshot) string {
 		}
 		name := fmt.Sprintf("chat:%d", c)
 		if n, ok := owner[c]; ok {
-			name = esc(clip(n, 12))
+			name = planbot.Escape(planbot.ClipLine(n, 12))
 		}
 		if n := count[c]; n > 1 {
 			name += fmt.Sprintf("×%d", n)
@@ -164,13 +164,13 @@ func (j *job) digestFocus(key string) string {
 		if st.Last == nil {
 			how = fmt.Sprintf("未汇报，应达 %s", pct(st.Expected))
 		}
-		fmt.Fprintf(&sb, "<b>%s</b> %s · %s · %s，落后 %s 个百分点\n", esc(v.Item.Code), esc(clip(v.Item.Title, 14)),
+		fmt.Fprintf(&sb, "<b>%s</b> %s · %s · %s，落后 %s 个百分点\n", planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 14)),
 			j.ownerNames(v.Item.Owners[:min(len(v.Item.Owners), 3)]), how, strings.TrimSuffix(pct(gap(v)), "%"))
 	}
 	if rest := vs[min(len(vs), FocusMax):]; len(rest) > 0 {
 		cmd := "/plan"
 		if sec := rest[0].Item.Section; !slices.ContainsFunc(rest, func(v planbot.ItemView) bool { return v.Item.Section != sec }) {
-			cmd = "/plan " + esc(sec)
+			cmd = "/plan " + planbot.Escape(sec)
 		}
 		fmt.Fprintf(&sb, "另有 %d 项，发送 %s 查看\n", len(rest), cmd)
 	}
@@ -241,7 +241,7 @@ func (j *job) digest() digestText {
 			m[v.Status.Status]++
 		}
 		for _, s := range p.Sections {
-			fmt.Fprintf(&sb, "【%s】%s　%s\n", esc(clip(s.Code, 8)), esc(clip(s.Title, 10)), countsLine(bySection[s.Code], false))
+			fmt.Fprintf(&sb, "【%s】%s　%s\n", planbot.Escape(planbot.ClipLine(s.Code, 8)), planbot.Escape(planbot.ClipLine(s.Title, 10)), countsLine(bySection[s.Code], false))
 		}
 	}
 
@@ -308,7 +308,7 @@ func (j *job) itemList(vs []planbot.ItemView, n int) string {
 		if i == n {
 			break
 		}
-		out = append(out, esc(v.Item.Code)+" "+esc(clip(v.Item.Title, 10)))
+		out = append(out, planbot.Escape(v.Item.Code)+" "+planbot.Escape(planbot.ClipLine(v.Item.Title, 10)))
 	}
 	s := strings.Join(out, "、")
 	if len(vs) > n {
@@ -330,9 +330,9 @@ func (j *job) digestIndicators(sb *strings.Builder, elapsed float64) {
 			obs = &o
 		}
 		s := ind.StandingAt(obs, p.Year, j.at, j.loc, p.Rules)
-		name := esc(clip(ind.Name, 12))
+		name := planbot.Escape(planbot.ClipLine(ind.Name, 12))
 		if !s.HasValue {
-			lines = append(lines, fmt.Sprintf("⚪ <b>%s</b> 暂无数据（目标 %s）", name, esc(amountIn(ind.Target, ind.Unit))))
+			lines = append(lines, fmt.Sprintf("⚪ <b>%s</b> 暂无数据（目标 %s）", name, planbot.Escape(planbot.AmountIn(ind.Target, ind.Unit))))
 			continue
 		}
 		m := "🟢"
@@ -344,7 +344,7 @@ func (j *job) digestIndicators(sb *strings.Builder, elapsed float64) {
 			behind++
 		}
 		line := fmt.Sprintf("%s <b>%s</b> 完成 %s（%s/%s）· %s", m, name, pct(100*s.Completion),
-			esc(amountIn(s.Value, ind.Unit)), esc(amountIn(ind.Target, ind.Unit)), esc(s.Verdict()))
+			planbot.Escape(planbot.AmountIn(s.Value, ind.Unit)), planbot.Escape(planbot.AmountIn(ind.Target, ind.Unit)), planbot.Escape(s.Verdict()))
 		if s.YoY != nil {
 			line += fmt.Sprintf(" · 同比 %+.1f%%", 100**s.YoY)
 			if s.YoYEstimated {
@@ -389,7 +389,7 @@ func (j *job) digestOverdue(sb *strings.Builder) {
 			fmt.Fprintf(sb, "……另有 %d 项，发送 /overdue 查看全部\n", len(late)-i)
 			break
 		}
-		fmt.Fprintf(sb, "<b>%s</b> %s · %d 天 · %s\n", esc(v.Item.Code), esc(clip(v.Item.Title, 14)), v.Status.DaysOverdue, j.owners(v.Item))
+		fmt.Fprintf(sb, "<b>%s</b> %s · %d 天 · %s\n", planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 14)), v.Status.DaysOverdue, j.owners(v.Item))
 	}
 }
 
@@ -417,7 +417,7 @@ func (j *job) digestSilent(sb *strings.Builder) {
 			fmt.Fprintf(sb, "……另有 %d 项\n", len(quiet)-i)
 			break
 		}
-		fmt.Fprintf(sb, "<b>%s</b> %s · %d 天 · %s\n", esc(v.Item.Code), esc(clip(v.Item.Title, 14)), v.Status.DaysSilent, j.owners(v.Item))
+		fmt.Fprintf(sb, "<b>%s</b> %s · %d 天 · %s\n", planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 14)), v.Status.DaysSilent, j.owners(v.Item))
 	}
 }
 
@@ -437,7 +437,7 @@ func (j *job) digestUnreported(sb *strings.Builder) {
 	var who []string
 	for _, p := range j.plan.People {
 		if owners[p.Key] && !reported[p.Key] {
-			who = append(who, esc(clip(p.Name, 10))+j.leaveMark(p.Key))
+			who = append(who, planbot.Escape(planbot.ClipLine(p.Name, 10))+j.leaveMark(p.Key))
 		}
 	}
 	if len(owners) == 0 {
@@ -513,15 +513,4 @@ func countsLine(counts map[planbot.Status]int, labels bool) string {
 		return "无事项"
 	}
 	return strings.Join(parts, " ")
-}
-
-// amountIn shows an amount in the indicator's unit when it converts, else
-// in its own readable form.
-func amountIn(a planbot.Amount, unit string) string {
-	if unit != "" {
-		if s, err := a.Format(unit, 2); err == nil {
-			return s
-		}
-	}
-	return a.String()
 }

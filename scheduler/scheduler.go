@@ -341,8 +341,7 @@ func (s *Scheduler) withChart(snap Snapshot, at time.Time, msgs []planbot.Outbox
 		s.Log.Error("digest chart not drawn; the digest goes as text", "err", err)
 		return msgs
 	}
-	name := fmt.Sprintf("digest-%s.png", at.Format("2006-01-02"))
-	caption := fmt.Sprintf("%d年工作计划 · %d月%d日 周报图", snap.Plan.Year, at.Month(), at.Day())
+	name, caption := planbot.DigestPicture(snap.Plan.Year, at)
 	var out []planbot.OutboxMessage
 	pictured := map[int64]bool{}
 	for _, m := range msgs {

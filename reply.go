@@ -1,0 +1,123 @@
+package planbot
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// What a reply looks like, whoever sends it: the conversation answering a
+// person and the scheduler's reminders and digests write their messages
+// with these, so a reminder's button is pressed into the conversation in
+// the form the conversation reads, and both escape and clip user words
+// alike.
+
+// Priorities in the outbox: a person waiting for an answer goes first; a
+// reminder or digest next; a refusal to a stranger goes last, so a flood of
+// strangers delays nobody on the list.
+const (
+	PriorityReply    = 10
+	PriorityReminder = 0
+	PriorityRefusal  = -10
+)
+
+// Escape makes a user-supplied string safe inside an HTML message. Invalid
+// UTF-8 is replaced, since Telegram rejects it.
+func Escape(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return html.EscapeString(s)
+}
+
+// Clip shortens a user string to at most n runes, ending in "…", keeping
+// its line breaks: for words shown as written (a note, a title in a reply).
+func Clip(s string, n int) string {
+	r := []rune(strings.ToValidUTF8(s, "\uFFFD"))
+	if len(r) <= n {
+		return string(r)
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// ClipLine is Clip for a list line: line breaks fold to spaces first, since
+// every line of a reminder must stand alone when a message is split.
+func ClipLine(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.ContainsAny(s, "\r\n") {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	return Clip(s, n)
+}
+
+// Button is one button under a message: its label and what pressing it
+// sends back (at most MaxButtonData bytes).
+type Button struct {
+	Text string
+	Data string
+}
+
+// Keyboard is the buttons under a message, row by row.
+type Keyboard [][]Button
+
+// MaxButtonData is the most a button may carry back, in bytes (Telegram's
+// limit on callback data); a longer one is refused with the whole message.
+const MaxButtonData = 64
+
+// Column lays buttons out one to a row, for labels too long to share one.
+func Column(bs []Button) Keyboard {
+	rows := make(Keyboard, len(bs))
+	for i := range bs {
+		rows[i] = bs[i : i+1]
+	}
+	return rows
+}
+
+// InlineKeyboardJSON is k as the reply_markup of a Telegram message
+// ({"inline_keyboard":[[{"text":…,"callback_data":…}]]}), "" for no buttons.
+func InlineKeyboardJSON(k Keyboard) string {
+	if len(k) == 0 {
+		return ""
+	}
+	type button struct {
+		Text string `json:"text"`
+		Data string `json:"callback_data"`
+	}
+	rows := make([][]button, len(k))
+	for i, row := range k {
+		if len(row) == 0 {
+			continue // null, as the Bot API library wrote an empty row
+		}
+		rows[i] = make([]button, len(row))
+		for j, b := range row {
+			rows[i][j] = button(b)
+		}
+	}
+	data, _ := json.Marshal(struct {
+		InlineKeyboard [][]button `json:"inline_keyboard"`
+	}{rows})
+	return string(data)
+}
+
+// ReportButtonPrefix starts a reminder's button: "r:CODE" asks its owner,
+// step by step, for a report on item CODE. The scheduler writes it and the
+// conversation reads it.
+const ReportButtonPrefix = "r:"
+
+// ReportButtonData is what a reminder's button for item code carries, and
+// false when that would not fit in a button.
+func ReportButtonData(code string) (string, bool) {
+	data := ReportButtonPrefix + code
+	return data, len(data) <= MaxButtonData
+}
+
+// DigestPicture is the file name and caption of the digest's picture drawn
+// at t for a plan of year: digest-2026-03-08.png, "2026年工作计划 · 3月8日
+// 周报图". The weekly job and /digest send the same picture.
+func DigestPicture(year int, t time.Time) (name, caption string) {
+	return fmt.Sprintf("digest-%s.png", t.Format("2006-01-02")),
+		fmt.Sprintf("%d年工作计划 · %d月%d日 周报图", year, t.Month(), t.Day())
+}
