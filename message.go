@@ -11,6 +11,26 @@ import (
 // length is therefore always safe, since tags only add to the raw length.
 const MaxMessageLen = 4096
 
+// SplitOutbox is m as the rows that send it: its text split under
+// MaxMessageLen with SplitMessage, every part like m but the keyboard only
+// on the last (buttons under the end of what they answer) and an edit only
+// on the first (the rest follow as new messages).
+func SplitOutbox(m OutboxMessage) []OutboxMessage {
+	parts := SplitMessage(m.Text, MaxMessageLen)
+	out := make([]OutboxMessage, len(parts))
+	for i, p := range parts {
+		out[i] = m
+		out[i].Text = p
+		if i > 0 {
+			out[i].Method, out[i].EditMessageID = "", 0
+		}
+		if i < len(parts)-1 {
+			out[i].ReplyMarkup = ""
+		}
+	}
+	return out
+}
+
 func utf16Len(s string) int {
 	n := 0
 	for _, r := range s {

@@ -53,6 +53,11 @@ func ClipLine(s string, n int) string {
 	return Clip(s, n)
 }
 
+// Isolate sets already escaped user words inside a line of ours, in a
+// Unicode isolate, so a right-to-left mark in them cannot reorder the rest
+// of the line.
+func Isolate(s string) string { return "\u2068" + s + "\u2069" }
+
 // Button is one button under a message: its label and what pressing it
 // sends back (at most MaxButtonData bytes).
 type Button struct {

@@ -41,3 +41,25 @@ func TestReportButtonData(t *testing.T) {
 		t.Error("a code too long for a button was accepted")
 	}
 }
+
+func TestSplitOutboxEditFirstKeyboardLast(t *testing.T) {
+	line := "一行字，足够长，要拆成几条消息。\n"
+	text := ""
+	for len(text) < 3*MaxMessageLen*3 {
+		text += line
+	}
+	rows := SplitOutbox(OutboxMessage{ChatID: 5, Text: text, ParseMode: "HTML", Priority: PriorityReply,
+		Method: MethodEdit, EditMessageID: 9, ReplyMarkup: `{"inline_keyboard":[]}`})
+	if len(rows) < 2 {
+		t.Fatalf("%d rows, want the text split", len(rows))
+	}
+	for i, m := range rows {
+		edit := m.Method == MethodEdit && m.EditMessageID == 9
+		if edit != (i == 0) || (m.ReplyMarkup != "") != (i == len(rows)-1) {
+			t.Errorf("row %d: method %q edit %d markup %q", i, m.Method, m.EditMessageID, m.ReplyMarkup)
+		}
+		if m.ChatID != 5 || m.ParseMode != "HTML" || m.Priority != PriorityReply {
+			t.Errorf("row %d lost its chat, parse mode or priority: %+v", i, m)
+		}
+	}
+}

@@ -44,9 +44,8 @@ func names(plan *planbot.Plan, keys []string) string {
 
 func friendly(a planbot.Amount) string { return planbot.FriendlyAmount(a) }
 
-// note shows a user's words inside a line of ours: clipped, escaped, and
-// wrapped in a Unicode isolate so a right-to-left mark in it cannot reorder
-// the rest of the line.
+// note shows a user's words inside a line of ours: clipped, escaped and
+// isolated.
 func note(s string, n int) string {
-	return "\u2068" + esc(clip(s, n)) + "\u2069"
+	return planbot.Isolate(esc(clip(s, n)))
 }

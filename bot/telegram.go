@@ -28,7 +28,7 @@ type UpdateLog interface {
 	RecordUpdate(ctx context.Context, updateID, nextOffset int, now time.Time, msgs ...planbot.OutboxMessage) error
 }
 
-// The outbox priorities, named here for the conversation's callers; the
+// The outbox priorities under the names the conversation's callers know; the
 // order is decided in the root (reply.go).
 const (
 	PriorityReply    = planbot.PriorityReply
@@ -48,9 +48,9 @@ func ToOutbox(replies []Reply) []planbot.OutboxMessage {
 
 // appendOutbox appends the rows of one reply.
 func appendOutbox(out []planbot.OutboxMessage, r Reply) []planbot.OutboxMessage {
-	priority := PriorityReply
+	priority := planbot.PriorityReply
 	if r.Refusal {
-		priority = PriorityRefusal
+		priority = planbot.PriorityRefusal
 	}
 	switch {
 	case r.CallbackID != "":
@@ -71,18 +71,12 @@ func appendOutbox(out []planbot.OutboxMessage, r Reply) []planbot.OutboxMessage 
 	if r.Text == "" {
 		return out
 	}
-	parts := planbot.SplitMessage(r.Text, planbot.MaxMessageLen)
-	for i, part := range parts {
-		m := planbot.OutboxMessage{ChatID: r.ChatID, Text: part, ParseMode: "HTML", Priority: priority}
-		if i == 0 && r.EditMessageID != 0 {
-			m.Method, m.EditMessageID = planbot.MethodEdit, r.EditMessageID
-		}
-		if i == len(parts)-1 && len(r.Keyboard) > 0 {
-			m.ReplyMarkup = planbot.InlineKeyboardJSON(r.Keyboard)
-		}
-		out = append(out, m)
+	m := planbot.OutboxMessage{ChatID: r.ChatID, Text: r.Text, ParseMode: "HTML", Priority: priority,
+		ReplyMarkup: planbot.InlineKeyboardJSON(r.Keyboard)}
+	if r.EditMessageID != 0 {
+		m.Method, m.EditMessageID = planbot.MethodEdit, r.EditMessageID
 	}
-	return out
+	return append(out, planbot.SplitOutbox(m)...)
 }
 
 // Telegram serves the conversation over the Bot API with long polling.

@@ -420,15 +420,8 @@ func (b *book) missing() []string {
 // send queues text (split under Telegram's limit) to a, with buttons on the
 // last part.
 func (b *book) send(a *audience, text string, buttons []planbot.Button) {
-	parts := planbot.SplitMessage(text, planbot.MaxMessageLen)
-	markup := planbot.InlineKeyboardJSON(planbot.Column(buttons))
-	for i, p := range parts {
-		m := planbot.OutboxMessage{ChatID: a.chat, Text: p, ParseMode: "HTML", Priority: planbot.PriorityReminder}
-		if i == len(parts)-1 {
-			m.ReplyMarkup = markup
-		}
-		b.msgs = append(b.msgs, m)
-	}
+	b.msgs = append(b.msgs, planbot.SplitOutbox(planbot.OutboxMessage{ChatID: a.chat, Text: text, ParseMode: "HTML",
+		Priority: planbot.PriorityReminder, ReplyMarkup: planbot.InlineKeyboardJSON(planbot.Column(buttons))})...)
 }
 
 // split returns a's items as views in the order given, own ones and the
@@ -583,7 +576,7 @@ func (j *job) lastReport(st planbot.ItemStatus) string {
 	// alone had its figures taken out ("累计接待客商" of "累计接待客商12批").
 	// A bare figure is on the line already.
 	if w := planbot.ReportWords(*st.Last, 30); w != "" && (st.Last.Words != "" || st.Last.Note != "") {
-		s += "：\u2068" + planbot.Escape(w) + "\u2069"
+		s += "：" + planbot.Isolate(planbot.Escape(w))
 	}
 	return s
 }
