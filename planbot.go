@@ -4,8 +4,7 @@
 // indicator's standing at a given moment.
 //
 // It depends on the standard library only. Storage, the chat bot and the
-// scheduler depend on it and implement the small interfaces they need; none
-// of them is imported here.
+// scheduler depend on its types; none of them is imported here.
 package planbot
 
 import (

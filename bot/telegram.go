@@ -318,7 +318,7 @@ func (t *Telegram) handle(ctx context.Context, u tgbotapi.Update, next int) erro
 }
 
 // FromUpdate converts a Telegram update to our Message; ok is false for
-// kinds the bot ignores (edits, channel posts, members joining …).
+// kinds the bot ignores (channel posts, members joining …).
 func FromUpdate(u tgbotapi.Update) (Message, bool) {
 	if q := u.CallbackQuery; q != nil {
 		m := Message{UpdateID: u.UpdateID, Callback: &Callback{ID: q.ID, Data: q.Data}}

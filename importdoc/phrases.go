@@ -181,149 +181,208 @@ var (
 // January. Without any phrase the task runs the whole year. A date under
 // another year (到2030年底) is ignored.
 func Dates(s string, year int) DateInfo {
-	// A window (三季度, 6月, 下半年) followed by 完成 is a deadline.
-	deadline := func(hi int) bool {
-		return reDone.MatchString(head(s[hi:], 24))
-	}
-	var hits []dateHit
-	read := make([]bool, len(s)) // bytes of every phrase read, used or not: 6月31日 is not also 6月
-	taken := func(lo, hi int) bool { return slices.Contains(read[lo:hi], true) }
-	date := func(m, d int) planbot.Date { return planbot.Date{Year: year, Month: time.Month(m), Day: d} }
-	monthEnd := func(m int) planbot.Date { return date(m+1, 1).AddDays(-1) }
-	valid := func(m, d int) bool {
-		return m >= 1 && m <= 12 && d >= 1 && d <= monthEnd(m).Day
-	}
-	q := func(n int) (planbot.Date, planbot.Date) { return date(3*n-2, 1), monthEnd(3 * n) }
-	otherYear := func(lo int, named bool) bool {
-		before := tail(s[:lo], 16)
-		re := reYearBefore
-		if named && strings.HasPrefix(s[lo:], "年") {
-			re = reDigitBefore
-		}
-		if m := re.FindStringSubmatch(before); m != nil {
-			y, _ := strconv.Atoi(m[1])
-			return y != year
-		}
-		return false
-	}
-	scan := func(re *regexp.Regexp, named bool, f func(m []string, lo, hi int) (planbot.Date, planbot.Date, bool)) {
-		for _, loc := range re.FindAllStringSubmatchIndex(s, -1) {
-			lo, hi := loc[0], loc[1]
-			if taken(lo, hi) || otherYear(lo, named) {
-				continue
-			}
-			// 每月 is not a date; nor are the digits of 112月 or 1.5月.
-			r, _ := utf8.DecodeLastRuneInString(s[:lo])
-			first, _ := utf8.DecodeRuneInString(s[lo:])
-			if lo > 0 && (r == '每' || unicode.IsDigit(first) && (unicode.IsDigit(r) || r == '.')) {
-				continue
-			}
-			m := make([]string, len(loc)/2)
-			for i := range m {
-				if loc[2*i] >= 0 {
-					m[i] = s[loc[2*i]:loc[2*i+1]]
-				}
-			}
-			for i := lo; i < hi; i++ {
-				read[i] = true
-			}
-			start, due, ok := f(m, lo, hi)
-			if ok {
-				hits = append(hits, dateHit{lo: lo, hi: hi, phrase: s[lo:hi], start: start, due: due})
-			}
-		}
-	}
-	scan(reDay, false, func(m []string, _, _ int) (planbot.Date, planbot.Date, bool) {
-		mo, d := cnAtoi(m[1]), cnAtoi(m[2])
-		if !valid(mo, d) {
-			return planbot.Date{}, planbot.Date{}, false
-		}
-		if m[3] == "起" || m[3] == "开始" {
-			return date(mo, d), planbot.Date{}, true
-		}
-		return planbot.Date{}, date(mo, d), true
-	})
-	scan(reMonthRange, false, func(m []string, _, _ int) (planbot.Date, planbot.Date, bool) {
-		a, b := cnAtoi(m[1]), cnAtoi(m[2])
-		if !valid(a, 1) || !valid(b, 1) || b < a {
-			return planbot.Date{}, planbot.Date{}, false
-		}
-		return date(a, 1), monthEnd(b), true
-	})
-	scan(reMonthEnd, false, func(m []string, _, _ int) (planbot.Date, planbot.Date, bool) {
-		mo := cnAtoi(m[1])
-		if !valid(mo, 1) {
-			return planbot.Date{}, planbot.Date{}, false
-		}
-		switch m[2] {
-		case "上旬":
-			return planbot.Date{}, date(mo, 10), true
-		case "中旬":
-			return planbot.Date{}, date(mo, 20), true
-		}
-		return planbot.Date{}, monthEnd(mo), true
-	})
-	scan(reMonthStart, false, func(m []string, _, _ int) (planbot.Date, planbot.Date, bool) {
-		mo := cnAtoi(m[1])
-		return date(mo, 1), planbot.Date{}, valid(mo, 1)
-	})
-	scan(reMonthPre, false, func(m []string, _, _ int) (planbot.Date, planbot.Date, bool) {
-		mo := cnAtoi(m[1])
-		if !valid(mo, 1) || mo == 1 {
-			return planbot.Date{}, planbot.Date{}, false
-		}
-		return planbot.Date{}, monthEnd(mo - 1), true
-	})
-	scan(reQuarter, false, func(m []string, _, hi int) (planbot.Date, planbot.Date, bool) {
-		n := cnAtoi(m[2])
-		if n < 1 || n > 4 {
-			return planbot.Date{}, planbot.Date{}, false
-		}
-		from, to := q(n)
-		switch {
-		case m[1] == "前" || m[3] != "" || strings.HasSuffix(m[4], "前") || deadline(hi):
-			return planbot.Date{}, to, true
-		case m[4] == "起" || m[4] == "开始":
-			return from, planbot.Date{}, true
-		}
-		return from, to, true
-	})
-	scan(reNamed, true, func(m []string, _, hi int) (planbot.Date, planbot.Date, bool) {
-		switch w := m[0]; {
-		case w == "上半年" || w == "年中":
-			return planbot.Date{}, date(6, 30), true
-		case w == "下半年" && deadline(hi):
-			return planbot.Date{}, date(12, 31), true
-		case w == "下半年":
-			return date(7, 1), date(12, 31), true
-		case strings.HasPrefix(w, "春节"):
-			eve := springFestival(year).AddDays(-1)
-			if strings.HasSuffix(w, "期间") {
-				return planbot.Date{}, eve.AddDays(6), true
-			}
-			return planbot.Date{}, eve, true
-		case strings.HasPrefix(w, "国庆"):
-			return planbot.Date{}, date(9, 30), true
-		case strings.HasPrefix(w, "五一"), strings.HasPrefix(w, "劳动节"):
-			return planbot.Date{}, date(4, 30), true
-		case strings.HasPrefix(w, "汛"):
-			return planbot.Date{}, date(5, 31), true
-		}
-		return planbot.Date{}, date(12, 31), true // 年底 年末 年内 年终 全年 年度内 元旦前
-	})
-	scan(reMonthOnly, false, func(m []string, _, hi int) (planbot.Date, planbot.Date, bool) {
-		mo := cnAtoi(m[1])
-		if !valid(mo, 1) || strings.HasPrefix(s[hi:], "以来") {
-			return planbot.Date{}, planbot.Date{}, false
-		}
-		if deadline(hi) {
-			return planbot.Date{}, monthEnd(mo), true
-		}
-		return date(mo, 1), monthEnd(mo), true
-	})
-	slices.SortFunc(hits, func(a, b dateHit) int { return a.lo - b.lo })
+	d := &dateScanner{s: s, year: year, read: make([]bool, len(s))}
+	// The order matters: a phrase read once is not read again by a later,
+	// looser pattern (6月31日 is not also 6月).
+	d.scan(reDay, false, d.day)
+	d.scan(reMonthRange, false, d.monthRange)
+	d.scan(reMonthEnd, false, d.monthEnd)
+	d.scan(reMonthStart, false, d.monthStart)
+	d.scan(reMonthPre, false, d.monthPre)
+	d.scan(reQuarter, false, d.quarter)
+	d.scan(reNamed, true, d.named)
+	d.scan(reMonthOnly, false, d.monthOnly)
+	slices.SortFunc(d.hits, func(a, b dateHit) int { return a.lo - b.lo })
+	return settleDates(d.hits, d.date(1, 1), d.date(12, 31))
+}
 
-	info := DateInfo{Start: date(1, 1), Due: date(12, 31)}
+// dateScanner collects the date phrases of one sentence.
+type dateScanner struct {
+	s    string
+	year int
+	hits []dateHit
+	read []bool // bytes of every phrase read, used or not: 6月31日 is not also 6月
+}
+
+// phraseDates reads one match (m: the submatches, hi: where it ends) as a
+// start, a deadline or both; ok false when it is no date after all.
+type phraseDates func(m []string, hi int) (start, due planbot.Date, ok bool)
+
+func (d *dateScanner) date(m, day int) planbot.Date {
+	return planbot.Date{Year: d.year, Month: time.Month(m), Day: day}
+}
+
+func (d *dateScanner) lastDay(m int) planbot.Date { return d.date(m+1, 1).AddDays(-1) }
+
+func (d *dateScanner) valid(m, day int) bool {
+	return m >= 1 && m <= 12 && day >= 1 && day <= d.lastDay(m).Day
+}
+
+// deadline: a window (三季度, 6月, 下半年) followed by 完成 is a deadline.
+func (d *dateScanner) deadline(hi int) bool {
+	return reDone.MatchString(head(d.s[hi:], 24))
+}
+
+func (d *dateScanner) taken(lo, hi int) bool { return slices.Contains(d.read[lo:hi], true) }
+
+// otherYear reports whether the phrase at lo is said of another year
+// (到2030年底); named phrases starting with 年 take the year's digits
+// right before them.
+func (d *dateScanner) otherYear(lo int, named bool) bool {
+	before := tail(d.s[:lo], 16)
+	re := reYearBefore
+	if named && strings.HasPrefix(d.s[lo:], "年") {
+		re = reDigitBefore
+	}
+	if m := re.FindStringSubmatch(before); m != nil {
+		y, _ := strconv.Atoi(m[1])
+		return y != d.year
+	}
+	return false
+}
+
+// scan reads every match of re not already read, marking its bytes read
+// and keeping it as a hit when f makes a date of it.
+func (d *dateScanner) scan(re *regexp.Regexp, named bool, f phraseDates) {
+	s := d.s
+	for _, loc := range re.FindAllStringSubmatchIndex(s, -1) {
+		lo, hi := loc[0], loc[1]
+		if d.taken(lo, hi) || d.otherYear(lo, named) {
+			continue
+		}
+		// 每月 is not a date; nor are the digits of 112月 or 1.5月.
+		r, _ := utf8.DecodeLastRuneInString(s[:lo])
+		first, _ := utf8.DecodeRuneInString(s[lo:])
+		if lo > 0 && (r == '每' || unicode.IsDigit(first) && (unicode.IsDigit(r) || r == '.')) {
+			continue
+		}
+		m := make([]string, len(loc)/2)
+		for i := range m {
+			if loc[2*i] >= 0 {
+				m[i] = s[loc[2*i]:loc[2*i+1]]
+			}
+		}
+		for i := lo; i < hi; i++ {
+			d.read[i] = true
+		}
+		start, due, ok := f(m, hi)
+		if ok {
+			d.hits = append(d.hits, dateHit{lo: lo, hi: hi, phrase: s[lo:hi], start: start, due: due})
+		}
+	}
+}
+
+// day: 6月30日前 is a deadline, 5月1日起 a start.
+func (d *dateScanner) day(m []string, _ int) (planbot.Date, planbot.Date, bool) {
+	mo, day := cnAtoi(m[1]), cnAtoi(m[2])
+	if !d.valid(mo, day) {
+		return planbot.Date{}, planbot.Date{}, false
+	}
+	if m[3] == "起" || m[3] == "开始" {
+		return d.date(mo, day), planbot.Date{}, true
+	}
+	return planbot.Date{}, d.date(mo, day), true
+}
+
+// monthRange: 3至5月 is a window.
+func (d *dateScanner) monthRange(m []string, _ int) (planbot.Date, planbot.Date, bool) {
+	a, b := cnAtoi(m[1]), cnAtoi(m[2])
+	if !d.valid(a, 1) || !d.valid(b, 1) || b < a {
+		return planbot.Date{}, planbot.Date{}, false
+	}
+	return d.date(a, 1), d.lastDay(b), true
+}
+
+// monthEnd: 6月底, 6月上旬, 6月中旬 are deadlines.
+func (d *dateScanner) monthEnd(m []string, _ int) (planbot.Date, planbot.Date, bool) {
+	mo := cnAtoi(m[1])
+	if !d.valid(mo, 1) {
+		return planbot.Date{}, planbot.Date{}, false
+	}
+	switch m[2] {
+	case "上旬":
+		return planbot.Date{}, d.date(mo, 10), true
+	case "中旬":
+		return planbot.Date{}, d.date(mo, 20), true
+	}
+	return planbot.Date{}, d.lastDay(mo), true
+}
+
+// monthStart: 5月起 is a start.
+func (d *dateScanner) monthStart(m []string, _ int) (planbot.Date, planbot.Date, bool) {
+	mo := cnAtoi(m[1])
+	return d.date(mo, 1), planbot.Date{}, d.valid(mo, 1)
+}
+
+// monthPre: 7月前 is the end of June.
+func (d *dateScanner) monthPre(m []string, _ int) (planbot.Date, planbot.Date, bool) {
+	mo := cnAtoi(m[1])
+	if !d.valid(mo, 1) || mo == 1 {
+		return planbot.Date{}, planbot.Date{}, false
+	}
+	return planbot.Date{}, d.lastDay(mo - 1), true
+}
+
+// quarter: 一季度末, 前三季度, 三季度完成 are deadlines; 二季度起 a start;
+// a plain 三季度 a window.
+func (d *dateScanner) quarter(m []string, hi int) (planbot.Date, planbot.Date, bool) {
+	n := cnAtoi(m[2])
+	if n < 1 || n > 4 {
+		return planbot.Date{}, planbot.Date{}, false
+	}
+	from, to := d.date(3*n-2, 1), d.lastDay(3*n)
+	switch {
+	case m[1] == "前" || m[3] != "" || strings.HasSuffix(m[4], "前") || d.deadline(hi):
+		return planbot.Date{}, to, true
+	case m[4] == "起" || m[4] == "开始":
+		return from, planbot.Date{}, true
+	}
+	return from, to, true
+}
+
+// named: the halves of the year, its end, and the holidays.
+func (d *dateScanner) named(m []string, hi int) (planbot.Date, planbot.Date, bool) {
+	switch w := m[0]; {
+	case w == "上半年" || w == "年中":
+		return planbot.Date{}, d.date(6, 30), true
+	case w == "下半年" && d.deadline(hi):
+		return planbot.Date{}, d.date(12, 31), true
+	case w == "下半年":
+		return d.date(7, 1), d.date(12, 31), true
+	case strings.HasPrefix(w, "春节"):
+		eve := springFestival(d.year).AddDays(-1)
+		if strings.HasSuffix(w, "期间") {
+			return planbot.Date{}, eve.AddDays(6), true
+		}
+		return planbot.Date{}, eve, true
+	case strings.HasPrefix(w, "国庆"):
+		return planbot.Date{}, d.date(9, 30), true
+	case strings.HasPrefix(w, "五一"), strings.HasPrefix(w, "劳动节"):
+		return planbot.Date{}, d.date(4, 30), true
+	case strings.HasPrefix(w, "汛"):
+		return planbot.Date{}, d.date(5, 31), true
+	}
+	return planbot.Date{}, d.date(12, 31), true // 年底 年末 年内 年终 全年 年度内 元旦前
+}
+
+// monthOnly: a plain 6月 is a window, 6月完成 a deadline; 6月以来 is past.
+func (d *dateScanner) monthOnly(m []string, hi int) (planbot.Date, planbot.Date, bool) {
+	mo := cnAtoi(m[1])
+	if !d.valid(mo, 1) || strings.HasPrefix(d.s[hi:], "以来") {
+		return planbot.Date{}, planbot.Date{}, false
+	}
+	if d.deadline(hi) {
+		return planbot.Date{}, d.lastDay(mo), true
+	}
+	return d.date(mo, 1), d.lastDay(mo), true
+}
+
+// settleDates makes one DateInfo of the hits, in the order they occur:
+// the latest deadline is Due, and the start is the earliest explicit
+// start, else the earliest window's start when every hit is a window;
+// yearStart and yearEnd when nothing says otherwise.
+func settleDates(hits []dateHit, yearStart, yearEnd planbot.Date) DateInfo {
+	info := DateInfo{Start: yearStart, Due: yearEnd}
 	var due *dateHit
 	for i, h := range hits {
 		if !h.due.IsZero() && (due == nil || due.due.Before(h.due)) {

@@ -29,9 +29,31 @@ func (p *reader) finishItem(idx int) Intent {
 	}
 	p.readDate(&in)
 	p.readPercent(&in)
-	// A done word glued to the words before it is done when those words
-	// are the item's own ("扩充直播队伍已完成"), a note when they name a part
-	// of the work ("手续已全部办完").
+	p.unglueItemDone(idx, it)
+	p.readDone(&in)
+
+	fits, vals, mismatch := p.itemFigures(it)
+	ordinal, amountText := p.readAmount(&in, it, fits, vals, mismatch)
+	if len(fits) == 0 && in.Percent == nil && !in.Done && len(p.problems) == 0 {
+		if len(mismatch) > 0 {
+			p.problem(fmt.Sprintf("%s 的单位与目标（%s）不一致：%s 的目标以%s计，请问折合多少%s？", clipText(mismatch[0].text), it.Target.Unit, it.Code, it.Target.Unit, it.Target.Unit))
+		} else {
+			p.askUnitless(it)
+		}
+	}
+	p.checkAgreement(&in, it, amountText)
+	if ordinal || (in.Percent == nil && in.Amount == nil && !in.Done) {
+		// Nothing recorded but words, or an ordinal: the words that named
+		// the item are the note too ("在建项目推进顺利").
+		p.hasSubject = false
+	}
+	return p.finish(in)
+}
+
+// unglueItemDone decides the done words glued to the words before them:
+// done when those words are the item's own ("扩充直播队伍已完成"), a note
+// when they name a part of the work ("手续已全部办完").
+func (p *reader) unglueItemDone(idx int, it planbot.Item) {
 	for i := range p.toks {
 		t := &p.toks[i]
 		if t.kind != tokDone || !t.glued || p.ix.coverage(p.rs[t.subject:t.start], idx) <= minCoverage {
@@ -44,12 +66,12 @@ func (p *reader) finishItem(idx int) Intent {
 		}
 		t.glued = false
 	}
-	p.readDone(&in)
+}
 
-	// Amounts toward the item's target, in its unit.
-	var fits []*token
-	var vals []planbot.Amount
-	var mismatch []*token
+// itemFigures sorts the figures that are no rate or percentage: those that
+// are amounts toward the item's target, in its unit (fits, with their
+// amounts vals), and those whose unit is not the target's (mismatch).
+func (p *reader) itemFigures(it planbot.Item) (fits []*token, vals []planbot.Amount, mismatch []*token) {
 	for i := range p.toks {
 		t := &p.toks[i]
 		if t.kind != tokFigure || t.rate || t.isPercent() || t.amt.Unit == "%" {
@@ -69,71 +91,82 @@ func (p *reader) finishItem(idx int) Intent {
 			mismatch = append(mismatch, t)
 		}
 	}
-	ordinal, amountText := false, ""
-	if k := p.pick(fits, vals, "数量"); k >= 0 {
-		a := vals[k]
-		switch {
-		case a.Value < 0:
-			p.problem("数量不能是负数：" + clipText(fits[k].text))
-		default:
-			in.Amount = &a
-			in.Increment = fits[k].incr
-			amountText = fits[k].text
-			if fits[k].ordinal {
-				// 第三场培训已完成: the third of them is done, not the item;
-				// the words stay in the note.
-				ordinal, fits[k].keep = true, true
-				in.Done = false
-				for i := range p.toks {
-					if p.toks[i].kind == tokDone {
-						p.toks[i].used = false
-					}
-				}
-			}
-			for _, m := range mismatch {
-				if unitNear(m.amt.Unit, it.Target.Unit) {
-					// 接待客商30人次 外出招商5次: is 次 a 人次?
-					p.problem(fmt.Sprintf("%s 和 %s：%s 也是%s吗？请写累计多少%s", clipText(fits[k].text), clipText(m.text), clipText(m.text), it.Target.Unit, it.Target.Unit))
-					in.Amount = nil
-					break
-				}
+	return fits, vals, mismatch
+}
+
+// readAmount records the amount picked among fits, unless a mismatched
+// figure's unit is easily confused with the target's. It reports whether
+// the amount is an ordinal (第三场) and the words that said it.
+func (p *reader) readAmount(in *Intent, it planbot.Item, fits []*token, vals []planbot.Amount, mismatch []*token) (ordinal bool, amountText string) {
+	k := p.pick(fits, vals, "数量")
+	if k < 0 {
+		return false, ""
+	}
+	a := vals[k]
+	if a.Value < 0 {
+		p.problem("数量不能是负数：" + clipText(fits[k].text))
+		return false, ""
+	}
+	in.Amount = &a
+	in.Increment = fits[k].incr
+	amountText = fits[k].text
+	if fits[k].ordinal {
+		// 第三场培训已完成: the third of them is done, not the item;
+		// the words stay in the note.
+		ordinal, fits[k].keep = true, true
+		in.Done = false
+		for i := range p.toks {
+			if p.toks[i].kind == tokDone {
+				p.toks[i].used = false
 			}
 		}
 	}
-	if len(fits) == 0 && in.Percent == nil && !in.Done && len(p.problems) == 0 {
-		switch {
-		case len(mismatch) > 0:
-			p.problem(fmt.Sprintf("%s 的单位与目标（%s）不一致：%s 的目标以%s计，请问折合多少%s？", clipText(mismatch[0].text), it.Target.Unit, it.Code, it.Target.Unit, it.Target.Unit))
-		default:
-			for i := range p.toks {
-				// A number with no unit, standing alone or ending its
-				// words (投资额3000).
-				if t := &p.toks[i]; t.kind == tokFigure && t.err == nil && !t.rate && !t.unitText &&
-					(t.alone || (t.amt.Unit == "" && p.endsClause(t.end))) {
-					v := t.amt.Value.Float64()
-					n := clipText(string(p.rs[t.fig:t.end]))
-					unit := ""
-					if it.Target != nil {
-						unit = it.Target.Unit
-						if unit == "元" {
-							unit = "万元"
-						}
-					}
-					switch {
-					case v >= 0 && v <= 100 && unit != "":
-						p.problem(fmt.Sprintf("%s 是进度还是数量？请写 %s%% 或 %s%s", n, n, n, unit))
-					case v >= 0 && v <= 100:
-						p.problem(fmt.Sprintf("%s 是进度吗？请写 %s%%", n, n))
-					case unit != "":
-						p.problem(fmt.Sprintf("%s 是数量吗？请写 %s%s", n, n, unit))
-					default:
-						p.problem(fmt.Sprintf("%s 没有单位，请问是什么？", n))
-					}
-					break
-				}
-			}
+	for _, m := range mismatch {
+		if unitNear(m.amt.Unit, it.Target.Unit) {
+			// 接待客商30人次 外出招商5次: is 次 a 人次?
+			p.problem(fmt.Sprintf("%s 和 %s：%s 也是%s吗？请写累计多少%s", clipText(fits[k].text), clipText(m.text), clipText(m.text), it.Target.Unit, it.Target.Unit))
+			in.Amount = nil
+			break
 		}
 	}
+	return ordinal, amountText
+}
+
+// askUnitless asks about the first number with no unit, standing alone or
+// ending its words (投资额3000): a percentage, an amount, or what?
+func (p *reader) askUnitless(it planbot.Item) {
+	for i := range p.toks {
+		t := &p.toks[i]
+		if t.kind != tokFigure || t.err != nil || t.rate || t.unitText ||
+			!(t.alone || (t.amt.Unit == "" && p.endsClause(t.end))) {
+			continue
+		}
+		v := t.amt.Value.Float64()
+		n := clipText(string(p.rs[t.fig:t.end]))
+		unit := ""
+		if it.Target != nil {
+			unit = it.Target.Unit
+			if unit == "元" {
+				unit = "万元"
+			}
+		}
+		switch {
+		case v >= 0 && v <= 100 && unit != "":
+			p.problem(fmt.Sprintf("%s 是进度还是数量？请写 %s%% 或 %s%s", n, n, n, unit))
+		case v >= 0 && v <= 100:
+			p.problem(fmt.Sprintf("%s 是进度吗？请写 %s%%", n, n))
+		case unit != "":
+			p.problem(fmt.Sprintf("%s 是数量吗？请写 %s%s", n, n, unit))
+		default:
+			p.problem(fmt.Sprintf("%s 没有单位，请问是什么？", n))
+		}
+		return
+	}
+}
+
+// checkAgreement drops an amount and a percentage that disagree about the
+// share of the target, and asks about done said with less than 100%.
+func (p *reader) checkAgreement(in *Intent, it planbot.Item, amountText string) {
 	if in.Amount != nil && in.Percent != nil && !in.Increment && it.Target != nil && it.Target.Value > 0 && in.Amount.Unit == it.Target.Unit {
 		// 投放蟹苗15万只 已完成60% of 30万只: 50% or 60%?
 		share := in.Amount.Value.Float64() / it.Target.Value.Float64() * 100
@@ -146,12 +179,6 @@ func (p *reader) finishItem(idx int) Intent {
 	if in.Done && in.Percent != nil && *in.Percent < 100 {
 		p.problem(fmt.Sprintf("说已完成，进度却是 %s%%", pctText(*in.Percent)))
 	}
-	if ordinal || (in.Percent == nil && in.Amount == nil && !in.Done) {
-		// Nothing recorded but words, or an ordinal: the words that named
-		// the item are the note too ("在建项目推进顺利").
-		p.hasSubject = false
-	}
-	return p.finish(in)
 }
 
 // maxShareGap is how far (in points) a percentage may be from what the

@@ -801,6 +801,54 @@ func (j *job) ladderLine(v planbot.ItemView, withOwners bool) string {
 
 func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 	since := j.sinceWeekday(r.Since)
+	openViews := j.reportRequestOrder()
+	nudge := reportNudge(j.reportedSince(openViews, since))
+	to := r.To
+	if len(to) == 0 {
+		to = []string{"owners"}
+	}
+	// rel: open items with at least one owner to nudge.
+	var rel []planbot.ItemView
+	for _, v := range openViews {
+		if slices.ContainsFunc(v.Item.Owners, func(o string) bool { return nudge.asks(o, v) }) {
+			rel = append(rel, v)
+		}
+	}
+	for _, v := range rel {
+		for _, e := range to {
+			if e == "owners" {
+				for _, o := range v.Item.Owners {
+					if nudge.asks(o, v) {
+						b.person(o, v.Item.Code, true, false)
+					}
+				}
+				continue
+			}
+			b.to(e, v)
+		}
+	}
+	sinceText := j.dayWeek(planbot.DateOf(since))
+	for _, a := range b.order {
+		j.sendReportRequest(b, a, rel, nudge, sinceText)
+	}
+}
+
+// reportNudge is who reported since the request's day: an owner who did
+// not is asked about their open items.
+type reportNudge map[string]bool
+
+// asks reports whether key is asked about v.
+func (reported reportNudge) asks(key string, v planbot.ItemView) bool {
+	return slices.Contains(v.Item.Owners, key) && !reported[key]
+}
+
+// reportRequestOrder is the open items, most urgent first, and before them
+// the items nobody ever reported on and already behind, the furthest
+// behind on top: their owners are nudged first (queued ahead of the
+// others), about them first. Who is nudged does not change: an owner who
+// reported this week is not, since the ladder chases the items themselves
+// every working day.
+func (j *job) reportRequestOrder() []planbot.ItemView {
 	var openViews []planbot.ItemView
 	for _, v := range j.views {
 		if j.open(v) {
@@ -808,11 +856,6 @@ func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 		}
 	}
 	planbot.ByUrgency(openViews)
-	// Items nobody ever reported on and already behind come first, the
-	// furthest behind on top: their owners are nudged first (queued ahead
-	// of the others), about them first. Who is nudged does not change: an
-	// owner who reported this week is not, since the ladder chases the
-	// items themselves every working day.
 	slices.SortStableFunc(openViews, func(a, b planbot.ItemView) int {
 		ua, ub := j.untouched(a), j.untouched(b)
 		switch {
@@ -825,106 +868,88 @@ func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 		}
 		return 0
 	})
-	reported := j.reportedSince(openViews, since)
-	silent := func(key string) bool { return !reported[key] }
-	// nudge: key is asked about v.
-	nudge := func(key string, v planbot.ItemView) bool {
-		return slices.Contains(v.Item.Owners, key) && silent(key)
-	}
-	to := r.To
-	if len(to) == 0 {
-		to = []string{"owners"}
-	}
-	// rel: open items with at least one owner to nudge.
-	var rel []planbot.ItemView
-	for _, v := range openViews {
-		if slices.ContainsFunc(v.Item.Owners, func(o string) bool { return nudge(o, v) }) {
-			rel = append(rel, v)
+	return openViews
+}
+
+// sendReportRequest sends a its request: the items it owns and has not
+// reported on, and the silent owners of the items it watches; nothing
+// when there are neither.
+func (j *job) sendReportRequest(b *book, a *audience, rel []planbot.ItemView, nudge reportNudge, sinceText string) {
+	items, _ := j.split(a, rel)
+	var mine []planbot.ItemView
+	others := map[string]bool{} // codes to list by owner
+	for _, v := range items {
+		sh := a.items[v.Item.Code]
+		if sh.own && nudge.asks(a.person, v) {
+			mine = append(mine, v)
+		}
+		if sh.watch {
+			others[v.Item.Code] = true
 		}
 	}
-	for _, v := range rel {
-		for _, e := range to {
-			if e == "owners" {
-				for _, o := range v.Item.Owners {
-					if nudge(o, v) {
-						b.person(o, v.Item.Code, true, false)
-					}
-				}
+	var lines []string
+	if len(others) > 0 {
+		lines = j.silentOwnerLines(a, items, others, nudge)
+	}
+	if len(mine) == 0 && len(lines) == 0 {
+		return
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "<b>📝 汇报提醒</b>（%s）\n", j.dayWeek(j.today))
+	if len(mine) > 0 {
+		fmt.Fprintf(&sb, "%s，自 %s 以来还没有收到您的汇报。您在办的事项 %d 项：\n", planbot.Escape(j.name(a.person)), sinceText, len(mine))
+		for _, v := range mine[:min(len(mine), ListMax)] {
+			if j.untouched(v) {
+				fmt.Fprintf(&sb, "%s <b>%s</b> %s · 未汇报，应达 %s\n", v.Status.Status.Mark(), planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 20)), pct(v.Status.Expected))
 				continue
 			}
-			b.to(e, v)
+			fmt.Fprintf(&sb, "%s <b>%s</b> %s · 进度 %s\n", v.Status.Status.Mark(), planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 20)), pct(v.Status.Percent))
+		}
+		sb.WriteString(j.more(a, mine[min(len(mine), ListMax):], "/mine"))
+	}
+	if len(lines) > 0 {
+		if len(mine) > 0 {
+			sb.WriteString("\n")
+		}
+		fmt.Fprintf(&sb, "自 %s 以来未汇报的责任人 %d 人：\n", sinceText, len(lines))
+		const maxPeople = 2 * ListMax
+		for _, l := range lines[:min(len(lines), maxPeople)] {
+			sb.WriteString(l)
+		}
+		if n := len(lines) - maxPeople; n > 0 {
+			fmt.Fprintf(&sb, "另有 %d 人，发送 /unreported 查看\n", n)
 		}
 	}
-	sinceText := j.dayWeek(planbot.DateOf(since))
-	for _, a := range b.order {
-		items, _ := j.split(a, rel)
-		var mine []planbot.ItemView
-		others := map[string]bool{} // codes to list by owner
-		for _, v := range items {
-			sh := a.items[v.Item.Code]
-			if sh.own && nudge(a.person, v) {
-				mine = append(mine, v)
-			}
-			if sh.watch {
-				others[v.Item.Code] = true
-			}
+	shown := mine[:min(len(mine), ListMax)]
+	btn := j.buttons(a, shown)
+	if len(mine) > 0 {
+		fmt.Fprintf(&sb, "\n直接回复即可，例如：<code>%s 进度60%% 说明</code>", planbot.Escape(mine[0].Item.Code))
+		if len(btn) > 0 {
+			sb.WriteString("\n或点下面的按钮逐步填写。")
 		}
-		var lines []string
-		if len(others) > 0 {
-			for _, p := range j.plan.People {
-				if p.Key == a.person {
-					continue
-				}
-				var codes []string
-				for _, v := range items {
-					if others[v.Item.Code] && nudge(p.Key, v) {
-						codes = append(codes, v.Item.Code)
-					}
-				}
-				if len(codes) > 0 {
-					lines = append(lines, fmt.Sprintf("• %s%s（%s）：%s\n", planbot.Escape(p.Name), j.leaveMark(p.Key), planbot.Escape(planbot.ClipLine(p.Unit, 10)), codeList(codes, 20)))
-				}
-			}
-		}
-		if len(mine) == 0 && len(lines) == 0 {
+	}
+	b.send(a, sb.String(), btn)
+}
+
+// silentOwnerLines is a line for each other person asked about the
+// watched items (codes in others), in the plan's order of people.
+func (j *job) silentOwnerLines(a *audience, items []planbot.ItemView, others map[string]bool, nudge reportNudge) []string {
+	var lines []string
+	for _, p := range j.plan.People {
+		if p.Key == a.person {
 			continue
 		}
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "<b>📝 汇报提醒</b>（%s）\n", j.dayWeek(j.today))
-		if len(mine) > 0 {
-			fmt.Fprintf(&sb, "%s，自 %s 以来还没有收到您的汇报。您在办的事项 %d 项：\n", planbot.Escape(j.name(a.person)), sinceText, len(mine))
-			for _, v := range mine[:min(len(mine), ListMax)] {
-				if j.untouched(v) {
-					fmt.Fprintf(&sb, "%s <b>%s</b> %s · 未汇报，应达 %s\n", v.Status.Status.Mark(), planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 20)), pct(v.Status.Expected))
-					continue
-				}
-				fmt.Fprintf(&sb, "%s <b>%s</b> %s · 进度 %s\n", v.Status.Status.Mark(), planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 20)), pct(v.Status.Percent))
-			}
-			sb.WriteString(j.more(a, mine[min(len(mine), ListMax):], "/mine"))
-		}
-		if len(lines) > 0 {
-			if len(mine) > 0 {
-				sb.WriteString("\n")
-			}
-			fmt.Fprintf(&sb, "自 %s 以来未汇报的责任人 %d 人：\n", sinceText, len(lines))
-			const maxPeople = 2 * ListMax
-			for _, l := range lines[:min(len(lines), maxPeople)] {
-				sb.WriteString(l)
-			}
-			if n := len(lines) - maxPeople; n > 0 {
-				fmt.Fprintf(&sb, "另有 %d 人，发送 /unreported 查看\n", n)
+		var codes []string
+		for _, v := range items {
+			if others[v.Item.Code] && nudge.asks(p.Key, v) {
+				codes = append(codes, v.Item.Code)
 			}
 		}
-		shown := mine[:min(len(mine), ListMax)]
-		btn := j.buttons(a, shown)
-		if len(mine) > 0 {
-			fmt.Fprintf(&sb, "\n直接回复即可，例如：<code>%s 进度60%% 说明</code>", planbot.Escape(mine[0].Item.Code))
-			if len(btn) > 0 {
-				sb.WriteString("\n或点下面的按钮逐步填写。")
-			}
+		if len(codes) > 0 {
+			lines = append(lines, fmt.Sprintf("• %s%s（%s）：%s\n", planbot.Escape(p.Name), j.leaveMark(p.Key), planbot.Escape(planbot.ClipLine(p.Unit, 10)), codeList(codes, 20)))
 		}
-		b.send(a, sb.String(), btn)
 	}
+	return lines
 }
 
 func (j *job) composeDigest(b *book, r planbot.Reminder) {

@@ -2,8 +2,9 @@
 // program: the schema and its numbered migrations, the plan mirrored from
 // YAML (people, sections, items, indicators), the immutable history of
 // progress reports and indicator observations, the Telegram updates already
-// handled with the poll offset, scheduled job runs, and the outbox of
-// messages waiting to be sent.
+// handled with the poll offset, scheduled job runs, the outbox of
+// messages waiting to be sent, and what the conversation keeps between
+// messages: chat bindings, leave, pending questions and the audit log.
 //
 // It runs on SQLite through sqlx and mattn/go-sqlite3 (cgo). Every
 // connection has foreign keys on, WAL and a busy timeout. Writes go through

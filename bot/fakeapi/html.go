@@ -35,187 +35,256 @@ var htmlTags = map[string]string{
 // as a literal, but this parser rejects it, so that a handler which
 // forgets html.EscapeString on user text ("R&D") fails here too.
 func ParseHTML(text string) (plain string, entities []Entity, err error) {
-	type open struct {
-		name  string
-		begin int // byte offset of '<'
-		start int // UTF-16 offset in plain
-		ent   Entity
-	}
+	p := &htmlParser{s: text}
 	var (
 		out   strings.Builder
 		off   int // UTF-16 length of out
-		stack []open
-		s     = text
-		n     = len(s)
+		stack []htmlOpen
 	)
-	unclosed := func(begin int) error { return fmt.Errorf("Unclosed start tag at byte offset %d", begin) }
-	for i := 0; i < n; {
-		switch c := s[i]; c {
+	for !p.eof() {
+		switch c := p.s[p.i]; c {
 		case '&':
-			r, next, ok := decodeHTMLEntity(s, i)
+			r, next, ok := decodeHTMLEntity(p.s, p.i)
 			if !ok {
-				return "", nil, fmt.Errorf("unescaped \"&\" at byte offset %d (write &amp;)", i)
+				return "", nil, errUnescapedAmp(p.i)
 			}
 			out.WriteRune(r)
 			off += utf16Len(r)
-			i = next
+			p.i = next
 		case '<':
-			begin := i
-			i++
-			if i >= n {
-				return "", nil, unclosed(begin)
+			begin := p.i
+			p.i++
+			if p.eof() {
+				return "", nil, errUnclosedStart(begin)
 			}
-			if s[i] != '/' {
-				nameStart := i
-				for i < n && !isHTMLSpace(s[i]) && s[i] != '>' {
-					i++
+			if p.s[p.i] != '/' {
+				o, err := p.startTag(begin)
+				if err != nil {
+					return "", nil, err
 				}
-				if i >= n {
-					return "", nil, unclosed(begin)
-				}
-				name := strings.ToLower(s[nameStart:i])
-				typ, ok := htmlTags[name]
-				if !ok {
-					return "", nil, fmt.Errorf("Unsupported start tag \"%s\" at byte offset %d", name, begin)
-				}
-				ent := Entity{Type: typ}
-				spanClass := ""
-				for {
-					for i < n && isHTMLSpace(s[i]) {
-						i++
-					}
-					if i >= n {
-						return "", nil, unclosed(begin)
-					}
-					if s[i] == '>' {
-						i++
-						break
-					}
-					attrStart := i
-					for i < n && !isHTMLSpace(s[i]) && s[i] != '=' && s[i] != '>' {
-						i++
-					}
-					attr := strings.ToLower(s[attrStart:i])
-					if attr == "" {
-						return "", nil, fmt.Errorf("Empty attribute name in the tag \"%s\" at byte offset %d", name, begin)
-					}
-					for i < n && isHTMLSpace(s[i]) {
-						i++
-					}
-					if i >= n {
-						return "", nil, unclosed(begin)
-					}
-					if s[i] != '=' {
-						if name == "blockquote" && attr == "expandable" {
-							ent.Type = "expandable_blockquote"
-							continue
-						}
-						return "", nil, fmt.Errorf("Expected equal sign in declaration of an attribute of the tag \"%s\" at byte offset %d", name, begin)
-					}
-					i++
-					for i < n && isHTMLSpace(s[i]) {
-						i++
-					}
-					if i >= n {
-						return "", nil, unclosed(begin)
-					}
-					var val string
-					if q := s[i]; q != '"' && q != '\'' {
-						tokStart := i
-						for i < n && (isAlnum(s[i]) || s[i] == '.' || s[i] == '-') {
-							i++
-						}
-						if i >= n {
-							return "", nil, unclosed(begin)
-						}
-						if !isHTMLSpace(s[i]) && s[i] != '>' {
-							return "", nil, fmt.Errorf("Unexpected end of name token at byte offset %d", tokStart)
-						}
-						val = strings.ToLower(s[tokStart:i])
-					} else {
-						i++
-						var vb strings.Builder
-						for i < n && s[i] != q {
-							if s[i] == '&' {
-								r, next, ok := decodeHTMLEntity(s, i)
-								if !ok {
-									return "", nil, fmt.Errorf("unescaped \"&\" at byte offset %d (write &amp;)", i)
-								}
-								vb.WriteRune(r)
-								i = next
-								continue
-							}
-							vb.WriteByte(s[i])
-							i++
-						}
-						if i >= n {
-							return "", nil, unclosed(begin)
-						}
-						i++
-						val = vb.String()
-					}
-					switch {
-					case name == "a" && attr == "href":
-						ent.URL = val
-					case name == "code" && attr == "class" && strings.HasPrefix(val, "language-"):
-						ent.Language = strings.TrimPrefix(val, "language-")
-					case name == "span" && attr == "class":
-						spanClass = val
-					}
-				}
-				if name == "span" && spanClass != "tg-spoiler" {
-					return "", nil, fmt.Errorf("Tag \"span\" must have class \"tg-spoiler\" at byte offset %d", begin)
-				}
-				stack = append(stack, open{name: name, begin: begin, start: off, ent: ent})
+				o.start = off
+				stack = append(stack, o)
 				continue
 			}
-			// An end tag.
 			if len(stack) == 0 {
 				return "", nil, fmt.Errorf("Unexpected end tag at byte offset %d", begin)
 			}
-			i++
-			nameStart := i
-			for i < n && !isHTMLSpace(s[i]) && s[i] != '>' {
-				i++
+			endName, err := p.endTag(begin)
+			if err != nil {
+				return "", nil, err
 			}
-			endName := strings.ToLower(s[nameStart:i])
-			for i < n && isHTMLSpace(s[i]) {
-				i++
-			}
-			if i >= n || s[i] != '>' {
-				return "", nil, fmt.Errorf("Unclosed end tag at byte offset %d", begin)
-			}
-			i++
 			top := stack[len(stack)-1]
 			if endName != "" && endName != top.name {
 				return "", nil, fmt.Errorf("Unmatched end tag at byte offset %d, expected \"</%s>\", found \"</%s>\"", begin, top.name, endName)
 			}
 			stack = stack[:len(stack)-1]
-			if off > top.start {
-				e := top.ent
-				e.Offset, e.Length = top.start, off-top.start
-				if e.Type == "text_link" && e.URL == "" {
-					continue // Telegram drops a link without a URL
-				}
+			if e, ok := top.close(off); ok {
 				entities = append(entities, e)
 			}
 		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			out.WriteString(s[i : i+size])
+			r, size := utf8.DecodeRuneInString(p.s[p.i:])
+			out.WriteString(p.s[p.i : p.i+size])
 			off += utf16Len(r)
-			i += size
+			p.i += size
 		}
 	}
 	if len(stack) > 0 {
 		return "", nil, fmt.Errorf("Can't find end tag corresponding to start tag \"%s\"", stack[len(stack)-1].name)
 	}
+	sortEntities(entities)
+	return out.String(), entities, nil
+}
+
+// htmlOpen is a start tag waiting for its end tag.
+type htmlOpen struct {
+	name  string
+	start int // UTF-16 offset in plain
+	ent   Entity
+}
+
+// close returns the entity the tag produces when it ends at UTF-16 offset
+// end, or false when it produces none: an empty span, or a link without a
+// URL, which Telegram drops.
+func (o htmlOpen) close(end int) (Entity, bool) {
+	if end <= o.start {
+		return Entity{}, false
+	}
+	e := o.ent
+	e.Offset, e.Length = o.start, end-o.start
+	if e.Type == "text_link" && e.URL == "" {
+		return Entity{}, false
+	}
+	return e, true
+}
+
+// sortEntities orders entities as Telegram returns them: by offset, the
+// outer (longer) of two at one offset first.
+func sortEntities(entities []Entity) {
 	sort.SliceStable(entities, func(a, b int) bool {
 		if entities[a].Offset != entities[b].Offset {
 			return entities[a].Offset < entities[b].Offset
 		}
 		return entities[a].Length > entities[b].Length
 	})
-	return out.String(), entities, nil
+}
+
+// htmlParser is a cursor over the text being parsed: s[i] is the next
+// byte to read.
+type htmlParser struct {
+	s string
+	i int
+}
+
+func (p *htmlParser) eof() bool { return p.i >= len(p.s) }
+
+func (p *htmlParser) skipSpace() {
+	for !p.eof() && isHTMLSpace(p.s[p.i]) {
+		p.i++
+	}
+}
+
+// tagName reads a tag's name up to a space or '>', lower-cased.
+func (p *htmlParser) tagName() string {
+	start := p.i
+	for !p.eof() && !isHTMLSpace(p.s[p.i]) && p.s[p.i] != '>' {
+		p.i++
+	}
+	return strings.ToLower(p.s[start:p.i])
+}
+
+func errUnclosedStart(begin int) error {
+	return fmt.Errorf("Unclosed start tag at byte offset %d", begin)
+}
+
+func errUnescapedAmp(at int) error {
+	return fmt.Errorf("unescaped \"&\" at byte offset %d (write &amp;)", at)
+}
+
+// startTag reads a start tag whose '<' is at byte offset begin, the cursor
+// just past it, through its '>'.
+func (p *htmlParser) startTag(begin int) (htmlOpen, error) {
+	name := p.tagName()
+	if p.eof() {
+		return htmlOpen{}, errUnclosedStart(begin)
+	}
+	typ, ok := htmlTags[name]
+	if !ok {
+		return htmlOpen{}, fmt.Errorf("Unsupported start tag \"%s\" at byte offset %d", name, begin)
+	}
+	o := htmlOpen{name: name, ent: Entity{Type: typ}}
+	spanClass := ""
+	for {
+		p.skipSpace()
+		if p.eof() {
+			return htmlOpen{}, errUnclosedStart(begin)
+		}
+		if p.s[p.i] == '>' {
+			p.i++
+			break
+		}
+		attr, val, hasVal, err := p.attribute(name, begin)
+		if err != nil {
+			return htmlOpen{}, err
+		}
+		if !hasVal { // only blockquote's expandable goes without a value
+			o.ent.Type = "expandable_blockquote"
+			continue
+		}
+		switch {
+		case name == "a" && attr == "href":
+			o.ent.URL = val
+		case name == "code" && attr == "class" && strings.HasPrefix(val, "language-"):
+			o.ent.Language = strings.TrimPrefix(val, "language-")
+		case name == "span" && attr == "class":
+			spanClass = val
+		}
+	}
+	if name == "span" && spanClass != "tg-spoiler" {
+		return htmlOpen{}, fmt.Errorf("Tag \"span\" must have class \"tg-spoiler\" at byte offset %d", begin)
+	}
+	return o, nil
+}
+
+// attribute reads one attribute of the start tag tag (at byte offset
+// begin): its lower-cased name and, when it has one, its value.
+func (p *htmlParser) attribute(tag string, begin int) (attr, val string, hasVal bool, err error) {
+	attrStart := p.i
+	for !p.eof() && !isHTMLSpace(p.s[p.i]) && p.s[p.i] != '=' && p.s[p.i] != '>' {
+		p.i++
+	}
+	attr = strings.ToLower(p.s[attrStart:p.i])
+	if attr == "" {
+		return "", "", false, fmt.Errorf("Empty attribute name in the tag \"%s\" at byte offset %d", tag, begin)
+	}
+	p.skipSpace()
+	if p.eof() {
+		return "", "", false, errUnclosedStart(begin)
+	}
+	if p.s[p.i] != '=' {
+		if tag == "blockquote" && attr == "expandable" {
+			return attr, "", false, nil
+		}
+		return "", "", false, fmt.Errorf("Expected equal sign in declaration of an attribute of the tag \"%s\" at byte offset %d", tag, begin)
+	}
+	p.i++
+	p.skipSpace()
+	if p.eof() {
+		return "", "", false, errUnclosedStart(begin)
+	}
+	val, err = p.attrValue(begin)
+	return attr, val, err == nil, err
+}
+
+// attrValue reads an attribute's value: a quoted string, in which
+// character references are decoded, or a name token, lower-cased.
+func (p *htmlParser) attrValue(begin int) (string, error) {
+	q := p.s[p.i]
+	if q != '"' && q != '\'' {
+		tokStart := p.i
+		for !p.eof() && (isAlnum(p.s[p.i]) || p.s[p.i] == '.' || p.s[p.i] == '-') {
+			p.i++
+		}
+		if p.eof() {
+			return "", errUnclosedStart(begin)
+		}
+		if !isHTMLSpace(p.s[p.i]) && p.s[p.i] != '>' {
+			return "", fmt.Errorf("Unexpected end of name token at byte offset %d", tokStart)
+		}
+		return strings.ToLower(p.s[tokStart:p.i]), nil
+	}
+	p.i++
+	var vb strings.Builder
+	for !p.eof() && p.s[p.i] != q {
+		if p.s[p.i] == '&' {
+			r, next, ok := decodeHTMLEntity(p.s, p.i)
+			if !ok {
+				return "", errUnescapedAmp(p.i)
+			}
+			vb.WriteRune(r)
+			p.i = next
+			continue
+		}
+		vb.WriteByte(p.s[p.i])
+		p.i++
+	}
+	if p.eof() {
+		return "", errUnclosedStart(begin)
+	}
+	p.i++
+	return vb.String(), nil
+}
+
+// endTag reads an end tag whose '<' is at byte offset begin, the cursor at
+// its '/', through its '>', and returns its lower-cased name ("" for "</>").
+func (p *htmlParser) endTag(begin int) (string, error) {
+	p.i++
+	name := p.tagName()
+	p.skipSpace()
+	if p.eof() || p.s[p.i] != '>' {
+		return "", fmt.Errorf("Unclosed end tag at byte offset %d", begin)
+	}
+	p.i++
+	return name, nil
 }
 
 // decodeHTMLEntity decodes the character reference at s[i] == '&' the way

@@ -236,8 +236,17 @@ func pick[T any](g *generator, xs []T) T { return xs[g.intn(len(xs))] }
 
 // build makes the plan: people, sections, items and indicators.
 func (g *generator) build() {
+	g.setClock()
+	deputies, cadres := g.buildPeople()
+	g.buildSections(deputies)
+	g.buildItems(cadres)
+	g.buildIndicators()
+}
+
+// setClock sets the history's span: weekly, ending on 28 November of the
+// plan year, and the digest's time the Monday after.
+func (g *generator) setClock() {
 	o := g.o
-	// The history: weekly, ending on 28 November of the plan year.
 	g.end = time.Date(o.Year, time.November, 28, 0, 0, 0, 0, g.loc)
 	g.first = time.Date(o.Year-o.Years+1, time.January, 1, 0, 0, 0, 0, g.loc)
 	for g.first.Weekday() != time.Monday {
@@ -248,36 +257,30 @@ func (g *generator) build() {
 		g.at = g.at.AddDate(0, 0, 1)
 	}
 	g.at = g.at.Add(8*time.Hour + 30*time.Minute)
+}
 
-	// People: two principal leaders, deputies leading the sections, two
-	// admins, cadres.
+// buildPeople adds two principal leaders, deputies leading the sections,
+// two admins, cadres, and returns the indexes of the deputies and the
+// cadres.
+func (g *generator) buildPeople() (deputyIdx, cadreIdx []int) {
+	o := g.o
 	deputies := max(1, min(o.Sections, o.People/10))
 	admins := 2
 	if o.People < 8 {
 		admins = 1
 	}
 	cadres := o.People - 2 - deputies - admins // ≥ 1 for any valid -people
-	n := 0
-	add := func(key, unit string, roles []string, principal bool) int {
-		p := genPerson{key: key, name: genName(n), unit: unit, roles: roles, principal: principal,
-			telegramID: 300000001 + int64(n)}
-		p.chatID = p.telegramID
-		n++
-		g.people = append(g.people, p)
-		return len(g.people) - 1
-	}
-	add("shuji", "县委", []string{"leader"}, true)
-	add("xianzhang", "县政府", []string{"leader"}, true)
-	var deputyIdx, cadreIdx []int
+	g.addPerson("shuji", "县委", []string{"leader"}, true)
+	g.addPerson("xianzhang", "县政府", []string{"leader"}, true)
 	for i := range deputies {
-		deputyIdx = append(deputyIdx, add(fmt.Sprintf("deputy%02d", i+1), pick(g, []string{"县委", "县政府"}), []string{"leader"}, false))
+		deputyIdx = append(deputyIdx, g.addPerson(fmt.Sprintf("deputy%02d", i+1), pick(g, []string{"县委", "县政府"}), []string{"leader"}, false))
 	}
 	for i := range admins {
-		add(fmt.Sprintf("admin%d", i+1), "县委办", []string{"admin"}, false)
+		g.addPerson(fmt.Sprintf("admin%d", i+1), "县委办", []string{"admin"}, false)
 	}
 	for i := range cadres {
 		unit := genUnits[i%len(genUnits)]
-		idx := add(fmt.Sprintf("cadre%03d", i+1), unit, []string{"cadre"}, false)
+		idx := g.addPerson(fmt.Sprintf("cadre%03d", i+1), unit, []string{"cadre"}, false)
 		if i%15 == 14 {
 			// The office does not know every cadre's Telegram id: these
 			// bind with an invite.
@@ -288,8 +291,22 @@ func (g *generator) build() {
 		}
 		cadreIdx = append(cadreIdx, idx)
 	}
+	return deputyIdx, cadreIdx
+}
 
-	for i := range o.Sections {
+// addPerson adds the next person, named and numbered by their place, and
+// returns their index.
+func (g *generator) addPerson(key, unit string, roles []string, principal bool) int {
+	n := len(g.people)
+	p := genPerson{key: key, name: genName(n), unit: unit, roles: roles, principal: principal,
+		telegramID: 300000001 + int64(n)}
+	p.chatID = p.telegramID
+	g.people = append(g.people, p)
+	return n
+}
+
+func (g *generator) buildSections(deputyIdx []int) {
+	for i := range g.o.Sections {
 		title := fmt.Sprintf("重点工作（%d）", i+1)
 		if i < len(genSectionTitles) {
 			title = genSectionTitles[i]
@@ -297,11 +314,14 @@ func (g *generator) build() {
 		g.sections = append(g.sections, genSection{code: strconv.Itoa(i + 1), title: title,
 			leader: g.people[deputyIdx[i%len(deputyIdx)]].key})
 	}
+}
 
-	yearStart := planbot.Date{Year: o.Year, Month: time.January, Day: 4}
-	perSection := make([]int, o.Sections)
-	for i := range o.Items {
-		s := i % o.Sections
+// buildItems deals the items round the sections, the cadres in turn
+// owning them.
+func (g *generator) buildItems(cadreIdx []int) {
+	perSection := make([]int, g.o.Sections)
+	for i := range g.o.Items {
+		s := i % g.o.Sections
 		perSection[s]++
 		it := genItem{
 			code:    fmt.Sprintf("%d.%d", s+1, perSection[s]),
@@ -320,45 +340,55 @@ func (g *generator) build() {
 				it.owners = append(it.owners, c)
 			}
 		}
-		it.start = yearStart
-		if g.chance(0.5) {
-			it.start = yearStart.AddDays(g.intn(90))
-		}
-		dues := []planbot.Date{
-			{Year: o.Year, Month: time.June, Day: 30}, {Year: o.Year, Month: time.September, Day: 30},
-			{Year: o.Year, Month: time.October, Day: 31}, {Year: o.Year, Month: time.November, Day: 15},
-			{Year: o.Year, Month: time.November, Day: 30}, {Year: o.Year, Month: time.December, Day: 31},
-			{Year: o.Year, Month: time.December, Day: 31}, {Year: o.Year, Month: time.December, Day: 31},
-		}
-		it.due = pick(g, dues)
-		if g.chance(0.55) {
-			tg := pick(g, genTargets)
-			units := int64(tg.lo + g.intn(tg.hi-tg.lo+1))
-			it.target = fmt.Sprintf("%d%s", units, tg.unit)
-			it.targetBase, it.targetUnits = tg.unit, units
-			if tg.unit == "万元" {
-				it.targetBase, it.targetUnits = "元", units*10000
-			}
-		}
-		if span := it.start.DaysUntil(it.due); span > 60 && g.chance(0.4) {
-			k := 1 + g.intn(2)
-			for j := 1; j <= k; j++ {
-				d := it.start.AddDays(span * j / (k + 1))
-				pct := math.Round(100*float64(j)/float64(k+1)) + float64(g.intn(11)-5)
-				it.milestones = append(it.milestones, planbot.Milestone{Date: d, Percent: pct})
-			}
-		}
-		it.pace = g.between(0.85, 1.3)
-		if g.chance(0.25) {
-			it.pace = g.between(0.4, 0.8) // behind: at risk, or overdue once due
-		}
-		if g.chance(0.06) {
-			it.silentWeeks = 3 + g.intn(6)
-		}
+		g.schedule(&it)
 		g.items = append(g.items, it)
 	}
+}
 
-	for i := range o.Indicators {
+// schedule gives the item its dates, maybe a target and milestones, and
+// how well it keeps up.
+func (g *generator) schedule(it *genItem) {
+	year := g.o.Year
+	yearStart := planbot.Date{Year: year, Month: time.January, Day: 4}
+	it.start = yearStart
+	if g.chance(0.5) {
+		it.start = yearStart.AddDays(g.intn(90))
+	}
+	dues := []planbot.Date{
+		{Year: year, Month: time.June, Day: 30}, {Year: year, Month: time.September, Day: 30},
+		{Year: year, Month: time.October, Day: 31}, {Year: year, Month: time.November, Day: 15},
+		{Year: year, Month: time.November, Day: 30}, {Year: year, Month: time.December, Day: 31},
+		{Year: year, Month: time.December, Day: 31}, {Year: year, Month: time.December, Day: 31},
+	}
+	it.due = pick(g, dues)
+	if g.chance(0.55) {
+		tg := pick(g, genTargets)
+		units := int64(tg.lo + g.intn(tg.hi-tg.lo+1))
+		it.target = fmt.Sprintf("%d%s", units, tg.unit)
+		it.targetBase, it.targetUnits = tg.unit, units
+		if tg.unit == "万元" {
+			it.targetBase, it.targetUnits = "元", units*10000
+		}
+	}
+	if span := it.start.DaysUntil(it.due); span > 60 && g.chance(0.4) {
+		k := 1 + g.intn(2)
+		for j := 1; j <= k; j++ {
+			d := it.start.AddDays(span * j / (k + 1))
+			pct := math.Round(100*float64(j)/float64(k+1)) + float64(g.intn(11)-5)
+			it.milestones = append(it.milestones, planbot.Milestone{Date: d, Percent: pct})
+		}
+	}
+	it.pace = g.between(0.85, 1.3)
+	if g.chance(0.25) {
+		it.pace = g.between(0.4, 0.8) // behind: at risk, or overdue once due
+	}
+	if g.chance(0.06) {
+		it.silentWeeks = 3 + g.intn(6)
+	}
+}
+
+func (g *generator) buildIndicators() {
+	for i := range g.o.Indicators {
 		var ind genIndicator
 		if i < len(genIndicatorSpecs) {
 			ind = genIndicatorSpecs[i]
@@ -488,141 +518,170 @@ type genEvent struct {
 // indicators' monthly observations.
 func (g *generator) history(ctx context.Context, db *storage.DB, plan *planbot.Plan) (genStats, error) {
 	var st genStats
-	type state struct {
-		percent float64
-		done    bool
-		cycle   int // the year the item's progress belongs to
-	}
-	states := make([]state, len(g.items))
+	states := make([]genProgress, len(g.items))
 	msgID := map[int64]int{}
 	const weeksPerTx = 8
-	var batch []*genEvent
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		slices.SortStableFunc(batch, func(a, b *genEvent) int { return a.r.At.Compare(b.r.At) })
-		err := db.InSession(ctx, func(s *storage.Session) error {
-			for _, ev := range batch {
-				if ev.of != nil {
-					ev.r.Supersedes = ev.of.stored
-				}
-				out, err := s.AddReport(ctx, ev.r)
-				if err != nil {
-					return err
-				}
-				ev.stored = out.ID
-			}
-			return nil
-		})
-		batch = batch[:0]
-		return err
-	}
-
+	var batch genBatch
 	week := 0
 	for monday := g.first; monday.Before(g.end); monday = monday.AddDate(0, 0, 7) {
-		y := monday.Year()
 		for i := range g.items {
-			it := &g.items[i]
-			s := &states[i]
-			if s.cycle != y {
-				*s = state{cycle: y}
-			}
-			// The item's schedule in year y: the plan's own dates in the
-			// plan year, the whole working year before.
-			start := time.Date(y, time.January, 3, 0, 0, 0, 0, g.loc)
-			due := time.Date(y, time.December, 25, 0, 0, 0, 0, g.loc)
-			pace := 1.0
-			if y == g.o.Year {
-				start, due = it.start.Start(g.loc), it.due.End(g.loc)
-				pace = it.pace
-				if !monday.Before(g.end.AddDate(0, 0, -7*it.silentWeeks)) {
-					continue
-				}
-			}
-			if monday.Before(start.AddDate(0, 0, -6)) || s.done || g.chance(0.02) {
-				continue
-			}
-			if y != g.o.Year && monday.After(due) {
-				continue
-			}
-			at := monday.Add(time.Duration(g.intn(5))*24*time.Hour + time.Duration(8*60+g.intn(10*60))*time.Minute)
-			if at.Before(start) {
-				at = start.Add(time.Duration(9*60+g.intn(8*60)) * time.Minute)
-			}
-			if !at.Before(g.end) {
-				continue
-			}
-			share := float64(at.Sub(start)) / float64(due.Sub(start))
-			p := math.Round(100*pace*share + g.between(-4, 4))
-			if at.After(due) && s.percent < 100 {
-				p = s.percent + float64(g.intn(4)) // late, still creeping
-			}
-			p = max(p, s.percent, 0)
-			if y != g.o.Year && !monday.AddDate(0, 0, 7).Before(due) {
-				p = 100 // every past year's item got done
-			}
-			r := planbot.Report{ItemCode: it.code, At: at, Note: pick(g, genNotes)}
-			g.reporter(&r, it, msgID)
-			switch {
-			case p >= 100:
-				r.Done = true
-				s.done = true
-				p = 100
-			case it.targetUnits > 0 && g.chance(0.25):
-				r.Value = &planbot.Amount{Value: planbot.DecimalFromInt(int64(math.Round(float64(it.targetUnits) * p / 100))), Unit: it.targetBase}
-			default:
-				r.Percent = &p
-			}
-			s.percent = p
-			if g.chance(0.1) {
-				r.PhotoIDs = []string{fmt.Sprintf("AgACAgUAAxkBAAI%06d", g.intn(1000000))}
-			}
-			if g.chance(0.02) {
-				d := planbot.DateOf(at.In(g.loc)).AddDays(-1 - g.intn(5))
-				r.AsOf = &d
-			}
-			ev := &genEvent{r: r}
-			batch = append(batch, ev)
-			st.Reports++
-			switch {
-			case g.chance(0.01) && !r.Done:
-				// Withdrawn by its sender within the hour (/undo).
-				msgID[r.ChatID] += 2
-				w := planbot.Report{ItemCode: it.code, Reporter: r.Reporter, At: at.Add(time.Duration(5+g.intn(50)) * time.Minute),
-					Withdrawn: true, ChatID: r.ChatID, MessageID: msgID[r.ChatID] - 1}
-				batch = append(batch, &genEvent{r: w, of: ev})
-				st.Reports++
-				st.Withdrawals++
-			case g.chance(0.02) && r.Percent != nil:
-				c := r
-				c.At = at.Add(time.Duration(60+g.intn(120)) * time.Minute)
-				cp := math.Min(99, math.Max(0, p+float64(g.intn(11)-5)))
-				c.Percent = &cp
-				c.Note = "更正：" + c.Note
-				c.PhotoIDs, c.AsOf = nil, nil
-				msgID[r.ChatID] += 2
-				c.MessageID = msgID[r.ChatID] - 1
-				batch = append(batch, &genEvent{r: c, of: ev})
-				st.Reports++
-				st.Corrections++
-				s.percent = max(s.percent, cp)
-			}
+			batch = append(batch, g.weekReports(monday, &g.items[i], &states[i], msgID, &st)...)
 		}
 		week++
 		if week%weeksPerTx == 0 {
-			if err := flush(); err != nil {
+			if err := batch.flush(ctx, db); err != nil {
 				return st, err
 			}
 		}
 	}
-	if err := flush(); err != nil {
+	if err := batch.flush(ctx, db); err != nil {
 		return st, err
 	}
 
 	n, err := g.observations(ctx, db, plan)
 	st.Observations = n
 	return st, err
+}
+
+// genProgress is where an item's reports have got to in the year it is in.
+type genProgress struct {
+	percent float64
+	done    bool
+	cycle   int // the year the item's progress belongs to
+}
+
+// genBatch is the reports of a few weeks, inserted in one transaction.
+type genBatch []*genEvent
+
+// flush inserts the batch in time order and empties it.
+func (b *genBatch) flush(ctx context.Context, db *storage.DB) error {
+	batch := *b
+	if len(batch) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(batch, func(x, y *genEvent) int { return x.r.At.Compare(y.r.At) })
+	err := db.InSession(ctx, func(s *storage.Session) error {
+		for _, ev := range batch {
+			if ev.of != nil {
+				ev.r.Supersedes = ev.of.stored
+			}
+			out, err := s.AddReport(ctx, ev.r)
+			if err != nil {
+				return err
+			}
+			ev.stored = out.ID
+		}
+		return nil
+	})
+	*b = batch[:0]
+	return err
+}
+
+// weekReports makes the item's reports in the week from monday: none, one,
+// or one and its withdrawal or correction.
+func (g *generator) weekReports(monday time.Time, it *genItem, s *genProgress, msgID map[int64]int, st *genStats) []*genEvent {
+	y := monday.Year()
+	if s.cycle != y {
+		*s = genProgress{cycle: y}
+	}
+	// The item's schedule in year y: the plan's own dates in the plan
+	// year, the whole working year before.
+	start := time.Date(y, time.January, 3, 0, 0, 0, 0, g.loc)
+	due := time.Date(y, time.December, 25, 0, 0, 0, 0, g.loc)
+	pace := 1.0
+	if y == g.o.Year {
+		start, due = it.start.Start(g.loc), it.due.End(g.loc)
+		pace = it.pace
+		if !monday.Before(g.end.AddDate(0, 0, -7*it.silentWeeks)) {
+			return nil
+		}
+	}
+	if monday.Before(start.AddDate(0, 0, -6)) || s.done || g.chance(0.02) {
+		return nil
+	}
+	if y != g.o.Year && monday.After(due) {
+		return nil
+	}
+	at := monday.Add(time.Duration(g.intn(5))*24*time.Hour + time.Duration(8*60+g.intn(10*60))*time.Minute)
+	if at.Before(start) {
+		at = start.Add(time.Duration(9*60+g.intn(8*60)) * time.Minute)
+	}
+	if !at.Before(g.end) {
+		return nil
+	}
+	share := float64(at.Sub(start)) / float64(due.Sub(start))
+	p := math.Round(100*pace*share + g.between(-4, 4))
+	if at.After(due) && s.percent < 100 {
+		p = s.percent + float64(g.intn(4)) // late, still creeping
+	}
+	p = max(p, s.percent, 0)
+	if y != g.o.Year && !monday.AddDate(0, 0, 7).Before(due) {
+		p = 100 // every past year's item got done
+	}
+	r, p := g.progressReport(it, s, at, p, msgID)
+	ev := &genEvent{r: r}
+	st.Reports++
+	if f := g.followUp(ev, p, s, msgID, st); f != nil {
+		return []*genEvent{ev, f}
+	}
+	return []*genEvent{ev}
+}
+
+// progressReport is the item's report at at, saying p percent: done, an
+// amount or a percentage, now and then with a photo or as of an earlier
+// day. It returns the percentage it settles on.
+func (g *generator) progressReport(it *genItem, s *genProgress, at time.Time, p float64, msgID map[int64]int) (planbot.Report, float64) {
+	r := planbot.Report{ItemCode: it.code, At: at, Note: pick(g, genNotes)}
+	g.reporter(&r, it, msgID)
+	switch {
+	case p >= 100:
+		r.Done = true
+		s.done = true
+		p = 100
+	case it.targetUnits > 0 && g.chance(0.25):
+		r.Value = &planbot.Amount{Value: planbot.DecimalFromInt(int64(math.Round(float64(it.targetUnits) * p / 100))), Unit: it.targetBase}
+	default:
+		r.Percent = &p
+	}
+	s.percent = p
+	if g.chance(0.1) {
+		r.PhotoIDs = []string{fmt.Sprintf("AgACAgUAAxkBAAI%06d", g.intn(1000000))}
+	}
+	if g.chance(0.02) {
+		d := planbot.DateOf(at.In(g.loc)).AddDays(-1 - g.intn(5))
+		r.AsOf = &d
+	}
+	return r, p
+}
+
+// followUp is, now and then, the report's withdrawal by its sender within
+// the hour (/undo) or its correction; nil mostly.
+func (g *generator) followUp(ev *genEvent, p float64, s *genProgress, msgID map[int64]int, st *genStats) *genEvent {
+	r := ev.r
+	at := r.At
+	switch {
+	case g.chance(0.01) && !r.Done:
+		msgID[r.ChatID] += 2
+		w := planbot.Report{ItemCode: r.ItemCode, Reporter: r.Reporter, At: at.Add(time.Duration(5+g.intn(50)) * time.Minute),
+			Withdrawn: true, ChatID: r.ChatID, MessageID: msgID[r.ChatID] - 1}
+		st.Reports++
+		st.Withdrawals++
+		return &genEvent{r: w, of: ev}
+	case g.chance(0.02) && r.Percent != nil:
+		c := r
+		c.At = at.Add(time.Duration(60+g.intn(120)) * time.Minute)
+		cp := math.Min(99, math.Max(0, p+float64(g.intn(11)-5)))
+		c.Percent = &cp
+		c.Note = "更正：" + c.Note
+		c.PhotoIDs, c.AsOf = nil, nil
+		msgID[r.ChatID] += 2
+		c.MessageID = msgID[r.ChatID] - 1
+		st.Reports++
+		st.Corrections++
+		s.percent = max(s.percent, cp)
+		return &genEvent{r: c, of: ev}
+	}
+	return nil
 }
 
 // reporter sets who sent r: mostly the first owner, sometimes another

@@ -1,7 +1,7 @@
-// Command planbot runs a township's work-plan assistant and its admin tools:
-// check a configuration, print where the plan stands, and (in later issues)
-// run the chat bot and its reminders. It is the only place that wires the
-// domain, config and storage together.
+// Command planbot runs a township's work-plan assistant (run: the chat bot
+// and its reminders) and its admin tools: check a configuration, print where
+// the plan stands, import a plan document, preview and fire jobs, export,
+// back up. It is the only place that wires the parts together.
 package main
 
 import (
