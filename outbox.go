@@ -52,7 +52,7 @@ type OutboxMessage struct {
 	CallbackQueryID string // MethodAnswer: the button press to answer
 	FileName        string // an upload's file name
 	// FileData is an upload's content (≤ 10 MiB for a photo, 50 MiB for a
-	// document). Only ClaimNext loads it, and it is dropped once the message
+	// document). Only ClaimBatch loads it, and it is dropped once the message
 	// is sent, failed or uncertain.
 	FileData []byte
 

@@ -17,9 +17,12 @@ import (
 	"planbot"
 )
 
-// Outbox is the storage side of delivery.
+// Outbox is the storage side of delivery. ClaimBatch claims up to n
+// messages in one transaction, each the head of its chat's lane (callback
+// answers aside): with a thousand chats waiting, reading the queue is most
+// of a claim's cost, and a batch reads it once.
 type Outbox interface {
-	ClaimNext(ctx context.Context, now time.Time, skip func(chatID int64) bool) (planbot.OutboxMessage, bool, error)
+	ClaimBatch(ctx context.Context, now time.Time, n int, skip func(chatID int64) bool) ([]planbot.OutboxMessage, error)
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	MarkSent(ctx context.Context, id int64, telegramMessageID int, now time.Time) error
 	MarkRetry(ctx context.Context, id int64, nextAttempt time.Time, errText string) error
@@ -27,16 +30,6 @@ type Outbox interface {
 	FailChat(ctx context.Context, chatID int64, errText string, now time.Time) (int, error)
 	RetargetChat(ctx context.Context, oldChatID, newChatID int64) (int, error)
 	RequeueInFlight(ctx context.Context) (int, error)
-}
-
-// BatchOutbox is an Outbox that can claim several messages in one
-// transaction (storage.DB can): ClaimBatch is ClaimNext for up to n
-// messages, in ClaimNext's order, each the head of its chat's lane
-// (callback answers aside). With a thousand chats waiting, reading the
-// queue is most of a claim's cost; a batch reads it once.
-type BatchOutbox interface {
-	Outbox
-	ClaimBatch(ctx context.Context, now time.Time, n int, skip func(chatID int64) bool) ([]planbot.OutboxMessage, error)
 }
 
 // CommitWatcher is an Outbox that can tell when another process committed
@@ -65,7 +58,7 @@ const watchInterval = time.Second
 // hands out one message per chat at a time). A process killed mid-way
 // sends those again at its next start: at most MaxInFlight duplicates.
 //
-// With a BatchOutbox it claims, in one transaction, what it can send in the
+// It claims, in one transaction, what it can send in the
 // next batchHorizon (4 messages at Telegram's 30/s, 1 over a slow link); a
 // message queued meanwhile, even a reply, waits for that batch to go.
 type Sender struct {
@@ -259,15 +252,7 @@ func (s *Sender) claim(ctx context.Context) bool {
 		return false
 	}
 	var err error
-	if b, ok := s.Outbox.(BatchOutbox); ok {
-		s.held, err = b.ClaimBatch(ctx, now, s.batchSize(), skip)
-	} else {
-		var msg planbot.OutboxMessage
-		var ok bool
-		if msg, ok, err = s.Outbox.ClaimNext(ctx, now, skip); ok {
-			s.held = []planbot.OutboxMessage{msg}
-		}
-	}
+	s.held, err = s.Outbox.ClaimBatch(ctx, now, s.batchSize(), skip)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return false

@@ -433,12 +433,8 @@ func TestSenderFollowsMigratedGroup(t *testing.T) {
 
 func TestSenderKeepsEachChatsOrder(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		inFlight int
-		oneByOne bool // an outbox without ClaimBatch
-	}{{1, false}, {4, false}, {1, true}} {
-		inFlight := tc.inFlight
-		t.Run(fmt.Sprintf("in_flight=%d/claim_next=%v", tc.inFlight, tc.oneByOne), func(t *testing.T) {
+	for _, inFlight := range []int{1, 4} {
+		t.Run(fmt.Sprintf("in_flight=%d", inFlight), func(t *testing.T) {
 			t.Parallel()
 			e := newSenderEnv(t)
 			faults := map[int64]fakeapi.Fault{
@@ -459,11 +455,7 @@ func TestSenderKeepsEachChatsOrder(t *testing.T) {
 			slices.Sort(chats)
 			const n = 5
 			e.enqueue(n, chats...)
-			var outbox bot.Outbox = e.db
-			if tc.oneByOne {
-				outbox = struct{ bot.Outbox }{e.db}
-			}
-			s := e.newSender(outbox)
+			s := e.newSender(e.db)
 			s.MaxInFlight = inFlight
 			stop := e.run(s)
 			for _, c := range chats {
@@ -687,11 +679,6 @@ type countingOutbox struct {
 func (o *countingOutbox) ClaimBatch(ctx context.Context, now time.Time, n int, skip func(int64) bool) ([]planbot.OutboxMessage, error) {
 	o.claims.Add(1)
 	return o.DB.ClaimBatch(ctx, now, n, skip)
-}
-
-func (o *countingOutbox) ClaimNext(ctx context.Context, now time.Time, skip func(int64) bool) (planbot.OutboxMessage, bool, error) {
-	o.claims.Add(1)
-	return o.DB.ClaimNext(ctx, now, skip)
 }
 
 // TestSenderWaitsOutAChatsPause: while the only message due waits for its

@@ -22,6 +22,17 @@ type Store interface {
 	SkipJobRun(ctx context.Context, job string, scheduledAt, now time.Time, reason string) (bool, error)
 	// LastScheduled is the scheduled time of the job's latest recorded run.
 	LastScheduled(ctx context.Context, job string) (time.Time, bool, error)
+	// Read runs fn in a read-only snapshot, as a run scheduled at
+	// scheduledAt would see the database: for previews, which write nothing.
+	Read(ctx context.Context, scheduledAt time.Time, fn func(Session) error) error
+}
+
+// PendingPurger is a Store that keeps the questions the bot asked and
+// awaits an answer to: Start purges the stale ones daily (Housekeep).
+type PendingPurger interface {
+	// PurgePending deletes the questions asked before olderThan and
+	// returns how many.
+	PurgePending(ctx context.Context, olderThan time.Time) (int, error)
 }
 
 // HoldStore is a Store that keeps the reminders held for quiet hours as
@@ -83,9 +94,6 @@ type Scheduler struct {
 	poke     chan struct{} // a run held messages: the release loop looks again
 }
 
-// errDryRun rolls back a run computed only to be shown.
-var errDryRun = errors.New("dry run")
-
 // Run runs reminder r as scheduled for at: the job is a function of its
 // scheduled time, so "Monday 09:00" can be run at any moment, by cron, by
 // catch-up, or by `planbot fire`. It reports whether the run happened
@@ -120,16 +128,13 @@ func (s *Scheduler) Run(ctx context.Context, r planbot.Reminder, at time.Time) (
 // Preview computes what r would send at at, writing nothing.
 func (s *Scheduler) Preview(ctx context.Context, r planbot.Reminder, at time.Time) ([]planbot.OutboxMessage, error) {
 	var out []planbot.OutboxMessage
-	_, err := s.Store.RunJob(ctx, "preview:"+r.Name, at, s.Now(), func(sess Session) ([]planbot.OutboxMessage, error) {
-		msgs, err := s.compose(ctx, sess, r, at)
-		out = msgs
-		if err != nil {
-			return nil, err
-		}
-		return nil, errDryRun
+	err := s.Store.Read(ctx, at, func(sess Session) error {
+		var err error
+		out, err = s.compose(ctx, sess, r, at)
+		return err
 	})
-	if err != nil && !errors.Is(err, errDryRun) {
-		return nil, err
+	if err != nil {
+		return nil, fmt.Errorf("preview %s for %s: %w", r.Name, at.Format("2006-01-02 15:04"), err)
 	}
 	return out, nil
 }
@@ -139,17 +144,17 @@ func (s *Scheduler) Preview(ctx context.Context, r planbot.Reminder, at time.Tim
 func (s *Scheduler) DigestText(ctx context.Context, at time.Time) (string, error) {
 	var text string
 	r := planbot.Reminder{Name: "digest", Kind: planbot.ReminderDigest}
-	_, err := s.Store.RunJob(ctx, "preview:digest", at, s.Now(), func(sess Session) ([]planbot.OutboxMessage, error) {
+	err := s.Store.Read(ctx, at, func(sess Session) error {
 		plan := s.Plan()
 		snap, err := s.snapshot(ctx, sess, plan, r, at.In(plan.Location))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		text = Digest(snap, at.In(plan.Location))
-		return nil, errDryRun
+		return nil
 	})
-	if err != nil && !errors.Is(err, errDryRun) {
-		return "", err
+	if err != nil {
+		return "", fmt.Errorf("preview the digest for %s: %w", at.Format("2006-01-02 15:04"), err)
 	}
 	return text, nil
 }
@@ -502,6 +507,11 @@ func (s *Scheduler) Start() error {
 		r, sch := r, schedules[r.Name]
 		c.Schedule(sch, cron.FuncJob(func() { s.tick(r, sch, quit) }))
 	}
+	if _, ok := s.Store.(PendingPurger); ok {
+		if _, err := c.AddFunc(housekeepingCron, s.housekeepingTick); err != nil {
+			return fmt.Errorf("schedule housekeeping: %w", err)
+		}
+	}
 	released, poke := make(chan struct{}), make(chan struct{}, 1)
 	s.mu.Lock()
 	s.cron, s.quit, s.released, s.poke = c, quit, released, poke
@@ -557,6 +567,49 @@ func (s *Scheduler) tick(r planbot.Reminder, sch *Schedule, quit <-chan struct{}
 		case <-t.C:
 		}
 	}
+}
+
+// PendingMaxAge is how long a question the bot asked is kept: the bot
+// takes an answer for 12 hours and says 已过期 to a later one, with the
+// question or without it. A week keeps the trail of what was asked over
+// a working week; a question unanswered for a week is stale.
+const PendingMaxAge = 7 * 24 * time.Hour
+
+// housekeepingCron is when the daily housekeeping runs: 03:17 in the
+// plan's zone, when nobody reports and no reminder is due.
+const housekeepingCron = "17 3 * * *"
+
+// Housekeep deletes the questions asked more than PendingMaxAge before
+// now and returns how many; nothing when the Store keeps none.
+func (s *Scheduler) Housekeep(ctx context.Context) (int, error) {
+	p, ok := s.Store.(PendingPurger)
+	if !ok {
+		return 0, nil
+	}
+	n, err := p.PurgePending(ctx, s.Now().Add(-PendingMaxAge))
+	if err != nil {
+		return 0, fmt.Errorf("housekeeping: %w", err)
+	}
+	return n, nil
+}
+
+// housekeepingTick is one daily housekeeping run. It keys no run: purging
+// twice purges nothing the second time, and a day missed while down is
+// made up by the next.
+func (s *Scheduler) housekeepingTick() {
+	defer func() {
+		if p := recover(); p != nil {
+			s.Log.Error("housekeeping panicked; it runs again tomorrow", "panic", fmt.Sprint(p))
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	n, err := s.Housekeep(ctx)
+	if err != nil {
+		s.Log.Error("housekeeping failed; it runs again tomorrow", "err", err)
+		return
+	}
+	s.Log.Info("housekeeping", "stale_questions_purged", n)
 }
 
 func (s *Scheduler) retryWait(n int) time.Duration {

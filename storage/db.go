@@ -30,8 +30,9 @@
 // second), at most once across goroutines and processes: recording it
 // done, the function's reads and writes, and its messages (stamped with
 // the run) go in one transaction, so a run is done with all its messages
-// queued, or not recorded at all. SkipJobRun and RecordJobFailure take a
-// run's key without running it; LastJobRun is where catch-up resumes.
+// queued, or not recorded at all. SkipJobRun takes a run's key without
+// running it; LastJobRun is where catch-up resumes. Read gives the same
+// reads in a read-only snapshot, for previews that must write nothing.
 //
 // # Outbox delivery
 //

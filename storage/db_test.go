@@ -23,12 +23,12 @@ func TestOpenSmoke(t *testing.T) {
 		t.Fatalf("schema version %d, want %d", v, KnownSchemaVersion())
 	}
 	// Write through the write pool, read back through the read pool.
-	if _, err := db.ClaimJobRun(ctx, "digest", t0, t0); err != nil {
+	if _, err := db.SkipJobRun(ctx, "digest", t0, t0, "holiday"); err != nil {
 		t.Fatal(err)
 	}
-	run, ok, err := db.JobRunAt(ctx, "digest", t0)
-	if err != nil || !ok || run.Status != JobRunning || !run.ScheduledAt.Equal(t0) {
-		t.Fatalf("JobRunAt = %+v, %v, %v", run, ok, err)
+	run, ok, err := db.jobRunAt(ctx, "digest", t0)
+	if err != nil || !ok || run.Status != JobSkipped || !run.ScheduledAt.Equal(t0) {
+		t.Fatalf("jobRunAt = %+v, %v, %v", run, ok, err)
 	}
 }
 
@@ -118,7 +118,7 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ClaimJobRun(ctx, "j", t0, t0); err != nil {
+	if _, err := db.SkipJobRun(ctx, "j", t0, t0, "x"); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -195,9 +195,9 @@ func TestWriteLockedByOtherHandle(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback()
-	_, err = second.ClaimJobRun(ctx, "digest", t0, t0)
+	_, err = second.SkipJobRun(ctx, "digest", t0, t0, "x")
 	if !errors.Is(err, ErrLocked) {
-		t.Fatalf("ClaimJobRun while locked = %v; want ErrLocked", err)
+		t.Fatalf("SkipJobRun while locked = %v; want ErrLocked", err)
 	}
 	// Reads are not blocked by a writer in WAL mode.
 	if _, err := second.Offset(ctx); err != nil {

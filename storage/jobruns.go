@@ -14,7 +14,9 @@ import (
 type JobStatus string
 
 const (
-	JobRunning JobStatus = "running" // claimed, not finished (or the process died)
+	// JobRunning and JobFailed are written by nothing today: an older
+	// version claimed a run before running it, and recorded its failure.
+	JobRunning JobStatus = "running"
 	JobDone    JobStatus = "done"
 	JobFailed  JobStatus = "failed"
 	// JobSkipped: recorded by SkipJobRun (a holiday, a run too late to
@@ -31,91 +33,6 @@ type JobRun struct {
 	FinishedAt  time.Time // zero while running
 	Error       string    // why a failed run failed
 	Reason      string    // why a skipped run was skipped
-}
-
-// ClaimJobRun records that the run of job scheduled at scheduledAt has
-// started. It returns false, and changes nothing, if that run was already
-// claimed, by this process or any other, whatever its status. Times are
-// kept to the second.
-func (db *DB) ClaimJobRun(ctx context.Context, job string, scheduledAt, now time.Time) (bool, error) {
-	var claimed bool
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `
-			INSERT INTO job_runs (job, scheduled_at, status, started_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (job, scheduled_at) DO NOTHING`,
-			job, unix(scheduledAt), JobRunning, unix(now))
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		claimed = n == 1
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("claim run of %s at %s: %w", job, scheduledAt.UTC().Format(time.RFC3339), err)
-	}
-	return claimed, nil
-}
-
-// CompleteJobRun marks a claimed run done and enqueues the messages it
-// produced, in one transaction: a run's messages are queued exactly when
-// the run is recorded done. Each message's Job and ScheduledAt are set to
-// the run's. It fails with ErrNotFound if the run was never claimed and
-// with ErrConflict if it already finished.
-func (db *DB) CompleteJobRun(ctx context.Context, job string, scheduledAt, now time.Time, msgs ...OutboxMessage) error {
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := finishJobRun(ctx, tx, job, scheduledAt, now, JobDone, ""); err != nil {
-			return err
-		}
-		own := make([]OutboxMessage, len(msgs))
-		for i, m := range msgs {
-			m.Job, m.ScheduledAt = job, scheduledAt
-			own[i] = m
-		}
-		return enqueue(ctx, tx, now, own)
-	})
-	if err != nil {
-		return fmt.Errorf("complete run of %s at %s: %w", job, scheduledAt.UTC().Format(time.RFC3339), err)
-	}
-	return nil
-}
-
-// FailJobRun marks a claimed run failed with runErr's message. A failed run
-// stays claimed: ClaimJobRun will not hand it out again.
-func (db *DB) FailJobRun(ctx context.Context, job string, scheduledAt, now time.Time, runErr error) error {
-	msg := "failed"
-	if runErr != nil {
-		msg = runErr.Error()
-	}
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		return finishJobRun(ctx, tx, job, scheduledAt, now, JobFailed, msg)
-	})
-	if err != nil {
-		return fmt.Errorf("fail run of %s at %s: %w", job, scheduledAt.UTC().Format(time.RFC3339), err)
-	}
-	return nil
-}
-
-func finishJobRun(ctx context.Context, tx *sqlx.Tx, job string, scheduledAt, now time.Time, status JobStatus, msg string) error {
-	res, err := tx.ExecContext(ctx, `
-		UPDATE job_runs SET status = ?, finished_at = ?, error = ?
-		WHERE job = ? AND scheduled_at = ? AND status = ?`,
-		status, unix(now), msg, job, unix(scheduledAt), JobRunning)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
-		return err
-	}
-	var cur JobStatus
-	err = tx.GetContext(ctx, &cur, `SELECT status FROM job_runs WHERE job = ? AND scheduled_at = ?`, job, unix(scheduledAt))
-	if errors.Is(err, sql.ErrNoRows) {
-		return errorf(ErrNotFound, "the run was never claimed")
-	}
-	if err != nil {
-		return err
-	}
-	return errorf(ErrConflict, "the run already finished (%s)", cur)
 }
 
 const jobRunColumns = `job, scheduled_at, status, started_at, finished_at, error, reason`
@@ -142,51 +59,18 @@ func (r jobRunRow) run() JobRun {
 	}
 }
 
-// UnfinishedJobRuns lists runs claimed but neither completed nor failed,
-// oldest first: at start, with no other instance running, these are runs
-// cut short by a crash, to be run again and completed.
-func (db *DB) UnfinishedJobRuns(ctx context.Context) ([]JobRun, error) {
-	var rows []jobRunRow
-	if err := db.read.SelectContext(ctx, &rows, `
-		SELECT `+jobRunColumns+`
-		FROM job_runs WHERE status = ? ORDER BY scheduled_at, job`, JobRunning); err != nil {
-		return nil, fmt.Errorf("list unfinished job runs: %w", classify(err))
-	}
-	out := make([]JobRun, len(rows))
-	for i, r := range rows {
-		out[i] = r.run()
-	}
-	return out, nil
-}
-
-// JobRunAt returns the run of job scheduled at scheduledAt, if claimed.
-func (db *DB) JobRunAt(ctx context.Context, job string, scheduledAt time.Time) (JobRun, bool, error) {
-	var row jobRunRow
-	err := db.read.GetContext(ctx, &row, `
-		SELECT `+jobRunColumns+`
-		FROM job_runs WHERE job = ? AND scheduled_at = ?`, job, unix(scheduledAt))
-	if errors.Is(err, sql.ErrNoRows) {
-		return JobRun{}, false, nil
-	}
-	if err != nil {
-		return JobRun{}, false, fmt.Errorf("look up run of %s at %s: %w", job, scheduledAt.UTC().Format(time.RFC3339), classify(err))
-	}
-	return row.run(), true, nil
-}
-
 // The scheduler's API. RunJob records a run and writes its effects in one
 // transaction, so a run is either done, with all its messages queued, or
-// absent; there is no "running" state to recover after a crash. ClaimJobRun,
-// CompleteJobRun and FailJobRun are the older two-step API: both share the
-// (job, scheduled_at) key, so don't mix them for one job.
+// absent; there is no "running" state to recover after a crash. Running
+// and failed runs are only in databases written by older versions.
 
 // RunJob runs the run of job scheduled at scheduledAt at most once, across
 // goroutines and across processes sharing the database. In one write
 // transaction it records the run as done (started and finished at now),
 // calls fn, queues the messages fn returns, each stamped with the run (Job
 // and ScheduledAt; a zero CreatedAt is now), and commits. If the run was
-// already recorded, whatever its status (done, skipped, failed, or claimed
-// with ClaimJobRun), it returns false without calling fn. Run keys are kept
+// already recorded, whatever its status (done, skipped, or an older
+// version's failed or running), it returns false without calling fn. Run keys are kept
 // to the second: two scheduled times within one second are the same run.
 //
 // fn sees a consistent snapshot: the transaction holds the database's write
@@ -199,9 +83,7 @@ func (db *DB) JobRunAt(ctx context.Context, job string, scheduledAt time.Time) (
 //
 // If fn fails or panics, or a message is invalid (ErrInvalid), or the
 // commit fails, nothing is written, not even the run, and the error is
-// returned (wrapping fn's): the run stays free and may be tried again. A
-// caller that gives up on a run should record it with RecordJobFailure,
-// or every catch-up will try it again.
+// returned (wrapping fn's): the run stays free and may be tried again.
 func (db *DB) RunJob(ctx context.Context, job string, scheduledAt, now time.Time,
 	fn func(*Session) ([]OutboxMessage, error)) (ran bool, err error) {
 	err = checkRunKey(job, scheduledAt)
@@ -237,22 +119,6 @@ func (db *DB) SkipJobRun(ctx context.Context, job string, scheduledAt, now time.
 	ok, err := db.recordJobRun(ctx, job, scheduledAt, now, JobSkipped, "", truncate(reason, maxErrorText))
 	if err != nil {
 		return false, fmt.Errorf("skip run of %s at %s: %w", job, runTime(scheduledAt), err)
-	}
-	return ok, nil
-}
-
-// RecordJobFailure records the run of job scheduled at scheduledAt as
-// failed with runErr's message (cut to 1 KiB), so that it is not tried
-// again: for a run whose RunJob keeps failing. It returns false, and
-// changes nothing, if the run was already recorded, whatever its status.
-func (db *DB) RecordJobFailure(ctx context.Context, job string, scheduledAt, now time.Time, runErr error) (bool, error) {
-	msg := "failed"
-	if runErr != nil {
-		msg = runErr.Error()
-	}
-	ok, err := db.recordJobRun(ctx, job, scheduledAt, now, JobFailed, truncate(msg, maxErrorText), "")
-	if err != nil {
-		return false, fmt.Errorf("record failed run of %s at %s: %w", job, runTime(scheduledAt), err)
 	}
 	return ok, nil
 }

@@ -226,8 +226,8 @@ func messages(rows []outboxRow) []OutboxMessage {
 // PendingMessages lists up to limit pending messages due at now (their
 // NextAttemptAt is not after now; it is kept rounded up to the second), in
 // drain order: highest priority first, then oldest first. It is a view for
-// people and tests: it ignores the per-chat order ClaimNext keeps, and
-// leaves FileData out. The sender uses ClaimNext.
+// people and tests: it ignores the per-chat order ClaimBatch keeps, and
+// leaves FileData out. The sender uses ClaimBatch.
 func (db *DB) PendingMessages(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
 	if limit <= 0 {
 		return nil, fmt.Errorf("list pending messages: %w", errorf(ErrInvalid, "limit %d is not positive", limit))

@@ -29,7 +29,7 @@ func claimTexts(t *testing.T, db *DB, now time.Time) []string {
 	ctx := context.Background()
 	var out []string
 	for range 100 {
-		m, ok, err := db.ClaimNext(ctx, now, nil)
+		m, ok, err := db.claimOne(ctx, now, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,14 +93,14 @@ func TestLaneOneInFlightPerChat(t *testing.T) {
 	if !slices.Equal(texts, []string{"回复", "提醒2"}) {
 		t.Fatalf("ClaimBatch = %q; want chat 1's reply (higher priority) and chat 2's reminder, one per chat", texts)
 	}
-	if m, ok, err := db.ClaimNext(ctx, t0, nil); err != nil || ok {
-		t.Fatalf("ClaimNext while chat 1's reply is in flight = %q, %v, %v; want nothing", m.Text, ok, err)
+	if m, ok, err := db.claimOne(ctx, t0, nil); err != nil || ok {
+		t.Fatalf("claim while chat 1's reply is in flight = %q, %v, %v; want nothing", m.Text, ok, err)
 	}
 	if err := db.MarkSent(ctx, batch[0].ID, 1, t0); err != nil {
 		t.Fatal(err)
 	}
-	if m, ok, err := db.ClaimNext(ctx, t0, nil); err != nil || !ok || m.Text != "提醒" {
-		t.Fatalf("ClaimNext once the reply is sent = %q, %v, %v; want chat 1's reminder", m.Text, ok, err)
+	if m, ok, err := db.claimOne(ctx, t0, nil); err != nil || !ok || m.Text != "提醒" {
+		t.Fatalf("claim once the reply is sent = %q, %v, %v; want chat 1's reminder", m.Text, ok, err)
 	}
 }
 

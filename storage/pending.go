@@ -106,7 +106,8 @@ func deletePending(ctx context.Context, tx *sqlx.Tx, id int64) error {
 
 // PurgePending deletes pending questions created before olderThan (nobody
 // will answer them any more) and returns how many. A button of a purged
-// question finds nothing: LoadPending says ok=false.
+// question finds nothing: LoadPending says ok=false. The scheduler's daily
+// housekeeping runs it.
 func (db *DB) PurgePending(ctx context.Context, olderThan time.Time) (int, error) {
 	var n int64
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {

@@ -67,16 +67,16 @@ func TestRunJobOnce(t *testing.T) {
 			t.Errorf("message %q = job %q at %v created %v; want stamped with the run", m.Text, m.Job, m.ScheduledAt, m.CreatedAt)
 		}
 	}
-	run, ok, err := db.JobRunAt(ctx, "overdue", t0)
+	run, ok, err := db.jobRunAt(ctx, "overdue", t0)
 	if err != nil || !ok || run.Status != JobDone || !run.StartedAt.Equal(now) || !run.FinishedAt.Equal(now) {
-		t.Errorf("JobRunAt = %+v, %v, %v; want done at %v", run, ok, err, now)
+		t.Errorf("jobRunAt = %+v, %v, %v; want done at %v", run, ok, err, now)
 	}
-	if u, _ := db.UnfinishedJobRuns(ctx); len(u) != 0 {
-		t.Errorf("a RunJob run is unfinished: %+v", u)
+	if n := count(t, db, `SELECT COUNT(*) FROM job_runs WHERE status = 'running'`); n != 0 {
+		t.Errorf("%d RunJob runs are unfinished", n)
 	}
 
-	// The same instant in another zone, a second later, or claimed the old
-	// way: the run is done, fn is not called, nothing is queued.
+	// The same instant in another zone, or a second later: the run is
+	// done, fn is not called, nothing is queued.
 	for _, again := range []time.Time{t0, t0.UTC(), t0.Add(999 * time.Millisecond)} {
 		ran, err := db.RunJob(ctx, "overdue", again, now.Add(time.Hour), func(*Session) ([]OutboxMessage, error) {
 			calls++
@@ -85,9 +85,6 @@ func TestRunJobOnce(t *testing.T) {
 		if err != nil || ran {
 			t.Errorf("RunJob again at %v = %v, %v; want false", again, ran, err)
 		}
-	}
-	if ok, _ := db.ClaimJobRun(ctx, "overdue", t0, now); ok {
-		t.Error("ClaimJobRun claimed a run RunJob did")
 	}
 	if calls != 1 {
 		t.Errorf("fn called %d times, want 1", calls)
@@ -161,18 +158,12 @@ func TestRunJobFailureWritesNothing(t *testing.T) {
 	if after := dump(t, db); after != before {
 		t.Errorf("failed runs changed the database:\nbefore\n%s\nafter\n%s", before, after)
 	}
-	// The run stays free: it can be tried again, or given up on.
+	// The run stays free: it can be tried again. A run an older version
+	// recorded failed is never tried again.
 	mustRun(t, db, "digest", t0, t0, runMsgs(1)...)
-	if ok, err := db.RecordJobFailure(ctx, "digest", t0, t0, boom); ok || err != nil {
-		t.Errorf("RecordJobFailure of a done run = %v, %v; want false", ok, err)
-	}
 	at := t0.Add(time.Hour)
-	if ok, err := db.RecordJobFailure(ctx, "digest", at, t0, boom); !ok || err != nil {
-		t.Fatalf("RecordJobFailure = %v, %v", ok, err)
-	}
-	run, _, _ := db.JobRunAt(ctx, "digest", at)
-	if run.Status != JobFailed || run.Error != boom.Error() || !run.FinishedAt.Equal(t0) {
-		t.Errorf("failed run = %+v", run)
+	if err := db.oldRun(ctx, "digest", at, t0, JobFailed, boom.Error()); err != nil {
+		t.Fatal(err)
 	}
 	if ran, err := db.RunJob(ctx, "digest", at, t0, nil); ran || err != nil {
 		t.Errorf("RunJob of a failed run = %v, %v; want false", ran, err)
@@ -266,7 +257,7 @@ func TestRunJobSnapshot(t *testing.T) {
 		if !errors.Is(err, ErrLocked) {
 			t.Errorf("another process wrote during the run: err = %v; want ErrLocked", err)
 		}
-		if _, ok, err := other.JobRunAt(ctx, "digest", t0); ok || err != nil {
+		if _, ok, err := other.jobRunAt(ctx, "digest", t0); ok || err != nil {
 			t.Errorf("another process sees the run before it commits: %v, %v", ok, err)
 		}
 		again, err := s.AllReports(ctx)
@@ -281,7 +272,7 @@ func TestRunJobSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := other.JobRunAt(ctx, "digest", t0); !ok {
+	if _, ok, _ := other.jobRunAt(ctx, "digest", t0); !ok {
 		t.Error("the committed run is not visible to another process")
 	}
 }
@@ -294,7 +285,7 @@ func TestSkipJobRun(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("SkipJobRun = %v, %v", ok, err)
 	}
-	run, _, _ := db.JobRunAt(ctx, "overdue", t0)
+	run, _, _ := db.jobRunAt(ctx, "overdue", t0)
 	if run.Status != JobSkipped || run.Reason != "清明节放假" || run.Error != "" || !run.FinishedAt.Equal(now) {
 		t.Errorf("skipped run = %+v", run)
 	}
@@ -308,12 +299,12 @@ func TestSkipJobRun(t *testing.T) {
 	if ok, err := db.SkipJobRun(ctx, "overdue", t0.AddDate(0, 0, 1), now, "late"); ok || err != nil {
 		t.Errorf("skip of a done run = %v, %v; want false", ok, err)
 	}
-	if run, _, _ := db.JobRunAt(ctx, "overdue", t0); run.Reason != "清明节放假" {
+	if run, _, _ := db.jobRunAt(ctx, "overdue", t0); run.Reason != "清明节放假" {
 		t.Errorf("a refused skip changed the reason to %q", run.Reason)
 	}
 	long := strings.Repeat("假", 1000)
 	db.SkipJobRun(ctx, "overdue", t0.AddDate(0, 0, 2), now, long)
-	if run, _, _ := db.JobRunAt(ctx, "overdue", t0.AddDate(0, 0, 2)); len(run.Reason) > maxErrorText {
+	if run, _, _ := db.jobRunAt(ctx, "overdue", t0.AddDate(0, 0, 2)); len(run.Reason) > maxErrorText {
 		t.Errorf("reason of %d bytes stored", len(run.Reason))
 	}
 	if _, err := db.SkipJobRun(ctx, "", t0, now, "x"); !errors.Is(err, ErrInvalid) {
@@ -332,7 +323,9 @@ func TestLastJobRunAndJobRuns(t *testing.T) {
 	mustRun(t, db, "digest", day(2), day(2))
 	mustRun(t, db, "digest", day(0), day(2))
 	db.SkipJobRun(ctx, "digest", day(3), day(3), "holiday")
-	db.ClaimJobRun(ctx, "digest", day(1), day(3))
+	if err := db.oldRun(ctx, "digest", day(1), day(3), JobRunning, ""); err != nil {
+		t.Fatal(err)
+	}
 	mustRun(t, db, "overdue", day(9), day(9))
 
 	last, ok, err := db.LastJobRun(ctx, "digest")
@@ -389,8 +382,9 @@ func TestLastRunAt(t *testing.T) {
 	check(week(0), "digest", time.Time{}) // the first digest has no previous one
 	check(week(1), "digest", week(0))
 	db.SkipJobRun(ctx, "digest", week(2), week(2), "holiday")
-	db.ClaimJobRun(ctx, "digest", week(3), week(3))
-	db.FailJobRun(ctx, "digest", week(3), week(3), errors.New("boom"))
+	if err := db.oldRun(ctx, "digest", week(3), week(3), JobFailed, "boom"); err != nil {
+		t.Fatal(err)
+	}
 	check(week(4), "digest", week(1)) // skipped and failed runs sent nothing
 	mustRun(t, db, "overdue", week(1).Add(time.Hour), week(1))
 	check(week(5), "overdue", week(1).Add(time.Hour))
@@ -480,7 +474,7 @@ func TestRemindersQueuedSince(t *testing.T) {
 	settle(2, func(ctx context.Context, id int64, _ string, now time.Time) error {
 		return db.MarkSent(ctx, id, 7, now)
 	})
-	settle(2, db.MarkUncertain)
+	settle(2, db.markUncertain)
 	settle(3, db.MarkFailed)
 	got := map[int64]int{}
 	err := db.InSession(ctx, func(s *Session) error {
@@ -525,7 +519,7 @@ func TestFailedMessagesSinceAndOutboxSummary(t *testing.T) {
 		}
 		mark := db.MarkFailed
 		if uncertain {
-			mark = db.MarkUncertain
+			mark = db.markUncertain
 		}
 		if err := mark(ctx, m.ID, "boom", at); err != nil {
 			t.Fatal(err)
@@ -630,8 +624,8 @@ func TestMigrateSchedulerKeepsRuns(t *testing.T) {
 		runs[1].Status != JobDone || !runs[1].FinishedAt.Equal(fromUnix(102)) {
 		t.Errorf("digest runs after 0004 = %+v, %v", runs, err)
 	}
-	if u, _ := db.UnfinishedJobRuns(ctx); len(u) != 1 || u[0].Job != "overdue" || !u[0].FinishedAt.IsZero() {
-		t.Errorf("unfinished runs after 0004 = %+v", u)
+	if u, ok, _ := db.jobRunAt(ctx, "overdue", fromUnix(100)); !ok || u.Status != JobRunning || !u.FinishedAt.IsZero() {
+		t.Errorf("unfinished run after 0004 = %+v", u)
 	}
 	if after := dumpTable(t, db, "outbox"); after != outboxBefore {
 		t.Errorf("outbox changed:\nbefore\n%s\nafter\n%s", outboxBefore, after)

@@ -16,7 +16,7 @@ import (
 // claim claims the next message at now; a zero message when there is none.
 func claim(t *testing.T, db *DB, now time.Time, skip func(int64) bool) OutboxMessage {
 	t.Helper()
-	m, ok, err := db.ClaimNext(context.Background(), now, skip)
+	m, ok, err := db.claimOne(context.Background(), now, skip)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func drain(t *testing.T, db *DB, now time.Time) []string {
 	}
 }
 
-func TestClaimNextOrder(t *testing.T) {
+func TestClaimOrder(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	now := t0
@@ -98,7 +98,7 @@ func TestClaimNextOrder(t *testing.T) {
 
 // A message waiting for a retry, or in flight, holds back its chat's later
 // messages (whatever their priority) but no other chat's.
-func TestClaimNextRetryBlocksItsChatOnly(t *testing.T) {
+func TestClaimRetryBlocksItsChatOnly(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	now := t0
@@ -143,7 +143,7 @@ func TestClaimNextRetryBlocksItsChatOnly(t *testing.T) {
 }
 
 // skip passes over rate-limited chats, never over answers.
-func TestClaimNextSkip(t *testing.T) {
+func TestClaimSkip(t *testing.T) {
 	db := openTest(t)
 	mustEnqueue(t, db,
 		OutboxMessage{ChatID: 1, Text: "A1", Priority: 1},
@@ -168,7 +168,7 @@ func TestClaimNextSkip(t *testing.T) {
 
 // Several senders at once never send two messages of one chat at the same
 // time, and each chat gets its messages in order.
-func TestClaimNextConcurrentSenders(t *testing.T) {
+func TestClaimConcurrentSenders(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	const chats, per = 5, 20
@@ -189,7 +189,7 @@ func TestClaimNextConcurrentSenders(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				m, ok, err := db.ClaimNext(ctx, t0, nil)
+				m, ok, err := db.claimOne(ctx, t0, nil)
 				if err != nil {
 					errs <- err
 					return
@@ -274,7 +274,7 @@ func TestSettleMessages(t *testing.T) {
 	if err := db.MarkFailed(ctx, blocked.ID, "Forbidden: bot was blocked by the user", t0.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkUncertain(ctx, edit.ID, "timeout", t0.Add(2*time.Second)); err != nil {
+	if err := db.markUncertain(ctx, edit.ID, "timeout", t0.Add(2*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	// Settling what is not in flight is a conflict; an unknown id is not found.
@@ -505,9 +505,9 @@ func TestClaimQueryPlan(t *testing.T) {
 	}
 }
 
-// BenchmarkClaimNext claims and sends one message with 10,000 queued in 50
+// BenchmarkClaim claims and sends one message with 10,000 queued in 50
 // chats, half of the chats blocked behind a retry.
-func BenchmarkClaimNext(b *testing.B) {
+func BenchmarkClaim(b *testing.B) {
 	ctx := context.Background()
 	db := openTest(b)
 	fill := func() {
@@ -525,7 +525,7 @@ func BenchmarkClaimNext(b *testing.B) {
 	fill()
 	b.ResetTimer()
 	for b.Loop() {
-		m, ok, err := db.ClaimNext(ctx, t0, nil)
+		m, ok, err := db.claimOne(ctx, t0, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -285,7 +285,7 @@ func (s *Session) FailedMessagesSince(ctx context.Context, since time.Time, limi
 // any job: the run itself, already recorded done, is never the answer);
 // elsewhere, the latest of all. Skipped and failed runs don't count: a
 // digest compares with the previous digest that went out. ok is false when
-// there is none. The time is the run's key, kept to the second; JobRunAt
+// there is none. The time is the run's key, kept to the second; JobRuns
 // gives the run's StartedAt, when it actually read the data.
 func (s *Session) LastRunAt(ctx context.Context, job string) (time.Time, bool, error) {
 	return lastRunAt(ctx, s.tx, job, s.scheduledAt)

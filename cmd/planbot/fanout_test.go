@@ -118,9 +118,7 @@ func fanoutChatViolations(times []time.Time, gap time.Duration) int {
 	return n
 }
 
-// Drift between the sender and storage would turn batch claims off
-// silently (the sender falls back to ClaimNext).
-var _ bot.BatchOutbox = (*storage.DB)(nil)
+var _ bot.Outbox = (*storage.DB)(nil)
 
 func BenchmarkFanOut(b *testing.B) {
 	for _, c := range []struct{ chats, each, scale int }{{1000, 1, fanoutScale}, {100, 10, fanoutScale}, {1000, 1, 10}, {150, 1, 1}} {

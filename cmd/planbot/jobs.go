@@ -30,6 +30,10 @@ func (a schedulerStore) LastScheduled(ctx context.Context, job string) (time.Tim
 	return run.ScheduledAt, ok, err
 }
 
+func (a schedulerStore) Read(ctx context.Context, at time.Time, fn func(scheduler.Session) error) error {
+	return a.DB.Read(ctx, at, func(s *storage.ReadSession) error { return fn(s) })
+}
+
 func (a schedulerStore) ReleaseHeld(ctx context.Context, now time.Time, fn func(scheduler.Session, scheduler.HeldRun) ([]planbot.OutboxMessage, error)) (int, error) {
 	return a.DB.ReleaseHeld(ctx, now, func(s *storage.Session, run storage.HeldRun) ([]planbot.OutboxMessage, error) {
 		return fn(s, scheduler.HeldRun{Job: run.Job, ScheduledAt: run.ScheduledAt, Chats: run.Chats})
@@ -37,9 +41,11 @@ func (a schedulerStore) ReleaseHeld(ctx context.Context, now time.Time, fn func(
 }
 
 var (
-	_ scheduler.Store     = schedulerStore{}
-	_ scheduler.HoldStore = schedulerStore{}
-	_ scheduler.Session   = (*storage.Session)(nil)
+	_ scheduler.Store         = schedulerStore{}
+	_ scheduler.HoldStore     = schedulerStore{}
+	_ scheduler.PendingPurger = schedulerStore{}
+	_ scheduler.Session       = (*storage.Session)(nil)
+	_ scheduler.Session       = (*storage.ReadSession)(nil)
 )
 
 func newScheduler(e *env, db *storage.DB, plan func() *planbot.Plan, log *slog.Logger) *scheduler.Scheduler {
