@@ -1,7 +1,8 @@
 // Command planbot runs a township's work-plan assistant and its admin tools:
-// check a configuration, print where the plan stands, and (in later issues)
-// run the chat bot and its reminders. It is the only place that wires the
-// domain, config and storage together.
+// check a configuration, print where the plan stands, run the chat bot and
+// its reminders (app.go holds that wiring, which the end-to-end tests build
+// too). It is the only place that wires the domain, config, storage, bot
+// and scheduler together.
 package main
 
 import (
