@@ -138,7 +138,7 @@ func (t *Telegram) unwritable(ctx context.Context, u tgbotapi.Update, next int, 
 		o.told[m.UserID] = true
 		t.notify(m.ChatID, unwritableUserNotice)
 	}
-	wait = backoff(o.failures - 1)
+	wait = planbot.BackoffJitter(o.failures)
 	t.Log.Warn("update held until the database can be written", "update_id", u.UpdateID, "retry_in", wait, "err", err)
 	return wait, false
 }

@@ -157,7 +157,7 @@ func (s *Sender) backoff(n int) time.Duration {
 	if s.Backoff != nil {
 		return s.Backoff(n)
 	}
-	return backoff(n)
+	return planbot.BackoffJitter(n + 1)
 }
 
 // Run sends until ctx is done. Requests in flight are finished and their

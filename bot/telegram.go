@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -199,7 +198,7 @@ func (t *Telegram) Poll(ctx context.Context) error {
 			}
 			err = Redact(err, t.api.Token)
 			var apiErr *tgbotapi.Error
-			wait := backoff(failures)
+			wait := planbot.BackoffJitter(failures + 1)
 			switch {
 			case errors.As(err, &apiErr) && apiErr.Code == http.StatusConflict:
 				conflicts++
@@ -386,14 +385,6 @@ func chatKind(c *tgbotapi.Chat) ChatKind {
 		return ChatChannel
 	}
 	return ChatGroup
-}
-
-// backoff is the wait after n consecutive failures: 1 s doubling to 60 s,
-// with jitter so restarted instances don't retry in step.
-func backoff(n int) time.Duration {
-	d := time.Second << min(n, 6)
-	d = min(d, time.Minute)
-	return d/2 + rand.N(d/2+1)
 }
 
 // Reachable tells a poll loop waiting out failures that Telegram answers

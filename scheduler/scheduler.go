@@ -616,7 +616,7 @@ func (s *Scheduler) retryWait(n int) time.Duration {
 	if s.RetryWait != nil {
 		return s.RetryWait(n)
 	}
-	return min(time.Second<<min(n-1, 6), time.Minute)
+	return planbot.Backoff(n)
 }
 
 // Stop stops firing and waits for running jobs to end (or ctx).

@@ -1,54 +1,19 @@
 package main
 
 import (
-	"context"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"planbot"
-	"planbot/bot"
 )
 
 // startAt runs a bot instance as start does, its conversation clock fixed
 // at now instead of fixedNow.
 func (h *e2e) startAt(now time.Time) {
 	h.t.Helper()
-	token := h.srv.Token()
-	pollCtx, cancelPoll := context.WithCancel(context.Background())
-	poller, err := bot.Connect(pollCtx, token, h.srv.Endpoint(), 10*time.Second)
-	if err != nil {
-		cancelPoll()
-		h.t.Fatalf("connect: %v", err)
-	}
-	senderAPI, err := tgbotapi.NewBotAPIWithClient(token, h.srv.Endpoint(), &http.Client{Timeout: 10 * time.Second})
-	if err != nil {
-		cancelPoll()
-		h.t.Fatalf("sender client: %v", bot.Redact(err, token))
-	}
-	sender := bot.NewSender(senderAPI, h.db, h.log, h.clock)
-	sender.PerChat, sender.PerGroup, sender.Gap = 0, 0, 0
-	b := bot.New(botConfig(&env{now: func() time.Time { return now }, log: h.log}, h.cfg, h.cfgPath))
-	tg := &bot.Telegram{Bot: b, Updates: storeAdapter{h.db}, Sender: sender, Log: h.log, Now: h.clock, PollTimeout: 10 * time.Second}
-	if err := tg.Start(poller); err != nil {
-		cancelPoll()
-		h.t.Fatalf("start: %v", err)
-	}
-	senderCtx, stopSender := context.WithCancel(context.Background())
-	in := &instance{tg: tg, sender: sender, cancelPoll: cancelPoll, stopSender: stopSender,
-		pollErr: make(chan error, 1), senderDone: make(chan struct{})}
-	go func() {
-		defer close(in.senderDone)
-		if err := sender.Run(senderCtx); err != nil {
-			h.log.Error("sender stopped", "err", err)
-		}
-	}()
-	go func() { in.pollErr <- tg.Poll(pollCtx) }()
-	h.inst = in
+	h.start(func(o *instanceOptions) { o.now = now })
 }
 
 // Before the plan year starts, an item report and an indicator figure are

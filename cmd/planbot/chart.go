@@ -16,7 +16,7 @@ func chartCommand() command {
 		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
 			path := configFlag(fs)
 			atFlag := fs.String("at", "", "as at this `time` (\"2027-06-15\" or \"2027-06-15 09:00\", plan time zone; default now)")
-			dbFlag := fs.String("db", "", "SQLite database `path` (default: database: in the config)")
+			dbFlag := dbPathFlag(fs)
 			fontFlag := fs.String("font", "", "CJK TrueType/OpenType font `file` (.ttf/.ttc/.otf; default: search the usual places)")
 			outFlag := fs.String("o", "", "write the PNG to this `file` (required)")
 			return func(ctx context.Context, e *env) int {
@@ -33,9 +33,8 @@ func chartCommand() command {
 					fmt.Fprintln(e.stderr, "planbot chart:", err)
 					return exitUsage
 				}
-				db, err := openSynced(ctx, e, cfg, *dbFlag)
-				if err != nil {
-					fmt.Fprintln(e.stderr, "planbot chart:", err)
+				db := openCommandDB(ctx, e, "chart", cfg, *dbFlag)
+				if db == nil {
 					return exitFail
 				}
 				defer db.Close()

@@ -23,7 +23,7 @@ func chatCommand() command {
 		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
 			path := configFlag(fs)
 			as := fs.String("as", "", "person `key` to act as (default: the first admin)")
-			dbFlag := fs.String("db", "", "SQLite database `path` (default: database: in the config)")
+			dbFlag := dbPathFlag(fs)
 			return func(ctx context.Context, e *env) int {
 				cfg := loadConfig(e, *path)
 				if cfg == nil {
@@ -38,9 +38,8 @@ func chatCommand() command {
 					fmt.Fprintf(e.stderr, "planbot chat: no person %q in the config; choose one of: %s\n", *as, strings.Join(keys, ", "))
 					return exitUsage
 				}
-				db, err := openSynced(ctx, e, cfg, *dbFlag)
-				if err != nil {
-					fmt.Fprintln(e.stderr, "planbot chat:", err)
+				db := openCommandDB(ctx, e, "chat", cfg, *dbFlag)
+				if db == nil {
 					return exitFail
 				}
 				defer db.Close()

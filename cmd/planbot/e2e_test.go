@@ -28,8 +28,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"planbot"
 	"planbot/bot"
 	"planbot/bot/fakeapi"
@@ -102,16 +100,14 @@ type e2e struct {
 	panics bool
 }
 
-// instance is one running bot: its poll loop and its sender.
+// instance is one running bot: the app `planbot run` serves, on the
+// harness's database.
 type instance struct {
-	tg         *bot.Telegram
-	sender     *bot.Sender
-	cancelPoll context.CancelFunc
-	stopSender context.CancelFunc
-	pollErr    chan error
-	senderDone chan struct{}
-	stopped    bool
-	err        error
+	app     *app
+	cancel  context.CancelFunc // ends Run: polling stops, then the sender
+	done    chan error         // Run's error, once
+	stopped bool
+	err     error
 }
 
 // instanceOptions adjusts an instance before it starts.
@@ -119,6 +115,7 @@ type instanceOptions struct {
 	updates      func(bot.UpdateLog, context.CancelFunc) bot.UpdateLog // wrap the update log; the func stops polling
 	outbox       func(bot.Outbox) bot.Outbox                           // wrap the sender's outbox
 	maxConflicts int
+	now          time.Time // the conversation's clock; zero is fixedNow
 }
 
 // writeConfig copies the example config into dir, pointing it at the
@@ -233,82 +230,63 @@ func clipText(s string, n int) string {
 	return s
 }
 
-// start runs a new bot instance on the database, as `planbot run` does.
+// start runs a new bot instance on the database: the app `planbot run`
+// serves, pointed at the fake and the harness's clocks, its reminders'
+// cron off (it fires on the wall clock).
 func (h *e2e) start(opts ...func(*instanceOptions)) *instance {
 	h.t.Helper()
-	var o instanceOptions
+	o := instanceOptions{now: fixedNow}
 	for _, f := range opts {
 		f(&o)
 	}
-	token := h.srv.Token()
-	pollCtx, cancelPoll := context.WithCancel(context.Background())
-	poller, err := bot.Connect(pollCtx, token, h.srv.Endpoint(), 10*time.Second)
-	if err != nil {
-		cancelPoll()
-		h.t.Fatalf("connect: %v", err)
+	cfg := *h.cfg
+	cfg.Bot.APIEndpoint = h.srv.Endpoint()
+	// The conversation's clock is fixed: statuses are those of
+	// 2027-06-15 09:00 (or o.now).
+	now := o.now
+	a := &app{env: &env{now: func() time.Time { return now }, log: h.log}, Config: &cfg, ConfigPath: h.cfgPath,
+		Token: h.srv.Token(), PollTimeout: 10 * time.Second, Clock: h.clock, DB: h.db,
+		WrapOutbox: o.outbox, NoReminders: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := a.Open(ctx); err != nil {
+		cancel()
+		a.Close()
+		h.t.Fatalf("open the app: %v", err)
 	}
-	senderAPI, err := tgbotapi.NewBotAPIWithClient(token, h.srv.Endpoint(), &http.Client{Timeout: 10 * time.Second})
-	if err != nil {
-		cancelPoll()
-		h.t.Fatalf("sender client: %v", bot.Redact(err, token))
-	}
-	var outbox bot.Outbox = h.db
-	if o.outbox != nil {
-		outbox = o.outbox(outbox)
-	}
-	sender := bot.NewSender(senderAPI, outbox, h.log, h.clock)
 	// Telegram's pacing (1 s between messages to a chat) would make a
 	// scripted conversation take a minute; TestE2ERunCommand runs with it.
 	// A 429's cooldown still applies (TestE2ERateLimited).
-	sender.PerChat, sender.PerGroup, sender.Gap = 0, 0, 0
-	var updates bot.UpdateLog = storeAdapter{h.db}
+	a.Sender.PerChat, a.Sender.PerGroup, a.Sender.Gap = 0, 0, 0
+	a.Telegram.MaxConflicts = o.maxConflicts
 	if o.updates != nil {
-		updates = o.updates(updates, cancelPoll)
+		a.Telegram.Updates = o.updates(a.Telegram.Updates, cancel)
 	}
-	// The conversation's settings as run wires them (botConfig), with the
-	// clock fixed: statuses are those of 2027-06-15 09:00.
-	b := bot.New(botConfig(&env{now: func() time.Time { return fixedNow }, log: h.log}, h.cfg, h.cfgPath))
-	tg := &bot.Telegram{Bot: b, Updates: updates, Sender: sender, Log: h.log, Now: h.clock,
-		PollTimeout: 10 * time.Second, MaxConflicts: o.maxConflicts}
-	if err := tg.Start(poller); err != nil {
-		cancelPoll()
-		h.t.Fatalf("start: %v", err)
-	}
-	senderCtx, stopSender := context.WithCancel(context.Background())
-	in := &instance{tg: tg, sender: sender, cancelPoll: cancelPoll, stopSender: stopSender,
-		pollErr: make(chan error, 1), senderDone: make(chan struct{})}
-	go func() {
-		defer close(in.senderDone)
-		if err := sender.Run(senderCtx); err != nil {
-			h.log.Error("sender stopped", "err", err)
-		}
-	}()
-	go func() { in.pollErr <- tg.Poll(pollCtx) }()
+	in := &instance{app: a, cancel: cancel, done: make(chan error, 1)}
+	go func() { in.done <- a.Run(ctx) }()
 	h.inst = in
 	return in
 }
 
-// stop shuts the instance down as run does: polling first, then the
-// sender; it returns Poll's error.
+// stop shuts the instance down as run does (polling first, then the
+// sender); it returns Poll's error.
 func (in *instance) stop() error {
 	if in.stopped {
 		return in.err
 	}
 	in.stopped = true
-	in.cancelPoll()
-	in.err = <-in.pollErr
-	in.stopSender()
-	<-in.senderDone
+	in.cancel()
+	in.err = <-in.done
+	in.app.Close()
 	return in.err
 }
 
 // wait waits for Poll to return on its own (ErrConflict, or a test's
-// wrapper cancelling it) and then stops the sender.
+// wrapper cancelling it) and the sender to stop.
 func (in *instance) wait(tb testing.TB) error {
 	tb.Helper()
 	select {
-	case err := <-in.pollErr:
-		in.pollErr <- err
+	case err := <-in.done:
+		in.done <- err
 	case <-time.After(waitLimit):
 		tb.Fatalf("Poll did not return within %v", waitLimit)
 	}

@@ -18,7 +18,7 @@ func exportCommand() command {
 		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
 			path := configFlag(fs)
 			atFlag := fs.String("at", "", "the ledger as at this `time` (\"2027-06-15\" or \"2027-06-15 09:00\", plan time zone; default now); later reports are left out")
-			dbFlag := fs.String("db", "", "SQLite database `path` (default: database: in the config)")
+			dbFlag := dbPathFlag(fs)
 			outFlag := fs.String("o", "", "output `file`, e.g. ledger.xlsx (\"-\" for standard output)")
 			return func(ctx context.Context, e *env) int {
 				fail := func(code int, err any) int {
@@ -37,9 +37,9 @@ func exportCommand() command {
 				if err != nil {
 					return fail(exitUsage, err)
 				}
-				db, err := openSynced(ctx, e, cfg, *dbFlag)
-				if err != nil {
-					return fail(exitFail, err)
+				db := openCommandDB(ctx, e, "export", cfg, *dbFlag)
+				if db == nil {
+					return exitFail
 				}
 				defer db.Close()
 				// An explicit -at is a moment gone by: what came after it is left out.

@@ -219,9 +219,8 @@ func fireCommand() command {
 					fmt.Fprintln(e.stderr, "planbot fire:", err)
 					return exitUsage
 				}
-				db, err := openSynced(ctx, e, cfg, *dbFlag)
-				if err != nil {
-					fmt.Fprintln(e.stderr, "planbot fire:", err)
+				db := openCommandDB(ctx, e, "fire", cfg, *dbFlag)
+				if db == nil {
 					return exitFail
 				}
 				defer db.Close()
@@ -293,9 +292,8 @@ func digestCommand() command {
 					fmt.Fprintln(e.stderr, "planbot digest:", err)
 					return exitUsage
 				}
-				db, err := openSynced(ctx, e, cfg, *dbFlag)
-				if err != nil {
-					fmt.Fprintln(e.stderr, "planbot digest:", err)
+				db := openCommandDB(ctx, e, "digest", cfg, *dbFlag)
+				if db == nil {
 					return exitFail
 				}
 				defer db.Close()
@@ -324,9 +322,8 @@ func outboxCommand() command {
 				if cfg == nil {
 					return exitFail
 				}
-				db, err := openSynced(ctx, e, cfg, *dbFlag)
-				if err != nil {
-					fmt.Fprintln(e.stderr, "planbot outbox:", err)
+				db := openCommandDB(ctx, e, "outbox", cfg, *dbFlag)
+				if db == nil {
 					return exitFail
 				}
 				defer db.Close()

@@ -1,7 +1,8 @@
 // Command planbot runs a township's work-plan assistant (run: the chat bot
 // and its reminders) and its admin tools: check a configuration, print where
 // the plan stands, import a plan document, preview and fire jobs, export,
-// back up. It is the only place that wires the parts together.
+// back up. It is the only place that wires the parts together; app.go holds
+// the wiring of run, which the end-to-end tests build too.
 package main
 
 import (

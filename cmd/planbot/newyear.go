@@ -62,9 +62,9 @@ func newYearCommand() command {
 				if err != nil {
 					return fail(exitFail, err)
 				}
-				db, err := openSynced(ctx, e, cfg, "")
-				if err != nil {
-					return fail(exitFail, err)
+				db := openCommandDB(ctx, e, "newyear", cfg, "")
+				if db == nil {
+					return exitFail
 				}
 				defer db.Close()
 				made, err := db.CarryBindings(ctx, bindings)

@@ -21,15 +21,14 @@ func peopleCommand() command {
 		summary: "list the plan's people and whether the bot can reach each (Telegram id in YAML, bound by invite, or not yet), and every account that used an invite code, void ones marked",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
 			path := configFlag(fs)
-			dbFlag := fs.String("db", "", "SQLite database `path` (default: database: in the config)")
+			dbFlag := dbPathFlag(fs)
 			return func(ctx context.Context, e *env) int {
 				cfg := loadConfig(e, *path)
 				if cfg == nil {
 					return exitFail
 				}
-				db, err := openSynced(ctx, e, cfg, *dbFlag)
-				if err != nil {
-					fmt.Fprintln(e.stderr, "planbot people:", err)
+				db := openCommandDB(ctx, e, "people", cfg, *dbFlag)
+				if db == nil {
 					return exitFail
 				}
 				defer db.Close()

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/config"
 	"planbot/storage"
 )
 
@@ -20,7 +19,7 @@ func statusCommand() command {
 		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
 			path := configFlag(fs)
 			atFlag := fs.String("at", "", "show the plan as at this `time` (\"2027-06-15\" or \"2027-06-15 09:00\", plan time zone; default now)")
-			dbFlag := fs.String("db", "", "SQLite database `path` (default: database: in the config)")
+			dbFlag := dbPathFlag(fs)
 			return func(ctx context.Context, e *env) int {
 				cfg := loadConfig(e, *path)
 				if cfg == nil {
@@ -31,9 +30,8 @@ func statusCommand() command {
 					fmt.Fprintln(e.stderr, "planbot status:", err)
 					return exitUsage
 				}
-				db, err := openSynced(ctx, e, cfg, *dbFlag)
-				if err != nil {
-					fmt.Fprintln(e.stderr, "planbot status:", err)
+				db := openCommandDB(ctx, e, "status", cfg, *dbFlag)
+				if db == nil {
 					return exitFail
 				}
 				defer db.Close()
@@ -62,29 +60,6 @@ func overviewAt(ctx context.Context, db *storage.DB, plan *planbot.Plan, now tim
 		return planbot.Overview{}, err
 	}
 	return plan.Overview(reports, latest, now), nil
-}
-
-// openSynced opens the database and loads the plan into it, so what is
-// shown is what the bot would see.
-func openSynced(ctx context.Context, e *env, cfg *config.Config, override string) (*storage.DB, error) {
-	path := cfg.Database
-	if override != "" {
-		path = override
-	}
-	db, err := storage.Open(ctx, path, e.dbOptions...)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := db.SyncPlan(ctx, cfg.Plan, e.now())
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	if rep.Changed() {
-		e.log.Info("plan loaded into database", "db", path,
-			"added", len(rep.Added), "updated", len(rep.Updated), "archived", len(rep.Archived), "restored", len(rep.Restored))
-	}
-	return db, nil
 }
 
 // parseAt reads -at in the plan's zone; empty means now.

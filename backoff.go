@@ -1,0 +1,21 @@
+package planbot
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// Backoff is the wait after the n-th failure in a row of something that
+// is tried until it works (reaching Telegram, writing a full disk): 1 s
+// doubling to a minute. n below 1 counts as 1.
+func Backoff(n int) time.Duration {
+	return min(time.Second<<min(max(n, 1)-1, 6), time.Minute)
+}
+
+// BackoffJitter is Backoff spread over its upper half, for a wait that
+// several processes may share a cause of (Telegram down for everyone):
+// instances restarted together then do not retry in step.
+func BackoffJitter(n int) time.Duration {
+	d := Backoff(n)
+	return d/2 + rand.N(d/2+1)
+}

@@ -1,0 +1,348 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"os"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"planbot"
+	"planbot/bot"
+	"planbot/config"
+	"planbot/scheduler"
+	"planbot/storage"
+)
+
+// app is one serving bot: the database, the conversation, the outbox
+// sender, the reminders and the Telegram poll loop, wired together.
+// `planbot run` builds one from its flags and the end-to-end tests build
+// one against the fake Bot API, so the tests run the wiring that serves.
+// Open, Run and Close are called once each, in that order; Open and Run
+// take the same ctx (the poll loop's requests are tied to it).
+type app struct {
+	// Set before Open.
+	env        *env // the log, database options, font; env.now is the conversation's clock
+	Config     *config.Config
+	ConfigPath string // re-read by /reload and SIGHUP; "" is the built-in example
+	DBPath     string
+	Token      string
+	// PollTimeout is the long poll's; HandlerTimeout bounds one update.
+	PollTimeout, HandlerTimeout time.Duration
+	// NewDB serves the file at DBPath even if it is not the database
+	// served there before (see servedHere).
+	NewDB bool
+	// Clock is the poll loop's, the sender's and the reminders'; nil is
+	// env.now. The tests fix the conversation's time while these move.
+	Clock func() time.Time
+	// DB, if set before Open, is served instead of opening DBPath: no
+	// instance lock is taken and Close leaves it open. The tests keep one
+	// database across instances, as a restart keeps the file.
+	DB *storage.DB
+	// WrapOutbox, if set, stands between the sender and the outbox (tests
+	// count sends, or fail them).
+	WrapOutbox func(bot.Outbox) bot.Outbox
+	// NoReminders leaves the reminders' cron off: it fires on the wall
+	// clock, which would drop the plan's 09:00 reminders into a scripted
+	// conversation whose clock says another day.
+	NoReminders bool
+
+	// Built by Open.
+	Bot       *bot.Bot
+	Sender    *bot.Sender
+	Scheduler *scheduler.Scheduler
+	Telegram  *bot.Telegram
+	poller    *tgbotapi.BotAPI
+	closers   []func() // run by Close, last first
+}
+
+// errStopped is Open's answer when ctx ended while it waited (for room on
+// the disk, for Telegram): a stop asked for, not a failure.
+var errStopped = errors.New("stopped while starting")
+
+func (a *app) clock() func() time.Time {
+	if a.Clock != nil {
+		return a.Clock
+	}
+	return a.env.now
+}
+
+// Open opens the database, reaches Telegram and builds the parts. On an
+// error, what it opened is closed by Close all the same.
+func (a *app) Open(ctx context.Context) error {
+	if a.DB == nil {
+		if err := a.openDatabase(ctx); err != nil {
+			return err
+		}
+	}
+	// A server that boots before its network is up keeps trying; a wrong
+	// token fails at once.
+	var senderAPI *tgbotapi.BotAPI
+	err := untilReachable(ctx, a.env.log, "connect", func() (err error) {
+		a.poller, err = bot.Connect(ctx, a.Token, a.Config.Bot.APIEndpoint, a.PollTimeout)
+		if err != nil {
+			return err
+		}
+		// The sender's requests are not tied to ctx: a message in flight
+		// at shutdown is finished, not abandoned.
+		senderAPI, err = a.newAPI()
+		return bot.Redact(err, a.Token)
+	})
+	if ctx.Err() != nil {
+		a.env.log.Info("planbot stopped before it could reach Telegram")
+		return errStopped
+	} else if err != nil {
+		return err
+	}
+	a.build(senderAPI)
+	if err := untilReachable(ctx, a.env.log, "delete webhook", func() error { return a.Telegram.Start(a.poller) }); ctx.Err() != nil {
+		a.env.log.Info("planbot stopped before it could reach Telegram")
+		return errStopped
+	} else if err != nil {
+		return err
+	}
+	a.env.log.Info("planbot is running", "bot", a.poller.Self.UserName, "db", a.DB.Path(), "items", len(a.Config.Plan.Items))
+	return nil
+}
+
+// newAPI is a Bot API client whose requests end on their own timeout only.
+func (a *app) newAPI() (*tgbotapi.BotAPI, error) {
+	return tgbotapi.NewBotAPIWithClient(a.Token, endpointOr(a.Config.Bot.APIEndpoint),
+		&http.Client{Timeout: 30 * time.Second, Transport: bot.CapBodies(http.DefaultTransport)})
+}
+
+// openDatabase takes the instance lock, refuses a database that is not the
+// one served here before (unless NewDB), waits out a disk too full to open
+// it on, and locks the file under all its names.
+func (a *app) openDatabase(ctx context.Context) error {
+	release, err := storage.AcquireInstanceLock(a.DBPath)
+	if err != nil {
+		return err
+	}
+	a.closers = append(a.closers, func() { release() })
+	// Also the file itself, for its other names (hard links); one not
+	// made yet has none, and is locked once Open made it.
+	locked := false
+	if _, err := os.Stat(a.DBPath); err == nil {
+		if err := a.lockFile(); err != nil {
+			return err
+		}
+		locked = true
+	}
+	open := func() (*storage.DB, error) {
+		if !a.NewDB {
+			if err := servedHere(ctx, a.env, a.DBPath); err != nil {
+				return nil, err
+			}
+		}
+		return openSynced(ctx, a.env, a.Config, a.DBPath)
+	}
+	db, err := open()
+	if errors.Is(err, planbot.ErrUnwritable) {
+		admins := bot.New(botConfig(a.env, a.Config, a.ConfigPath)).AdminChats()
+		db, err = a.openWhenWritable(ctx, open, admins, err)
+	}
+	if ctx.Err() != nil && err != nil {
+		a.env.log.Info("planbot stopped before the database could be opened")
+		return errStopped
+	} else if err != nil {
+		return err
+	}
+	a.DB = db
+	a.closers = append(a.closers, func() { db.Close() })
+	if !locked {
+		if err := a.lockFile(); err != nil {
+			return err
+		}
+	}
+	recordServed(ctx, a.env, db)
+	return nil
+}
+
+func (a *app) lockFile() error {
+	unlock, err := storage.LockDatabaseFile(a.DBPath)
+	if err != nil {
+		return err
+	}
+	a.closers = append(a.closers, func() { unlock() })
+	return nil
+}
+
+// build makes the conversation, the sender, the reminders and the poll
+// loop. The reminders read the plan the conversation holds (a reload
+// changes it) and the conversation restarts them after a reload: both
+// are assigned here before anything runs.
+func (a *app) build(senderAPI *tgbotapi.BotAPI) {
+	log, now := a.env.log, a.clock()
+	var outbox bot.Outbox = a.DB
+	if a.WrapOutbox != nil {
+		outbox = a.WrapOutbox(outbox)
+	}
+	a.Sender = bot.NewSender(senderAPI, outbox, log, now)
+	limits := a.Config.Bot
+	// Rounded up: rounding down would let 31 requests into a second at 30/s.
+	a.Sender.Gap = time.Duration(math.Ceil(float64(time.Second) / limits.PerSecond))
+	a.Sender.PerChat = time.Duration(limits.PerChatSeconds * float64(time.Second))
+	a.Sender.PerGroup = time.Duration(float64(time.Minute) / limits.PerGroupPerMinute)
+
+	a.Scheduler = newScheduler(a.env, a.DB, func() *planbot.Plan { return a.Bot.Plan() }, log)
+	a.Scheduler.Now = now
+	a.Scheduler.Queued = a.Sender.Wake
+	bc := botConfig(a.env, a.Config, a.ConfigPath)
+	bc.Reloaded = a.reloaded
+	a.Bot = bot.New(bc)
+	a.Telegram = &bot.Telegram{Bot: a.Bot, Updates: storeAdapter{a.DB}, Sender: a.Sender, Log: log, Now: now,
+		PollTimeout: a.PollTimeout, HandlerTimeout: a.HandlerTimeout}
+	a.Sender.OnReachable = a.Telegram.Reachable
+}
+
+// reloaded restarts the reminders on a reloaded plan. Not inline: a
+// running job may be waiting for the database the reloading message holds.
+func (a *app) reloaded(*planbot.Plan) {
+	if a.NoReminders {
+		return
+	}
+	go func() {
+		if err := a.Scheduler.Restart(context.Background()); err != nil {
+			a.env.log.Error("reminders not restarted after reload", "err", err)
+		}
+	}()
+}
+
+// Run serves until ctx ends or polling fails for good, and returns the
+// poll loop's error. Shutdown order: stop polling (the update in hand is
+// finished), then the reminders (running jobs finish), then the sender
+// (the message in flight is finished); Close then closes the database and
+// drops the locks.
+func (a *app) Run(ctx context.Context) error {
+	log := a.env.log
+	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		if err := a.Sender.Run(senderCtx); err != nil {
+			log.Error("sender stopped", "err", err)
+		}
+	}()
+	stopSending := func() {
+		stopSender()
+		<-senderDone
+	}
+	if !a.NoReminders {
+		if err := a.Scheduler.CatchUp(ctx); err != nil {
+			log.Error("catching up missed reminders failed", "err", err)
+		}
+		if err := a.Scheduler.Start(); err != nil {
+			stopSending()
+			return err
+		}
+	}
+	stopHangup := reloadOnHangup(ctx, a.env, a.Bot, a.DB, a.Sender)
+	defer stopHangup()
+	pollErr := a.Telegram.Poll(ctx)
+	if !a.NoReminders {
+		stopCtx, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		a.Scheduler.Stop(stopCtx) // running reminder jobs finish first
+		cancelStop()
+	}
+	stopSending()
+	return bot.Redact(pollErr, a.Token)
+}
+
+// Close closes what Open opened, last first.
+func (a *app) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
+}
+
+// openWhenWritable waits out a database that cannot be opened for
+// writing at start (a full disk: SQLite cannot even rebuild its shared
+// memory file), as the poll loop waits out one that fills while serving:
+// the admins are told straight through the Bot API when it starts and
+// when it ends, the updates wait at Telegram meanwhile (nothing is polled,
+// so nothing is confirmed), and opening is tried again (planbot.Backoff)
+// until it works or ctx ends.
+func (a *app) openWhenWritable(ctx context.Context, open func() (*storage.DB, error), admins []int64, cause error) (*storage.DB, error) {
+	e := a.env
+	began := e.now()
+	e.log.Error("the database cannot be written at start: waiting for room; updates stay at Telegram", "err", cause)
+	api, err := a.newAPI()
+	notify := func(text string) {
+		if err != nil {
+			e.log.Warn("could not tell the admins about the database", "err", bot.Redact(err, a.Token))
+			return
+		}
+		for _, chat := range admins {
+			if _, err := api.Send(tgbotapi.NewMessage(chat, text)); err != nil {
+				e.log.Warn("could not tell an admin about the database", "chat_id", chat, "err", bot.Redact(err, a.Token))
+			}
+		}
+	}
+	notify(bot.OutageNotice(cause))
+	for n := 1; ; n++ {
+		if !sleepCtx(ctx, planbot.Backoff(n)) {
+			return nil, ctx.Err()
+		}
+		db, err := open()
+		switch {
+		case err == nil:
+			e.log.Info("the database can be written again", "down_for", e.now().Sub(began).Round(time.Second))
+			notify(bot.RecoveredNotice(e.now().Sub(began)))
+			return db, nil
+		case !errors.Is(err, planbot.ErrUnwritable):
+			return nil, err
+		}
+		e.log.Warn("the database still cannot be written", "err", err)
+	}
+}
+
+// sleepCtx waits d; false if ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// untilReachable runs step until it succeeds, Telegram refuses it for
+// good (a 4xx: a wrong token …), or ctx ends; network errors and 5xx are
+// waited out (planbot.Backoff, or the retry_after Telegram asks for).
+func untilReachable(ctx context.Context, log *slog.Logger, step string, f func() error) error {
+	for n := 1; ; n++ {
+		err := f()
+		var apiErr *tgbotapi.Error
+		switch {
+		case err == nil:
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.As(err, &apiErr) && apiErr.Code < 500 && apiErr.RetryAfter == 0:
+			return err
+		}
+		wait := planbot.Backoff(n)
+		if apiErr != nil && apiErr.RetryAfter > 0 {
+			wait = time.Duration(apiErr.RetryAfter) * time.Second
+		}
+		log.Warn("Telegram is not reachable yet; trying again", "step", step, "err", err, "retry_in", wait)
+		if !sleepCtx(ctx, wait) {
+			return ctx.Err()
+		}
+	}
+}
+
+func endpointOr(ep string) string {
+	if ep == "" {
+		return tgbotapi.APIEndpoint
+	}
+	return ep
+}
