@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"planbot"
 )
 
 // JobStatus is the state of a job run.
@@ -203,7 +205,7 @@ func (db *DB) JobRunAt(ctx context.Context, job string, scheduledAt time.Time) (
 // caller that gives up on a run should record it with RecordJobFailure,
 // or every catch-up will try it again.
 func (db *DB) RunJob(ctx context.Context, job string, scheduledAt, now time.Time,
-	fn func(*Session) ([]OutboxMessage, error)) (ran bool, err error) {
+	fn func(planbot.Tx) ([]OutboxMessage, error)) (ran bool, err error) {
 	err = checkRunKey(job, scheduledAt)
 	if err == nil {
 		err = db.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -312,6 +314,13 @@ func (db *DB) LastJobRun(ctx context.Context, job string) (JobRun, bool, error) 
 		return JobRun{}, false, fmt.Errorf("last run of %s: %w", job, classify(err))
 	}
 	return row.run(), true, nil
+}
+
+// LastScheduled is the scheduled time of LastJobRun: what the scheduler
+// resumes from.
+func (db *DB) LastScheduled(ctx context.Context, job string) (time.Time, bool, error) {
+	run, ok, err := db.LastJobRun(ctx, job)
+	return run.ScheduledAt, ok, err
 }
 
 // JobRuns lists up to limit runs of job, whatever their status, newest

@@ -48,7 +48,7 @@ func (s *Session) stamp(msgs []OutboxMessage) []OutboxMessage {
 // InSession runs fn in one write transaction and commits it if fn returns
 // nil; if fn fails (or panics), nothing it wrote is kept. The console chat
 // uses it; Telegram updates go through HandleUpdate.
-func (db *DB) InSession(ctx context.Context, fn func(*Session) error) error {
+func (db *DB) InSession(ctx context.Context, fn func(planbot.Tx) error) error {
 	now := time.Now()
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		return fn(&Session{tx: tx, db: db, now: now})
@@ -72,7 +72,7 @@ func (db *DB) InSession(ctx context.Context, fn func(*Session) error) error {
 // atomically. Errors matching ErrLocked or a context error are not the
 // message's fault: retry those.
 func (db *DB) HandleUpdate(ctx context.Context, updateID, nextOffset int, now time.Time,
-	fn func(*Session) ([]OutboxMessage, error)) (alreadyHandled bool, err error) {
+	fn func(planbot.Tx) ([]OutboxMessage, error)) (alreadyHandled bool, err error) {
 	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
 		handled, err := updateHandled(ctx, tx, updateID)
 		if err != nil {

@@ -33,7 +33,7 @@ func (h *e2e) startAt(now time.Time) {
 	sender := bot.NewSender(senderAPI, h.db, h.log, h.clock)
 	sender.PerChat, sender.PerGroup, sender.Gap = 0, 0, 0
 	b := bot.New(botConfig(&env{now: func() time.Time { return now }, log: h.log}, h.cfg, h.cfgPath))
-	tg := &bot.Telegram{Bot: b, Updates: storeAdapter{h.db}, Sender: sender, Log: h.log, Now: h.clock, PollTimeout: 10 * time.Second}
+	tg := &bot.Telegram{Bot: b, Updates: h.db, Sender: sender, Log: h.log, Now: h.clock, PollTimeout: 10 * time.Second}
 	if err := tg.Start(poller); err != nil {
 		cancelPoll()
 		h.t.Fatalf("start: %v", err)

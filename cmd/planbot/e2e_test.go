@@ -261,7 +261,7 @@ func (h *e2e) start(opts ...func(*instanceOptions)) *instance {
 	// scripted conversation take a minute; TestE2ERunCommand runs with it.
 	// A 429's cooldown still applies (TestE2ERateLimited).
 	sender.PerChat, sender.PerGroup, sender.Gap = 0, 0, 0
-	var updates bot.UpdateLog = storeAdapter{h.db}
+	var updates bot.UpdateLog = h.db
 	if o.updates != nil {
 		updates = o.updates(updates, cancelPoll)
 	}

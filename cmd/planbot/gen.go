@@ -502,7 +502,7 @@ func (g *generator) history(ctx context.Context, db *storage.DB, plan *planbot.P
 			return nil
 		}
 		slices.SortStableFunc(batch, func(a, b *genEvent) int { return a.r.At.Compare(b.r.At) })
-		err := db.InSession(ctx, func(s *storage.Session) error {
+		err := db.InSession(ctx, func(s planbot.Tx) error {
 			for _, ev := range batch {
 				if ev.of != nil {
 					ev.r.Supersedes = ev.of.stored
@@ -656,7 +656,7 @@ func (g *generator) observations(ctx context.Context, db *storage.DB, plan *plan
 		}
 	}
 	n := 0
-	err := db.InSession(ctx, func(s *storage.Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		for month := g.first; ; month = month.AddDate(0, 1, 0) {
 			at := month.AddDate(0, 1, 0).Add(-7 * time.Hour) // 17:00 on the last day of the month
 			if !at.Before(g.end) {

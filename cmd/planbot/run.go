@@ -135,7 +135,7 @@ func runCommand() command {
 				sender.PerGroup = time.Duration(float64(time.Minute) / cfg.Bot.PerGroupPerMinute)
 				sch = newScheduler(e, db, b.Plan, e.log)
 				sch.Queued = sender.Wake
-				tg := &bot.Telegram{Bot: b, Updates: storeAdapter{db}, Sender: sender, Log: e.log, Now: e.now, PollTimeout: *poll,
+				tg := &bot.Telegram{Bot: b, Updates: db, Sender: sender, Log: e.log, Now: e.now, PollTimeout: *poll,
 					HandlerTimeout: *handlerTimeout}
 				sender.OnReachable = tg.Reachable
 				if err := untilReachable(ctx, e.log, "delete webhook", func() error { return tg.Start(poller) }); ctx.Err() != nil {
