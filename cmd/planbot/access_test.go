@@ -201,6 +201,7 @@ func (w *accessWorld) newBot() *bot.Bot {
 		Plan:   w.plan,
 		Now:    func() time.Time { return accessNow },
 		Digest: digestIn(&env{log: slog.New(slog.DiscardHandler)}),
+		Export: exportIn,
 		LoadPlan: func(context.Context) (*planbot.Plan, error) {
 			cfg, err := config.Load(accessConfig)
 			if err != nil {
