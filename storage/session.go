@@ -11,7 +11,7 @@ import (
 )
 
 // Session is one write transaction, seen through the methods the chat
-// handlers need (they satisfy bot.Store). Reads see the session's own
+// handlers and jobs need (planbot.Tx). Reads see the session's own
 // writes. Each method is atomic: when it fails it has written nothing and
 // the session can go on (a handler may turn ErrConflict into a reply and
 // still commit). Nothing is visible to others until the transaction
