@@ -4,7 +4,9 @@
 // indicator's standing at a given moment.
 //
 // It depends on the standard library only. Storage, the chat bot and the
-// scheduler depend on its types; none of them is imported here.
+// scheduler depend on it; none of them is imported here. What one database
+// transaction may read and write (Tx, tx.go) is declared here: storage
+// implements it, bot and scheduler take it.
 package planbot
 
 import (

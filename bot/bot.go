@@ -5,7 +5,6 @@
 package bot
 
 import (
-	"context"
 	"time"
 
 	"planbot"
@@ -94,54 +93,9 @@ type File struct {
 	Caption string // HTML, ≤ 1024 characters
 }
 
-// Store is what the handlers read and write. One call of Handle runs
-// against one Store session: in Telegram, the transaction that also
-// records the update as handled, so a crash never applies a message twice.
-type Store interface {
-	AddReport(ctx context.Context, r planbot.Report) (planbot.Report, error)
-	ItemReports(ctx context.Context, code string) ([]planbot.Report, error)
-	AllReports(ctx context.Context) (map[string][]planbot.Report, error)
-	AddObservation(ctx context.Context, o planbot.Observation) (planbot.Observation, error)
-	IndicatorObservations(ctx context.Context, key string) ([]planbot.Observation, error)
-	LatestObservations(ctx context.Context, from, to time.Time) (map[string]planbot.Observation, error)
-	// LastReportBy and LastObservationBy return the newest effective row
-	// the person sent (not a withdrawal, not superseded), for /undo.
-	LastReportBy(ctx context.Context, reporter string) (planbot.Report, bool, error)
-	LastObservationBy(ctx context.Context, reporter string) (planbot.Observation, bool, error)
-	// ReportFromMessage returns the report a chat message made (its first
-	// row), for an edit of that message.
-	ReportFromMessage(ctx context.Context, chatID int64, messageID int) (planbot.Report, bool, error)
-
-	// TelegramBinding returns the person key bound to a Telegram user id
-	// through an invite code, if any.
-	TelegramBinding(ctx context.Context, telegramID int64) (string, bool, error)
-	// BindTelegram spends invite and binds telegramID to person; it fails
-	// when the invite was already spent.
-	BindTelegram(ctx context.Context, person string, telegramID int64, invite string, now time.Time) error
-	// SpendExposedInvite spends person's invite, posted in a group by
-	// telegramID, so nobody can bind with it; false when it was spent
-	// already.
-	SpendExposedInvite(ctx context.Context, person string, telegramID int64, invite string, now time.Time) (bool, error)
-	// AuditCount counts telegramID's audit rows of action since then.
-	AuditCount(ctx context.Context, telegramID int64, action string, since time.Time) (int, error)
-	// ClaimNotice is true (and records now) when no notice under scope
-	// went out within every: how refusals are coalesced.
-	ClaimNotice(ctx context.Context, scope string, now time.Time, every time.Duration) (bool, error)
-
-	SavePending(ctx context.Context, p planbot.Pending) (int64, error)
-	LoadPending(ctx context.Context, id int64) (planbot.Pending, bool, error)
-	DeletePending(ctx context.Context, id int64) error
-	// PendingFor returns the newest open question to this user in this chat.
-	PendingFor(ctx context.Context, chatID, userID int64) (planbot.Pending, bool, error)
-
-	Audit(ctx context.Context, e planbot.AuditEntry) error
-
-	// AddLeave, EndLeave (销假 as of a day) and Leaves keep the leaves
-	// said in chat; the YAML's are in the plan.
-	AddLeave(ctx context.Context, l planbot.Leave) (int64, error)
-	EndLeave(ctx context.Context, person string, day planbot.Date) (int, error)
-	Leaves(ctx context.Context) ([]planbot.Leave, error)
-
-	// SyncPlan loads a reloaded plan into the database within the session.
-	SyncPlan(ctx context.Context, plan *planbot.Plan, now time.Time) (planbot.SyncReport, error)
-}
+// Store is what the handlers read and write: the whole transaction
+// (planbot.Tx), as /digest and /export read within it too. One call of
+// Handle runs against one Store session: in Telegram, the transaction that
+// also records the update as handled, so a crash never applies a message
+// twice.
+type Store = planbot.Tx

@@ -40,6 +40,10 @@ type Config struct {
 	// /digest unavailable. The scheduler owns the digest, and bot may not
 	// import it: cmd/planbot wires it in.
 	Digest func(ctx context.Context, s Store, plan *planbot.Plan, at time.Time) (text string, picture []byte, err error)
+	// Export writes the ledger (台账) as at at, reading within s: the
+	// file's name and its bytes (an Excel workbook); nil leaves /export
+	// unavailable. cmd/planbot wires it in, as Digest.
+	Export func(ctx context.Context, s Store, plan *planbot.Plan, at time.Time) (name string, data []byte, err error)
 	// AdminChat receives the bot's own alarms (the database cannot be
 	// written …); 0 sends them to every admin's private chat instead.
 	AdminChat int64

@@ -11,7 +11,6 @@ import (
 	"unicode/utf16"
 
 	"planbot"
-	"planbot/ledger"
 )
 
 // overview derives the whole plan's standing now, from the session's view of
@@ -584,11 +583,14 @@ func (b *Bot) export(c *call, _ string) error {
 		c.say("台账含全部汇报记录，请私聊本机器人发送 /export 导出。")
 		return nil
 	}
-	data, err := ledger.Export(c.ctx, c.s, c.plan, c.now, false)
+	if b.cfg.Export == nil {
+		c.say("这个运行方式不支持导出台账。")
+		return nil
+	}
+	name, data, err := b.cfg.Export(c.ctx, c.s, c.plan, c.now)
 	if err != nil {
 		return err
 	}
-	name := ledger.FileName(c.plan, c.now)
 	c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Document: &File{Name: name, Data: data,
 		Caption: fmt.Sprintf("📊 %d 年度工作台账（截至 %s）：事项、指标、汇报记录", c.plan.Year, when(c.now, c.plan.Location, c.plan.Year))}})
 	return nil

@@ -18,7 +18,7 @@ import (
 type Store interface {
 	// RunJob records the run (job, scheduledAt) and queues fn's messages in
 	// one transaction; false when that run was already recorded.
-	RunJob(ctx context.Context, job string, scheduledAt, now time.Time, fn func(Session) ([]planbot.OutboxMessage, error)) (bool, error)
+	RunJob(ctx context.Context, job string, scheduledAt, now time.Time, fn func(planbot.Tx) ([]planbot.OutboxMessage, error)) (bool, error)
 	SkipJobRun(ctx context.Context, job string, scheduledAt, now time.Time, reason string) (bool, error)
 	// LastScheduled is the scheduled time of the job's latest recorded run.
 	LastScheduled(ctx context.Context, job string) (time.Time, bool, error)
@@ -45,28 +45,16 @@ type HoldStore interface {
 	// ReleaseHeld deletes the held messages due at now and, run by run,
 	// queues what fn returns for the run, in one transaction; it returns
 	// how many runs it released.
-	ReleaseHeld(ctx context.Context, now time.Time, fn func(Session, HeldRun) ([]planbot.OutboxMessage, error)) (int, error)
+	ReleaseHeld(ctx context.Context, now time.Time, fn func(planbot.Tx, HeldRun) ([]planbot.OutboxMessage, error)) (int, error)
 }
 
 // HeldRun is a run whose messages were held for quiet hours and are due:
 // Chats are the chats it held a message for.
-type HeldRun struct {
-	Job         string
-	ScheduledAt time.Time
-	Chats       []int64
-}
+type HeldRun = planbot.HeldRun
 
-// Session is what a job reads, inside its run's transaction.
-type Session interface {
-	AllReports(ctx context.Context) (map[string][]planbot.Report, error)
-	LatestObservations(ctx context.Context, from, to time.Time) (map[string]planbot.Observation, error)
-	ChatBindings(ctx context.Context) (map[string]int64, error)
-	RemindersQueuedSince(ctx context.Context, since time.Time) (map[int64]int, error)
-	FailedMessagesSince(ctx context.Context, since time.Time, limit int) ([]planbot.OutboxMessage, error)
-	LastRunAt(ctx context.Context, job string) (time.Time, bool, error)
-	// Leaves are the leaves said in chat (the plan holds the YAML's).
-	Leaves(ctx context.Context) ([]planbot.Leave, error)
-}
+// Session is what a job reads, inside its run's transaction: the read side
+// of one (planbot.ReadTx).
+type Session = planbot.ReadTx
 
 // Scheduler runs the reminders of the plan in force: each run keyed by
 // (job, scheduled time), so it happens once even if cron fires twice or two
@@ -100,7 +88,7 @@ type Scheduler struct {
 // (false: already done) and what it queued.
 func (s *Scheduler) Run(ctx context.Context, r planbot.Reminder, at time.Time) (bool, []planbot.OutboxMessage, error) {
 	var queued []planbot.OutboxMessage
-	ran, err := s.Store.RunJob(ctx, r.Name, at, s.Now(), func(sess Session) ([]planbot.OutboxMessage, error) {
+	ran, err := s.Store.RunJob(ctx, r.Name, at, s.Now(), func(sess planbot.Tx) ([]planbot.OutboxMessage, error) {
 		msgs, err := s.compose(ctx, sess, r, at)
 		queued = msgs
 		return msgs, err
@@ -200,7 +188,7 @@ func (s *Scheduler) Release(ctx context.Context) (int, error) {
 	}
 	now := s.Now()
 	queued := 0
-	n, err := hs.ReleaseHeld(ctx, now, func(sess Session, run HeldRun) ([]planbot.OutboxMessage, error) {
+	n, err := hs.ReleaseHeld(ctx, now, func(sess planbot.Tx, run HeldRun) ([]planbot.OutboxMessage, error) {
 		var r planbot.Reminder
 		for _, x := range s.Plan().Reminders {
 			if x.Name == run.Job {

@@ -19,7 +19,7 @@ type panickyStore struct {
 	ran   []time.Time
 }
 
-func (p *panickyStore) RunJob(_ context.Context, _ string, at, _ time.Time, _ func(Session) ([]planbot.OutboxMessage, error)) (bool, error) {
+func (p *panickyStore) RunJob(_ context.Context, _ string, at, _ time.Time, _ func(planbot.Tx) ([]planbot.OutboxMessage, error)) (bool, error) {
 	p.calls++
 	if p.calls == 1 {
 		panic("disk on fire")
@@ -67,7 +67,7 @@ type fullStore struct {
 	err      error
 }
 
-func (f *fullStore) RunJob(ctx context.Context, job string, at, now time.Time, fn func(Session) ([]planbot.OutboxMessage, error)) (bool, error) {
+func (f *fullStore) RunJob(ctx context.Context, job string, at, now time.Time, fn func(planbot.Tx) ([]planbot.OutboxMessage, error)) (bool, error) {
 	f.calls++
 	if f.calls <= f.failures {
 		return false, f.err

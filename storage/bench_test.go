@@ -112,7 +112,7 @@ func BenchmarkHandleUpdate(b *testing.B) {
 	id := 1000
 	for b.Loop() {
 		id++
-		already, err := db.HandleUpdate(ctx, id, id+1, t0, func(s *Session) ([]OutboxMessage, error) {
+		already, err := db.HandleUpdate(ctx, id, id+1, t0, func(s planbot.Tx) ([]OutboxMessage, error) {
 			_, err := s.AddReport(ctx, r)
 			return replies, err
 		})

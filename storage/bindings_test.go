@@ -12,7 +12,7 @@ import (
 
 func bind(t *testing.T, db *DB, person string, tg int64, invite string) error {
 	t.Helper()
-	return db.InSession(context.Background(), func(s *Session) error {
+	return db.InSession(context.Background(), func(s planbot.Tx) error {
 		return s.BindTelegram(context.Background(), person, tg, invite, t0)
 	})
 }
@@ -138,7 +138,7 @@ func TestPendingQuestions(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	var id int64
-	err := db.InSession(ctx, func(s *Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		var err error
 		id, err = s.SavePending(ctx, planbot.Pending{ChatID: -100, UserID: 2001, Kind: "pick_item",
 			Payload: `{"items":["2.3","2.4"]}`, CreatedAt: t0})
@@ -177,7 +177,7 @@ func TestPendingQuestions(t *testing.T) {
 
 	// Purge by age.
 	var old int64
-	db.InSession(ctx, func(s *Session) error {
+	db.InSession(ctx, func(s planbot.Tx) error {
 		old, err = s.SavePending(ctx, planbot.Pending{Kind: "old", CreatedAt: t0.Add(-48 * time.Hour)})
 		return err
 	})
@@ -190,7 +190,7 @@ func TestPendingQuestions(t *testing.T) {
 
 	// Delete, twice.
 	for range 2 {
-		if err := db.InSession(ctx, func(s *Session) error { return s.DeletePending(ctx, id) }); err != nil {
+		if err := db.InSession(ctx, func(s planbot.Tx) error { return s.DeletePending(ctx, id) }); err != nil {
 			t.Errorf("DeletePending: %v", err)
 		}
 	}
@@ -206,7 +206,7 @@ func TestAuditLog(t *testing.T) {
 	for range 600 {
 		long += "字"
 	}
-	err := db.InSession(ctx, func(s *Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		if err := s.Audit(ctx, planbot.AuditEntry{At: t0, TelegramID: 42, ChatID: 42, Action: "unknown_user", Detail: "/start"}); err != nil {
 			return err
 		}

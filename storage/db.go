@@ -17,7 +17,7 @@
 // # Chat sessions and exactly-once updates
 //
 // The chat handlers work on a Session: one write transaction, whose methods
-// satisfy bot.Store (reads see the session's own writes). HandleUpdate runs
+// implement planbot.Tx (reads see the session's own writes). HandleUpdate runs
 // one Telegram update in one session and, in the same transaction, queues
 // its replies and records the update as handled with the next poll offset,
 // so after a crash an update has either been applied with all its effects

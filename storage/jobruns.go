@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"planbot"
 )
 
 // JobStatus is the state of a job run.
@@ -85,7 +87,7 @@ func (r jobRunRow) run() JobRun {
 // commit fails, nothing is written, not even the run, and the error is
 // returned (wrapping fn's): the run stays free and may be tried again.
 func (db *DB) RunJob(ctx context.Context, job string, scheduledAt, now time.Time,
-	fn func(*Session) ([]OutboxMessage, error)) (ran bool, err error) {
+	fn func(planbot.Tx) ([]OutboxMessage, error)) (ran bool, err error) {
 	err = checkRunKey(job, scheduledAt)
 	if err == nil {
 		err = db.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -178,6 +180,13 @@ func (db *DB) LastJobRun(ctx context.Context, job string) (JobRun, bool, error) 
 		return JobRun{}, false, fmt.Errorf("last run of %s: %w", job, classify(err))
 	}
 	return row.run(), true, nil
+}
+
+// LastScheduled is the scheduled time of LastJobRun: what the scheduler
+// resumes from.
+func (db *DB) LastScheduled(ctx context.Context, job string) (time.Time, bool, error) {
+	run, ok, err := db.LastJobRun(ctx, job)
+	return run.ScheduledAt, ok, err
 }
 
 // JobRuns lists up to limit runs of job, whatever their status, newest

@@ -32,7 +32,7 @@ func TestConcurrentWritersAcrossHandles(t *testing.T) {
 	for i := range 8 {
 		db := dbs[i%len(dbs)]
 		wg.Go(func() {
-			ok, err := db.RunJob(ctx, "digest", t0, t0, func(*Session) ([]OutboxMessage, error) { return nil, nil })
+			ok, err := db.RunJob(ctx, "digest", t0, t0, func(planbot.Tx) ([]OutboxMessage, error) { return nil, nil })
 			for j := 0; err == nil && j < 20; j++ {
 				_, err = db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(float64(j))})
 			}

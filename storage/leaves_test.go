@@ -12,7 +12,7 @@ func TestLeavesSaidInChat(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	day := func(m time.Month, d int) planbot.Date { return planbot.Date{Year: 2027, Month: m, Day: d} }
-	err := db.InSession(ctx, func(s *Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		if _, err := s.AddLeave(ctx, planbot.Leave{Person: "sun_cun", From: day(12, 1), To: day(12, 15), Note: "住院"}); err != nil {
 			return err
 		}

@@ -246,13 +246,7 @@ func (db *DB) PendingMessages(ctx context.Context, now time.Time, limit int) ([]
 
 // HeldRun is a job run's reminders held for quiet hours and due for
 // release (ReleaseHeld).
-type HeldRun struct {
-	Job         string
-	ScheduledAt time.Time
-	// Chats are the chats the run holds a message for, in the order it
-	// queued them.
-	Chats []int64
-}
+type HeldRun = planbot.HeldRun
 
 // NextHeldRelease is when the earliest held reminder is due for release;
 // ok is false when none is held. It may be in the past (one is due now).
@@ -280,7 +274,7 @@ func (db *DB) NextHeldRelease(ctx context.Context) (time.Time, bool, error) {
 //
 // Held rows a chat failed meanwhile (FailChat) are not pending and are not
 // released: their chat is unreachable.
-func (db *DB) ReleaseHeld(ctx context.Context, now time.Time, fn func(*Session, HeldRun) ([]OutboxMessage, error)) (int, error) {
+func (db *DB) ReleaseHeld(ctx context.Context, now time.Time, fn func(planbot.Tx, HeldRun) ([]OutboxMessage, error)) (int, error) {
 	var released int
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		released = 0

@@ -10,13 +10,15 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"planbot"
 )
 
 // runMessages queues msgs as the messages of the run (job, at), as the
 // scheduler does.
 func runMessages(t *testing.T, db *DB, job string, at time.Time, msgs ...OutboxMessage) {
 	t.Helper()
-	ran, err := db.RunJob(context.Background(), job, at, at, func(*Session) ([]OutboxMessage, error) { return msgs, nil })
+	ran, err := db.RunJob(context.Background(), job, at, at, func(planbot.Tx) ([]OutboxMessage, error) { return msgs, nil })
 	if err != nil || !ran {
 		t.Fatalf("RunJob %s: %v, %v", job, ran, err)
 	}
@@ -126,7 +128,7 @@ func TestHeldReminderReleased(t *testing.T) {
 		t.Errorf("ReleaseHeld before 08:00 = %d, %v", n, err)
 	}
 	var runs []HeldRun
-	n, err := db.ReleaseHeld(ctx, morning, func(s *Session, run HeldRun) ([]OutboxMessage, error) {
+	n, err := db.ReleaseHeld(ctx, morning, func(s planbot.Tx, run HeldRun) ([]OutboxMessage, error) {
 		runs = append(runs, run)
 		// Chat 2 has nothing left to hear; chat 1 gets the digest as it
 		// reads now, in one part.

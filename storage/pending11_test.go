@@ -13,7 +13,7 @@ func TestPendingIDNeverReused(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	var first, second int64
-	err := db.InSession(ctx, func(s *Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		var err error
 		if first, err = s.SavePending(ctx, planbot.Pending{ChatID: 2001, UserID: 2001, Kind: "confirm"}); err != nil {
 			return err

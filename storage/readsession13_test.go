@@ -31,7 +31,7 @@ func TestReadSessionIsASnapshot(t *testing.T) {
 	mustRun(t, db, "digest", week(0), week(0))
 	mustRun(t, db, "digest", week(1), week(1))
 
-	err = db.Read(ctx, week(1), func(s *ReadSession) error {
+	err = db.Read(ctx, week(1), func(s planbot.ReadTx) error {
 		before, err := s.AllReports(ctx)
 		if err != nil {
 			return err

@@ -48,7 +48,7 @@ func TestReportCacheMatchesDatabase(t *testing.T) {
 		want := uncached(t, db)
 		sameReports(t, what, all, want)
 		// A session's ItemReports, once the cache is filled, agrees too.
-		err = db.InSession(ctx, func(s *Session) error {
+		err = db.InSession(ctx, func(s planbot.Tx) error {
 			for _, code := range []string{"1.1", "2.3", "2.4"} {
 				got, err := s.ItemReports(ctx, code)
 				if err != nil {
@@ -73,7 +73,7 @@ func TestReportCacheMatchesDatabase(t *testing.T) {
 
 	// A session sees its own rows; they reach the cache only if it commits.
 	errRollback := errors.New("roll back")
-	err = db.InSession(ctx, func(s *Session) error {
+	err = db.InSession(ctx, func(s planbot.Tx) error {
 		r, err := s.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0.Add(time.Hour), Percent: ptr(20.0)})
 		if err != nil {
 			return err
@@ -95,7 +95,7 @@ func TestReportCacheMatchesDatabase(t *testing.T) {
 	}
 	check("after a rollback")
 	// The rolled-back row's id is taken again by the next report.
-	err = db.InSession(ctx, func(s *Session) error {
+	err = db.InSession(ctx, func(s planbot.Tx) error {
 		if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "1.1", Reporter: "li", At: t0.Add(2 * time.Hour), Done: true}); err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func TestReportCacheColdInSession(t *testing.T) {
 	mustSync(t, db, testPlan(), t0)
 	mustAddReport(t, db, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(10.0)})
 	cold := &DB{path: db.path, write: db.write, read: db.read} // the same connections, an empty cache
-	err := cold.InSession(ctx, func(s *Session) error {
+	err := cold.InSession(ctx, func(s planbot.Tx) error {
 		if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "1.1", Reporter: "li", At: t0.Add(time.Hour), Percent: ptr(5.0)}); err != nil {
 			return err
 		}
@@ -139,7 +139,7 @@ func TestReportCacheColdInSession(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		want, err := allReports(ctx, s.tx)
+		want, err := allReports(ctx, s.(*Session).tx)
 		if err != nil {
 			return err
 		}
@@ -151,7 +151,7 @@ func TestReportCacheColdInSession(t *testing.T) {
 	}
 	// ItemReports alone does not fill the cache: it reads the item.
 	colder := &DB{path: db.path, write: db.write, read: db.read}
-	err = colder.InSession(ctx, func(s *Session) error {
+	err = colder.InSession(ctx, func(s planbot.Tx) error {
 		rs, err := s.ItemReports(ctx, "1.1")
 		if err != nil || len(rs) != 1 {
 			t.Errorf("ItemReports on a cold cache = %v, %v", rs, err)

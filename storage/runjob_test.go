@@ -28,7 +28,7 @@ func runMsgs(chats ...int64) []OutboxMessage {
 
 func mustRun(t testing.TB, db *DB, job string, at, now time.Time, msgs ...OutboxMessage) {
 	t.Helper()
-	ran, err := db.RunJob(context.Background(), job, at, now, func(*Session) ([]OutboxMessage, error) { return msgs, nil })
+	ran, err := db.RunJob(context.Background(), job, at, now, func(planbot.Tx) ([]OutboxMessage, error) { return msgs, nil })
 	if err != nil || !ran {
 		t.Fatalf("RunJob(%s, %v) = %v, %v; want ran", job, at, ran, err)
 	}
@@ -41,7 +41,7 @@ func TestRunJobOnce(t *testing.T) {
 	now := t0.Add(3 * time.Second)
 	msgs := runMsgs(2001, 1002)
 	calls := 0
-	ran, err := db.RunJob(ctx, "overdue", t0, now, func(s *Session) ([]OutboxMessage, error) {
+	ran, err := db.RunJob(ctx, "overdue", t0, now, func(s planbot.Tx) ([]OutboxMessage, error) {
 		calls++
 		// What fn queues itself belongs to the run too.
 		if err := s.Enqueue(ctx, OutboxMessage{ChatID: 1001, Text: "汇总"}); err != nil {
@@ -78,7 +78,7 @@ func TestRunJobOnce(t *testing.T) {
 	// The same instant in another zone, or a second later: the run is
 	// done, fn is not called, nothing is queued.
 	for _, again := range []time.Time{t0, t0.UTC(), t0.Add(999 * time.Millisecond)} {
-		ran, err := db.RunJob(ctx, "overdue", again, now.Add(time.Hour), func(*Session) ([]OutboxMessage, error) {
+		ran, err := db.RunJob(ctx, "overdue", again, now.Add(time.Hour), func(planbot.Tx) ([]OutboxMessage, error) {
 			calls++
 			return msgs, nil
 		})
@@ -105,14 +105,14 @@ func TestRunJobFailureWritesNothing(t *testing.T) {
 	mustSync(t, db, testPlan(), t0)
 	before := dump(t, db)
 	boom := errors.New("render: boom")
-	work := func(s *Session) error {
+	work := func(s planbot.Tx) error {
 		if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(5.0)}); err != nil {
 			return err
 		}
 		return s.Enqueue(ctx, OutboxMessage{ChatID: 1001, Text: "汇总"})
 	}
 
-	ran, err := db.RunJob(ctx, "digest", t0, t0, func(s *Session) ([]OutboxMessage, error) {
+	ran, err := db.RunJob(ctx, "digest", t0, t0, func(s planbot.Tx) ([]OutboxMessage, error) {
 		if err := work(s); err != nil {
 			return nil, err
 		}
@@ -121,7 +121,7 @@ func TestRunJobFailureWritesNothing(t *testing.T) {
 	if ran || !errors.Is(err, boom) || !strings.Contains(err.Error(), "digest") {
 		t.Errorf("failing fn: RunJob = %v, %v; want false and an error naming the job wrapping fn's", ran, err)
 	}
-	ran, err = db.RunJob(ctx, "digest", t0, t0, func(s *Session) ([]OutboxMessage, error) {
+	ran, err = db.RunJob(ctx, "digest", t0, t0, func(s planbot.Tx) ([]OutboxMessage, error) {
 		if err := work(s); err != nil {
 			return nil, err
 		}
@@ -136,7 +136,7 @@ func TestRunJobFailureWritesNothing(t *testing.T) {
 				t.Error("fn's panic was swallowed")
 			}
 		}()
-		db.RunJob(ctx, "digest", t0, t0, func(s *Session) ([]OutboxMessage, error) {
+		db.RunJob(ctx, "digest", t0, t0, func(s planbot.Tx) ([]OutboxMessage, error) {
 			if err := work(s); err != nil {
 				return nil, err
 			}
@@ -147,7 +147,7 @@ func TestRunJobFailureWritesNothing(t *testing.T) {
 		job string
 		at  time.Time
 	}{{"", t0}, {"digest", time.Time{}}} {
-		ran, err := db.RunJob(ctx, tc.job, tc.at, t0, func(*Session) ([]OutboxMessage, error) {
+		ran, err := db.RunJob(ctx, tc.job, tc.at, t0, func(planbot.Tx) ([]OutboxMessage, error) {
 			t.Error("fn called for an invalid run key")
 			return nil, nil
 		})
@@ -197,7 +197,7 @@ func TestRunJobConcurrent(t *testing.T) {
 			db := dbs[i%len(dbs)]
 			wg.Go(func() {
 				<-start
-				ran, err := db.RunJob(ctx, "overdue", at, at, func(s *Session) ([]OutboxMessage, error) {
+				ran, err := db.RunJob(ctx, "overdue", at, at, func(s planbot.Tx) ([]OutboxMessage, error) {
 					calls.Add(1)
 					// A read, then writes: the pattern that fails under a
 					// deferred transaction.
@@ -248,7 +248,7 @@ func TestRunJobSnapshot(t *testing.T) {
 	mustSync(t, db, testPlan(), t0)
 	mustAddReport(t, db, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(10.0)})
 
-	_, err = db.RunJob(ctx, "digest", t0, t0, func(s *Session) ([]OutboxMessage, error) {
+	_, err = db.RunJob(ctx, "digest", t0, t0, func(s planbot.Tx) ([]OutboxMessage, error) {
 		all, err := s.AllReports(ctx)
 		if err != nil {
 			return nil, err
@@ -356,7 +356,7 @@ func TestLastRunAt(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	week := func(n int) time.Time { return t0.AddDate(0, 0, 7*n) }
-	lastRunAt := func(s *Session, job string) time.Time {
+	lastRunAt := func(s planbot.Tx, job string) time.Time {
 		t.Helper()
 		at, ok, err := s.LastRunAt(ctx, job)
 		if err != nil {
@@ -369,7 +369,7 @@ func TestLastRunAt(t *testing.T) {
 	}
 	check := func(at time.Time, job string, want time.Time) {
 		t.Helper()
-		ran, err := db.RunJob(ctx, "digest", at, at, func(s *Session) ([]OutboxMessage, error) {
+		ran, err := db.RunJob(ctx, "digest", at, at, func(s planbot.Tx) ([]OutboxMessage, error) {
 			if got := lastRunAt(s, job); !got.Equal(want) {
 				t.Errorf("in the run of %v: LastRunAt(%s) = %v, want %v", at, job, got, want)
 			}
@@ -391,7 +391,7 @@ func TestLastRunAt(t *testing.T) {
 	// A catch-up of an older run compares with the run before it.
 	check(week(1).Add(24*time.Hour), "digest", week(1))
 	// Outside a run: the latest.
-	db.InSession(ctx, func(s *Session) error {
+	db.InSession(ctx, func(s planbot.Tx) error {
 		if got := lastRunAt(s, "digest"); !got.Equal(week(5)) {
 			t.Errorf("LastRunAt outside a run = %v, want %v", got, week(5))
 		}
@@ -429,7 +429,7 @@ func TestChatBindings(t *testing.T) {
 		}
 	}
 	mustSync(t, db, plan, t0.Add(time.Hour))
-	db.InSession(ctx, func(s *Session) error {
+	db.InSession(ctx, func(s planbot.Tx) error {
 		got, err := s.ChatBindings(ctx)
 		if err != nil || !mapsEqual(got, map[string]int64{"li": 3002}) {
 			t.Errorf("Session.ChatBindings after wang left = %v, %v", got, err)
@@ -477,7 +477,7 @@ func TestRemindersQueuedSince(t *testing.T) {
 	settle(2, db.markUncertain)
 	settle(3, db.MarkFailed)
 	got := map[int64]int{}
-	err := db.InSession(ctx, func(s *Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		var err error
 		got, err = s.RemindersQueuedSince(ctx, today.Add(-time.Nanosecond)) // rounds up to today
 		return err
@@ -485,7 +485,7 @@ func TestRemindersQueuedSince(t *testing.T) {
 	if want := map[int64]int{1: 2, 2: 1, 4: 1}; err != nil || !mapsEqual(got, want) {
 		t.Errorf("RemindersQueuedSince(today) = %v, %v; want %v (chat 2's sent and uncertain count, chat 3's failed doesn't, chat 4's two parts count once)", got, err, want)
 	}
-	db.InSession(ctx, func(s *Session) error {
+	db.InSession(ctx, func(s planbot.Tx) error {
 		got, _ = s.RemindersQueuedSince(ctx, yesterday)
 		return nil
 	})
@@ -558,7 +558,7 @@ func TestFailedMessagesSinceAndOutboxSummary(t *testing.T) {
 		t.Errorf("OutboxSummary(0): err = %v; want ErrInvalid", err)
 	}
 
-	db.InSession(ctx, func(s *Session) error {
+	db.InSession(ctx, func(s planbot.Tx) error {
 		got, err := s.FailedMessagesSince(ctx, t0.Add(2*time.Minute), 10)
 		if err != nil || !slices.Equal(texts(got), []string{"gone3", "gone2"}) {
 			t.Errorf("FailedMessagesSince = %v, %v; want gone3, gone2", texts(got), err)
@@ -702,7 +702,7 @@ func BenchmarkRunJobFanOut(b *testing.B) {
 	at := t0
 	for b.Loop() {
 		at = at.Add(24 * time.Hour)
-		ran, err := db.RunJob(ctx, "overdue", at, at, func(s *Session) ([]OutboxMessage, error) {
+		ran, err := db.RunJob(ctx, "overdue", at, at, func(s planbot.Tx) ([]OutboxMessage, error) {
 			if _, err := s.RemindersQueuedSince(ctx, at.Add(-time.Hour)); err != nil {
 				return nil, err
 			}

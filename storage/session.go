@@ -11,7 +11,7 @@ import (
 )
 
 // Session is one write transaction, seen through the methods the chat
-// handlers need (they satisfy bot.Store). Reads see the session's own
+// handlers and jobs need (planbot.Tx). Reads see the session's own
 // writes. Each method is atomic: when it fails it has written nothing and
 // the session can go on (a handler may turn ErrConflict into a reply and
 // still commit). Nothing is visible to others until the transaction
@@ -48,7 +48,7 @@ func (s *Session) stamp(msgs []OutboxMessage) []OutboxMessage {
 // InSession runs fn in one write transaction and commits it if fn returns
 // nil; if fn fails (or panics), nothing it wrote is kept. The console chat
 // uses it; Telegram updates go through HandleUpdate.
-func (db *DB) InSession(ctx context.Context, fn func(*Session) error) error {
+func (db *DB) InSession(ctx context.Context, fn func(planbot.Tx) error) error {
 	now := time.Now()
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		return fn(&Session{tx: tx, db: db, now: now})
@@ -72,7 +72,7 @@ func (db *DB) InSession(ctx context.Context, fn func(*Session) error) error {
 // atomically. Errors matching ErrLocked or a context error are not the
 // message's fault: retry those.
 func (db *DB) HandleUpdate(ctx context.Context, updateID, nextOffset int, now time.Time,
-	fn func(*Session) ([]OutboxMessage, error)) (alreadyHandled bool, err error) {
+	fn func(planbot.Tx) ([]OutboxMessage, error)) (alreadyHandled bool, err error) {
 	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
 		handled, err := updateHandled(ctx, tx, updateID)
 		if err != nil {

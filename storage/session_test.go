@@ -11,28 +11,9 @@ import (
 	"planbot"
 )
 
-// Session must satisfy bot.Store. storage cannot import bot, so the
-// interface is copied here, word for word: keep it in step with
-// bot/bot.go.
-var _ interface {
-	AddReport(ctx context.Context, r planbot.Report) (planbot.Report, error)
-	ItemReports(ctx context.Context, code string) ([]planbot.Report, error)
-	AllReports(ctx context.Context) (map[string][]planbot.Report, error)
-	AddObservation(ctx context.Context, o planbot.Observation) (planbot.Observation, error)
-	IndicatorObservations(ctx context.Context, key string) ([]planbot.Observation, error)
-	LatestObservations(ctx context.Context, from, to time.Time) (map[string]planbot.Observation, error)
-	LastReportBy(ctx context.Context, reporter string) (planbot.Report, bool, error)
-	LastObservationBy(ctx context.Context, reporter string) (planbot.Observation, bool, error)
-	ReportFromMessage(ctx context.Context, chatID int64, messageID int) (planbot.Report, bool, error)
-	TelegramBinding(ctx context.Context, telegramID int64) (string, bool, error)
-	BindTelegram(ctx context.Context, person string, telegramID int64, invite string, now time.Time) error
-	SavePending(ctx context.Context, p planbot.Pending) (int64, error)
-	LoadPending(ctx context.Context, id int64) (planbot.Pending, bool, error)
-	DeletePending(ctx context.Context, id int64) error
-	PendingFor(ctx context.Context, chatID, userID int64) (planbot.Pending, bool, error)
-	Audit(ctx context.Context, e planbot.AuditEntry) error
-	SyncPlan(ctx context.Context, plan *planbot.Plan, now time.Time) (planbot.SyncReport, error)
-} = (*Session)(nil)
+// Session is the transaction the bot's handlers and the scheduler's jobs
+// run in.
+var _ planbot.Tx = (*Session)(nil)
 
 // The read methods the status command uses stay on DB.
 var _ interface {
@@ -54,7 +35,7 @@ func TestSessionReadsOwnWrites(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	mustSync(t, db, testPlan(), t0)
-	err := db.InSession(ctx, func(s *Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		r, err := s.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(30.0)})
 		if err != nil {
 			return err
@@ -94,7 +75,7 @@ func TestSessionReadsOwnWrites(t *testing.T) {
 		t.Errorf("after commit: %d reports, want 1", len(hist))
 	}
 	// Messages queued in a session go with it, all or none.
-	err = db.InSession(ctx, func(s *Session) error {
+	err = db.InSession(ctx, func(s planbot.Tx) error {
 		if err := s.Enqueue(ctx, reply(2001, "first"), OutboxMessage{Text: "no chat"}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("Enqueue of a bad message: %v", err)
 		}
@@ -104,7 +85,7 @@ func TestSessionReadsOwnWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, fail := range []bool{true, false} {
-		err := db.InSession(ctx, func(s *Session) error {
+		err := db.InSession(ctx, func(s planbot.Tx) error {
 			if err := s.Enqueue(ctx, reply(2001, "来自控制台")); err != nil {
 				return err
 			}
@@ -129,7 +110,7 @@ func TestInSessionRollback(t *testing.T) {
 	db := openTest(t)
 	mustSync(t, db, testPlan(), t0)
 	before := dump(t, db)
-	work := func(s *Session) {
+	work := func(s planbot.Tx) {
 		if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0}); err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +121,7 @@ func TestInSessionRollback(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	err := db.InSession(ctx, func(s *Session) error { work(s); return errBoom })
+	err := db.InSession(ctx, func(s planbot.Tx) error { work(s); return errBoom })
 	if !errors.Is(err, errBoom) {
 		t.Fatalf("InSession = %v, want errBoom", err)
 	}
@@ -150,7 +131,7 @@ func TestInSessionRollback(t *testing.T) {
 				t.Error("panic was swallowed")
 			}
 		}()
-		db.InSession(ctx, func(s *Session) error { work(s); panic("handler bug") })
+		db.InSession(ctx, func(s planbot.Tx) error { work(s); panic("handler bug") })
 	}()
 	if after := dump(t, db); after != before {
 		t.Errorf("a failed session wrote:\n%s\nwant:\n%s", after, before)
@@ -176,7 +157,7 @@ func TestSessionMethodFailureKeepsSession(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	mustSync(t, db, testPlan(), t0)
-	err := db.InSession(ctx, func(s *Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		if err := s.BindTelegram(ctx, "wang", 3001, "K7Q2", t0); err != nil {
 			return err
 		}
@@ -213,7 +194,7 @@ func TestHandleUpdateExactlyOnce(t *testing.T) {
 	db := openTest(t)
 	mustSync(t, db, testPlan(), t0)
 	calls := 0
-	handle := func(s *Session) ([]OutboxMessage, error) {
+	handle := func(s planbot.Tx) ([]OutboxMessage, error) {
 		calls++
 		if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(50.0)}); err != nil {
 			return nil, err
@@ -274,7 +255,7 @@ func TestHandleUpdateAllOrNothing(t *testing.T) {
 			before := dump(t, db)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			already, err := db.HandleUpdate(ctx, 700, 701, t0, func(s *Session) ([]OutboxMessage, error) {
+			already, err := db.HandleUpdate(ctx, 700, 701, t0, func(s planbot.Tx) ([]OutboxMessage, error) {
 				if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0}); err != nil {
 					return nil, err
 				}
@@ -307,7 +288,7 @@ func TestHandleUpdateAllOrNothing(t *testing.T) {
 			if n := count(t, db, `SELECT COUNT(*) FROM outbox WHERE text = '抱歉，出错了'`); n != 1 {
 				t.Errorf("%d apologies queued, want 1", n)
 			}
-			if already, err := db.HandleUpdate(bg, 700, 701, t0, func(*Session) ([]OutboxMessage, error) {
+			if already, err := db.HandleUpdate(bg, 700, 701, t0, func(planbot.Tx) ([]OutboxMessage, error) {
 				t.Error("a recorded update was handled")
 				return nil, nil
 			}); err != nil || !already {
@@ -338,7 +319,7 @@ func TestHandleUpdateAcrossCrash(t *testing.T) {
 			if id < off {
 				continue
 			}
-			_, err := db.HandleUpdate(ctx, id, id+1, t0, func(s *Session) ([]OutboxMessage, error) {
+			_, err := db.HandleUpdate(ctx, id, id+1, t0, func(s planbot.Tx) ([]OutboxMessage, error) {
 				if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, MessageID: id}); err != nil {
 					return nil, err
 				}
@@ -410,7 +391,7 @@ func TestPendingFor(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	var newest int64
-	err := db.InSession(ctx, func(s *Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		for _, p := range []planbot.Pending{
 			{ChatID: -100, UserID: 2001, Kind: "a"},
 			{ChatID: -100, UserID: 2001, Kind: "b"},
@@ -455,7 +436,7 @@ func TestSessionSyncPlan(t *testing.T) {
 	changed.Items[0].Title = "党支部领办合作社全覆盖（修订）"
 	bad := testPlan()
 	bad.Items[0].Owners = []string{"ghost"}
-	err := db.InSession(ctx, func(s *Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		if _, err := s.SyncPlan(ctx, bad, t0); err == nil {
 			t.Error("a plan naming an unknown owner was synced")
 		}
@@ -477,7 +458,7 @@ func TestSessionSyncPlan(t *testing.T) {
 	if n := count(t, db, `SELECT COUNT(*) FROM items WHERE title LIKE '%修订%'`); n != 0 {
 		t.Error("the sync of a failed session was kept")
 	}
-	err = db.InSession(ctx, func(s *Session) error {
+	err = db.InSession(ctx, func(s planbot.Tx) error {
 		_, err := s.SyncPlan(ctx, changed, t0.Add(time.Hour))
 		return err
 	})

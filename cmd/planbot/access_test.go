@@ -6,7 +6,7 @@ package main
 // Each cell of TestAccessTable is one actor × one chat × one thing sent
 // (a command, free text, a photo, a button press). It runs against its own
 // copy of a seeded SQLite database, through the real storage session
-// (storeAdapter.InSession) and bot.Handle with a fixed clock, and asserts
+// (storage.DB.InSession) and bot.Handle with a fixed clock, and asserts
 //
 //   (a) the kind of reply: an answer, a polite refusal, or silence, with a
 //       phrase the reply must carry;
@@ -201,6 +201,7 @@ func (w *accessWorld) newBot() *bot.Bot {
 		Plan:   w.plan,
 		Now:    func() time.Time { return accessNow },
 		Digest: digestIn(&env{log: slog.New(slog.DiscardHandler)}),
+		Export: exportIn,
 		LoadPlan: func(context.Context) (*planbot.Plan, error) {
 			cfg, err := config.Load(accessConfig)
 			if err != nil {
@@ -243,7 +244,7 @@ func (w *accessWorld) fresh(tb testing.TB) (*storage.DB, string) {
 
 // accessHandle is one message in one session, as the console drives it.
 func accessHandle(ctx context.Context, db *storage.DB, b *bot.Bot, m bot.Message) (replies []bot.Reply, err error) {
-	err = storeAdapter{db}.InSession(ctx, func(s bot.Store) error {
+	err = db.InSession(ctx, func(s bot.Store) error {
 		var err error
 		replies, err = b.Handle(ctx, s, m)
 		return err

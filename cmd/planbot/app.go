@@ -195,7 +195,7 @@ func (a *app) build(senderAPI *tgbotapi.BotAPI) {
 	bc := botConfig(a.env, a.Config, a.ConfigPath)
 	bc.Reloaded = a.reloaded
 	a.Bot = bot.New(bc)
-	a.Telegram = &bot.Telegram{Bot: a.Bot, Updates: storeAdapter{a.DB}, Sender: a.Sender, Log: log, Now: now,
+	a.Telegram = &bot.Telegram{Bot: a.Bot, Updates: a.DB, Sender: a.Sender, Log: log, Now: now,
 		PollTimeout: a.PollTimeout, HandlerTimeout: a.HandlerTimeout}
 	a.Sender.OnReachable = a.Telegram.Reachable
 }

@@ -13,6 +13,7 @@ import (
 	"planbot/bot"
 	"planbot/chart"
 	"planbot/config"
+	"planbot/ledger"
 	"planbot/scheduler"
 )
 
@@ -44,7 +45,7 @@ func chatCommand() command {
 				}
 				defer db.Close()
 				b := bot.New(botConfig(e, cfg, *path))
-				con := &bot.Console{Bot: b, Sessions: storeAdapter{db}, Person: person.Key, UserID: person.TelegramID, Now: e.now}
+				con := &bot.Console{Bot: b, Sessions: db, Person: person.Key, UserID: person.TelegramID, Now: e.now}
 				stdin := e.stdin
 				if stdin == nil {
 					stdin = os.Stdin
@@ -84,6 +85,7 @@ func botConfig(e *env, cfg *config.Config, path string) bot.Config {
 		JumpShare:  cfg.Bot.JumpShare,
 		AdminChat:  cfg.Bot.AdminChat,
 		Digest:     digestIn(e),
+		Export:     exportIn,
 		Log:        e.log,
 		LoadPlan: func(context.Context) (*planbot.Plan, error) {
 			var next *config.Config
@@ -106,11 +108,7 @@ func botConfig(e *env, cfg *config.Config, path string) bot.Config {
 // the picture the weekly job sends ahead of it.
 func digestIn(e *env) func(ctx context.Context, s bot.Store, plan *planbot.Plan, at time.Time) (string, []byte, error) {
 	return func(ctx context.Context, s bot.Store, plan *planbot.Plan, at time.Time) (string, []byte, error) {
-		sess, ok := s.(scheduler.Session)
-		if !ok {
-			return "", nil, fmt.Errorf("the digest needs a database session, got %T", s)
-		}
-		text, ov, err := scheduler.DigestIn(ctx, sess, plan, at)
+		text, ov, err := scheduler.DigestIn(ctx, s, plan, at)
 		if err != nil {
 			return "", nil, err
 		}
@@ -121,4 +119,11 @@ func digestIn(e *env) func(ctx context.Context, s bot.Store, plan *planbot.Plan,
 		}
 		return text, picture, nil
 	}
+}
+
+// exportIn is /export: the ledger as at at, read in the chat command's
+// transaction.
+func exportIn(ctx context.Context, s bot.Store, plan *planbot.Plan, at time.Time) (string, []byte, error) {
+	data, err := ledger.Export(ctx, s, plan, at, false)
+	return ledger.FileName(plan, at), data, err
 }

@@ -679,7 +679,7 @@ func (d *handlerDriver) send(t testing.TB, st corpusStep) ([]corpusReply, error)
 		m.Text, m.Callback = "", &bot.Callback{ID: fmt.Sprintf("cb%d", d.nextID), Data: data, MessageID: last.id}
 	}
 	var replies []bot.Reply
-	err := d.db.InSession(context.Background(), func(s *storage.Session) error {
+	err := d.db.InSession(context.Background(), func(s planbot.Tx) error {
 		var err error
 		replies, err = d.bot.Handle(context.Background(), s, m)
 		return err

@@ -21,7 +21,6 @@ import (
 
 	"planbot"
 	"planbot/bot/fakeapi"
-	"planbot/storage"
 )
 
 // heldTo is the pending outbox rows to chat: held and not.
@@ -61,7 +60,7 @@ func TestHeldReminderComposedAgainAtRelease(t *testing.T) {
 
 	// In the night 许主任 reports 3.2 完成.
 	f.now = at("2027-06-15 23:30")
-	if err := f.db.InSession(ctx, func(s *storage.Session) error {
+	if err := f.db.InSession(ctx, func(s planbot.Tx) error {
 		_, err := s.AddReport(ctx, planbot.Report{ItemCode: "3.2", Reporter: "xu_nongye", At: f.now, Done: true, ChatID: uXu.ID})
 		return err
 	}); err != nil {
@@ -94,7 +93,7 @@ func TestHeldReminderComposedAgainAtRelease(t *testing.T) {
 	if _, _, err := f.sch.Run(ctx, r, f.now); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.db.InSession(ctx, func(s *storage.Session) error {
+	if err := f.db.InSession(ctx, func(s planbot.Tx) error {
 		_, err := s.AddReport(ctx, planbot.Report{ItemCode: "3.1", Reporter: "xu_nongye", At: f.now, Done: true, ChatID: uXu.ID})
 		return err
 	}); err != nil {

@@ -11,12 +11,13 @@ import (
 	"planbot"
 	"planbot/bot"
 	"planbot/bot/fakeapi"
+	"planbot/storage"
 )
 
 // fullDisk is the database while its disk is full: every write fails with
 // ErrUnwritable, reads work (as SQLite's do on a full disk).
 type fullDisk struct {
-	storeAdapter
+	*storage.DB
 	full atomic.Bool
 }
 
@@ -26,14 +27,14 @@ func (f *fullDisk) HandleUpdate(ctx context.Context, id, next int, now time.Time
 	if f.full.Load() {
 		return false, errDiskFull
 	}
-	return f.storeAdapter.HandleUpdate(ctx, id, next, now, fn)
+	return f.DB.HandleUpdate(ctx, id, next, now, fn)
 }
 
 func (f *fullDisk) RecordUpdate(ctx context.Context, id, next int, now time.Time, msgs ...planbot.OutboxMessage) error {
 	if f.full.Load() {
 		return errDiskFull
 	}
-	return f.storeAdapter.RecordUpdate(ctx, id, next, now, msgs...)
+	return f.DB.RecordUpdate(ctx, id, next, now, msgs...)
 }
 
 // 10g. While the database cannot be written, updates stay at Telegram
@@ -48,7 +49,7 @@ func TestE2EDiskFullHoldsUpdates(t *testing.T) {
 	var disk *fullDisk
 	h.start(func(o *instanceOptions) {
 		o.updates = func(u bot.UpdateLog, _ context.CancelFunc) bot.UpdateLog {
-			disk = &fullDisk{storeAdapter: u.(storeAdapter)}
+			disk = &fullDisk{DB: u.(*storage.DB)}
 			disk.full.Store(true)
 			return disk
 		}

@@ -27,7 +27,7 @@ func TestExportCommandLeaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.InSession(ctx, func(s *storage.Session) error {
+	err = db.InSession(ctx, func(s planbot.Tx) error {
 		_, err := s.AddLeave(ctx, planbot.Leave{Person: "qian_cun", From: planbot.Date{Year: 2027, Month: 6, Day: 14},
 			To: planbot.Date{Year: 2027, Month: 6, Day: 20}, Note: "住院", At: fixedNow.Add(-24 * time.Hour)})
 		return err

@@ -22,6 +22,7 @@ import (
 	"planbot"
 	"planbot/bot"
 	"planbot/bot/fakeapi"
+	"planbot/storage"
 )
 
 // writeLock is a write transaction another program (a backup tool, a
@@ -351,7 +352,7 @@ func TestFaultDiskFullAtStart(t *testing.T) {
 // as if the disk were full, while every other write works (ProbeWrite,
 // promoted from the real database, too).
 type poisonWrite struct {
-	storeAdapter
+	*storage.DB
 	update int
 }
 
@@ -359,7 +360,7 @@ func (p *poisonWrite) HandleUpdate(ctx context.Context, id, next int, now time.T
 	if id == p.update {
 		return false, errDiskFull
 	}
-	return p.storeAdapter.HandleUpdate(ctx, id, next, now, fn)
+	return p.DB.HandleUpdate(ctx, id, next, now, fn)
 }
 
 // TestE2EOneUpdateNotRetriedForever (in process): an update that fails as
@@ -372,7 +373,7 @@ func TestE2EOneUpdateNotRetriedForever(t *testing.T) {
 	poison := &poisonWrite{}
 	h.start(func(o *instanceOptions) {
 		o.updates = func(u bot.UpdateLog, _ context.CancelFunc) bot.UpdateLog {
-			poison.storeAdapter = u.(storeAdapter)
+			poison.DB = u.(*storage.DB)
 			return poison
 		}
 	})

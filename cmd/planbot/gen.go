@@ -560,7 +560,7 @@ func (b *genBatch) flush(ctx context.Context, db *storage.DB) error {
 		return nil
 	}
 	slices.SortStableFunc(batch, func(x, y *genEvent) int { return x.r.At.Compare(y.r.At) })
-	err := db.InSession(ctx, func(s *storage.Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		for _, ev := range batch {
 			if ev.of != nil {
 				ev.r.Supersedes = ev.of.stored
@@ -715,7 +715,7 @@ func (g *generator) observations(ctx context.Context, db *storage.DB, plan *plan
 		}
 	}
 	n := 0
-	err := db.InSession(ctx, func(s *storage.Session) error {
+	err := db.InSession(ctx, func(s planbot.Tx) error {
 		for month := g.first; ; month = month.AddDate(0, 1, 0) {
 			at := month.AddDate(0, 1, 0).Add(-7 * time.Hour) // 17:00 on the last day of the month
 			if !at.Before(g.end) {

@@ -50,7 +50,7 @@ func reloadOnHangup(ctx context.Context, e *env, b *bot.Bot, db *storage.DB, sen
 			now := e.now()
 			var text string
 			var reloaded, repeated bool
-			err := db.InSession(ctx, func(s *storage.Session) error {
+			err := db.InSession(ctx, func(s bot.Store) error {
 				var err error
 				if text, reloaded, err = b.Reload(ctx, s, now); err != nil {
 					return err

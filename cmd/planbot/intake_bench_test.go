@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"planbot/bot"
-	"planbot/storage"
 )
 
 // intakeBenchMessages are reports every version of the reader records the
@@ -48,7 +47,7 @@ func BenchmarkHandleMessage(b *testing.B) {
 		now = start.Add(time.Duration(i) * time.Second)
 		msg := bot.Message{ChatID: uid, Chat: bot.ChatPrivate, UserID: uid, AsPerson: p.Key, MessageID: i + 1, Text: m.text, At: now}
 		var replies []bot.Reply
-		err := db.InSession(ctx, func(s *storage.Session) error {
+		err := db.InSession(ctx, func(s bot.Store) error {
 			var err error
 			replies, err = h.Handle(ctx, s, msg)
 			return err

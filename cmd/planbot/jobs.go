@@ -18,38 +18,8 @@ import (
 	"planbot/storage"
 )
 
-// schedulerStore bridges storage to the scheduler's interfaces.
-type schedulerStore struct{ *storage.DB }
-
-func (a schedulerStore) RunJob(ctx context.Context, job string, at, now time.Time, fn func(scheduler.Session) ([]planbot.OutboxMessage, error)) (bool, error) {
-	return a.DB.RunJob(ctx, job, at, now, func(s *storage.Session) ([]planbot.OutboxMessage, error) { return fn(s) })
-}
-
-func (a schedulerStore) LastScheduled(ctx context.Context, job string) (time.Time, bool, error) {
-	run, ok, err := a.DB.LastJobRun(ctx, job)
-	return run.ScheduledAt, ok, err
-}
-
-func (a schedulerStore) Read(ctx context.Context, at time.Time, fn func(scheduler.Session) error) error {
-	return a.DB.Read(ctx, at, func(s *storage.ReadSession) error { return fn(s) })
-}
-
-func (a schedulerStore) ReleaseHeld(ctx context.Context, now time.Time, fn func(scheduler.Session, scheduler.HeldRun) ([]planbot.OutboxMessage, error)) (int, error) {
-	return a.DB.ReleaseHeld(ctx, now, func(s *storage.Session, run storage.HeldRun) ([]planbot.OutboxMessage, error) {
-		return fn(s, scheduler.HeldRun{Job: run.Job, ScheduledAt: run.ScheduledAt, Chats: run.Chats})
-	})
-}
-
-var (
-	_ scheduler.Store         = schedulerStore{}
-	_ scheduler.HoldStore     = schedulerStore{}
-	_ scheduler.PendingPurger = schedulerStore{}
-	_ scheduler.Session       = (*storage.Session)(nil)
-	_ scheduler.Session       = (*storage.ReadSession)(nil)
-)
-
 func newScheduler(e *env, db *storage.DB, plan func() *planbot.Plan, log *slog.Logger) *scheduler.Scheduler {
-	return &scheduler.Scheduler{Plan: plan, Store: schedulerStore{db}, Log: log, Now: e.now,
+	return &scheduler.Scheduler{Plan: plan, Store: db, Log: log, Now: e.now,
 		Chart: func(ov planbot.Overview, p *planbot.Plan) ([]byte, error) {
 			return chart.Digest(ov, p, chart.Options{FontPath: e.fontPath, Log: log})
 		}}

@@ -120,7 +120,7 @@ func TestPeopleShowsLeave(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.InSession(ctx, func(s *storage.Session) error {
+	if err := db.InSession(ctx, func(s planbot.Tx) error {
 		_, err := s.AddLeave(ctx, planbot.Leave{Person: "zhao_cun", From: planbot.Date{Year: 2027, Month: 7, Day: 1}, To: planbot.Date{Year: 2027, Month: 7, Day: 5}, At: fixedNow})
 		return err
 	}); err != nil {

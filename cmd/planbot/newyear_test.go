@@ -32,7 +32,7 @@ func TestNewYear(t *testing.T) {
 	if _, err := old.SyncPlan(ctx, cfg.Plan, fixedNow); err != nil {
 		t.Fatal(err)
 	}
-	err = old.InSession(ctx, func(s *storage.Session) error {
+	err = old.InSession(ctx, func(s planbot.Tx) error {
 		return s.BindTelegram(ctx, "sun_cun", uSun.ID, "NL7Q4K9M2X", fixedNow)
 	})
 	if err != nil {
@@ -78,7 +78,7 @@ func TestNewYear(t *testing.T) {
 	if rs, err := db.ItemReports(ctx, "2.3"); err != nil || len(rs) != 0 {
 		t.Errorf("2027's reports in the 2028 database: %+v, %v", rs, err)
 	}
-	err = db.InSession(ctx, func(s *storage.Session) error {
+	err = db.InSession(ctx, func(s planbot.Tx) error {
 		return s.BindTelegram(ctx, "sun_cun", 700000099, "NL7Q4K9M2X", fixedNow)
 	})
 	if !errors.Is(err, storage.ErrConflict) {

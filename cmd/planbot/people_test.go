@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"planbot"
 	"planbot/config"
 	"planbot/storage"
 )
@@ -36,7 +37,7 @@ func TestPeopleCommand(t *testing.T) {
 	if _, err := db.SyncPlan(ctx, cfg.Plan, fixedNow); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.InSession(ctx, func(s *storage.Session) error {
+	if err := db.InSession(ctx, func(s planbot.Tx) error {
 		return s.BindTelegram(ctx, "sun_cun", uSun.ID, "NL7Q4K9M2X", fixedNow)
 	}); err != nil {
 		t.Fatal(err)

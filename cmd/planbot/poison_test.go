@@ -9,6 +9,7 @@ import (
 	"planbot"
 	"planbot/bot"
 	"planbot/bot/fakeapi"
+	"planbot/storage"
 )
 
 // poisonStore panics when asked to record a report whose note holds "💣":
@@ -22,10 +23,10 @@ func (p poisonStore) AddReport(ctx context.Context, r planbot.Report) (planbot.R
 	return p.Store.AddReport(ctx, r)
 }
 
-type poisonLog struct{ storeAdapter }
+type poisonLog struct{ *storage.DB }
 
 func (p poisonLog) HandleUpdate(ctx context.Context, id, next int, now time.Time, fn func(bot.Store) ([]planbot.OutboxMessage, error)) (bool, error) {
-	return p.storeAdapter.HandleUpdate(ctx, id, next, now, func(s bot.Store) ([]planbot.OutboxMessage, error) { return fn(poisonStore{s}) })
+	return p.DB.HandleUpdate(ctx, id, next, now, func(s bot.Store) ([]planbot.OutboxMessage, error) { return fn(poisonStore{s}) })
 }
 
 // 10h. A message whose handling panics: its effects roll back, the person
@@ -37,7 +38,7 @@ func TestE2EPanicApologises(t *testing.T) {
 	h := newE2E(t, nil)
 	h.panics = true
 	h.start(func(o *instanceOptions) {
-		o.updates = func(u bot.UpdateLog, _ context.CancelFunc) bot.UpdateLog { return poisonLog{u.(storeAdapter)} }
+		o.updates = func(u bot.UpdateLog, _ context.CancelFunc) bot.UpdateLog { return poisonLog{u.(*storage.DB)} }
 	})
 	poison := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60% 💣")
 	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度70% 已签约")

@@ -193,7 +193,7 @@ func chatCounty(text, want string) func(b *testing.B, f *countyFixture, db *stor
 		return func() error {
 			m.UpdateID++
 			m.MessageID++
-			return db.InSession(ctx, func(s *storage.Session) error {
+			return db.InSession(ctx, func(s planbot.Tx) error {
 				replies, err := bt.Handle(ctx, s, m)
 				if err == nil && (len(replies) != 1 || !strings.Contains(replies[0].Text, want)) {
 					err = fmt.Errorf("%s: unexpected replies %+v", text, replies)

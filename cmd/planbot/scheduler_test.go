@@ -52,7 +52,7 @@ func newSchedulerFixture(t *testing.T, path string) *schedulerFixture {
 	if _, err := db.SyncPlan(context.Background(), cfg.Plan, f.now); err != nil {
 		t.Fatal(err)
 	}
-	f.sch = &scheduler.Scheduler{Plan: func() *planbot.Plan { return f.plan }, Store: schedulerStore{db},
+	f.sch = &scheduler.Scheduler{Plan: func() *planbot.Plan { return f.plan }, Store: db,
 		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return f.now }}
 	return f
 }

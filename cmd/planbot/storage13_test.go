@@ -50,7 +50,7 @@ func TestPreviewsReadWhileAnotherProcessWrites(t *testing.T) {
 
 	locked, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
-		_, err := bot.RunJob(ctx, "overdue_daily", now, now, func(*storage.Session) ([]planbot.OutboxMessage, error) {
+		_, err := bot.RunJob(ctx, "overdue_daily", now, now, func(planbot.Tx) ([]planbot.OutboxMessage, error) {
 			close(locked)
 			<-release
 			return nil, nil
@@ -91,7 +91,7 @@ func TestHousekeepingPurgesStaleQuestions(t *testing.T) {
 	ctx := context.Background()
 	f := newSchedulerFixture(t, "")
 	var stale, fresh int64
-	err := f.db.InSession(ctx, func(s *storage.Session) error {
+	err := f.db.InSession(ctx, func(s planbot.Tx) error {
 		var err error
 		if stale, err = s.SavePending(ctx, planbot.Pending{ChatID: 2001, UserID: 2001, Kind: "confirm", Payload: "{}",
 			CreatedAt: f.now.Add(-scheduler.PendingMaxAge - time.Minute)}); err != nil {

@@ -62,7 +62,7 @@ func (cc *countyChat) handle(m bot.Message) []bot.Reply {
 		m.MessageID = 10000 + cc.n
 	}
 	var replies []bot.Reply
-	err := cc.db.InSession(context.Background(), func(s *storage.Session) error {
+	err := cc.db.InSession(context.Background(), func(s planbot.Tx) error {
 		var err error
 		replies, err = cc.bot.Handle(context.Background(), s, m)
 		return err

@@ -1,0 +1,135 @@
+package planbot
+
+import (
+	"context"
+	"time"
+)
+
+// The interfaces below are what one database transaction may read and
+// write: a handler's work on one chat message, a job's run. They live here,
+// not in bot or scheduler, because the transaction runners (storage's
+// HandleUpdate, InSession, RunJob, ReleaseHeld) hand the same value to
+// both, and a Go function type must name one parameter type to be shared.
+// storage.Session implements Tx; each consumer takes the parts it reads.
+
+// ProgressReader reads the progress reported on items and indicators.
+type ProgressReader interface {
+	ItemReports(ctx context.Context, code string) ([]Report, error)
+	AllReports(ctx context.Context) (map[string][]Report, error)
+	IndicatorObservations(ctx context.Context, key string) ([]Observation, error)
+	LatestObservations(ctx context.Context, from, to time.Time) (map[string]Observation, error)
+	// LastReportBy and LastObservationBy return the newest effective row
+	// the person sent (not a withdrawal, not superseded), for /undo.
+	LastReportBy(ctx context.Context, reporter string) (Report, bool, error)
+	LastObservationBy(ctx context.Context, reporter string) (Observation, bool, error)
+	// ReportFromMessage returns the report a chat message made (its first
+	// row), for an edit of that message.
+	ReportFromMessage(ctx context.Context, chatID int64, messageID int) (Report, bool, error)
+}
+
+// ProgressWriter records progress.
+type ProgressWriter interface {
+	AddReport(ctx context.Context, r Report) (Report, error)
+	AddObservation(ctx context.Context, o Observation) (Observation, error)
+}
+
+// BindingReader finds whose chat is whose.
+type BindingReader interface {
+	// TelegramBinding returns the person key bound to a Telegram user id
+	// through an invite code, if any.
+	TelegramBinding(ctx context.Context, telegramID int64) (string, bool, error)
+	// ChatBindings maps person keys to their private chats.
+	ChatBindings(ctx context.Context) (map[string]int64, error)
+}
+
+// Binder spends invite codes.
+type Binder interface {
+	// BindTelegram spends invite and binds telegramID to person; it fails
+	// when the invite was already spent.
+	BindTelegram(ctx context.Context, person string, telegramID int64, invite string, now time.Time) error
+	// SpendExposedInvite spends person's invite, posted in a group by
+	// telegramID, so nobody can bind with it; false when it was spent
+	// already.
+	SpendExposedInvite(ctx context.Context, person string, telegramID int64, invite string, now time.Time) (bool, error)
+}
+
+// LeaveReader reads the leaves said in chat (the plan holds the YAML's).
+type LeaveReader interface {
+	Leaves(ctx context.Context) ([]Leave, error)
+}
+
+// LeaveWriter keeps the leaves said in chat: AddLeave, and EndLeave for
+// 销假 as of a day.
+type LeaveWriter interface {
+	AddLeave(ctx context.Context, l Leave) (int64, error)
+	EndLeave(ctx context.Context, person string, day Date) (int, error)
+}
+
+// DeliveryReader reads what was queued and sent, and when jobs ran: what
+// a nagging cap and the digest's delivery section need.
+type DeliveryReader interface {
+	RemindersQueuedSince(ctx context.Context, since time.Time) (map[int64]int, error)
+	FailedMessagesSince(ctx context.Context, since time.Time, limit int) ([]OutboxMessage, error)
+	LastRunAt(ctx context.Context, job string) (time.Time, bool, error)
+}
+
+// Questions keeps the questions waiting for an answer.
+type Questions interface {
+	SavePending(ctx context.Context, p Pending) (int64, error)
+	LoadPending(ctx context.Context, id int64) (Pending, bool, error)
+	DeletePending(ctx context.Context, id int64) error
+	// PendingFor returns the newest open question to this user in this chat.
+	PendingFor(ctx context.Context, chatID, userID int64) (Pending, bool, error)
+}
+
+// AuditLog keeps the audit trail and the notices coalesced by it.
+type AuditLog interface {
+	Audit(ctx context.Context, e AuditEntry) error
+	// AuditCount counts telegramID's audit rows of action since then.
+	AuditCount(ctx context.Context, telegramID int64, action string, since time.Time) (int, error)
+	// ClaimNotice is true (and records now) when no notice under scope
+	// went out within every: how refusals are coalesced.
+	ClaimNotice(ctx context.Context, scope string, now time.Time, every time.Duration) (bool, error)
+}
+
+// PlanSyncer loads a reloaded plan into the database within the
+// transaction.
+type PlanSyncer interface {
+	SyncPlan(ctx context.Context, plan *Plan, now time.Time) (SyncReport, error)
+}
+
+// Enqueuer queues messages that go out when, and only if, the transaction
+// commits.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, msgs ...OutboxMessage) error
+}
+
+// ReadTx is what a transaction may read: all a job needs to compose its
+// messages, so a preview can run in a read-only transaction.
+type ReadTx interface {
+	ProgressReader
+	BindingReader
+	LeaveReader
+	DeliveryReader
+}
+
+// Tx is what one transaction may read and write.
+type Tx interface {
+	ReadTx
+	ProgressWriter
+	Binder
+	LeaveWriter
+	Questions
+	AuditLog
+	PlanSyncer
+	Enqueuer
+}
+
+// HeldRun is a job run whose reminders were held for quiet hours and are
+// due for release: Chats are the chats it held a message for, in the order
+// it queued them.
+type HeldRun struct {
+	Job         string
+	ScheduledAt time.Time
+	Chats       []int64
+}
