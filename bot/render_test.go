@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 
 	"planbot"
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 func TestSplitKeepsEveryPartValid(t *testing.T) {
@@ -27,19 +27,19 @@ func TestSplitKeepsEveryPartValid(t *testing.T) {
 			parts := planbot.SplitMessage(tt.text, planbot.MaxMessageLen)
 			var plainAll strings.Builder
 			for i, p := range parts {
-				if n := fakeapi.UTF16Len(p); n > planbot.MaxMessageLen {
+				if n := telegramtest.UTF16Len(p); n > planbot.MaxMessageLen {
 					t.Errorf("part %d has %d UTF-16 units", i, n)
 				}
 				if !utf8.ValidString(p) {
 					t.Errorf("part %d is not valid UTF-8 (cut inside a rune)", i)
 				}
-				plain, _, err := fakeapi.ParseHTML(p)
+				plain, _, err := telegramtest.ParseHTML(p)
 				if err != nil {
 					t.Errorf("part %d would be refused by Telegram: %v", i, err)
 				}
 				plainAll.WriteString(plain)
 			}
-			want, _, _ := fakeapi.ParseHTML(tt.text)
+			want, _, _ := telegramtest.ParseHTML(tt.text)
 			got := strings.ReplaceAll(plainAll.String(), "\n", "")
 			if got != strings.ReplaceAll(want, "\n", "") {
 				t.Errorf("text was lost or changed in splitting (%d → %d runes)", utf8.RuneCountInString(want), utf8.RuneCountInString(got))

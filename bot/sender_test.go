@@ -1,7 +1,7 @@
 package bot_test
 
 // Tests of the outbox Sender against the real go-telegram-bot-api client,
-// the fake Bot API over HTTP (bot/fakeapi) and a real SQLite outbox, with
+// the fake Bot API over HTTP (telegram/telegramtest) and a real SQLite outbox, with
 // Telegram's limits scaled down (PerChat 20 ms, PerGroup 40 ms, Gap 1 ms)
 // so each test takes about a second. The outbox keeps retry times in whole
 // seconds, so a retry waits until the next second at least.
@@ -40,8 +40,8 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/bot/fakeapi"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // senderGuard bounds every wait; a healthy run needs a second or two.
@@ -76,7 +76,7 @@ func (l *senderLog) String() string {
 type senderEnv struct {
 	t    *testing.T
 	ctx  context.Context
-	srv  *fakeapi.Server
+	srv  *telegramtest.Server
 	db   *storage.DB
 	logs *senderLog
 	log  *slog.Logger
@@ -86,7 +86,7 @@ type senderEnv struct {
 func newSenderEnv(t *testing.T) *senderEnv {
 	t.Helper()
 	logs := &senderLog{}
-	e := &senderEnv{t: t, ctx: context.Background(), srv: fakeapi.New(t), logs: logs,
+	e := &senderEnv{t: t, ctx: context.Background(), srv: telegramtest.New(t), logs: logs,
 		log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	db, err := storage.Open(e.ctx, filepath.Join(t.TempDir(), "outbox.db"))
 	if err != nil {
@@ -190,12 +190,12 @@ func (e *senderEnv) counts() map[planbot.OutboxStatus]int {
 }
 
 // requests are the sendMessage calls to chat, whatever their outcome.
-func requests(calls []fakeapi.Call, chat int64) []fakeapi.Call {
-	return fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "sendMessage" && c.ChatID == chat })
+func requests(calls []telegramtest.Call, chat int64) []telegramtest.Call {
+	return telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "sendMessage" && c.ChatID == chat })
 }
 
 // numbers are the message numbers of calls.
-func numbers(calls []fakeapi.Call) []int {
+func numbers(calls []telegramtest.Call) []int {
 	var out []int
 	for _, c := range calls {
 		out = append(out, number(c.Text))
@@ -205,7 +205,7 @@ func numbers(calls []fakeapi.Call) []int {
 
 // checkChatSpacing checks that the requests to chat arrived at least gap
 // apart.
-func checkChatSpacing(t *testing.T, srv *fakeapi.Server, chat int64, gap time.Duration) {
+func checkChatSpacing(t *testing.T, srv *telegramtest.Server, chat int64, gap time.Duration) {
 	t.Helper()
 	ts := srv.SendTimes(chat)
 	for i := 1; i < len(ts); i++ {
@@ -217,7 +217,7 @@ func checkChatSpacing(t *testing.T, srv *fakeapi.Server, chat int64, gap time.Du
 
 // checkGlobalSpacing checks, for a sender with one request in flight, that
 // requests k and k+2 arrived at least gap apart.
-func checkGlobalSpacing(t *testing.T, srv *fakeapi.Server, gap time.Duration) {
+func checkGlobalSpacing(t *testing.T, srv *telegramtest.Server, gap time.Duration) {
 	t.Helper()
 	var ts []time.Time
 	for _, c := range srv.CallsTo("sendMessage") {
@@ -235,15 +235,15 @@ func TestSenderRetryAfterHoldsOnlyItsChat(t *testing.T) {
 	t.Parallel()
 	e := newSenderEnv(t)
 	const limited = 410001
-	e.srv.FailNext("sendMessage", 1, fakeapi.Fault{RetryAfter: 1, ChatID: limited})
+	e.srv.FailNext("sendMessage", 1, telegramtest.Fault{RetryAfter: 1, ChatID: limited})
 	e.enqueue(2, limited)
 	others := []int64{410002, 410003, 410004, 410005, 410006}
 	e.enqueue(1, others...)
 	s := e.newSender(nil)
 	e.run(s)
 
-	e.srv.WaitFor(t, senderGuard, func(calls []fakeapi.Call) bool {
-		return slices.ContainsFunc(requests(calls, limited), func(c fakeapi.Call) bool { return c.Status == http.StatusTooManyRequests })
+	e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool {
+		return slices.ContainsFunc(requests(calls, limited), func(c telegramtest.Call) bool { return c.Status == http.StatusTooManyRequests })
 	})
 	// Queued during the pause: other chats still get theirs at once.
 	const late = 410099
@@ -254,7 +254,7 @@ func TestSenderRetryAfterHoldsOnlyItsChat(t *testing.T) {
 
 	ts := e.srv.SendTimes(limited)
 	if len(ts) != 3 {
-		t.Fatalf("chat %d: %d requests, want 3 (the 429, then #1 and #2):\n%s", limited, len(ts), fakeapi.Describe(requests(e.srv.Calls(), limited)))
+		t.Fatalf("chat %d: %d requests, want 3 (the 429, then #1 and #2):\n%s", limited, len(ts), telegramtest.Describe(requests(e.srv.Calls(), limited)))
 	}
 	if d := ts[1].Sub(ts[0]); d < time.Second {
 		t.Errorf("retried %v after the 429, before its retry_after of 1 s", d)
@@ -277,7 +277,7 @@ func TestSenderServerErrorBacksOff(t *testing.T) {
 			t.Parallel()
 			e := newSenderEnv(t)
 			const chat = 420001
-			e.srv.FailNext("sendMessage", 1, fakeapi.Fault{Status: status, ChatID: chat})
+			e.srv.FailNext("sendMessage", 1, telegramtest.Fault{Status: status, ChatID: chat})
 			e.enqueue(1, chat)
 			s := e.newSender(nil)
 			const wait = 300 * time.Millisecond
@@ -295,7 +295,7 @@ func TestSenderServerErrorBacksOff(t *testing.T) {
 
 			ts := e.srv.SendTimes(chat)
 			if len(ts) != 2 {
-				t.Fatalf("%d requests, want 2:\n%s", len(ts), fakeapi.Describe(e.srv.Calls()))
+				t.Fatalf("%d requests, want 2:\n%s", len(ts), telegramtest.Describe(e.srv.Calls()))
 			}
 			if d := ts[1].Sub(ts[0]); d < wait {
 				t.Errorf("retried %v after the %d, before the backoff of %v", d, status, wait)
@@ -323,13 +323,13 @@ func TestSenderRidesOutRefusedConnections(t *testing.T) {
 	chats := []int64{430001, 430002, 430003, 430004, 430005}
 	e.enqueue(1, chats...)
 	s := e.newSender(nil) // its getMe goes before the outage
-	e.srv.SetDown(fakeapi.Refuse)
+	e.srv.SetDown(telegramtest.Refuse)
 	stop := e.run(s)
 	// Every message refused twice: retried while the outage lasts.
-	e.srv.WaitFor(t, senderGuard, func(calls []fakeapi.Call) bool {
-		return len(fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "sendMessage" && c.Status == 0 })) >= 2*len(chats)
+	e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool {
+		return len(telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "sendMessage" && c.Status == 0 })) >= 2*len(chats)
 	})
-	e.srv.SetDown(fakeapi.Up)
+	e.srv.SetDown(telegramtest.Up)
 	for _, c := range chats {
 		e.srv.WaitSent(t, c, 1, senderGuard)
 	}
@@ -356,13 +356,13 @@ func TestSenderBlockedChatFailsWithoutRetrying(t *testing.T) {
 	e.enqueue(3, blocked)
 	e.enqueue(2, other)
 	stop := e.run(e.newSender(nil))
-	e.srv.WaitFor(t, senderGuard, func(calls []fakeapi.Call) bool {
-		return len(requests(calls, blocked)) > 0 && len(fakeapi.SentTo(calls, other)) == 2
+	e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool {
+		return len(requests(calls, blocked)) > 0 && len(telegramtest.SentTo(calls, other)) == 2
 	})
 	stop() // its outcomes are recorded once Run returned
 
 	if got := requests(e.srv.Calls(), blocked); len(got) != 1 || got[0].Status != http.StatusForbidden {
-		t.Errorf("requests to the blocked chat, want one 403:\n%s", fakeapi.Describe(got))
+		t.Errorf("requests to the blocked chat, want one 403:\n%s", telegramtest.Describe(got))
 	}
 	if got := numbers(e.srv.Sent(other)); !slices.Equal(got, []int{1, 2}) {
 		t.Errorf("the other chat received %v, want [1 2]", got)
@@ -390,7 +390,7 @@ func TestSenderBlockedChatFailsWithoutRetrying(t *testing.T) {
 	// unblocked the bot): once each, not in a loop.
 	e.enqueue(1, blocked)
 	stop = e.run(e.newSender(nil))
-	e.srv.WaitFor(t, senderGuard, func(calls []fakeapi.Call) bool { return len(requests(calls, blocked)) == 2 })
+	e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool { return len(requests(calls, blocked)) == 2 })
 	stop()
 	if n := len(e.srv.SendTimes(blocked)); n != 2 {
 		t.Errorf("%d requests to the blocked chat, want 2", n)
@@ -413,7 +413,7 @@ func TestSenderFollowsMigratedGroup(t *testing.T) {
 	stop()
 
 	if got := requests(e.srv.Calls(), group); len(got) != 1 || got[0].Status != http.StatusBadRequest {
-		t.Errorf("requests to the old group, want the one answered with migrate_to_chat_id:\n%s", fakeapi.Describe(got))
+		t.Errorf("requests to the old group, want the one answered with migrate_to_chat_id:\n%s", telegramtest.Describe(got))
 	}
 	var texts []string
 	for _, c := range sent {
@@ -437,7 +437,7 @@ func TestSenderKeepsEachChatsOrder(t *testing.T) {
 		t.Run(fmt.Sprintf("in_flight=%d", inFlight), func(t *testing.T) {
 			t.Parallel()
 			e := newSenderEnv(t)
-			faults := map[int64]fakeapi.Fault{
+			faults := map[int64]telegramtest.Fault{
 				460001: {Status: http.StatusInternalServerError},
 				460002: {RetryAfter: 1},
 				460003: {Drop: true},                  // no answer: maybe delivered, sent again
@@ -447,7 +447,7 @@ func TestSenderKeepsEachChatsOrder(t *testing.T) {
 			var chats []int64
 			for c, f := range faults {
 				chats = append(chats, c)
-				if f != (fakeapi.Fault{}) {
+				if f != (telegramtest.Fault{}) {
 					f.ChatID = c
 					e.srv.FailNext("sendMessage", 1, f)
 				}
@@ -459,8 +459,8 @@ func TestSenderKeepsEachChatsOrder(t *testing.T) {
 			s.MaxInFlight = inFlight
 			stop := e.run(s)
 			for _, c := range chats {
-				e.srv.WaitFor(t, senderGuard, func(calls []fakeapi.Call) bool {
-					sent := fakeapi.SentTo(calls, c)
+				e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool {
+					sent := telegramtest.SentTo(calls, c)
 					return len(sent) > 0 && number(sent[len(sent)-1].Text) == n
 				})
 			}
@@ -550,8 +550,8 @@ func TestSenderRestartMidFanOut(t *testing.T) {
 				ids = append(ids, int64(470001+i))
 			}
 			e.enqueue(1, ids...)
-			delivered := func(calls []fakeapi.Call) int {
-				return len(fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "sendMessage" && c.OK }))
+			delivered := func(calls []telegramtest.Call) int {
+				return len(telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "sendMessage" && c.OK }))
 			}
 
 			var crashing *crashingOutbox
@@ -570,10 +570,10 @@ func TestSenderRestartMidFanOut(t *testing.T) {
 						t.Fatal("the crashed sender did not stop")
 					}
 				}
-				e.srv.WaitFor(t, senderGuard, func(calls []fakeapi.Call) bool { return delivered(calls) >= stopAfter })
+				e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool { return delivered(calls) >= stopAfter })
 			} else {
 				stop = e.run(e.newSender(nil))
-				e.srv.WaitFor(t, senderGuard, func(calls []fakeapi.Call) bool { return delivered(calls) >= stopAfter })
+				e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool { return delivered(calls) >= stopAfter })
 			}
 			stop()
 			atStop := delivered(e.srv.Calls())
@@ -588,9 +588,9 @@ func TestSenderRestartMidFanOut(t *testing.T) {
 			}
 
 			stop = e.run(e.newSender(nil))
-			e.srv.WaitFor(t, senderGuard, func(calls []fakeapi.Call) bool {
+			e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool {
 				for _, id := range ids {
-					if len(fakeapi.SentTo(calls, id)) == 0 {
+					if len(telegramtest.SentTo(calls, id)) == 0 {
 						return false
 					}
 				}
@@ -622,9 +622,9 @@ func TestSenderRestartMidFanOut(t *testing.T) {
 func TestSenderAnswerDoesNotPauseItsChat(t *testing.T) {
 	t.Parallel()
 	e := newSenderEnv(t)
-	u := fakeapi.User{ID: 480001, FirstName: "马"}
-	chat := fakeapi.PrivateChat(u)
-	query := fakeapi.CallbackQueryID(e.srv.PressButton(u, chat, 1, "r:2.3"))
+	u := telegramtest.User{ID: 480001, FirstName: "马"}
+	chat := telegramtest.PrivateChat(u)
+	query := telegramtest.CallbackQueryID(e.srv.PressButton(u, chat, 1, "r:2.3"))
 	now := time.Now()
 	// The reply is due a second later: claimed well after the answer went.
 	if err := e.db.Enqueue(e.ctx,
@@ -640,7 +640,7 @@ func TestSenderAnswerDoesNotPauseItsChat(t *testing.T) {
 	e.srv.WaitSent(t, chat.ID, 1, senderGuard)
 	stop()
 	if got := e.srv.CallsTo("answerCallbackQuery"); len(got) != 1 || !got[0].OK || !got[0].At.Before(e.srv.SendTimes(chat.ID)[0]) {
-		t.Errorf("answers, want one before the reply:\n%s", fakeapi.Describe(got))
+		t.Errorf("answers, want one before the reply:\n%s", telegramtest.Describe(got))
 	}
 }
 
@@ -657,13 +657,13 @@ func TestSenderNotModifiedEditCountsAsSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Wake() // as the poll loop does after queuing replies
-	e.srv.WaitFor(t, senderGuard, func(calls []fakeapi.Call) bool {
-		return slices.ContainsFunc(calls, func(c fakeapi.Call) bool { return c.Method == "editMessageText" })
+	e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool {
+		return slices.ContainsFunc(calls, func(c telegramtest.Call) bool { return c.Method == "editMessageText" })
 	})
 	stop()
 	edits := e.srv.CallsTo("editMessageText")
 	if len(edits) != 1 || edits[0].Status != http.StatusBadRequest || !strings.Contains(edits[0].Description, "not modified") {
-		t.Errorf("edits, want one answered \"message is not modified\":\n%s", fakeapi.Describe(edits))
+		t.Errorf("edits, want one answered \"message is not modified\":\n%s", telegramtest.Describe(edits))
 	}
 	if c := e.counts(); c[planbot.OutboxSent] != 2 || c[planbot.OutboxFailed] != 0 {
 		t.Errorf("outbox: %v", c)
@@ -714,8 +714,8 @@ func TestSenderStopPutsBackWhatItClaimed(t *testing.T) {
 	s := e.newSender(nil)
 	s.Gap = 20 * time.Millisecond // a batch of 150 ms / 20 ms = 7
 	stop := e.run(s)
-	e.srv.WaitFor(t, senderGuard, func(calls []fakeapi.Call) bool {
-		return len(fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "sendMessage" })) >= 2
+	e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool {
+		return len(telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "sendMessage" })) >= 2
 	})
 	stop()
 	c := e.counts()
@@ -733,7 +733,7 @@ func TestSenderStopPutsBackWhatItClaimed(t *testing.T) {
 func TestSenderBatchFitsTheLink(t *testing.T) {
 	t.Parallel()
 	e := newSenderEnv(t)
-	e.srv.FailNext("sendMessage", 1000, fakeapi.Fault{Delay: 60 * time.Millisecond})
+	e.srv.FailNext("sendMessage", 1000, telegramtest.Fault{Delay: 60 * time.Millisecond})
 	s := e.newSender(nil) // Gap 1 ms: 150 messages in the horizon over a fast link
 	stop := e.run(s)
 	const warmUp = 497000
@@ -746,7 +746,7 @@ func TestSenderBatchFitsTheLink(t *testing.T) {
 	}
 	e.enqueue(1, fanOut...)
 	s.Wake()
-	e.srv.WaitFor(t, senderGuard, func(calls []fakeapi.Call) bool { return len(requests(calls, fanOut[0])) > 0 })
+	e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool { return len(requests(calls, fanOut[0])) > 0 })
 	const reply = 497999
 	if err := e.db.Enqueue(e.ctx, planbot.OutboxMessage{ChatID: reply, Text: "✅ 已记录", Priority: bot.PriorityReply,
 		CreatedAt: time.Now().Add(-time.Minute)}); err != nil {

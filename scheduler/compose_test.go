@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/bot/fakeapi"
 	"planbot/config"
+	"planbot/telegram/telegramtest"
 )
 
 // Chat ids of the example config's people (telegram_id). sun_cun has only an
@@ -144,13 +144,13 @@ func byChat(t *testing.T, msgs []planbot.OutboxMessage) (map[int64]string, map[i
 
 func checkPart(t *testing.T, text string) {
 	t.Helper()
-	if n := fakeapi.UTF16Len(text); n > planbot.MaxMessageLen {
+	if n := telegramtest.UTF16Len(text); n > planbot.MaxMessageLen {
 		t.Errorf("part of %d UTF-16 units", n)
 	}
 	if strings.TrimSpace(text) == "" {
 		t.Error("empty part")
 	}
-	if _, _, err := fakeapi.ParseHTML(text); err != nil {
+	if _, _, err := telegramtest.ParseHTML(text); err != nil {
 		t.Errorf("Telegram would refuse this HTML: %v\n%s", err, text)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 func amount(t testing.TB, s string) planbot.Amount {
@@ -287,7 +287,7 @@ func TestDigestSplitsCleanly(t *testing.T) {
 	var lines []string
 	for _, p := range parts {
 		checkPart(t, p)
-		if n := fakeapi.UTF16Len(p); n > planbot.MaxMessageLen {
+		if n := telegramtest.UTF16Len(p); n > planbot.MaxMessageLen {
 			t.Errorf("part of %d", n)
 		}
 		lines = append(lines, strings.Split(p, "\n")...)

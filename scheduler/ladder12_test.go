@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // stepOf returns the ladder step (🔴, 🟡 or 🔵) item code is listed under
@@ -328,7 +328,7 @@ func TestRemindersFitAPhoneAtCountyScale(t *testing.T) {
 		longest := 0
 		for _, m := range msgs {
 			per[m.ChatID]++
-			n := fakeapi.UTF16Len(m.Text)
+			n := telegramtest.UTF16Len(m.Text)
 			longest = max(longest, n)
 			if n > planbot.MaxMessageLen {
 				t.Errorf("%s: a message of %d to chat %d", r.Kind, n, m.ChatID)

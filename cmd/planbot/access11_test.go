@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"planbot/bot"
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // editConfig replaces old by new in the test's config file (the admin
@@ -65,7 +65,7 @@ func TestAccess11ImpostorVoidedWhenTelegramIDWritten(t *testing.T) {
 
 	wants(t, "the impostor after the reload", one(t, h.say(uStranger, "/mine")).Text, "还不是本系统的登记用户", "555000111")
 	if calls := h.say(uStranger, "1.3 新增入股农户30户"); len(calls) != 0 {
-		t.Errorf("the impostor's second message was answered (one refusal an hour): %s", fakeapi.Describe(calls))
+		t.Errorf("the impostor's second message was answered (one refusal an hour): %s", telegramtest.Describe(calls))
 	}
 	if n := h.sunReports(); n != 1 {
 		t.Errorf("after the reload the impostor still reports as sun_cun: %d rows, want 1", n)
@@ -133,14 +133,14 @@ func TestAccess11InviteExposedInGroup(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
 	h.start()
-	group := fakeapi.SupergroupChat(-1001234567890, "镇干部群")
+	group := telegramtest.SupergroupChat(-1001234567890, "镇干部群")
 
 	r := one(t, h.sayIn(uStranger, group, "/start "+sunInvite))
 	wants(t, "the group", r.Text, "邀请码在群里公开了，现已作废", "党政办")
 	if r.ChatID != group.ID {
 		t.Errorf("the notice went to chat %d", r.ChatID)
 	}
-	member := fakeapi.User{ID: 555000222, FirstName: "Mallory"}
+	member := telegramtest.User{ID: 555000222, FirstName: "Mallory"}
 	wants(t, "another member, privately", one(t, h.say(member, "/start "+sunInvite)).Text, "已作废")
 	wants(t, "sun_cun himself", one(t, h.say(uSun, "/start "+sunInvite)).Text, "已作废")
 	for _, u := range []int64{member.ID, uSun.ID, uStranger.ID} {
@@ -259,18 +259,18 @@ func TestAccess11GroupAddressing(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
 	h.start()
-	group := fakeapi.SupergroupChat(-1001234567890, "镇干部群")
+	group := telegramtest.SupergroupChat(-1001234567890, "镇干部群")
 	me := h.srv.BotUser().Username
 	before := len(h.reports("2.3"))
 
 	for _, text := range []string{"/help@some_other_bot", "/mine@SomeOtherBot", "/start@SomeOtherBot " + sunInvite[:3],
 		"计划 下周再讨论吧", "完成", "我的", "汇报 2.3 60%", "@" + me + " 谢谢"} {
 		if calls := h.sayIn(uMa, group, text); len(calls) != 0 {
-			t.Errorf("%q in the group was answered: %s", text, fakeapi.Describe(calls))
+			t.Errorf("%q in the group was answered: %s", text, telegramtest.Describe(calls))
 		}
 	}
 	if calls := h.sayIn(uStranger, group, "/help@some_other_bot"); len(calls) != 0 {
-		t.Errorf("a stranger's command to another bot was answered: %s", fakeapi.Describe(calls))
+		t.Errorf("a stranger's command to another bot was answered: %s", telegramtest.Describe(calls))
 	}
 	if h.audited(uStranger.ID, "refused") {
 		t.Error("a command to another bot was audited as a refusal")

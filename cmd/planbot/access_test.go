@@ -15,7 +15,7 @@ package main
 //       counted before and after straight from the database file.
 //
 // Replies of every cell must also be well formed: HTML Telegram would
-// accept (fakeapi.ParseHTML), valid UTF-8, sent to the chat the message
+// accept (telegramtest.ParseHTML), valid UTF-8, sent to the chat the message
 // came from, every button press answered exactly once, and a refusal to
 // someone unregistered must reveal nothing of the plan.
 //
@@ -40,9 +40,9 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/bot/fakeapi"
 	"planbot/config"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // accessNow is the conversation's clock: 2027-06-15 09:00 in Shanghai,
@@ -607,7 +607,7 @@ func accessWellFormed(tb testing.TB, m bot.Message, replies []bot.Reply) {
 		if !utf8.ValidString(r.Text) {
 			tb.Errorf("reply %d is not valid UTF-8: %q", i, r.Text)
 		}
-		if _, _, err := fakeapi.ParseHTML(r.Text); err != nil {
+		if _, _, err := telegramtest.ParseHTML(r.Text); err != nil {
 			tb.Errorf("reply %d: Telegram would refuse it: %v\n%s", i, err, r.Text)
 		}
 		for _, row := range r.Keyboard {
@@ -674,7 +674,7 @@ func TestAccessHostileNotes(t *testing.T) {
 					if r.Text == "" {
 						continue
 					}
-					plain, ents, err := fakeapi.ParseHTML(r.Text)
+					plain, ents, err := telegramtest.ParseHTML(r.Text)
 					if err != nil {
 						t.Errorf("%s: Telegram would refuse the reply: %v", what, err)
 						continue
@@ -734,7 +734,7 @@ func TestAccessHostileNotes(t *testing.T) {
 			// Views that echo what was typed as an argument.
 			for _, cmd := range []string{"/item ", "/plan ", "/done "} {
 				for _, r := range send(ma, ma, cmd+n.note, nil) {
-					if _, _, err := fakeapi.ParseHTML(r.Text); err != nil || !utf8.ValidString(r.Text) {
+					if _, _, err := telegramtest.ParseHTML(r.Text); err != nil || !utf8.ValidString(r.Text) {
 						t.Errorf("%s<note>: reply %q: %v", cmd, r.Text, err)
 					}
 					for _, raw := range []string{"<b>", "<&>"} {

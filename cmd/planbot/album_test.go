@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"planbot"
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // 4b. Photos sent as an album are one piece of evidence: with a caption,
@@ -16,7 +16,7 @@ func TestE2EAlbum(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
 	h.start()
-	chat := fakeapi.PrivateChat(uMa)
+	chat := telegramtest.PrivateChat(uMa)
 
 	replies := h.do(func() int { ids := h.srv.SendAlbum(uMa, chat, "2.5 进度50% 现场照片", 3); return ids[2] })
 	echo := one(t, replies)

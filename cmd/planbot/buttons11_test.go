@@ -11,33 +11,33 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // pressIn presses a button carrying data on message msgID in chat.
-func (h *e2e) pressIn(u fakeapi.User, chat fakeapi.Chat, msgID int, data string) []fakeapi.Call {
+func (h *e2e) pressIn(u telegramtest.User, chat telegramtest.Chat, msgID int, data string) []telegramtest.Call {
 	h.t.Helper()
 	return h.do(func() int { return h.srv.PressButton(u, chat, msgID, data) })
 }
 
 // pressTextIn presses the button labelled label on message msgID in chat.
-func (h *e2e) pressTextIn(u fakeapi.User, chat fakeapi.Chat, msgID int, label string) []fakeapi.Call {
+func (h *e2e) pressTextIn(u telegramtest.User, chat telegramtest.Chat, msgID int, label string) []telegramtest.Call {
 	h.t.Helper()
 	return h.do(func() int { return h.srv.PressButtonText(u, chat, msgID, label) })
 }
 
 // onlyToast fails unless calls are one answerCallbackQuery saying toast
 // and nothing else: no edit of the shared message, no new message.
-func onlyToast(tb testing.TB, what string, calls []fakeapi.Call, toast string) {
+func onlyToast(tb testing.TB, what string, calls []telegramtest.Call, toast string) {
 	tb.Helper()
 	if len(calls) != 1 || calls[0].Method != "answerCallbackQuery" || calls[0].Text != toast {
-		tb.Errorf("%s: want only the toast %q, got:\n%s", what, toast, fakeapi.Describe(calls))
+		tb.Errorf("%s: want only the toast %q, got:\n%s", what, toast, telegramtest.Describe(calls))
 	}
 }
 
 // unchanged fails if the bot edited message id in chat since it was sent,
 // or its keyboard lost the button labelled label.
-func (h *e2e) unchanged(what string, chat fakeapi.Chat, id int, label string) {
+func (h *e2e) unchanged(what string, chat telegramtest.Chat, id int, label string) {
 	h.t.Helper()
 	m, ok := h.srv.Message(chat.ID, id)
 	if !ok {
@@ -59,7 +59,7 @@ func TestButtons11OthersPressesOnlyToast(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
 	h.start()
-	group := fakeapi.GroupChat(-4011, "镇工作群")
+	group := telegramtest.GroupChat(-4011, "镇工作群")
 
 	// ma_jingfa's report, echoed in the group with its undo button.
 	echo := one(t, h.sayIn(uMa, group, "/report 2.3 进度60% 已签约"))
@@ -70,7 +70,7 @@ func TestButtons11OthersPressesOnlyToast(t *testing.T) {
 	undo := button(t, echo, "撤回这条")
 	// Another cadre, the section's leader and the admin: buttons belong to
 	// the person the message answered, whoever presses.
-	for _, u := range []fakeapi.User{uXu, uChen, uZheng} {
+	for _, u := range []telegramtest.User{uXu, uChen, uZheng} {
 		onlyToast(t, u.FirstName+" on ma's undo", h.pressIn(u, group, echo.MessageID, undo), "这是马某某的汇报，只有本人可以撤回。")
 	}
 	h.unchanged("ma's echo", group, echo.MessageID, "撤回这条")
@@ -170,10 +170,10 @@ func TestButtons11OthersPressesOnlyToast(t *testing.T) {
 // sentAt is a text message from u in u's private chat that Telegram dated
 // at (delivered late, after an outage): the bot takes its date as when the
 // record was received.
-func (h *e2e) sentAt(u fakeapi.User, at time.Time, messageID int, text string) []fakeapi.Call {
+func (h *e2e) sentAt(u telegramtest.User, at time.Time, messageID int, text string) []telegramtest.Call {
 	h.t.Helper()
 	from, _ := json.Marshal(u)
-	chat, _ := json.Marshal(fakeapi.PrivateChat(u))
+	chat, _ := json.Marshal(telegramtest.PrivateChat(u))
 	return h.do(func() int {
 		return h.srv.PushRaw(fmt.Sprintf(`{"message":{"message_id":%d,"from":%s,"chat":%s,"date":%d,"text":%s}}`,
 			messageID, from, chat, at.Unix(), jsonString(text)))

@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // memLimitKiB is where the watchdog kills a planbot child: far above what
@@ -101,7 +101,7 @@ func stillServing(t *testing.T, h *binHarness, p *binProcess) {
 		t.Fatalf("planbot exited: %v", p.err)
 	}
 	before := len(h.srv.Sent(uZheng.ID))
-	h.srv.SendText(uZheng, fakeapi.PrivateChat(uZheng), "/item 1.1")
+	h.srv.SendText(uZheng, telegramtest.PrivateChat(uZheng), "/item 1.1")
 	wants(t, "/item after the refused reload", h.srv.WaitSent(t, uZheng.ID, before+1, faultGuard)[before].Text, "1.1")
 }
 
@@ -146,7 +146,7 @@ func TestConfigIncludeRefusedOnSIGHUP(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+			h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 			_, cfg := h.runConfig(fastSends...)
 			good, err := os.ReadFile(cfg)
 			if err != nil {
@@ -184,7 +184,7 @@ func TestConfigIncludeRefusedOnSIGHUP(t *testing.T) {
 func TestConfigAliasBombOnSIGHUP(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	_, cfg := h.runConfig(fastSends...)
 	p := h.startRun("run", cfg)
 	stopWatch := watchMemory(t, p)
@@ -229,7 +229,7 @@ func TestConfigAliasBombOnSIGHUP(t *testing.T) {
 func TestConfigSIGHUPBurst(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	_, cfg := h.runConfig(fastSends...)
 	good, err := os.ReadFile(cfg)
 	if err != nil {
@@ -254,7 +254,7 @@ func TestConfigSIGHUPBurst(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	h.srv.WaitFor(t, faultGuard, func([]fakeapi.Call) bool { return notices() >= 1 })
+	h.srv.WaitFor(t, faultGuard, func([]telegramtest.Call) bool { return notices() >= 1 })
 
 	// A changed file after the burst: its notice is the last, so every
 	// reload of the burst is done once it arrives.
@@ -296,7 +296,7 @@ func TestConfigSIGHUPBurst(t *testing.T) {
 func TestConfigThousandsOfProblems(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	dbPath, cfg := h.runConfig(fastSends...)
 	p := h.startRun("run", cfg)
 	h.srv.WaitPolling(t, faultGuard)
@@ -304,21 +304,21 @@ func TestConfigThousandsOfProblems(t *testing.T) {
 
 	// messagesUntilMarker counts what the admin got from index before up
 	// to the answer to a marker /item, which is queued behind it.
-	messagesUntilMarker := func(before int) []fakeapi.Call {
+	messagesUntilMarker := func(before int) []telegramtest.Call {
 		t.Helper()
 		h.srv.WaitSent(t, uZheng.ID, before+1, faultGuard)
-		h.srv.SendText(uZheng, fakeapi.PrivateChat(uZheng), "/item 1.1")
-		calls := h.srv.WaitFor(t, faultGuard, func(calls []fakeapi.Call) bool {
-			sent := fakeapi.SentTo(calls, uZheng.ID)
+		h.srv.SendText(uZheng, telegramtest.PrivateChat(uZheng), "/item 1.1")
+		calls := h.srv.WaitFor(t, faultGuard, func(calls []telegramtest.Call) bool {
+			sent := telegramtest.SentTo(calls, uZheng.ID)
 			return len(sent) > before && strings.Contains(sent[len(sent)-1].Text, "1.1")
 		})
-		sent := fakeapi.SentTo(calls, uZheng.ID)
+		sent := telegramtest.SentTo(calls, uZheng.ID)
 		return sent[before : len(sent)-1]
 	}
 	const head, tail = "❌ 配置有错误，<b>仍按原配置运行</b>。共 24000 处", "……另有 23980 处问题，请在服务器上运行 planbot check 查看全部。"
 
 	before := len(h.srv.Sent(uZheng.ID))
-	h.srv.SendText(uZheng, fakeapi.PrivateChat(uZheng), "/reload")
+	h.srv.SendText(uZheng, telegramtest.PrivateChat(uZheng), "/reload")
 	got := messagesUntilMarker(before)
 	if len(got) != 1 {
 		t.Fatalf("/reload of 24,000 problems came in %d messages, want 1", len(got))

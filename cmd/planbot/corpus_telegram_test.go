@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"planbot/bot"
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // telegramDriver plays a corpus scenario over the real Telegram client
@@ -29,8 +29,8 @@ func (d *telegramDriver) send(t testing.TB, st corpusStep) ([]corpusReply, error
 	if !ok {
 		t.Fatalf("no person %q in the example plan", st.as)
 	}
-	u := fakeapi.User{ID: userID(p, h.plan), FirstName: p.Name}
-	chat := fakeapi.PrivateChat(u)
+	u := telegramtest.User{ID: userID(p, h.plan), FirstName: p.Name}
+	chat := telegramtest.PrivateChat(u)
 	if p.TelegramID == 0 && !d.bound[p.Key] {
 		if p.Invite == "" {
 			t.Fatalf("%s has neither a Telegram id nor an invite", p.Key)
@@ -38,13 +38,13 @@ func (d *telegramDriver) send(t testing.TB, st corpusStep) ([]corpusReply, error
 		h.say(u, "/start "+p.Invite) // bind as the person would, once
 		d.bound[p.Key] = true
 	}
-	var last fakeapi.Msg
+	var last telegramtest.Msg
 	for _, m := range h.srv.Messages(chat.ID) {
 		if m.FromBot {
 			last = m
 		}
 	}
-	var calls []fakeapi.Call
+	var calls []telegramtest.Call
 	switch {
 	case st.press != "":
 		var kb [][]bot.Button

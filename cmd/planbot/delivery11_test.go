@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // heldTo is the pending outbox rows to chat: held and not.
@@ -148,7 +148,7 @@ func TestHeldWorkdaysOnlyWaitsForWorkingMorning(t *testing.T) {
 func TestQuietHoursDigestDoesNotHoldBackReplies(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	dbPath, cfg := h.runConfig(fastSends...)
 	p := h.startRun("run", cfg)
 	h.srv.WaitPolling(t, faultGuard)
@@ -158,7 +158,7 @@ func TestQuietHoursDigestDoesNotHoldBackReplies(t *testing.T) {
 		t.Fatalf("fire in the quiet hours did not hold the digest:\n%s", out)
 	}
 	began := time.Now()
-	h.srv.SendText(uZhang, fakeapi.PrivateChat(uZhang), "/targets")
+	h.srv.SendText(uZhang, telegramtest.PrivateChat(uZhang), "/targets")
 	calls := h.srv.WaitSent(t, uZhang.ID, 1, faultGuard)
 	t.Logf("/targets answered in %v", time.Since(began).Round(time.Millisecond))
 	wants(t, "the reply to /targets", calls[0].Text, "指标")
@@ -187,7 +187,7 @@ func TestQuietHoursDigestDoesNotHoldBackReplies(t *testing.T) {
 func TestFireFromAnotherProcessSentPromptly(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	dbPath, cfg := h.runConfig(fastSends...)
 	p := h.startRun("run", cfg)
 	h.srv.WaitPolling(t, faultGuard)

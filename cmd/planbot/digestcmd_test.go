@@ -5,7 +5,7 @@ import (
 	"image/png"
 	"testing"
 
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // 3c. /digest gives a leader the weekly digest now: its picture first, then
@@ -17,7 +17,7 @@ func TestE2EDigestCommand(t *testing.T) {
 	h.say(uMa, "2.3 进度60% 已签约")
 	calls := h.say(uZhang, "/digest")
 	if len(calls) != 2 || calls[0].Method != "sendPhoto" || calls[1].Method != "sendMessage" {
-		t.Fatalf("/digest sent:\n%s", fakeapi.Describe(calls))
+		t.Fatalf("/digest sent:\n%s", telegramtest.Describe(calls))
 	}
 	wants(t, "the picture's caption", calls[0].Caption, "周报图")
 	if _, err := png.Decode(bytes.NewReader(calls[0].File)); err != nil {

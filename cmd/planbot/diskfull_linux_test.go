@@ -11,7 +11,7 @@ import (
 	"unsafe"
 
 	"planbot"
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // rlimit64 is the kernel's struct rlimit64, which prlimit64 takes.
@@ -57,7 +57,7 @@ func TestFaultDiskFull(t *testing.T) {
 	dbPath, cfg := h.runConfig(fastSends...)
 	p := h.startRun("planbot run", cfg)
 	h.srv.WaitPolling(t, faultGuard)
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度10%")
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度10%")
 	wants(t, "the first report's reply", h.srv.WaitSent(t, uMa.ID, 1, faultGuard)[0].Text, "已记录", "2.3")
 	// Its delivery recorded too, before the disk fills: otherwise the
 	// sender holds back (rightly) until it can record that, and never
@@ -74,9 +74,9 @@ func TestFaultDiskFull(t *testing.T) {
 	enqueueAt(t, dbPath, msgs...)
 
 	limitFileSizeOf(t, p.cmd.Process.Pid, 0)
-	report := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60% 磁盘满时发的")
-	h.srv.SendText(uStranger, fakeapi.PrivateChat(uStranger), "你好")
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/item 2.3")
+	report := h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度60% 磁盘满时发的")
+	h.srv.SendText(uStranger, telegramtest.PrivateChat(uStranger), "你好")
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "/item 2.3")
 
 	// Held: the report delivered three times, never confirmed.
 	waitHeld(t, h.srv, report, 3, faultGuard)
@@ -90,14 +90,14 @@ func TestFaultDiskFull(t *testing.T) {
 	}
 	toMa := h.srv.Sent(uMa.ID)
 	if len(toMa) != 2 || !strings.Contains(toMa[1].Text, "您这条消息没有丢") {
-		t.Errorf("the cadre was not told once that the report waits:\n%s", fakeapi.Describe(toMa))
+		t.Errorf("the cadre was not told once that the report waits:\n%s", telegramtest.Describe(toMa))
 	}
 	if sent := h.srv.Sent(uStranger.ID); len(sent) != 0 {
-		t.Errorf("a stranger heard about the disk:\n%s", fakeapi.Describe(sent))
+		t.Errorf("a stranger heard about the disk:\n%s", telegramtest.Describe(sent))
 	}
 	toAdmin := h.srv.Sent(uZheng.ID)
 	if len(toAdmin) != 1 || !strings.Contains(toAdmin[0].Text, "无法写入数据库") || !strings.Contains(toAdmin[0].Text, "file too large") {
-		t.Errorf("the admin was not told once, in SQLite's words:\n%s", fakeapi.Describe(toAdmin))
+		t.Errorf("the admin was not told once, in SQLite's words:\n%s", telegramtest.Describe(toAdmin))
 	}
 	for i := range reminders {
 		if n := len(h.srv.Sent(firstChat + int64(i))); n != 0 {
@@ -109,14 +109,14 @@ func TestFaultDiskFull(t *testing.T) {
 	}
 
 	limitFileSizeOf(t, p.cmd.Process.Pid, ^uint64(0))
-	h.srv.WaitFor(t, faultGuard, func(calls []fakeapi.Call) bool {
+	h.srv.WaitFor(t, faultGuard, func(calls []telegramtest.Call) bool {
 		for i := range reminders {
-			if len(fakeapi.SentTo(calls, firstChat+int64(i))) == 0 {
+			if len(telegramtest.SentTo(calls, firstChat+int64(i))) == 0 {
 				return false
 			}
 		}
-		return len(fakeapi.SentTo(calls, uMa.ID)) >= 4 && len(fakeapi.SentTo(calls, uStranger.ID)) >= 1 &&
-			len(fakeapi.SentTo(calls, uZheng.ID)) >= 2
+		return len(telegramtest.SentTo(calls, uMa.ID)) >= 4 && len(telegramtest.SentTo(calls, uStranger.ID)) >= 1 &&
+			len(telegramtest.SentTo(calls, uZheng.ID)) >= 2
 	})
 	p.stop(t)
 

@@ -10,8 +10,8 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/bot/fakeapi"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // fullDisk is the database while its disk is full: every write fails with
@@ -56,9 +56,9 @@ func TestE2EDiskFullHoldsUpdates(t *testing.T) {
 	})
 	h.srv.WaitPolling(t, waitLimit)
 	before := h.srv.Offset()
-	report := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60%")
-	h.srv.SendText(uStranger, fakeapi.PrivateChat(uStranger), "你好")
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/item 2.3")
+	report := h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度60%")
+	h.srv.SendText(uStranger, telegramtest.PrivateChat(uStranger), "你好")
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "/item 2.3")
 
 	// Held: delivered three times (the wait doubles from a second).
 	waitHeld(t, h.srv, report, 3, waitLimit)
@@ -70,20 +70,20 @@ func TestE2EDiskFullHoldsUpdates(t *testing.T) {
 	}
 	toMa := h.srv.Sent(uMa.ID)
 	if len(toMa) != 1 || !strings.Contains(toMa[0].Text, "服务器暂时无法保存数据。您这条消息没有丢") {
-		t.Errorf("the cadre was not told once that the report waits:\n%s", fakeapi.Describe(toMa))
+		t.Errorf("the cadre was not told once that the report waits:\n%s", telegramtest.Describe(toMa))
 	}
 	if sent := h.srv.Sent(uStranger.ID); len(sent) != 0 {
-		t.Errorf("a stranger heard about the database:\n%s", fakeapi.Describe(sent))
+		t.Errorf("a stranger heard about the database:\n%s", telegramtest.Describe(sent))
 	}
 	toAdmin := h.srv.Sent(uZheng.ID)
 	if len(toAdmin) != 1 || !strings.Contains(toAdmin[0].Text, "planbot 无法写入数据库") || !strings.Contains(toAdmin[0].Text, "database or disk is full") {
-		t.Errorf("the admin was not told once of the outage:\n%s", fakeapi.Describe(toAdmin))
+		t.Errorf("the admin was not told once of the outage:\n%s", telegramtest.Describe(toAdmin))
 	}
 
 	disk.full.Store(false)
-	h.srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool {
-		return len(fakeapi.SentTo(calls, uMa.ID)) >= 3 && len(fakeapi.SentTo(calls, uStranger.ID)) >= 1 &&
-			len(fakeapi.SentTo(calls, uZheng.ID)) >= 2
+	h.srv.WaitFor(t, waitLimit, func(calls []telegramtest.Call) bool {
+		return len(telegramtest.SentTo(calls, uMa.ID)) >= 3 && len(telegramtest.SentTo(calls, uStranger.ID)) >= 1 &&
+			len(telegramtest.SentTo(calls, uZheng.ID)) >= 2
 	})
 	if rs := h.reports("2.3"); len(rs) != 1 || percentOf(rs[0]) != 60 {
 		t.Errorf("reports of 2.3 after the disk has room: %+v, want one at 60%%", rs)
@@ -98,9 +98,9 @@ func TestE2EDiskFullHoldsUpdates(t *testing.T) {
 
 // waitHeld waits until Telegram has delivered update as the first of a
 // batch n times: the bot asked for it again, not having recorded it.
-func waitHeld(t *testing.T, srv *fakeapi.Server, update, n int, guard time.Duration) {
+func waitHeld(t *testing.T, srv *telegramtest.Server, update, n int, guard time.Duration) {
 	t.Helper()
-	srv.WaitFor(t, guard, func(calls []fakeapi.Call) bool {
+	srv.WaitFor(t, guard, func(calls []telegramtest.Call) bool {
 		got := 0
 		for _, c := range calls {
 			if c.Method == "getUpdates" && len(c.UpdateIDs) > 0 && c.UpdateIDs[0] == update {

@@ -1,7 +1,7 @@
 package main
 
 // End-to-end tests of the chat: the real go-telegram-bot-api client talks
-// over HTTP to the fake Bot API (bot/fakeapi), the bot runs its own poll
+// over HTTP to the fake Bot API (telegram/telegramtest), the bot runs its own poll
 // loop and outbox sender on a SQLite file, wired as `planbot run` wires
 // them. Each test plays the users' side and asserts what they see (the
 // text and keyboard of each reply, as the fake recorded it) and what is in
@@ -30,9 +30,9 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/bot/fakeapi"
 	"planbot/config"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // waitLimit guards every wait; a healthy run needs milliseconds.
@@ -40,15 +40,15 @@ const waitLimit = 15 * time.Second
 
 // The example plan's people, as Telegram users.
 var (
-	uZhang    = fakeapi.User{ID: 100000001, FirstName: "张", LastName: "书记"}    // leader (principal)
-	uChen     = fakeapi.User{ID: 100000004, FirstName: "陈", LastName: "副镇长"}   // leader of section 2
-	uZheng    = fakeapi.User{ID: 100000007, FirstName: "郑", LastName: "主任"}    // admin
-	uZhao     = fakeapi.User{ID: 100000008, FirstName: "赵", LastName: "书记"}    // cadre, 东村
-	uQian     = fakeapi.User{ID: 100000009, FirstName: "钱", LastName: "书记"}    // cadre, 西河村: owns 3.4 (crabs)
-	uMa       = fakeapi.User{ID: 100000010, FirstName: "马", LastName: "主任"}    // cadre: owns 2.3 alone
-	uXu       = fakeapi.User{ID: 100000011, FirstName: "许", LastName: "主任"}    // cadre: owns 3.2 (overdue)
-	uSun      = fakeapi.User{ID: 700000001, FirstName: "孙", LastName: "书记"}    // sun_cun: invite only
-	uStranger = fakeapi.User{ID: 555000111, FirstName: "Eve", Username: "eve"} // nobody
+	uZhang    = telegramtest.User{ID: 100000001, FirstName: "张", LastName: "书记"}    // leader (principal)
+	uChen     = telegramtest.User{ID: 100000004, FirstName: "陈", LastName: "副镇长"}   // leader of section 2
+	uZheng    = telegramtest.User{ID: 100000007, FirstName: "郑", LastName: "主任"}    // admin
+	uZhao     = telegramtest.User{ID: 100000008, FirstName: "赵", LastName: "书记"}    // cadre, 东村
+	uQian     = telegramtest.User{ID: 100000009, FirstName: "钱", LastName: "书记"}    // cadre, 西河村: owns 3.4 (crabs)
+	uMa       = telegramtest.User{ID: 100000010, FirstName: "马", LastName: "主任"}    // cadre: owns 2.3 alone
+	uXu       = telegramtest.User{ID: 100000011, FirstName: "许", LastName: "主任"}    // cadre: owns 3.2 (overdue)
+	uSun      = telegramtest.User{ID: 700000001, FirstName: "孙", LastName: "书记"}    // sun_cun: invite only
+	uStranger = telegramtest.User{ID: 555000111, FirstName: "Eve", Username: "eve"} // nobody
 )
 
 // sunInvite is the example's invite code for sun_cun.
@@ -86,7 +86,7 @@ func (b *syncBuffer) String() string {
 type e2e struct {
 	t       testing.TB
 	ctx     context.Context
-	srv     *fakeapi.Server
+	srv     *telegramtest.Server
 	path    string // the database
 	cfgPath string // a copy of the example config, for /reload
 	cfg     *config.Config
@@ -157,7 +157,7 @@ func newE2E(tb testing.TB, clock func() time.Time) *e2e {
 	h := &e2e{
 		t:     tb,
 		ctx:   context.Background(),
-		srv:   fakeapi.New(tb, fakeapi.WithClock(clock)),
+		srv:   telegramtest.New(tb, telegramtest.WithClock(clock)),
 		path:  filepath.Join(dir, "planbot.db"),
 		logs:  logs,
 		log:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -294,8 +294,8 @@ func (in *instance) wait(tb testing.TB) error {
 }
 
 // outbound keeps the calls that deliver the outbox.
-func outbound(calls []fakeapi.Call) []fakeapi.Call {
-	return fakeapi.Filter(calls, func(c fakeapi.Call) bool {
+func outbound(calls []telegramtest.Call) []telegramtest.Call {
+	return telegramtest.Filter(calls, func(c telegramtest.Call) bool {
 		switch c.Method {
 		case "sendMessage", "editMessageText", "answerCallbackQuery", "sendPhoto", "sendDocument":
 			return true
@@ -311,7 +311,7 @@ func outbound(calls []fakeapi.Call) []fakeapi.Call {
 // the fake's signals, and the last call of a reply is one. It assumes one
 // call per row: tests that inject failures (retries, FailChat) wait for
 // what they expect with WaitSent instead.
-func (h *e2e) settled(calls []fakeapi.Call, id int) bool {
+func (h *e2e) settled(calls []telegramtest.Call, id int) bool {
 	if h.srv.Offset() <= id {
 		return false
 	}
@@ -328,44 +328,44 @@ func (h *e2e) settled(calls []fakeapi.Call, id int) bool {
 
 // do queues one update with push, waits until it settled, and returns
 // the calls that delivered its replies.
-func (h *e2e) do(push func() int) []fakeapi.Call {
+func (h *e2e) do(push func() int) []telegramtest.Call {
 	h.t.Helper()
 	base := len(h.srv.Calls())
 	id := push()
-	calls := h.srv.WaitFor(h.t, waitLimit, func(calls []fakeapi.Call) bool { return h.settled(calls, id) })
+	calls := h.srv.WaitFor(h.t, waitLimit, func(calls []telegramtest.Call) bool { return h.settled(calls, id) })
 	return outbound(calls[base:])
 }
 
 // say sends text from u in u's private chat and returns the replies.
-func (h *e2e) say(u fakeapi.User, text string) []fakeapi.Call {
+func (h *e2e) say(u telegramtest.User, text string) []telegramtest.Call {
 	h.t.Helper()
-	return h.do(func() int { return h.srv.SendText(u, fakeapi.PrivateChat(u), text) })
+	return h.do(func() int { return h.srv.SendText(u, telegramtest.PrivateChat(u), text) })
 }
 
 // sayIn sends text from u in chat.
-func (h *e2e) sayIn(u fakeapi.User, chat fakeapi.Chat, text string) []fakeapi.Call {
+func (h *e2e) sayIn(u telegramtest.User, chat telegramtest.Chat, text string) []telegramtest.Call {
 	h.t.Helper()
 	return h.do(func() int { return h.srv.SendText(u, chat, text) })
 }
 
 // press presses a button carrying data on message msgID of u's private chat.
-func (h *e2e) press(u fakeapi.User, msgID int, data string) []fakeapi.Call {
+func (h *e2e) press(u telegramtest.User, msgID int, data string) []telegramtest.Call {
 	h.t.Helper()
-	return h.do(func() int { return h.srv.PressButton(u, fakeapi.PrivateChat(u), msgID, data) })
+	return h.do(func() int { return h.srv.PressButton(u, telegramtest.PrivateChat(u), msgID, data) })
 }
 
 // pressText presses the button labelled label on message msgID.
-func (h *e2e) pressText(u fakeapi.User, msgID int, label string) []fakeapi.Call {
+func (h *e2e) pressText(u telegramtest.User, msgID int, label string) []telegramtest.Call {
 	h.t.Helper()
-	return h.do(func() int { return h.srv.PressButtonText(u, fakeapi.PrivateChat(u), msgID, label) })
+	return h.do(func() int { return h.srv.PressButtonText(u, telegramtest.PrivateChat(u), msgID, label) })
 }
 
 // one returns the single sendMessage or edit among calls, failing otherwise.
-func one(tb testing.TB, calls []fakeapi.Call) fakeapi.Call {
+func one(tb testing.TB, calls []telegramtest.Call) telegramtest.Call {
 	tb.Helper()
-	msgs := fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method != "answerCallbackQuery" })
+	msgs := telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method != "answerCallbackQuery" })
 	if len(msgs) != 1 {
-		tb.Fatalf("want one message, got %d:\n%s", len(msgs), fakeapi.Describe(calls))
+		tb.Fatalf("want one message, got %d:\n%s", len(msgs), telegramtest.Describe(calls))
 	}
 	return msgs[0]
 }
@@ -381,7 +381,7 @@ func wants(tb testing.TB, what, text string, subs ...string) {
 }
 
 // buttons lists a call's keyboard labels.
-func buttons(c fakeapi.Call) []string {
+func buttons(c telegramtest.Call) []string {
 	var out []string
 	for _, b := range c.Markup.Buttons() {
 		out = append(out, b.Text)
@@ -390,7 +390,7 @@ func buttons(c fakeapi.Call) []string {
 }
 
 // button returns the callback data of the button labelled label.
-func button(tb testing.TB, c fakeapi.Call, label string) string {
+func button(tb testing.TB, c telegramtest.Call, label string) string {
 	tb.Helper()
 	b, ok := c.Markup.Find(label)
 	if !ok {
@@ -461,7 +461,7 @@ func TestE2EStartAndInvites(t *testing.T) {
 	// The second message within the hour is audited but not answered
 	// again (issue 11: one refusal per stranger per hour).
 	if calls := h.say(uStranger, "2.3 进度60% 我来帮忙汇报"); len(calls) != 0 {
-		t.Errorf("a stranger was refused twice within the hour: %s", fakeapi.Describe(calls))
+		t.Errorf("a stranger was refused twice within the hour: %s", telegramtest.Describe(calls))
 	}
 	if !h.audited(uStranger.ID, "refused") {
 		t.Error("the refusal left no audit row")
@@ -472,7 +472,7 @@ func TestE2EStartAndInvites(t *testing.T) {
 
 	// An invite is for a private chat only: in a group it would be public
 	// (a real code said there is spent: TestAccess11InviteExposedInGroup).
-	group := fakeapi.GroupChat(-4001, "南岭村两委")
+	group := telegramtest.GroupChat(-4001, "南岭村两委")
 	r = one(t, h.sayIn(uSun, group, "/start NOTACODE42"))
 	wants(t, "invite in a group", r.Text, "请私聊")
 	if r.ChatID != group.ID {
@@ -543,9 +543,9 @@ func TestE2EHelpAndStartup(t *testing.T) {
 		return -1
 	}
 	if dw, gu := first("deleteWebhook"), first("getUpdates"); dw < 0 || dw > gu {
-		t.Errorf("deleteWebhook at call %d, first getUpdates at %d:\n%s", dw, gu, fakeapi.Describe(calls))
+		t.Errorf("deleteWebhook at call %d, first getUpdates at %d:\n%s", dw, gu, telegramtest.Describe(calls))
 	}
-	for _, c := range fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "getUpdates" }) {
+	for _, c := range telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "getUpdates" }) {
 		if c.Status == http.StatusConflict {
 			t.Errorf("getUpdates refused although the webhook was deleted: %s", c.Description)
 		}
@@ -594,8 +594,8 @@ func TestE2EViews(t *testing.T) {
 	pressed := h.press(uMa, plan.MessageID, "plan:2")
 	section := one(t, pressed)
 	wants(t, "section 2", section.Text, "【2】谋发展、求突破", "分管：陈某某", "2.1", "2.6", "马某某、孙某某")
-	if ans := fakeapi.Filter(pressed, func(c fakeapi.Call) bool { return c.Method == "answerCallbackQuery" }); len(ans) != 1 || ans[0].Status != http.StatusOK {
-		t.Errorf("the button press was not answered once: %s", fakeapi.Describe(pressed))
+	if ans := telegramtest.Filter(pressed, func(c telegramtest.Call) bool { return c.Method == "answerCallbackQuery" }); len(ans) != 1 || ans[0].Status != http.StatusOK {
+		t.Errorf("the button press was not answered once: %s", telegramtest.Describe(pressed))
 	}
 	if typed := one(t, h.say(uMa, "/plan 2")); typed.Text != section.Text {
 		t.Errorf("/plan 2 and the plan:2 button differ:\n%s\n---\n%s", typed.Text, section.Text)
@@ -665,14 +665,14 @@ func TestE2EFreeTextReports(t *testing.T) {
 	pressed := h.pressText(uXu, ask.MessageID, "3.1 助农视频拍摄和直播带货")
 	edit := one(t, pressed)
 	if edit.Method != "editMessageText" || edit.MessageID != ask.MessageID {
-		t.Errorf("the answer is not an edit of the question: %s", fakeapi.Describe(pressed))
+		t.Errorf("the answer is not an edit of the question: %s", telegramtest.Describe(pressed))
 	}
 	wants(t, "after the pick", edit.Text, "✅ 已记录 <b>3.1</b>", "进度 40%")
 	if m, _ := h.srv.Message(uXu.ID, ask.MessageID); !strings.Contains(m.Plain, "已记录 3.1") || m.Markup.Buttons()[0].Text != "撤回这条" {
 		t.Errorf("the question now reads %q with %v", m.Plain, m.Markup.Buttons())
 	}
-	if ans := fakeapi.Filter(pressed, func(c fakeapi.Call) bool { return c.Method == "answerCallbackQuery" }); len(ans) != 1 || ans[0].Text != "已记录" {
-		t.Errorf("press answered with %s", fakeapi.Describe(ans))
+	if ans := telegramtest.Filter(pressed, func(c telegramtest.Call) bool { return c.Method == "answerCallbackQuery" }); len(ans) != 1 || ans[0].Text != "已记录" {
+		t.Errorf("press answered with %s", telegramtest.Describe(ans))
 	}
 	if rs = h.reports("3.1"); len(rs) != 1 || percentOf(rs[0]) != 40 || rs[0].Reporter != "xu_nongye" {
 		t.Errorf("3.1 after the pick: %+v", rs)
@@ -685,7 +685,7 @@ func TestE2EFreeTextReports(t *testing.T) {
 
 	// A photo with a caption is a report with evidence: the largest size.
 	r = one(t, h.do(func() int {
-		return h.srv.SendPhoto(uMa, fakeapi.PrivateChat(uMa), "2.5 进度50% 现场照片", "ph-small", "ph-large")
+		return h.srv.SendPhoto(uMa, telegramtest.PrivateChat(uMa), "2.5 进度50% 现场照片", "ph-small", "ph-large")
 	}))
 	wants(t, "photo echo", r.Text, "2.5", "进度 50%", "说明：现场照片", "佐证照片 1 张已保存")
 	if rs = h.reports("2.5"); len(rs) != 1 || strings.Join(rs[0].PhotoIDs, ",") != "ph-large" || rs[0].Note != "现场照片" {
@@ -693,7 +693,7 @@ func TestE2EFreeTextReports(t *testing.T) {
 	}
 
 	// A photo alone: which of my items is it for?
-	ask = one(t, h.do(func() int { return h.srv.SendPhoto(uMa, fakeapi.PrivateChat(uMa), "", "ph-bare") }))
+	ask = one(t, h.do(func() int { return h.srv.SendPhoto(uMa, telegramtest.PrivateChat(uMa), "", "ph-bare") }))
 	wants(t, "photo question", ask.Text, "这张照片是哪个事项的佐证材料？")
 	if got := len(ask.Markup.Buttons()); got != 7 {
 		t.Errorf("want ma_jingfa's 6 items and 取消, got %v", buttons(ask))
@@ -776,7 +776,7 @@ func TestE2EUndo(t *testing.T) {
 	pressed := h.pressText(uMa, echo.MessageID, "撤回这条")
 	edit := one(t, pressed)
 	if edit.Method != "editMessageText" || edit.MessageID != echo.MessageID || edit.Markup != nil {
-		t.Errorf("undo button: %s", fakeapi.Describe(pressed))
+		t.Errorf("undo button: %s", telegramtest.Describe(pressed))
 	}
 	wants(t, "undo button", edit.Text, "↩️ 已撤回 2.5 的汇报")
 	rs = h.reports("2.5")
@@ -855,9 +855,9 @@ func TestE2EPermissions(t *testing.T) {
 // u's private chat. textJSON is the text as a JSON string literal, so a
 // test can put in it what json.Marshal would never write (invalid UTF-8,
 // lone surrogates). id 0 lets the fake number it.
-func rawUpdate(id int, u fakeapi.User, messageID int, textJSON string) string {
+func rawUpdate(id int, u telegramtest.User, messageID int, textJSON string) string {
 	from, _ := json.Marshal(u)
-	chat, _ := json.Marshal(fakeapi.PrivateChat(u))
+	chat, _ := json.Marshal(telegramtest.PrivateChat(u))
 	head := "{"
 	if id != 0 {
 		head = fmt.Sprintf(`{"update_id":%d,`, id)
@@ -893,8 +893,8 @@ func TestE2EHostileInput(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
 	h.start()
-	var seen []fakeapi.Call
-	keep := func(calls []fakeapi.Call) []fakeapi.Call {
+	var seen []telegramtest.Call
+	keep := func(calls []telegramtest.Call) []telegramtest.Call {
 		seen = append(seen, calls...)
 		return calls
 	}
@@ -946,7 +946,7 @@ func TestE2EHostileInput(t *testing.T) {
 	}
 
 	// An anonymous group admin is not a person.
-	group := fakeapi.SupergroupChat(-1001234567890, "镇干部群")
+	group := telegramtest.SupergroupChat(-1001234567890, "镇干部群")
 	r = one(t, keep(h.do(func() int { return h.srv.SendAnonymous(group, "/mine") })))
 	wants(t, "anonymous admin", r.Text, "请以个人身份发送命令")
 	if r.ChatID != group.ID {
@@ -954,18 +954,18 @@ func TestE2EHostileInput(t *testing.T) {
 	}
 	before := h.allReports()
 	if calls := keep(h.do(func() int { return h.srv.SendAnonymous(group, "2.3 进度90%") })); len(calls) != 0 {
-		t.Errorf("the bot answered an anonymous report: %s", fakeapi.Describe(calls))
+		t.Errorf("the bot answered an anonymous report: %s", telegramtest.Describe(calls))
 	}
 	if h.allReports() != before {
 		t.Error("an anonymous admin's report was recorded")
 	}
 	// Group chatter is not for the bot; commands are.
 	if calls := keep(h.sayIn(uMa, group, "今天下午三点开会")); len(calls) != 0 {
-		t.Errorf("the bot answered group chatter: %s", fakeapi.Describe(calls))
+		t.Errorf("the bot answered group chatter: %s", telegramtest.Describe(calls))
 	}
 	wants(t, "command in a group", one(t, keep(h.sayIn(uMa, group, "/overdue@planbot_test_bot"))).Text, "您名下没有逾期事项")
 	if calls := keep(h.sayIn(uStranger, group, "hello")); len(calls) != 0 {
-		t.Errorf("the bot answered a stranger's chatter: %s", fakeapi.Describe(calls))
+		t.Errorf("the bot answered a stranger's chatter: %s", telegramtest.Describe(calls))
 	}
 	wants(t, "stranger's command in a group", one(t, keep(h.sayIn(uStranger, group, "/mine"))).Text, "请私聊")
 
@@ -979,7 +979,7 @@ func TestE2EHostileInput(t *testing.T) {
 	var all strings.Builder
 	for _, p := range parts {
 		if p.Method != "sendMessage" || p.Status != http.StatusOK {
-			t.Errorf("part: %s", fakeapi.Describe([]fakeapi.Call{p}))
+			t.Errorf("part: %s", telegramtest.Describe([]telegramtest.Call{p}))
 		}
 		all.WriteString(p.Text + "\n")
 	}
@@ -992,7 +992,7 @@ func TestE2EHostileInput(t *testing.T) {
 
 	for _, c := range seen {
 		if strings.Contains(c.Text, "系统出了点问题") {
-			t.Errorf("the bot apologised for a failure: %s", fakeapi.Describe([]fakeapi.Call{c}))
+			t.Errorf("the bot apologised for a failure: %s", telegramtest.Describe([]telegramtest.Call{c}))
 		}
 	}
 }
@@ -1018,7 +1018,7 @@ func (s *stopAfter) HandleUpdate(ctx context.Context, id, next int, now time.Tim
 func TestE2EExactlyOnceAcrossRestart(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
-	id0 := fakeapi.DefaultFirstUpdateID
+	id0 := telegramtest.DefaultFirstUpdateID
 	texts := []string{"2.1 进度10%", "2.2 进度20%", "2.4 进度40%", "2.5 进度50%", "2.6 进度60%"}
 	var raws []string
 	for i, text := range texts {
@@ -1049,7 +1049,7 @@ func TestE2EExactlyOnceAcrossRestart(t *testing.T) {
 	h.openDB()
 	base := len(h.srv.Calls())
 	h.start()
-	calls := h.srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool { return h.settled(calls, id0+4) })
+	calls := h.srv.WaitFor(t, waitLimit, func(calls []telegramtest.Call) bool { return h.settled(calls, id0+4) })
 	for _, c := range calls[base:] {
 		if c.Method == "getUpdates" {
 			if got := c.Params.Get("offset"); got != fmt.Sprint(id0+3) || fmt.Sprint(c.UpdateIDs) != fmt.Sprint([]int{id0 + 3, id0 + 4}) {
@@ -1069,7 +1069,7 @@ func TestE2EExactlyOnceAcrossRestart(t *testing.T) {
 		}
 		sent := h.srv.Sent(uMa.ID)
 		if len(sent) != wantSent {
-			t.Errorf("%d replies, want %d:\n%s", len(sent), wantSent, fakeapi.Describe(sent))
+			t.Errorf("%d replies, want %d:\n%s", len(sent), wantSent, telegramtest.Describe(sent))
 		}
 		for _, text := range texts {
 			code := text[:3]
@@ -1113,9 +1113,9 @@ func TestE2EConflict(t *testing.T) {
 	if err := in.wait(t); !errors.Is(err, bot.ErrConflict) {
 		t.Fatalf("Poll = %v, want ErrConflict", err)
 	}
-	got := fakeapi.Filter(h.srv.Calls(), func(c fakeapi.Call) bool { return c.Method == "getUpdates" })
+	got := telegramtest.Filter(h.srv.Calls(), func(c telegramtest.Call) bool { return c.Method == "getUpdates" })
 	if len(got) != 2 || got[0].Status != http.StatusConflict || got[1].Status != http.StatusConflict {
-		t.Errorf("getUpdates calls:\n%s", fakeapi.Describe(got))
+		t.Errorf("getUpdates calls:\n%s", telegramtest.Describe(got))
 	}
 	if n := strings.Count(h.logs.String(), "getUpdates conflict"); n != 2 {
 		t.Errorf("%d conflict warnings logged, want 2", n)
@@ -1126,15 +1126,15 @@ func TestE2EConflict(t *testing.T) {
 func TestE2ERateLimited(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
-	h.srv.FailNext("sendMessage", 1, fakeapi.Fault{RetryAfter: 1, ChatID: uMa.ID})
+	h.srv.FailNext("sendMessage", 1, telegramtest.Fault{RetryAfter: 1, ChatID: uMa.ID})
 	h.start()
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/start")
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/help")
-	h.srv.SendText(uZhao, fakeapi.PrivateChat(uZhao), "/start")
-	calls := h.srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool {
-		return len(fakeapi.SentTo(calls, uMa.ID)) == 2 && len(fakeapi.SentTo(calls, uZhao.ID)) == 1
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "/start")
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "/help")
+	h.srv.SendText(uZhao, telegramtest.PrivateChat(uZhao), "/start")
+	calls := h.srv.WaitFor(t, waitLimit, func(calls []telegramtest.Call) bool {
+		return len(telegramtest.SentTo(calls, uMa.ID)) == 2 && len(telegramtest.SentTo(calls, uZhao.ID)) == 1
 	})
-	sends := fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "sendMessage" })
+	sends := telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "sendMessage" })
 	var order []string
 	for _, c := range sends {
 		who := "ma"
@@ -1148,7 +1148,7 @@ func TestE2ERateLimited(t *testing.T) {
 	}
 	if len(sends) == 4 {
 		if sends[0].RetryAfter != 1 || !strings.Contains(sends[2].Text, "您好") || !strings.Contains(sends[3].Text, "工作计划督办助手") {
-			t.Errorf("ma's messages out of order:\n%s", fakeapi.Describe(sends))
+			t.Errorf("ma's messages out of order:\n%s", telegramtest.Describe(sends))
 		}
 	}
 	if times := h.srv.SendTimes(uMa.ID); len(times) != 3 || times[1].Sub(times[0]) < time.Second {
@@ -1161,23 +1161,23 @@ func TestE2EBlockedChat(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
 	h.srv.BlockChat(uZhao.ID)
-	h.srv.SendText(uZhao, fakeapi.PrivateChat(uZhao), "/start")
-	h.srv.SendText(uZhao, fakeapi.PrivateChat(uZhao), "/help")
+	h.srv.SendText(uZhao, telegramtest.PrivateChat(uZhao), "/start")
+	h.srv.SendText(uZhao, telegramtest.PrivateChat(uZhao), "/help")
 	h.start()
-	h.srv.WaitConfirmed(t, fakeapi.DefaultFirstUpdateID+1, waitLimit)
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/start")
+	h.srv.WaitConfirmed(t, telegramtest.DefaultFirstUpdateID+1, waitLimit)
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "/start")
 	h.srv.WaitSent(t, uMa.ID, 1, waitLimit)
 
 	// Usually both replies are queued when the first is refused, and
 	// FailChat fails both; if the sender raced ahead of the second update,
 	// that one is tried once too. Never more than once each.
-	toZhao := fakeapi.Filter(h.srv.Calls(), func(c fakeapi.Call) bool { return c.ChatID == uZhao.ID && c.Method == "sendMessage" })
+	toZhao := telegramtest.Filter(h.srv.Calls(), func(c telegramtest.Call) bool { return c.ChatID == uZhao.ID && c.Method == "sendMessage" })
 	if len(toZhao) < 1 || len(toZhao) > 2 {
-		t.Errorf("sends to the blocked chat:\n%s", fakeapi.Describe(toZhao))
+		t.Errorf("sends to the blocked chat:\n%s", telegramtest.Describe(toZhao))
 	}
 	for _, c := range toZhao {
 		if c.Status != http.StatusForbidden {
-			t.Errorf("send to the blocked chat: %s", fakeapi.Describe([]fakeapi.Call{c}))
+			t.Errorf("send to the blocked chat: %s", telegramtest.Describe([]telegramtest.Call{c}))
 		}
 	}
 	failed, err := h.db.FailedMessages(h.ctx, fixedNow.Add(-time.Hour), 10)
@@ -1207,11 +1207,11 @@ func TestE2EDroppedConnection(t *testing.T) {
 	h := newE2E(t, nil)
 	h.start()
 	h.srv.WaitPolling(t, waitLimit)
-	h.srv.SetDown(fakeapi.Refuse)
-	h.srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool {
-		return len(fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "getUpdates" && c.Status == 0 })) > 0
+	h.srv.SetDown(telegramtest.Refuse)
+	h.srv.WaitFor(t, waitLimit, func(calls []telegramtest.Call) bool {
+		return len(telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "getUpdates" && c.Status == 0 })) > 0
 	})
-	h.srv.SetDown(fakeapi.Up)
+	h.srv.SetDown(telegramtest.Up)
 	wants(t, "after the outage", one(t, h.say(uMa, "/start")).Text, "您好")
 	wants(t, "logs", h.logs.String(), `msg="getUpdates failed"`, "/bot<token>/getUpdates")
 }
@@ -1221,12 +1221,12 @@ func TestE2EDroppedConnection(t *testing.T) {
 func TestE2ESendDroppedAfterDelivery(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
-	h.srv.FailNext("sendMessage", 1, fakeapi.Fault{Drop: true, Delivered: true})
+	h.srv.FailNext("sendMessage", 1, telegramtest.Fault{Drop: true, Delivered: true})
 	h.start()
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/start")
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "/start")
 	sent := h.srv.WaitSent(t, uMa.ID, 2, waitLimit)
 	if sent[0].Status != 0 || sent[1].Status != http.StatusOK || sent[0].Text != sent[1].Text {
-		t.Errorf("want the greeting delivered, dropped, and sent again:\n%s", fakeapi.Describe(sent))
+		t.Errorf("want the greeting delivered, dropped, and sent again:\n%s", telegramtest.Describe(sent))
 	}
 	wants(t, "logs", h.logs.String(), "send failed without an answer; will retry", "/bot<token>/sendMessage")
 }
@@ -1237,7 +1237,7 @@ func TestE2ESendDroppedAfterDelivery(t *testing.T) {
 func TestE2EGroupMigrated(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
-	group := fakeapi.GroupChat(-4001, "镇干部群")
+	group := telegramtest.GroupChat(-4001, "镇干部群")
 	const super = -1001234504001
 	h.srv.KnownChat(group)
 	h.srv.MigrateChat(group.ID, super)
@@ -1246,11 +1246,11 @@ func TestE2EGroupMigrated(t *testing.T) {
 	h.srv.SendText(uMa, group, "/targets")
 	sent := h.srv.WaitSent(t, super, 2, waitLimit)
 	if !strings.Contains(sent[0].Text, "您名下没有逾期事项") || !strings.Contains(sent[1].Text, "重点指标") {
-		t.Errorf("in the supergroup:\n%s", fakeapi.Describe(sent))
+		t.Errorf("in the supergroup:\n%s", telegramtest.Describe(sent))
 	}
-	for _, c := range fakeapi.Filter(h.srv.Calls(), func(c fakeapi.Call) bool { return c.ChatID == group.ID && c.Method == "sendMessage" }) {
+	for _, c := range telegramtest.Filter(h.srv.Calls(), func(c telegramtest.Call) bool { return c.ChatID == group.ID && c.Method == "sendMessage" }) {
 		if c.Status != http.StatusBadRequest || !strings.Contains(c.Description, "upgraded") {
-			t.Errorf("send to the old group: %s", fakeapi.Describe([]fakeapi.Call{c}))
+			t.Errorf("send to the old group: %s", telegramtest.Describe([]telegramtest.Call{c}))
 		}
 	}
 }
@@ -1270,7 +1270,7 @@ func TestE2EReplyIsDueAtOnce(t *testing.T) {
 func TestE2ERunCommand(t *testing.T) {
 	t.Parallel()
 	clock := shiftedClock()
-	srv := fakeapi.New(t, fakeapi.WithClock(clock))
+	srv := telegramtest.New(t, telegramtest.WithClock(clock))
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "bot.db")
 	cfgPath := writeConfig(t, dir, srv.Endpoint(), dbPath)
@@ -1292,7 +1292,7 @@ func TestE2ERunCommand(t *testing.T) {
 
 	for _, m := range []string{"deleteWebhook", "setMyCommands"} {
 		if c := srv.CallsTo(m); len(c) != 1 || c[0].Status != http.StatusOK {
-			t.Errorf("%s at start: %s", m, fakeapi.Describe(c))
+			t.Errorf("%s at start: %s", m, telegramtest.Describe(c))
 		}
 	}
 	// A second instance on the same database is refused by the lock.
@@ -1301,13 +1301,13 @@ func TestE2ERunCommand(t *testing.T) {
 		t.Errorf("second instance = %d: %s", got, stderr2.String())
 	}
 
-	srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60% 已与XX酒店签约")
+	srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度60% 已与XX酒店签约")
 	r := srv.WaitSent(t, uMa.ID, 1, waitLimit)[0]
 	wants(t, "report echo", r.Text, "✅ 已记录 <b>2.3</b>", "说明：已与XX酒店签约")
 	if _, ok := r.Markup.Find("撤回这条"); !ok {
 		t.Errorf("no undo button: %v", buttons(r))
 	}
-	srv.SendText(uStranger, fakeapi.PrivateChat(uStranger), "/start")
+	srv.SendText(uStranger, telegramtest.PrivateChat(uStranger), "/start")
 	wants(t, "refusal", srv.WaitSent(t, uStranger.ID, 1, waitLimit)[0].Text, "<code>555000111</code>")
 
 	cancel()
@@ -1376,19 +1376,19 @@ func BenchmarkInboundReport(b *testing.B) {
 	// Every item of the example, reported by its first owner with a
 	// Telegram id: about twenty items, seven cadres, seven chats.
 	type source struct {
-		u    fakeapi.User
+		u    telegramtest.User
 		code string
 	}
 	var sources []source
 	for _, it := range h.plan.Items {
 		if p, _ := h.plan.Person(it.Owners[0]); p.TelegramID != 0 {
-			sources = append(sources, source{fakeapi.User{ID: p.TelegramID, FirstName: p.Name}, it.Code})
+			sources = append(sources, source{telegramtest.User{ID: p.TelegramID, FirstName: p.Name}, it.Code})
 		}
 	}
 	b.ResetTimer()
 	for i := range b.N {
 		s := sources[i%len(sources)]
-		h.srv.SendText(s.u, fakeapi.PrivateChat(s.u), fmt.Sprintf("%s 进度%d%% 已与XX酒店签约", s.code, 10+i%80))
+		h.srv.SendText(s.u, telegramtest.PrivateChat(s.u), fmt.Sprintf("%s 进度%d%% 已与XX酒店签约", s.code, 10+i%80))
 	}
 	select {
 	case <-counter.done:

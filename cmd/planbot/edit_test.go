@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"planbot"
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // 4c. A cadre fixes a report by editing the message: the report is
@@ -16,9 +16,9 @@ func TestE2EEditCorrects(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
 	h.start()
-	edit := func(u fakeapi.User, msgID int, text string) []fakeapi.Call {
+	edit := func(u telegramtest.User, msgID int, text string) []telegramtest.Call {
 		t.Helper()
-		return h.do(func() int { return h.srv.EditText(u, fakeapi.PrivateChat(u), msgID, text) })
+		return h.do(func() int { return h.srv.EditText(u, telegramtest.PrivateChat(u), msgID, text) })
 	}
 
 	wants(t, "the report", one(t, h.say(uMa, "2.3 进度60% 已签约")).Text, "✅ 已记录 <b>2.3</b>", "进度 60%")
@@ -60,10 +60,10 @@ func TestE2EEditCorrects(t *testing.T) {
 		}
 	}
 	if got := edit(uMa, cmd, "/plan"); len(got) != 0 {
-		t.Errorf("an edited command was answered:\n%s", fakeapi.Describe(got))
+		t.Errorf("an edited command was answered:\n%s", telegramtest.Describe(got))
 	}
 	if got := edit(uStranger, 1, "2.3 进度99%"); len(got) != 0 {
-		t.Errorf("a stranger's edit was answered:\n%s", fakeapi.Describe(got))
+		t.Errorf("a stranger's edit was answered:\n%s", telegramtest.Describe(got))
 	}
 	if n := len(h.reports("2.3")); n != 3 {
 		t.Errorf("%d rows of 2.3 at the end, want 3", n)

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"planbot"
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // 4d. A document (a scan, a PDF) or a video is evidence as a photo is:
@@ -18,7 +18,7 @@ func TestE2EDocumentsAndUnreadableMedia(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
 	h.start()
-	chat := fakeapi.PrivateChat(uMa)
+	chat := telegramtest.PrivateChat(uMa)
 
 	echo := one(t, h.do(func() int {
 		return h.srv.SendFile(uMa, chat, "2.3 进度70% 施工合同扫描件", "施工合同.pdf")

@@ -51,8 +51,8 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/bot/fakeapi"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // fanoutScale is how much faster than Telegram's limits (30/s, 1 s per
@@ -160,7 +160,7 @@ func benchFanOut(b *testing.B, chats, each, scale int) {
 func fanOutOnce(b *testing.B, chats, each, scale int) fanoutRun {
 	b.StopTimer()
 	ctx := context.Background()
-	srv := fakeapi.New(b)
+	srv := telegramtest.New(b)
 	defer srv.Close()
 	db, err := storage.Open(ctx, filepath.Join(b.TempDir(), "fanout.db"))
 	if err != nil {

@@ -21,8 +21,8 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/bot/fakeapi"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // writeLock is a write transaction another program (a backup tool, a
@@ -63,11 +63,11 @@ func (l *writeLock) release() {
 }
 
 // noneSays fails the test if any of calls holds text.
-func noneSays(t *testing.T, who string, calls []fakeapi.Call, text string) {
+func noneSays(t *testing.T, who string, calls []telegramtest.Call, text string) {
 	t.Helper()
 	for _, c := range calls {
 		if strings.Contains(c.Text, text) {
-			t.Errorf("%s was told %q:\n%s", who, text, fakeapi.Describe(calls))
+			t.Errorf("%s was told %q:\n%s", who, text, telegramtest.Describe(calls))
 			return
 		}
 	}
@@ -90,12 +90,12 @@ func TestFaultDatabaseLocked(t *testing.T) {
 	dbPath, cfg := h.runConfig(fastSends...)
 	p := h.startPlanbot("planbot run", "run", "-config", cfg, "-poll", "5s", "-busy-timeout", "1s")
 	h.srv.WaitPolling(t, faultGuard)
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度10%")
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度10%")
 	wants(t, "the first report's reply", h.srv.WaitSent(t, uMa.ID, 1, faultGuard)[0].Text, "已记录", "2.3")
 	waitUntil(t, p, "the reply recorded as sent", func() bool { return outboxCounts(t, dbPath)[planbot.OutboxSent] == 1 })
 
 	lock := holdWriteLock(t, dbPath)
-	report := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60% 锁住时发的")
+	report := h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度60% 锁住时发的")
 	waitUntil(t, p, "the report held three times, or an apology begun", func() bool {
 		if strings.Contains(p.Output(), "apologising") {
 			return true
@@ -112,22 +112,22 @@ func TestFaultDatabaseLocked(t *testing.T) {
 	heldToAdmin := h.srv.Sent(uZheng.ID)
 	lock.release()
 
-	h.srv.WaitFor(t, faultGuard, func(calls []fakeapi.Call) bool {
-		return len(fakeapi.SentTo(calls, uMa.ID)) >= 3 && len(fakeapi.SentTo(calls, uZheng.ID)) >= 2
+	h.srv.WaitFor(t, faultGuard, func(calls []telegramtest.Call) bool {
+		return len(telegramtest.SentTo(calls, uMa.ID)) >= 3 && len(telegramtest.SentTo(calls, uZheng.ID)) >= 2
 	})
 	h.srv.WaitConfirmed(t, report, faultGuard)
 	p.stop(t)
 
 	if len(heldToMa) != 2 || !strings.Contains(heldToMa[1].Text, "您这条消息没有丢") {
-		t.Errorf("while locked, the cadre was not told once that the report waits:\n%s", fakeapi.Describe(heldToMa))
+		t.Errorf("while locked, the cadre was not told once that the report waits:\n%s", telegramtest.Describe(heldToMa))
 	}
 	if len(heldToAdmin) != 1 || !strings.Contains(heldToAdmin[0].Text, "无法写入数据库") || !strings.Contains(heldToAdmin[0].Text, "锁住") {
-		t.Errorf("while locked, the admin was not told once that another program locks the database:\n%s", fakeapi.Describe(heldToAdmin))
+		t.Errorf("while locked, the admin was not told once that another program locks the database:\n%s", telegramtest.Describe(heldToAdmin))
 	}
 	toMa := h.srv.Sent(uMa.ID)
 	noneSays(t, "the cadre", toMa, "没有记录")
 	if len(toMa) != 3 {
-		t.Errorf("the cadre got %d messages, want the first ✅, the notice and the held report's ✅:\n%s", len(toMa), fakeapi.Describe(toMa))
+		t.Errorf("the cadre got %d messages, want the first ✅, the notice and the held report's ✅:\n%s", len(toMa), telegramtest.Describe(toMa))
 	}
 	wants(t, "the held report's reply", toMa[len(toMa)-1].Text, "已记录", "2.3", "60%")
 	wants(t, "the admin's all-clear", h.srv.Sent(uZheng.ID)[1].Text, "数据库已恢复写入")
@@ -149,8 +149,8 @@ func TestFaultHandlerPastDeadline(t *testing.T) {
 	dbPath, cfg := h.runConfig(fastSends...)
 	p := h.startPlanbot("planbot run", "run", "-config", cfg, "-poll", "5s", "-handler-timeout", "1ns")
 	h.srv.WaitPolling(t, faultGuard)
-	first := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度10%")
-	second := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度20%")
+	first := h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度10%")
+	second := h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度20%")
 	h.srv.WaitSent(t, uMa.ID, 2, faultGuard)
 	h.srv.WaitConfirmed(t, second, faultGuard)
 	waitOutput(t, p, "ran past its")
@@ -158,14 +158,14 @@ func TestFaultHandlerPastDeadline(t *testing.T) {
 
 	toMa := h.srv.Sent(uMa.ID)
 	if len(toMa) != 2 {
-		t.Errorf("the cadre got %d messages, want one apology per report:\n%s", len(toMa), fakeapi.Describe(toMa))
+		t.Errorf("the cadre got %d messages, want one apology per report:\n%s", len(toMa), telegramtest.Describe(toMa))
 	}
 	for _, c := range toMa {
 		wants(t, "the reply to a report whose handler ran late", c.Text, "没有记录", "再发一次")
 	}
 	noneSays(t, "the cadre", toMa, "没有丢")
 	if sent := h.srv.Sent(uZheng.ID); len(sent) != 0 {
-		t.Errorf("the admin was alarmed about a handler that was merely late:\n%s", fakeapi.Describe(sent))
+		t.Errorf("the admin was alarmed about a handler that was merely late:\n%s", telegramtest.Describe(sent))
 	}
 	held := 0
 	for _, c := range h.srv.CallsTo("getUpdates") {
@@ -198,24 +198,24 @@ func TestFaultDatabaseDeleted(t *testing.T) {
 	dbPath, cfg := h.runConfig(fastSends...)
 	p := h.startRun("planbot run", cfg)
 	h.srv.WaitPolling(t, faultGuard)
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度10%")
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度10%")
 	wants(t, "the first report's reply", h.srv.WaitSent(t, uMa.ID, 1, faultGuard)[0].Text, "已记录", "2.3")
 	waitUntil(t, p, "the reply recorded as sent", func() bool { return outboxCounts(t, dbPath)[planbot.OutboxSent] == 1 })
 
 	if err := os.Remove(dbPath); err != nil {
 		t.Fatal(err)
 	}
-	report := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60% 删库后发的")
+	report := h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度60% 删库后发的")
 	waitHeld(t, h.srv, report, 2, faultGuard)
 	h.srv.WaitSent(t, uZheng.ID, 1, faultGuard)
 	toMa := h.srv.Sent(uMa.ID)
 	if len(toMa) != 2 || !strings.Contains(toMa[1].Text, "您这条消息没有丢") {
-		t.Errorf("after the rm, the cadre was not told once that the report waits (and no ✅):\n%s", fakeapi.Describe(toMa))
+		t.Errorf("after the rm, the cadre was not told once that the report waits (and no ✅):\n%s", telegramtest.Describe(toMa))
 	}
 	rescued := dbPath + ".rescued"
 	toAdmin := h.srv.Sent(uZheng.ID)
 	if len(toAdmin) != 1 || !strings.Contains(toAdmin[0].Text, "被删除或替换") || !strings.Contains(toAdmin[0].Text, rescued) {
-		t.Errorf("the admin was not told once that the file is gone and where its data was saved:\n%s", fakeapi.Describe(toAdmin))
+		t.Errorf("the admin was not told once that the file is gone and where its data was saved:\n%s", telegramtest.Describe(toAdmin))
 	}
 	p.stop(t)
 
@@ -236,7 +236,7 @@ func TestFaultDatabaseDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	restored := h.startRun("planbot run restored", cfg)
-	h.srv.WaitFor(t, faultGuard, func(calls []fakeapi.Call) bool { return len(fakeapi.SentTo(calls, uMa.ID)) >= 3 })
+	h.srv.WaitFor(t, faultGuard, func(calls []telegramtest.Call) bool { return len(telegramtest.SentTo(calls, uMa.ID)) >= 3 })
 	h.srv.WaitConfirmed(t, report, faultGuard)
 	restored.stop(t)
 	toMa = h.srv.Sent(uMa.ID)
@@ -261,7 +261,7 @@ func TestFaultSecondInstanceOtherName(t *testing.T) {
 	dbPath, cfg := h.runConfig(fastSends...)
 	p := h.startRun("planbot run", cfg)
 	h.srv.WaitPolling(t, faultGuard)
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度10%")
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度10%")
 	h.srv.WaitSent(t, uMa.ID, 1, faultGuard)
 
 	sym := filepath.Join(h.dir, "link.db")
@@ -281,7 +281,7 @@ func TestFaultSecondInstanceOtherName(t *testing.T) {
 			t.Errorf("second run through %s: %v, want refused as another planbot running:\n%s", name, second.err, second.Output())
 		}
 	}
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度20%")
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度20%")
 	wants(t, "the first instance's reply after the attempts", h.srv.WaitSent(t, uMa.ID, 2, faultGuard)[1].Text, "已记录", "20%")
 	p.stop(t)
 	if rs, err := openDB(t, dbPath).ItemReports(t.Context(), "2.3"); err != nil || len(rs) != 2 {
@@ -303,7 +303,7 @@ func TestFaultDiskFullAtStart(t *testing.T) {
 	dbPath, cfg := h.runConfig(fastSends...)
 	p := h.startRun("planbot run", cfg)
 	h.srv.WaitPolling(t, faultGuard)
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度10%")
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度10%")
 	h.srv.WaitSent(t, uMa.ID, 1, faultGuard)
 	waitUntil(t, p, "the reply recorded as sent", func() bool { return outboxCounts(t, dbPath)[planbot.OutboxSent] == 1 })
 	p.stop(t)
@@ -323,7 +323,7 @@ func TestFaultDiskFullAtStart(t *testing.T) {
 	h.procs = append(h.procs, full)
 	h.mu.Unlock()
 
-	report := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60% 满盘启动后发的")
+	report := h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度60% 满盘启动后发的")
 	alarm := h.srv.WaitSent(t, uZheng.ID, 1, faultGuard)
 	if !full.running() {
 		t.Fatalf("planbot exited on a full disk at start: %v", full.err)
@@ -334,8 +334,8 @@ func TestFaultDiskFullAtStart(t *testing.T) {
 	}
 
 	limitFileSizeOf(t, full.cmd.Process.Pid, ^uint64(0))
-	h.srv.WaitFor(t, faultGuard, func(calls []fakeapi.Call) bool {
-		return len(fakeapi.SentTo(calls, uMa.ID)) >= 2 && len(fakeapi.SentTo(calls, uZheng.ID)) >= 2
+	h.srv.WaitFor(t, faultGuard, func(calls []telegramtest.Call) bool {
+		return len(telegramtest.SentTo(calls, uMa.ID)) >= 2 && len(telegramtest.SentTo(calls, uZheng.ID)) >= 2
 	})
 	h.srv.WaitConfirmed(t, report, faultGuard)
 	full.stop(t)
@@ -378,8 +378,8 @@ func TestE2EOneUpdateNotRetriedForever(t *testing.T) {
 		}
 	})
 	h.srv.WaitPolling(t, waitLimit)
-	poison.update = h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60%")
-	next := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/item 2.3")
+	poison.update = h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度60%")
+	next := h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "/item 2.3")
 	h.srv.WaitConfirmed(t, next, 2*waitLimit)
 	h.srv.WaitSent(t, uMa.ID, 3, waitLimit)
 	toMa := h.srv.Sent(uMa.ID)

@@ -29,14 +29,14 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/bot/fakeapi"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // faultGuard bounds every wait of these tests; each needs seconds.
 const faultGuard = 30 * time.Second
 
-var uHan = fakeapi.User{ID: 100000013, FirstName: "韩", LastName: "主任"} // cadre: owns 4.4 alone
+var uHan = telegramtest.User{ID: 100000013, FirstName: "韩", LastName: "主任"} // cadre: owns 4.4 alone
 
 // enqueueAt queues msgs in the database at path, as a reminder job would
 // have: created a minute ago, due now.
@@ -70,8 +70,8 @@ func openDB(t *testing.T, path string) *storage.DB {
 }
 
 // sendsTo is the sendMessage calls to chat, whatever their outcome.
-func sendsTo(calls []fakeapi.Call, chat int64) []fakeapi.Call {
-	return fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "sendMessage" && c.ChatID == chat })
+func sendsTo(calls []telegramtest.Call, chat int64) []telegramtest.Call {
+	return telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "sendMessage" && c.ChatID == chat })
 }
 
 func skipShort(t *testing.T) {
@@ -89,7 +89,7 @@ func skipShort(t *testing.T) {
 func TestFault429OneChat(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	began := time.Now()
 	dbPath, cfg := h.runConfig() // Telegram's limits: 30/s, 1 s per chat
 	const retryAfter = 2
@@ -102,12 +102,12 @@ func TestFault429OneChat(t *testing.T) {
 		}
 	}
 	enqueueAt(t, dbPath, msgs...)
-	h.srv.FailNext("sendMessage", 1, fakeapi.Fault{RetryAfter: retryAfter, ChatID: limited})
+	h.srv.FailNext("sendMessage", 1, telegramtest.Fault{RetryAfter: retryAfter, ChatID: limited})
 
 	p := h.startRun("run", cfg)
-	calls := h.srv.WaitFor(t, faultGuard, func(calls []fakeapi.Call) bool {
+	calls := h.srv.WaitFor(t, faultGuard, func(calls []telegramtest.Call) bool {
 		for _, m := range msgs {
-			if len(fakeapi.SentTo(calls, m.ChatID)) < 2 {
+			if len(telegramtest.SentTo(calls, m.ChatID)) < 2 {
 				return false
 			}
 		}
@@ -118,7 +118,7 @@ func TestFault429OneChat(t *testing.T) {
 
 	toLimited := sendsTo(calls, limited)
 	if len(toLimited) != 3 || toLimited[0].Status != http.StatusTooManyRequests || toLimited[1].Status != http.StatusOK || toLimited[2].Status != http.StatusOK {
-		t.Fatalf("sends to the rate-limited chat: want a 429 and then its two messages once each:\n%s", fakeapi.Describe(toLimited))
+		t.Fatalf("sends to the rate-limited chat: want a 429 and then its two messages once each:\n%s", telegramtest.Describe(toLimited))
 	}
 	hit := toLimited[0].At
 	cooldownEnd := hit.Add(retryAfter * time.Second)
@@ -126,13 +126,13 @@ func TestFault429OneChat(t *testing.T) {
 		t.Errorf("the rate-limited chat was sent to %v after its 429, before retry_after (%d s)", toLimited[1].At.Sub(hit), retryAfter)
 	}
 	if !strings.HasSuffix(toLimited[1].Text, "-1") || !strings.HasSuffix(toLimited[2].Text, "-2") {
-		t.Errorf("the rate-limited chat's messages out of order:\n%s", fakeapi.Describe(toLimited))
+		t.Errorf("the rate-limited chat's messages out of order:\n%s", telegramtest.Describe(toLimited))
 	}
 	during := 0
 	for _, chat := range others {
 		sent := sendsTo(calls, chat)
 		if len(sent) != 2 || !sent[0].OK || !sent[1].OK {
-			t.Errorf("chat %d: want its 2 messages once each:\n%s", chat, fakeapi.Describe(sent))
+			t.Errorf("chat %d: want its 2 messages once each:\n%s", chat, telegramtest.Describe(sent))
 			continue
 		}
 		for _, c := range sent {
@@ -142,7 +142,7 @@ func TestFault429OneChat(t *testing.T) {
 		}
 	}
 	if during == 0 {
-		t.Errorf("no other chat got a message during the %d s cooldown:\n%s", retryAfter, fakeapi.Describe(calls))
+		t.Errorf("no other chat got a message during the %d s cooldown:\n%s", retryAfter, telegramtest.Describe(calls))
 	}
 	// Telegram's 1 message/s per chat, as the fake saw the requests arrive.
 	for _, chat := range append([]int64{limited}, others...) {
@@ -170,7 +170,7 @@ func TestFault429OneChat(t *testing.T) {
 func TestFault403Blocked(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	began := time.Now()
 	dbPath, cfg := h.runConfig(fastSends...)
 	blocked := uZhao.ID
@@ -186,9 +186,9 @@ func TestFault403Blocked(t *testing.T) {
 	h.srv.BlockChat(blocked)
 
 	p := h.startRun("run", cfg)
-	h.srv.WaitFor(t, faultGuard, func(calls []fakeapi.Call) bool {
+	h.srv.WaitFor(t, faultGuard, func(calls []telegramtest.Call) bool {
 		for _, chat := range others {
-			if len(fakeapi.SentTo(calls, chat)) < 3 {
+			if len(telegramtest.SentTo(calls, chat)) < 3 {
 				return false
 			}
 		}
@@ -197,14 +197,14 @@ func TestFault403Blocked(t *testing.T) {
 	// A later event: a person writes, and the reply comes. Had the blocked
 	// chat been queued for a retry, the sender would have passed over it
 	// again by then.
-	h.srv.SendText(uQian, fakeapi.PrivateChat(uQian), "/start")
+	h.srv.SendText(uQian, telegramtest.PrivateChat(uQian), "/start")
 	h.srv.WaitSent(t, uQian.ID, 4, faultGuard)
 	p.stop(t)
 
 	calls := h.srv.Calls()
 	toBlocked := sendsTo(calls, blocked)
 	if len(toBlocked) != 1 || toBlocked[0].Status != http.StatusForbidden {
-		t.Errorf("sends to the blocked chat: want exactly one attempt, answered 403:\n%s", fakeapi.Describe(toBlocked))
+		t.Errorf("sends to the blocked chat: want exactly one attempt, answered 403:\n%s", telegramtest.Describe(toBlocked))
 	}
 	db := openDB(t, dbPath)
 	failed, err := db.FailedMessages(context.Background(), began.Add(-time.Hour), 100)
@@ -252,7 +252,7 @@ func TestFault403Blocked(t *testing.T) {
 func TestFaultRestartPendingUpdates(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	began := time.Now()
 	dbPath, cfg := h.runConfig(fastSends...)
 	const n = 40
@@ -260,7 +260,7 @@ func TestFaultRestartPendingUpdates(t *testing.T) {
 	var ids []int
 	for i := range n {
 		// Each item's percent grows with i; the note tells the messages apart.
-		ids = append(ids, h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), fmt.Sprintf("%s 进度%d%% 第%02d条", codes[i%len(codes)], 10+i, i)))
+		ids = append(ids, h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), fmt.Sprintf("%s 进度%d%% 第%02d条", codes[i%len(codes)], 10+i, i)))
 	}
 	first, last := ids[0], ids[n-1]
 
@@ -307,7 +307,7 @@ func TestFaultRestartPendingUpdates(t *testing.T) {
 	base := len(h.srv.Calls())
 	p2 := h.startRun("second run", cfg)
 	h.srv.WaitConfirmed(t, last, faultGuard)
-	h.srv.WaitFor(t, faultGuard, func(calls []fakeapi.Call) bool { return len(fakeapi.SentTo(calls, uMa.ID)) >= n })
+	h.srv.WaitFor(t, faultGuard, func(calls []telegramtest.Call) bool { return len(telegramtest.SentTo(calls, uMa.ID)) >= n })
 	p2.stop(t)
 	// The second run resumed where the first had committed: it asked
 	// Telegram from the first update not handled, which confirmed those
@@ -396,7 +396,7 @@ func noteIndex(note string) (int, bool) {
 func TestFaultBrokenReload(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	began := time.Now()
 	dbPath, cfg := h.runConfig(fastSends...)
 	good, err := os.ReadFile(cfg)
@@ -422,10 +422,10 @@ func TestFaultBrokenReload(t *testing.T) {
 	p := h.startRun("run", cfg)
 	h.srv.WaitPolling(t, faultGuard)
 	// say sends text from u and returns the replies once the n-th has come.
-	say := func(u fakeapi.User, text string, n int) []fakeapi.Call {
+	say := func(u telegramtest.User, text string, n int) []telegramtest.Call {
 		t.Helper()
 		before := len(h.srv.Sent(u.ID))
-		h.srv.SendText(u, fakeapi.PrivateChat(u), text)
+		h.srv.SendText(u, telegramtest.PrivateChat(u), text)
 		return h.srv.WaitSent(t, u.ID, before+n, faultGuard)[before:]
 	}
 
@@ -468,7 +468,7 @@ func TestFaultBrokenReload(t *testing.T) {
 func TestFaultOutage(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	began := time.Now()
 	// 100/s: 200 messages take 2 s, so the outage lands mid fan-out.
 	dbPath, cfg := h.runConfig([2]string{"per_second: 30\n", "per_second: 100\n"}, [2]string{"per_chat_seconds: 1\n", "per_chat_seconds: 0\n"})
@@ -487,31 +487,31 @@ func TestFaultOutage(t *testing.T) {
 		msgs = append(msgs, planbot.OutboxMessage{ChatID: int64(firstChat + i), Text: fmt.Sprintf("⏰ <b>逾期提醒</b>：第 %d 条", i+1)})
 	}
 	enqueueAt(t, dbPath, msgs...)
-	delivered := func(calls []fakeapi.Call) (sends, reached int) { return deliveredTo(calls, firstChat, chats) }
+	delivered := func(calls []telegramtest.Call) (sends, reached int) { return deliveredTo(calls, firstChat, chats) }
 
 	p := h.startRun("run", cfg)
-	h.srv.WaitFor(t, faultGuard, func(calls []fakeapi.Call) bool { _, n := delivered(calls); return n >= downAfter })
-	h.srv.SetDown(fakeapi.Refuse)
+	h.srv.WaitFor(t, faultGuard, func(calls []telegramtest.Call) bool { _, n := delivered(calls); return n >= downAfter })
+	h.srv.SetDown(telegramtest.Refuse)
 	downAt := time.Now()
 	_, atDown := delivered(h.srv.Calls())
 	// Users write during the outage; Telegram keeps their messages.
 	texts := []string{"2.1 进度31% 停电期间第1条", "2.2 进度32% 停电期间第2条", "2.4 进度34% 停电期间第3条"}
 	var ids []int
 	for _, text := range texts {
-		ids = append(ids, h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), text))
+		ids = append(ids, h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), text))
 	}
 	<-time.After(phase) // the outage's length is the scenario, not a wait for something
-	h.srv.SetDown(fakeapi.Status502)
+	h.srv.SetDown(telegramtest.Status502)
 	<-time.After(phase)
-	h.srv.SetDown(fakeapi.Up)
+	h.srv.SetDown(telegramtest.Up)
 	upAt := time.Now()
 	if !p.running() {
 		t.Fatalf("the process exited during the outage: %v", p.err)
 	}
 
-	calls := h.srv.WaitFor(t, drainIn, func(calls []fakeapi.Call) bool {
+	calls := h.srv.WaitFor(t, drainIn, func(calls []telegramtest.Call) bool {
 		_, n := delivered(calls)
-		return n == chats && len(fakeapi.SentTo(calls, uMa.ID)) >= len(texts)
+		return n == chats && len(telegramtest.SentTo(calls, uMa.ID)) >= len(texts)
 	})
 	drained := time.Since(upAt)
 	h.srv.WaitConfirmed(t, ids[len(ids)-1], faultGuard)
@@ -521,7 +521,7 @@ func TestFaultOutage(t *testing.T) {
 	p.stop(t)
 	calls = h.srv.Calls()
 
-	var failedSends []fakeapi.Call
+	var failedSends []telegramtest.Call
 	var sendFails, pollFails int
 	for _, c := range calls {
 		if c.Status != 0 && c.Status != http.StatusBadGateway {
@@ -535,7 +535,7 @@ func TestFaultOutage(t *testing.T) {
 			pollFails++
 		}
 	}
-	slices.SortFunc(failedSends, func(a, b fakeapi.Call) int { return a.At.Compare(b.At) })
+	slices.SortFunc(failedSends, func(a, b telegramtest.Call) int { return a.At.Compare(b.At) })
 	sends, reached := delivered(calls)
 	t.Logf("%d of %d chats reached at the outage; %d send attempts and %d getUpdates failed during the %v outage; all %d reached with %d sends %v after it",
 		atDown, chats, sendFails, pollFails, upAt.Sub(downAt).Round(time.Millisecond), reached, sends, drained.Round(time.Millisecond))
@@ -557,7 +557,7 @@ func TestFaultOutage(t *testing.T) {
 	for i := 1; i < len(failedSends); i++ {
 		if gap := failedSends[i].At.Sub(failedSends[i-1].At); gap < minPause {
 			t.Errorf("during the outage a send attempt came %v after a failed one, want a pause of at least %v:\n%s",
-				gap.Round(time.Millisecond), minPause, fakeapi.Describe(failedSends))
+				gap.Round(time.Millisecond), minPause, telegramtest.Describe(failedSends))
 			break
 		}
 	}
@@ -569,7 +569,7 @@ func TestFaultOutage(t *testing.T) {
 	for _, c := range failedSends {
 		triedInOutage[c.ChatID] = true
 	}
-	var after []fakeapi.Call
+	var after []telegramtest.Call
 	for _, c := range calls {
 		// The fan-out's messages only: replies to what users wrote during
 		// the outage exist once the poll loop, backing off on its own
@@ -579,7 +579,7 @@ func TestFaultOutage(t *testing.T) {
 			after = append(after, c)
 		}
 	}
-	slices.SortFunc(after, func(a, b fakeapi.Call) int { return a.At.Compare(b.At) })
+	slices.SortFunc(after, func(a, b telegramtest.Call) int { return a.At.Compare(b.At) })
 	for i := 1; i < len(after); i++ {
 		if gap := after[i].At.Sub(after[i-1].At); gap > maxStall {
 			t.Errorf("after the outage, with %d messages still queued, sending stalled for %v (want no pause over %v once Telegram answers)",

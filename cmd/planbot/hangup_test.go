@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // SIGHUP (`systemctl reload planbot`) reloads the YAML as /reload does,
@@ -19,7 +19,7 @@ import (
 func TestFaultReloadOnSIGHUP(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	_, cfg := h.runConfig(fastSends...)
 	good, err := os.ReadFile(cfg)
 	if err != nil {
@@ -52,7 +52,7 @@ func TestFaultReloadOnSIGHUP(t *testing.T) {
 	item := func() string {
 		t.Helper()
 		before := len(h.srv.Sent(uZheng.ID))
-		h.srv.SendText(uZheng, fakeapi.PrivateChat(uZheng), "/item 1.1")
+		h.srv.SendText(uZheng, telegramtest.PrivateChat(uZheng), "/item 1.1")
 		return h.srv.WaitSent(t, uZheng.ID, before+1, faultGuard)[before].Text
 	}
 

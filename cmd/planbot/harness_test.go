@@ -4,7 +4,7 @@ package main
 
 // The process-level fault harness (issue #5): the real `planbot` binary,
 // built once per test binary, run as a child process against the fake Bot
-// API (bot/fakeapi) on loopback. The tests that use it (kill_test.go,
+// API (telegram/telegramtest) on loopback. The tests that use it (kill_test.go,
 // faults_test.go) play Telegram's side and the operator's: they push
 // updates, inject faults, send SIGKILL and SIGTERM, and read the database
 // and the commands an operator would run (`planbot outbox`, `fire`).
@@ -29,8 +29,8 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/bot/fakeapi"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 const (
@@ -234,7 +234,7 @@ type binHarness struct {
 	t      *testing.T
 	bin    string
 	dir    string // the test's temporary directory
-	srv    *fakeapi.Server
+	srv    *telegramtest.Server
 	token  string
 	secret string // the token after the colon: must never be printed
 
@@ -244,10 +244,10 @@ type binHarness struct {
 
 // newBinHarness builds (once) the binary and starts the fake Bot API with
 // opts. Its cleanup runs before the fake closes.
-func newBinHarness(t *testing.T, opts ...fakeapi.Option) *binHarness {
+func newBinHarness(t *testing.T, opts ...telegramtest.Option) *binHarness {
 	t.Helper()
 	bin := planbotTestBinary(t)
-	srv := fakeapi.New(t, opts...)
+	srv := telegramtest.New(t, opts...)
 	token := srv.Token()
 	h := &binHarness{t: t, bin: bin, dir: t.TempDir(), srv: srv, token: token,
 		secret: token[strings.IndexByte(token, ':')+1:]}
@@ -331,7 +331,7 @@ func (h *binHarness) runConfig(extra ...[2]string) (dbPath, cfgPath string) {
 
 // deliveredTo counts the sendMessage calls Telegram accepted for the n
 // chats from first on, and how many of those chats received at least one.
-func deliveredTo(calls []fakeapi.Call, first int64, n int) (sends, reached int) {
+func deliveredTo(calls []telegramtest.Call, first int64, n int) (sends, reached int) {
 	seen := map[int64]bool{}
 	for _, c := range calls {
 		if c.Method == "sendMessage" && c.OK && c.ChatID >= first && c.ChatID < first+int64(n) {

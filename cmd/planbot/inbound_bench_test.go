@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/bot/fakeapi"
 	"planbot/config"
+	"planbot/telegram/telegramtest"
 )
 
 // BenchmarkInboundBinary is the inbound path as deployed: reports pushed
@@ -39,13 +39,13 @@ func BenchmarkInboundBinary(b *testing.B) {
 		b.Fatal(err)
 	}
 	type source struct {
-		u    fakeapi.User
+		u    telegramtest.User
 		code string
 	}
 	var sources []source
 	for _, it := range cfg.Plan.Items {
 		if p, _ := cfg.Plan.Person(it.Owners[0]); p.TelegramID != 0 {
-			sources = append(sources, source{fakeapi.User{ID: p.TelegramID, FirstName: p.Name}, it.Code})
+			sources = append(sources, source{telegramtest.User{ID: p.TelegramID, FirstName: p.Name}, it.Code})
 		}
 	}
 	chats := map[int64]bool{}
@@ -54,7 +54,7 @@ func BenchmarkInboundBinary(b *testing.B) {
 	}
 
 	dir := b.TempDir()
-	srv := fakeapi.New(b, fakeapi.WithMaxPollWait(time.Second))
+	srv := telegramtest.New(b, telegramtest.WithMaxPollWait(time.Second))
 	dbPath := filepath.Join(dir, "planbot.db")
 	cfgPath := writeRunConfig(b, dir, srv.Endpoint(), dbPath,
 		[2]string{"per_second: 30\n", "per_second: 10000\n"},
@@ -83,7 +83,7 @@ func BenchmarkInboundBinary(b *testing.B) {
 	}()
 	srv.WaitPolling(b, time.Minute)
 
-	replies := func(calls []fakeapi.Call) int {
+	replies := func(calls []telegramtest.Call) int {
 		n := 0
 		for _, c := range calls {
 			if c.Method == "sendMessage" && c.OK && chats[c.ChatID] {
@@ -95,9 +95,9 @@ func BenchmarkInboundBinary(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		s := sources[i%len(sources)]
-		srv.SendText(s.u, fakeapi.PrivateChat(s.u), fmt.Sprintf("%s 进度%d%% 已与XX酒店签约", s.code, 10+i%80))
+		srv.SendText(s.u, telegramtest.PrivateChat(s.u), fmt.Sprintf("%s 进度%d%% 已与XX酒店签约", s.code, 10+i%80))
 	}
-	srv.WaitFor(b, 5*time.Minute, func(calls []fakeapi.Call) bool { return replies(calls) >= b.N })
+	srv.WaitFor(b, 5*time.Minute, func(calls []telegramtest.Call) bool { return replies(calls) >= b.N })
 	b.StopTimer()
 	inbound := float64(b.N) / b.Elapsed().Seconds()
 

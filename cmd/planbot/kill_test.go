@@ -31,8 +31,8 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/bot/fakeapi"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 const (
@@ -45,7 +45,7 @@ const (
 
 // killDelivered counts, over calls, the messages to the fan-out's chats
 // that Telegram accepted, and the chats that received at least one.
-func killDelivered(calls []fakeapi.Call) (sends, chats int) {
+func killDelivered(calls []telegramtest.Call) (sends, chats int) {
 	return deliveredTo(calls, killFirstChat, killChats)
 }
 
@@ -55,7 +55,7 @@ func TestKillMidFanOut(t *testing.T) {
 	}
 	t.Parallel()
 	began := time.Now()
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(2*time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(2*time.Second))
 	srv := h.srv
 	dbPath, cfgPath := h.runConfig(fastSends...)
 
@@ -76,12 +76,12 @@ func TestKillMidFanOut(t *testing.T) {
 	}
 	db.Close()
 	counts := func() map[planbot.OutboxStatus]int { t.Helper(); return outboxCounts(t, dbPath) }
-	deliveredAtLeast := func(n int) func([]fakeapi.Call) bool {
-		return func(calls []fakeapi.Call) bool { _, chats := killDelivered(calls); return chats >= n }
+	deliveredAtLeast := func(n int) func([]telegramtest.Call) bool {
+		return func(calls []telegramtest.Call) bool { _, chats := killDelivered(calls); return chats >= n }
 	}
 
 	// 1. SIGKILL mid fan-out; its first two requests get no answer.
-	srv.FailNext("sendMessage", 2, fakeapi.Fault{Drop: true})
+	srv.FailNext("sendMessage", 2, telegramtest.Fault{Drop: true})
 	first := h.startRun("first run", cfgPath)
 	srv.WaitFor(t, killGuard, deliveredAtLeast(killAfter))
 	first.kill(t)

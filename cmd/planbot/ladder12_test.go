@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/bot/fakeapi"
 	"planbot/config"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // exampleThisYear writes the example config moved to the current year
@@ -216,7 +216,7 @@ func TestCountyRemindersFitAPhone(t *testing.T) {
 		longest := 0
 		for _, m := range msgs {
 			per[m.ChatID]++
-			n := fakeapi.UTF16Len(m.Text)
+			n := telegramtest.UTF16Len(m.Text)
 			longest = max(longest, n)
 			if n > planbot.MaxMessageLen {
 				t.Errorf("%s: a message of %d characters to chat %d", r.Name, n, m.ChatID)

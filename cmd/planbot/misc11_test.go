@@ -29,9 +29,9 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/bot/fakeapi"
 	"planbot/ledger"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // TestE2EExportLongNote: a cadre's 650-character note and another's
@@ -76,9 +76,9 @@ func TestE2EExportLongNote(t *testing.T) {
 	}
 
 	calls := h.say(uZhang, "/export")
-	docs := fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "sendDocument" && c.OK })
+	docs := telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "sendDocument" && c.OK })
 	if len(docs) != 1 {
-		t.Fatalf("/export sent no document: %s", fakeapi.Describe(calls))
+		t.Fatalf("/export sent no document: %s", telegramtest.Describe(calls))
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(docs[0].File))
 	if err != nil {
@@ -170,7 +170,7 @@ func peakRSS(t *testing.T, pid int) int64 {
 // token), backs off, and answers a cadre as soon as the endpoint behaves.
 func TestProcHugeAnswer(t *testing.T) {
 	skipShort(t)
-	h := newBinHarness(t, fakeapi.WithMaxPollWait(time.Second))
+	h := newBinHarness(t, telegramtest.WithMaxPollWait(time.Second))
 	target, err := url.Parse(h.srv.URL())
 	if err != nil {
 		t.Fatal(err)
@@ -242,7 +242,7 @@ func TestProcHugeAnswer(t *testing.T) {
 	}
 
 	// The endpoint behaves again: a cadre's report is answered.
-	id := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60%")
+	id := h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度60%")
 	h.srv.WaitConfirmed(t, id, faultGuard)
 	h.srv.WaitSent(t, uMa.ID, 1, faultGuard)
 	out := p.Output()

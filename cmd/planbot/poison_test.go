@@ -8,8 +8,8 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/bot/fakeapi"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // poisonStore panics when asked to record a report whose note holds "💣":
@@ -40,8 +40,8 @@ func TestE2EPanicApologises(t *testing.T) {
 	h.start(func(o *instanceOptions) {
 		o.updates = func(u bot.UpdateLog, _ context.CancelFunc) bot.UpdateLog { return poisonLog{u.(*storage.DB)} }
 	})
-	poison := h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度60% 💣")
-	h.srv.SendText(uMa, fakeapi.PrivateChat(uMa), "2.3 进度70% 已签约")
+	poison := h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度60% 💣")
+	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度70% 已签约")
 	sent := h.srv.WaitSent(t, uMa.ID, 2, waitLimit)
 	wants(t, "the apology", sent[0].Text, "抱歉，系统出了点问题，这条消息没有记录。请稍后再发一次")
 	wants(t, "the next report's echo", sent[1].Text, "已记录", "2.3", "70%")

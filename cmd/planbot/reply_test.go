@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // 4e. A cadre answering one of the bot's messages about an item (a
@@ -13,7 +13,7 @@ func TestE2EReplyNamesTheItem(t *testing.T) {
 	t.Parallel()
 	h := newE2E(t, nil)
 	h.start()
-	chat := fakeapi.PrivateChat(uMa)
+	chat := telegramtest.PrivateChat(uMa)
 	echo := one(t, h.say(uMa, "2.3 进度60%"))
 	wants(t, "alone", one(t, h.say(uMa, "进度70%")).Text, "您说的是哪个事项？")
 	reply := one(t, h.do(func() int { return h.srv.ReplyText(uMa, chat, echo.MessageID, "进度70% 已开工") }))

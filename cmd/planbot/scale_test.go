@@ -34,9 +34,9 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/bot/fakeapi"
 	"planbot/config"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // countyFixture is a generated county: its YAML, its database, and the
@@ -269,7 +269,7 @@ func benchRunPeakRSS(b *testing.B, get func() (*countyFixture, error)) {
 		if err := os.WriteFile(dbPath, data, 0o600); err != nil {
 			b.Fatal(err)
 		}
-		srv := fakeapi.New(b)
+		srv := telegramtest.New(b)
 		cfgPath := runConfig(b, f, dir, srv.Endpoint(), dbPath)
 		b.StartTimer()
 		kib, perSecond := runUnderLoad(b, bin, cfgPath, srv, f.cfg.Plan, i)
@@ -317,7 +317,7 @@ func runConfig(b *testing.B, f *countyFixture, dir, endpoint, dbPath string) str
 
 // runUnderLoad runs one `planbot run` process through runLoad messages and
 // returns its VmHWM in KiB and the messages answered per second.
-func runUnderLoad(b *testing.B, bin, cfgPath string, srv *fakeapi.Server, plan *planbot.Plan, round int) (float64, float64) {
+func runUnderLoad(b *testing.B, bin, cfgPath string, srv *telegramtest.Server, plan *planbot.Plan, round int) (float64, float64) {
 	cmd := exec.Command(bin, "run", "-config", cfgPath, "-poll", "5s")
 	cmd.Env = append(os.Environ(), config.DefaultTokenEnv+"="+srv.Token())
 	var stderr bytes.Buffer
@@ -342,16 +342,16 @@ func runUnderLoad(b *testing.B, bin, cfgPath string, srv *fakeapi.Server, plan *
 	}
 	b.Logf("started in %s, VmHWM %.0f KiB", time.Since(launched).Round(time.Millisecond), startKiB)
 
-	var leaders, reporters []fakeapi.User
+	var leaders, reporters []telegramtest.User
 	var codes []string
 	for _, p := range plan.People {
 		if p.TelegramID != 0 && p.Has(planbot.RoleLeader) {
-			leaders = append(leaders, fakeapi.User{ID: p.TelegramID, FirstName: p.Name})
+			leaders = append(leaders, telegramtest.User{ID: p.TelegramID, FirstName: p.Name})
 		}
 	}
 	for _, it := range plan.Items {
 		if p, _ := plan.Person(it.Owners[0]); p.TelegramID != 0 {
-			reporters = append(reporters, fakeapi.User{ID: p.TelegramID, FirstName: p.Name})
+			reporters = append(reporters, telegramtest.User{ID: p.TelegramID, FirstName: p.Name})
 			codes = append(codes, it.Code)
 		}
 	}
@@ -359,12 +359,12 @@ func runUnderLoad(b *testing.B, bin, cfgPath string, srv *fakeapi.Server, plan *
 	for i := range runLoad {
 		if i%4 == 0 {
 			u := leaders[(i/4)%len(leaders)]
-			srv.SendText(u, fakeapi.PrivateChat(u), "/targets")
+			srv.SendText(u, telegramtest.PrivateChat(u), "/targets")
 			continue
 		}
 		j := (i + round*7) % len(reporters)
 		u := reporters[j]
-		srv.SendText(u, fakeapi.PrivateChat(u), fmt.Sprintf("%s 进度%d%% 按计划推进", codes[j], 40+i%60))
+		srv.SendText(u, telegramtest.PrivateChat(u), fmt.Sprintf("%s 进度%d%% 按计划推进", codes[j], 40+i%60))
 	}
 	deadline := time.Now().Add(10 * time.Minute)
 	for {

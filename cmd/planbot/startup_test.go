@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"planbot/bot/fakeapi"
 	"planbot/config"
+	"planbot/telegram/telegramtest"
 )
 
 // runInProcess starts `planbot run` on the example config pointed at srv,
 // with token, and returns its stderr and a channel for its exit code.
-func runInProcess(t *testing.T, ctx context.Context, srv *fakeapi.Server, token string) (*syncBuffer, <-chan int) {
+func runInProcess(t *testing.T, ctx context.Context, srv *telegramtest.Server, token string) (*syncBuffer, <-chan int) {
 	t.Helper()
 	dir := t.TempDir()
 	cfgPath := writeConfig(t, dir, srv.Endpoint(), filepath.Join(dir, "bot.db"))
@@ -49,19 +49,19 @@ func TestRunWaitsForTelegramAtStart(t *testing.T) {
 	t.Parallel()
 	t.Run("network comes up", func(t *testing.T) {
 		t.Parallel()
-		srv := fakeapi.New(t)
-		srv.SetDown(fakeapi.Refuse)
+		srv := telegramtest.New(t)
+		srv.SetDown(telegramtest.Refuse)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		stderr, code := runInProcess(t, ctx, srv, srv.Token())
-		srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool { return len(calls) >= 2 })
-		srv.SetDown(fakeapi.Status502)
-		srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool {
-			return len(fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Status == 502 })) >= 1
+		srv.WaitFor(t, waitLimit, func(calls []telegramtest.Call) bool { return len(calls) >= 2 })
+		srv.SetDown(telegramtest.Status502)
+		srv.WaitFor(t, waitLimit, func(calls []telegramtest.Call) bool {
+			return len(telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Status == 502 })) >= 1
 		})
-		srv.SetDown(fakeapi.Up)
+		srv.SetDown(telegramtest.Up)
 		srv.WaitPolling(t, waitLimit)
-		srv.SendText(uMa, fakeapi.PrivateChat(uMa), "/start")
+		srv.SendText(uMa, telegramtest.PrivateChat(uMa), "/start")
 		wants(t, "the greeting", srv.WaitSent(t, uMa.ID, 1, waitLimit)[0].Text, "您好")
 		cancel()
 		if c := exitCode(t, code); c != exitOK {
@@ -71,12 +71,12 @@ func TestRunWaitsForTelegramAtStart(t *testing.T) {
 	})
 	t.Run("stopped while waiting", func(t *testing.T) {
 		t.Parallel()
-		srv := fakeapi.New(t)
-		srv.SetDown(fakeapi.Refuse)
+		srv := telegramtest.New(t)
+		srv.SetDown(telegramtest.Refuse)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		stderr, code := runInProcess(t, ctx, srv, srv.Token())
-		srv.WaitFor(t, waitLimit, func(calls []fakeapi.Call) bool { return len(calls) >= 1 })
+		srv.WaitFor(t, waitLimit, func(calls []telegramtest.Call) bool { return len(calls) >= 1 })
 		cancel()
 		if c := exitCode(t, code); c != exitOK {
 			t.Errorf("exit %d:\n%s", c, stderr.String())
@@ -85,7 +85,7 @@ func TestRunWaitsForTelegramAtStart(t *testing.T) {
 	})
 	t.Run("wrong token fails at once", func(t *testing.T) {
 		t.Parallel()
-		srv := fakeapi.New(t)
+		srv := telegramtest.New(t)
 		stderr, code := runInProcess(t, context.Background(), srv, "123456:not-the-token")
 		if c := exitCode(t, code); c != exitFail {
 			t.Errorf("exit %d, want %d:\n%s", c, exitFail, stderr.String())

@@ -5,11 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"planbot/bot/fakeapi"
 	"planbot/config"
+	"planbot/telegram/telegramtest"
 )
 
-var uDong = fakeapi.User{ID: 100000020, FirstName: "董", LastName: "文书"} // 东村's clerk, with rules.unit_reports
+var uDong = telegramtest.User{ID: 100000020, FirstName: "董", LastName: "文书"} // 东村's clerk, with rules.unit_reports
 
 // 3b. With rules.unit_reports, a village's clerk may report on the items
 // of the village (item unit = their unit), recorded as on behalf of the

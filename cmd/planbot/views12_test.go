@@ -17,8 +17,8 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/bot/fakeapi"
 	"planbot/storage"
+	"planbot/telegram/telegramtest"
 )
 
 // county1y is the default `planbot gen` county (400 items, 150 people, 20
@@ -182,12 +182,12 @@ func TestCountyViewsFitAPhone(t *testing.T) {
 					}
 					total := 0
 					check := func(page int, m string) {
-						n := fakeapi.UTF16Len(m)
+						n := telegramtest.UTF16Len(m)
 						total += n
 						if n > planbot.MaxMessageLen {
 							t.Errorf("page %d of %s: a message of %d UTF-16 units, over %d:\n%.300s", page, view, n, planbot.MaxMessageLen, m)
 						}
-						if _, _, err := fakeapi.ParseHTML(m); err != nil {
+						if _, _, err := telegramtest.ParseHTML(m); err != nil {
 							t.Errorf("page %d of %s is not valid HTML: %v", page, view, err)
 						}
 					}
@@ -244,8 +244,8 @@ func countyE2E(t *testing.T) *e2e {
 	return h
 }
 
-func tgUser(p planbot.Person) fakeapi.User {
-	return fakeapi.User{ID: p.TelegramID, FirstName: p.Name}
+func tgUser(p planbot.Person) telegramtest.User {
+	return telegramtest.User{ID: p.TelegramID, FirstName: p.Name}
 }
 
 // TestE2ECountyPaging: over the real client, an admin's /overdue on the
@@ -261,7 +261,7 @@ func TestE2ECountyPaging(t *testing.T) {
 
 	r := one(t, h.say(ua, "/overdue"))
 	wants(t, "/overdue", r.Text, "逾期事项", "按板块", "最需关注的 8 项", "点「下一页」逐个板块查看，或发送 <code>/overdue 板块编号</code>")
-	if n := fakeapi.UTF16Len(r.Text); n > planbot.MaxMessageLen {
+	if n := telegramtest.UTF16Len(r.Text); n > planbot.MaxMessageLen {
 		t.Errorf("/overdue is %d UTF-16 units", n)
 	}
 	if got := buttons(r); len(got) != 1 || got[0] != "下一页 ▶" {
@@ -286,18 +286,18 @@ func TestE2ECountyPaging(t *testing.T) {
 		t.Errorf("上一页 from page 2 is not the summary:\n%s", back.Text)
 	}
 
-	group := fakeapi.GroupChat(-4121, "县工作群")
+	group := telegramtest.GroupChat(-4121, "县工作群")
 	g := one(t, h.sayIn(ua, group, "/overdue"))
 	if _, ok := g.Markup.Find("下一页 ▶"); !ok {
 		t.Fatalf("the group's /overdue has no 下一页: %v", buttons(g))
 	}
 	calls := h.do(func() int { return h.srv.PressButtonText(ul, group, g.MessageID, "下一页 ▶") })
-	if edits := fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method != "answerCallbackQuery" }); len(edits) != 0 {
-		t.Errorf("someone else's press changed the admin's list: %s", fakeapi.Describe(calls))
+	if edits := telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method != "answerCallbackQuery" }); len(edits) != 0 {
+		t.Errorf("someone else's press changed the admin's list: %s", telegramtest.Describe(calls))
 	}
-	ans := fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "answerCallbackQuery" })
+	ans := telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "answerCallbackQuery" })
 	if len(ans) != 1 || !strings.Contains(ans[0].Text, "只有本人可以翻页") || !strings.Contains(ans[0].Text, admin.Name) {
-		t.Errorf("the other press was answered %s", fakeapi.Describe(calls))
+		t.Errorf("the other press was answered %s", telegramtest.Describe(calls))
 	}
 	mine := one(t, h.do(func() int { return h.srv.PressButtonText(ua, group, g.MessageID, "下一页 ▶") }))
 	wants(t, "the admin's own press in the group", mine.Text, "<b>【")

@@ -1,4 +1,4 @@
-// Package fakeapi is a fake Telegram Bot API server for tests: the real
+// Package telegramtest is a fake Telegram Bot API server for tests: the real
 // go-telegram-bot-api client talks to it over HTTP (httptest), so a test
 // exercises the same requests, JSON and errors as production.
 //
@@ -23,7 +23,7 @@
 // message ids are per chat, from 1, shared by the users' messages and the
 // bot's, as in Telegram, so they collide across chats and never equal an
 // update id in small tests.
-package fakeapi
+package telegramtest
 
 import (
 	"encoding/json"
@@ -487,7 +487,7 @@ func (s *Server) PressButtonText(from User, chat Chat, messageID int, label stri
 	s.mu.Unlock()
 	b, ok := markup.Find(label)
 	if !ok || b.CallbackData == "" {
-		s.tb.Fatalf("fakeapi: message %d in chat %d has no callback button %q; buttons: %v", messageID, chat.ID, label, markup.Buttons())
+		s.tb.Fatalf("telegramtest: message %d in chat %d has no callback button %q; buttons: %v", messageID, chat.ID, label, markup.Buttons())
 	}
 	return s.PressButton(from, chat, messageID, b.CallbackData)
 }
@@ -514,7 +514,7 @@ func (s *Server) PushRawBatch(updatesJSON ...string) []int {
 		raw := []byte(strings.TrimSpace(u))
 		var fields map[string]json.RawMessage
 		if !json.Valid(raw) || json.Unmarshal(raw, &fields) != nil {
-			s.tb.Errorf("fakeapi: PushRaw: not a JSON object: %q", u)
+			s.tb.Errorf("telegramtest: PushRaw: not a JSON object: %q", u)
 			ps = append(ps, parsed{})
 			continue
 		}
@@ -537,7 +537,7 @@ func (s *Server) PushRawBatch(updatesJSON ...string) []int {
 		id := s.nextUpdateID
 		if v, ok := p.fields["update_id"]; ok {
 			if err := json.Unmarshal(v, &id); err != nil {
-				s.tb.Errorf("fakeapi: PushRaw: bad update_id: %v", err)
+				s.tb.Errorf("telegramtest: PushRaw: bad update_id: %v", err)
 				continue
 			}
 		} else {
@@ -722,7 +722,7 @@ func (s *Server) WaitFor(tb testing.TB, timeout time.Duration, cond func(calls [
 		select {
 		case <-ch:
 		case <-timer.C:
-			tb.Fatalf("fakeapi: condition not met within %v; offset %d, %d pending updates; calls:\n%s",
+			tb.Fatalf("telegramtest: condition not met within %v; offset %d, %d pending updates; calls:\n%s",
 				timeout, s.Offset(), s.Pending(), Describe(calls))
 			return calls
 		}

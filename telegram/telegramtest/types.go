@@ -1,4 +1,4 @@
-package fakeapi
+package telegramtest
 
 import (
 	"encoding/json"

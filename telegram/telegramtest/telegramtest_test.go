@@ -1,4 +1,4 @@
-package fakeapi_test
+package telegramtest_test
 
 import (
 	"errors"
@@ -14,21 +14,21 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
-	"planbot/bot/fakeapi"
+	"planbot/telegram/telegramtest"
 )
 
 // wait bounds every blocking step; nothing here sleeps.
 const wait = 5 * time.Second
 
 var (
-	alice = fakeapi.User{ID: 1001, FirstName: "Alice", Username: "alice"}
-	bob   = fakeapi.User{ID: 1002, FirstName: "Bob"}
-	group = fakeapi.GroupChat(-4001, "Township work plan")
+	alice = telegramtest.User{ID: 1001, FirstName: "Alice", Username: "alice"}
+	bob   = telegramtest.User{ID: 1002, FirstName: "Bob"}
+	group = telegramtest.GroupChat(-4001, "Township work plan")
 )
 
-func newClient(t *testing.T, opts ...fakeapi.Option) (*fakeapi.Server, *tgbotapi.BotAPI) {
+func newClient(t *testing.T, opts ...telegramtest.Option) (*telegramtest.Server, *tgbotapi.BotAPI) {
 	t.Helper()
-	srv := fakeapi.New(t, opts...)
+	srv := telegramtest.New(t, opts...)
 	api, err := tgbotapi.NewBotAPIWithAPIEndpoint(srv.Token(), srv.Endpoint())
 	if err != nil {
 		t.Fatalf("NewBotAPIWithAPIEndpoint: %v", err)
@@ -94,7 +94,7 @@ func TestLongPollReturnsWhenUpdatePushed(t *testing.T) {
 	var id int
 	pushed := make(chan struct{})
 	go func() { // from another goroutine, as a real user would
-		id = srv.SendText(alice, fakeapi.PrivateChat(alice), "/start hello")
+		id = srv.SendText(alice, telegramtest.PrivateChat(alice), "/start hello")
 		close(pushed)
 	}()
 	select {
@@ -103,7 +103,7 @@ func TestLongPollReturnsWhenUpdatePushed(t *testing.T) {
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
-		if len(r.ups) != 1 || r.ups[0].UpdateID != id || id != fakeapi.DefaultFirstUpdateID {
+		if len(r.ups) != 1 || r.ups[0].UpdateID != id || id != telegramtest.DefaultFirstUpdateID {
 			t.Fatalf("updates = %+v, want id %d", r.ups, id)
 		}
 		m := r.ups[0].Message
@@ -123,7 +123,7 @@ func TestLongPollReturnsWhenUpdatePushed(t *testing.T) {
 
 func TestOffsetConfirmsAndDrops(t *testing.T) {
 	srv, api := newClient(t)
-	chat := fakeapi.PrivateChat(alice)
+	chat := telegramtest.PrivateChat(alice)
 	id1 := srv.SendText(alice, chat, "one")
 	id2 := srv.SendText(alice, chat, "two")
 	id3 := srv.SendText(alice, chat, "three")
@@ -151,7 +151,7 @@ func TestOffsetConfirmsAndDrops(t *testing.T) {
 	}
 	// limit
 	for i := range 5 {
-		srv.SendText(bob, fakeapi.PrivateChat(bob), fmt.Sprint(i))
+		srv.SendText(bob, telegramtest.PrivateChat(bob), fmt.Sprint(i))
 	}
 	ups, _ = api.GetUpdates(tgbotapi.UpdateConfig{Offset: id3 + 1, Limit: 2})
 	if len(ups) != 2 || ups[0].Message.Text != "0" {
@@ -161,7 +161,7 @@ func TestOffsetConfirmsAndDrops(t *testing.T) {
 
 func TestInlineKeyboardRoundTrip(t *testing.T) {
 	srv, api := newClient(t)
-	chat := fakeapi.PrivateChat(alice)
+	chat := telegramtest.PrivateChat(alice)
 	msg := tgbotapi.NewMessage(alice.ID, "<b>确认</b> 报告？")
 	msg.ParseMode = tgbotapi.ModeHTML
 	msg.ReplyMarkup = tgbotapi.NewInlineKeyboardMarkup(
@@ -193,7 +193,7 @@ func TestInlineKeyboardRoundTrip(t *testing.T) {
 	if c.Text != "<b>确认</b> 报告？" || c.ParseMode != "HTML" || c.MessageID != 1 || !c.OK {
 		t.Errorf("call = %+v", c)
 	}
-	want := []fakeapi.Button{{Text: "是", CallbackData: "confirm:7"}, {Text: "否", CallbackData: "cancel:7"}, {Text: "说明", URL: "https://example.org/help"}}
+	want := []telegramtest.Button{{Text: "是", CallbackData: "confirm:7"}, {Text: "否", CallbackData: "cancel:7"}, {Text: "说明", URL: "https://example.org/help"}}
 	if got := c.Markup.Buttons(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("buttons = %+v", got)
 	}
@@ -205,7 +205,7 @@ func TestInlineKeyboardRoundTrip(t *testing.T) {
 		t.Fatalf("press: %v %+v", err, ups)
 	}
 	q := ups[0].CallbackQuery
-	if q == nil || q.Data != "confirm:7" || q.From.ID != alice.ID || q.Message.MessageID != 1 || q.ID != fakeapi.CallbackQueryID(uid) || q.Message.ReplyMarkup == nil {
+	if q == nil || q.Data != "confirm:7" || q.From.ID != alice.ID || q.Message.MessageID != 1 || q.ID != telegramtest.CallbackQueryID(uid) || q.Message.ReplyMarkup == nil {
 		t.Fatalf("callback = %+v", q)
 	}
 	if _, err := api.Request(tgbotapi.NewCallback(q.ID, "已确认")); err != nil {
@@ -252,7 +252,7 @@ func TestCallbackDataLimit(t *testing.T) {
 
 func TestTooManyRequests(t *testing.T) {
 	srv, api := newClient(t)
-	srv.FailNext("sendMessage", 1, fakeapi.Fault{RetryAfter: 5})
+	srv.FailNext("sendMessage", 1, telegramtest.Fault{RetryAfter: 5})
 	_, err := api.Send(tgbotapi.NewMessage(alice.ID, "hi"))
 	e := apiError(t, err)
 	if e.Code != 429 || e.RetryAfter != 5 || e.Message != "Too Many Requests: retry after 5" {
@@ -279,7 +279,7 @@ func TestTooManyRequests(t *testing.T) {
 
 func TestFaultOnlyForChat(t *testing.T) {
 	srv, api := newClient(t)
-	srv.FailNext("sendMessage", 1, fakeapi.Fault{Status: 500, ChatID: bob.ID})
+	srv.FailNext("sendMessage", 1, telegramtest.Fault{Status: 500, ChatID: bob.ID})
 	if _, err := api.Send(tgbotapi.NewMessage(alice.ID, "a")); err != nil {
 		t.Errorf("alice: %v", err)
 	}
@@ -442,7 +442,7 @@ func TestInboundPhotoAndRawUpdates(t *testing.T) {
 		t.Errorf("photo = %+v", ph)
 	}
 	an := ups[1].Message
-	if an.From.ID != fakeapi.AnonymousAdminID || an.SenderChat == nil || an.SenderChat.ID != group.ID {
+	if an.From.ID != telegramtest.AnonymousAdminID || an.SenderChat == nil || an.SenderChat.ID != group.ID {
 		t.Errorf("anonymous = %+v", an)
 	}
 	if ups[2].UpdateID != ups[1].UpdateID+1 || !strings.Contains(ups[2].Message.Text, "\uFFFD") {
@@ -484,17 +484,17 @@ func TestCloseReleasesLongPoll(t *testing.T) {
 
 func TestOutages(t *testing.T) {
 	srv, api := newClient(t)
-	srv.SetDown(fakeapi.Refuse)
+	srv.SetDown(telegramtest.Refuse)
 	_, err := api.Send(tgbotapi.NewMessage(alice.ID, "x"))
 	var uerr *url.Error
 	if !errors.As(err, &uerr) {
 		t.Errorf("refused: %T %v", err, err)
 	}
-	srv.SetDown(fakeapi.Status502)
+	srv.SetDown(telegramtest.Status502)
 	if _, err := api.Send(tgbotapi.NewMessage(alice.ID, "x")); err == nil {
 		t.Error("502 accepted")
 	}
-	srv.SetDown(fakeapi.Up)
+	srv.SetDown(telegramtest.Up)
 	if _, err := api.Send(tgbotapi.NewMessage(alice.ID, "x")); err != nil {
 		t.Errorf("after outage: %v", err)
 	}
@@ -510,7 +510,7 @@ func TestOutages(t *testing.T) {
 		done <- err
 	}()
 	srv.WaitPolling(t, wait)
-	srv.SetDown(fakeapi.Refuse)
+	srv.SetDown(telegramtest.Refuse)
 	select {
 	case err := <-done:
 		if err == nil {
@@ -523,7 +523,7 @@ func TestOutages(t *testing.T) {
 
 func TestDeliveredThenDropped(t *testing.T) {
 	srv, api := newClient(t)
-	srv.FailNext("sendMessage", 1, fakeapi.Fault{Drop: true, Delivered: true})
+	srv.FailNext("sendMessage", 1, telegramtest.Fault{Drop: true, Delivered: true})
 	if _, err := api.Send(tgbotapi.NewMessage(alice.ID, "once")); err == nil {
 		t.Fatal("dropped call returned no error")
 	}
@@ -534,18 +534,18 @@ func TestDeliveredThenDropped(t *testing.T) {
 }
 
 func TestDelayTripsClientTimeout(t *testing.T) {
-	srv := fakeapi.New(t)
+	srv := telegramtest.New(t)
 	api, err := tgbotapi.NewBotAPIWithClient(srv.Token(), srv.Endpoint(), &http.Client{Timeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.FailNext("sendMessage", 1, fakeapi.Fault{Delay: time.Minute})
+	srv.FailNext("sendMessage", 1, telegramtest.Fault{Delay: time.Minute})
 	if _, err := api.Send(tgbotapi.NewMessage(alice.ID, "slow")); err == nil {
 		t.Fatal("no timeout")
 	}
 	// The server notices the client gave up and records the call.
-	srv.WaitFor(t, wait, func(calls []fakeapi.Call) bool {
-		c := fakeapi.Filter(calls, func(c fakeapi.Call) bool { return c.Method == "sendMessage" })
+	srv.WaitFor(t, wait, func(calls []telegramtest.Call) bool {
+		c := telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "sendMessage" })
 		return len(c) == 1 && c[0].Status == 0 && !c[0].OK
 	})
 }
@@ -579,7 +579,7 @@ func TestConflicts(t *testing.T) {
 
 	// A webhook blocks getUpdates until deleteWebhook.
 	srv.SetWebhook("https://example.org/hook")
-	srv.SendText(alice, fakeapi.PrivateChat(alice), "x")
+	srv.SendText(alice, telegramtest.PrivateChat(alice), "x")
 	if _, err := api.GetUpdates(tgbotapi.UpdateConfig{}); err == nil {
 		t.Error("getUpdates with a webhook set")
 	}
@@ -613,7 +613,7 @@ func TestSetMyCommands(t *testing.T) {
 
 func TestAllowedUpdates(t *testing.T) {
 	srv, api := newClient(t)
-	chat := fakeapi.PrivateChat(alice)
+	chat := telegramtest.PrivateChat(alice)
 	srv.SendText(alice, chat, "text")
 	want := srv.PressButton(alice, chat, 1, "data")
 	ups, err := api.GetUpdates(tgbotapi.UpdateConfig{AllowedUpdates: []string{"callback_query"}})
@@ -626,7 +626,7 @@ func TestClockAndWaitFor(t *testing.T) {
 	monday := time.Date(2025, 3, 3, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	var mu sync.Mutex
 	now := monday
-	srv, api := newClient(t, fakeapi.WithClock(func() time.Time {
+	srv, api := newClient(t, telegramtest.WithClock(func() time.Time {
 		mu.Lock()
 		defer mu.Unlock()
 		now = now.Add(time.Second)
@@ -673,7 +673,7 @@ func TestWaitForFailsOnTimeout(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		srv.WaitFor(ftb, 50*time.Millisecond, func(calls []fakeapi.Call) bool { return len(calls) > 10 })
+		srv.WaitFor(ftb, 50*time.Millisecond, func(calls []telegramtest.Call) bool { return len(calls) > 10 })
 	}()
 	<-done
 	if !strings.Contains(ftb.msg, "condition not met") || !strings.Contains(ftb.msg, "the only message") {
@@ -682,7 +682,7 @@ func TestWaitForFailsOnTimeout(t *testing.T) {
 }
 
 func TestOptions(t *testing.T) {
-	srv, api := newClient(t, fakeapi.WithMaxPollWait(10*time.Millisecond), fakeapi.WithStrictChats(), fakeapi.WithFirstUpdateID(7))
+	srv, api := newClient(t, telegramtest.WithMaxPollWait(10*time.Millisecond), telegramtest.WithStrictChats(), telegramtest.WithFirstUpdateID(7))
 	ups, err := api.GetUpdates(tgbotapi.UpdateConfig{Timeout: 50}) // capped: returns empty at once
 	if err != nil || len(ups) != 0 {
 		t.Fatalf("%v %+v", err, ups)
@@ -691,7 +691,7 @@ func TestOptions(t *testing.T) {
 	if e := apiError(t, err); e.Message != "Bad Request: chat not found" {
 		t.Errorf("strict: %+v", e)
 	}
-	if id := srv.SendText(bob, fakeapi.PrivateChat(bob), "hello"); id != 7 {
+	if id := srv.SendText(bob, telegramtest.PrivateChat(bob), "hello"); id != 7 {
 		t.Errorf("first update id %d", id)
 	}
 	reply := tgbotapi.NewMessage(bob.ID, "hi")

@@ -1,4 +1,4 @@
-package fakeapi
+package telegramtest
 
 import (
 	"bytes"
@@ -273,7 +273,7 @@ func (s *Server) serveDown(w http.ResponseWriter, call *Call, mode DownMode) {
 func hijackClose(w http.ResponseWriter) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
-		panic("fakeapi: connection cannot be hijacked")
+		panic("telegramtest: connection cannot be hijacked")
 	}
 	conn, _, err := hj.Hijack()
 	if err != nil {
