@@ -1,6 +1,7 @@
 package planbot
 
 import (
+	"context"
 	"math/rand/v2"
 	"time"
 )
@@ -18,4 +19,16 @@ func Backoff(n int) time.Duration {
 func BackoffJitter(n int) time.Duration {
 	d := Backoff(n)
 	return d/2 + rand.N(d/2+1)
+}
+
+// Sleep waits d, or until ctx ends; false means ctx ended first.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }

@@ -4,13 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"planbot"
 	"planbot/intake"
@@ -284,7 +281,7 @@ func (b *Bot) recordItem(c *call, code string, d draft) error {
 func (c *call) itemReport(it planbot.Item, onBehalf string, d draft, history []planbot.Report) (r planbot.Report, added *planbot.Amount, problem string) {
 	r = planbot.Report{ItemCode: it.Code, Reporter: c.me.Key, OnBehalfOf: onBehalf, At: c.reportTime(), AsOf: d.AsOf,
 		Percent: d.Percent, Done: d.Done, Note: d.Note, PhotoIDs: d.Photos, ChatID: c.m.ChatID, MessageID: d.MessageID,
-		Supersedes: d.Corrects, Words: wordsAbout(d.Text, it.Code, c.plan)}
+		Supersedes: d.Corrects, Words: intake.WordsAbout(d.Text, it.Code, c.plan)}
 	if it.Tally == planbot.TallyPerOwner {
 		unit := it.Target.Unit
 		if d.Amount == nil && (d.Percent != nil || d.Done) {
@@ -323,81 +320,6 @@ func (c *call) itemReport(it planbot.Item, onBehalf string, d draft, history []p
 	total := planbot.Amount{Value: base.Value + v.Value, Unit: v.Unit}
 	r.Value = &total
 	return r, &inc, ""
-}
-
-// itemRef finds item codes in a message as the reader does (2.3, 二.3,
-// 2 . 3), with what may wrap them (【2.3】, 第2.3项).
-var itemRef = regexp.MustCompile(`[【\[]?第?\s*([0-9]+|[一二三四五六七八九十])\s*[.。．\-—－]\s*([0-9]+)\s*项?[】\]]?`)
-
-// wordsAbout is what text (a message, as sent) says about the item code:
-// the whole message without its command and item codes, or, when it
-// reports on several items, the part from this item's code up to the
-// next item that has words of its own ("2.3 60% 2.5 40% 已签约" gives 2.3
-// "60%"; "2.3、2.5都完成了" gives both "都完成了"). "" when the message
-// said nothing but the code (/done 2.3): the figures stand for it.
-func wordsAbout(text, code string, plan *planbot.Plan) string {
-	t := strings.TrimSpace(text)
-	if strings.HasPrefix(t, "/") {
-		_, t, _ = strings.Cut(t, " ")
-	} else if rest, ok := strings.CutPrefix(t, "汇报 "); ok {
-		t = rest
-	}
-	type ref struct {
-		code       string
-		start, end int
-	}
-	var refs []ref
-	for _, m := range itemRef.FindAllStringSubmatchIndex(t, -1) {
-		major := t[m[2]:m[3]]
-		if n := strings.Index("一二三四五六七八九", major); n >= 0 && len(major) == len("一") {
-			major = string(rune('1' + n/len("一")))
-		}
-		c := major + "." + t[m[4]:m[5]]
-		if _, ok := plan.Item(c); !ok {
-			continue
-		}
-		if m[0] > 0 {
-			if prev, _ := utf8.DecodeLastRuneInString(t[:m[0]]); unicode.IsDigit(prev) || prev == '.' || prev == '@' {
-				continue
-			}
-		}
-		if next, _ := utf8.DecodeRuneInString(t[m[1]:]); unicode.IsDigit(next) || next == '.' || strings.ContainsRune("亿万元%", next) {
-			continue // 3.2亿 is money
-		}
-		refs = append(refs, ref{c, m[0], m[1]})
-	}
-	i := slices.IndexFunc(refs, func(r ref) bool { return r.code == code })
-	start, end := 0, len(t)
-	if i > 0 {
-		start = refs[i].start
-	}
-	if i >= 0 {
-		for j := i + 1; j < len(refs); j++ {
-			if strings.Trim(t[refs[j-1].end:refs[j].start], "、，,和及与跟 \t") != "" {
-				end = refs[j].start
-				break
-			}
-		}
-	}
-	var sb strings.Builder
-	at := start
-	for _, r := range refs {
-		if r.start >= start && r.end <= end {
-			sb.WriteString(t[at:r.start])
-			sb.WriteString(" ")
-			at = r.end
-		}
-	}
-	sb.WriteString(t[at:end])
-	// Spaces collapse, but the lines stay: a list of 27 lines is filed
-	// (ledger) as 27 lines.
-	var lines []string
-	for _, line := range strings.Split(sb.String(), "\n") {
-		if line = strings.Join(strings.Fields(line), " "); line != "" {
-			lines = append(lines, line)
-		}
-	}
-	return strings.Trim(strings.Join(lines, "\n"), " \n、，,；;：:")
 }
 
 // totalBefore is the running total an increment adds to: the owner's

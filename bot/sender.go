@@ -407,7 +407,7 @@ func (s *Sender) pause(ctx context.Context, t time.Time) bool {
 		case d <= 0:
 			return true
 		case d > time.Millisecond:
-			if !sleep(ctx, d) {
+			if !planbot.Sleep(ctx, d) {
 				return false
 			}
 		default:

@@ -246,7 +246,7 @@ func (t *Telegram) Poll(ctx context.Context) error {
 		if len(updates) > 0 && t.Sender != nil {
 			t.Sender.Wake()
 		}
-		if hold > 0 && !sleep(ctx, hold) {
+		if hold > 0 && !planbot.Sleep(ctx, hold) {
 			return nil
 		}
 	}
@@ -412,18 +412,6 @@ func (t *Telegram) backOff(ctx context.Context, d time.Duration) bool {
 	case <-t.wakeCh():
 		return true
 	case <-timer.C:
-		return true
-	}
-}
-
-// sleep waits d or until ctx is done; false means ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
 		return true
 	}
 }

@@ -90,14 +90,7 @@ func (b *Bot) listStatus(c *call, status planbot.Status, title, noun, args strin
 	if err != nil {
 		return err
 	}
-	switch {
-	case empty != "":
-		c.say(empty)
-	case named:
-		c.showSection(v, idx)
-	default:
-		c.show(v, page{-1, 0})
-	}
+	c.showList(v, empty, named, idx)
 	return nil
 }
 

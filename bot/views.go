@@ -388,14 +388,7 @@ func (b *Bot) unreported(c *call, args string) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case empty != "":
-		c.say(empty)
-	case named:
-		c.showSection(v, idx)
-	default:
-		c.show(v, page{-1, 0})
-	}
+	c.showList(v, empty, named, idx)
 	return nil
 }
 
@@ -712,6 +705,20 @@ func (v listView) fits() bool {
 
 // show sends page p of v (the summary, or the whole list when it fits).
 func (c *call) show(v listView, p page) { c.showPage(v, p, false) }
+
+// showList answers a list command: what to say when the list is empty,
+// section idx when one was named (/overdue 2), else the list from its
+// summary.
+func (c *call) showList(v listView, empty string, named bool, idx int) {
+	switch {
+	case empty != "":
+		c.say(empty)
+	case named:
+		c.showSection(v, idx)
+	default:
+		c.show(v, page{-1, 0})
+	}
+}
 
 // showPage shows page p of v; turn: in place of the message whose 上一页
 // or 下一页 was pressed, so paging does not fill the chat.

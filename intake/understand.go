@@ -305,33 +305,12 @@ func several(text string, plan *planbot.Plan, today planbot.Date) (Intent, bool)
 	if plan == nil {
 		return Intent{}, false
 	}
-	type ref struct {
-		code       string
-		start, end int
-	}
+	type ref = codeAt
 	var refs []ref
-	for _, m := range codeRef.FindAllStringSubmatchIndex(text, -1) {
-		major := text[m[2]:m[3]]
-		if n := strings.Index("一二三四五六七八九", major); n >= 0 && len(major) == len("一") {
-			major = string(rune('1' + n/len("一")))
+	for _, r := range codeRefs(text, plan, codeRef) {
+		if !slices.ContainsFunc(refs, func(x ref) bool { return x.code == r.code }) {
+			refs = append(refs, r)
 		}
-		code := major + "." + text[m[4]:m[5]]
-		if _, ok := plan.Item(code); !ok {
-			continue
-		}
-		if m[0] > 0 {
-			prev, _ := utf8.DecodeLastRuneInString(text[:m[0]])
-			if unicode.IsDigit(prev) || prev == '.' || prev == '@' {
-				continue
-			}
-		}
-		if next, _ := utf8.DecodeRuneInString(text[m[1]:]); unicode.IsDigit(next) || next == '.' || strings.ContainsRune("亿万元%", next) {
-			continue // 3.2亿 is money, 2.35 no code
-		}
-		if slices.ContainsFunc(refs, func(r ref) bool { return r.code == code }) {
-			continue
-		}
-		refs = append(refs, ref{code, m[0], m[1]})
 	}
 	if len(refs) < 2 {
 		return Intent{}, false

@@ -1081,15 +1081,22 @@ func inUnitText(a planbot.Amount, unit string) string {
 	if !ok || u.Base != a.Unit {
 		return a.String()
 	}
-	places := 4 // planbot.Decimal's grid, in the base unit
-	for f := u.Factor; f >= 10; f /= 10 {
-		places++
-	}
-	s, err := a.Format(unit, places)
+	s, err := a.Format(unit, exactPlaces(u))
 	if err != nil {
 		return a.String()
 	}
 	return s
+}
+
+// exactPlaces is how many decimals an amount needs in unit u to be shown
+// exactly: planbot.Decimal's 4 in the base unit, one more per power of ten
+// of u's factor (0.0001只 is 0.00000001万只).
+func exactPlaces(u planbot.Unit) int {
+	places := 4
+	for f := u.Factor; f >= 10; f /= 10 {
+		places++
+	}
+	return places
 }
 
 // inUnit is a in unit as a float, and the decimals its exact form needs.
@@ -1100,11 +1107,7 @@ func inUnit(a planbot.Amount, unit string) (float64, int, bool) {
 	if !ok || u.Base != a.Unit {
 		return 0, 0, false
 	}
-	places := 4 // planbot.Decimal's grid, in the base unit
-	for f := u.Factor; f >= 10; f /= 10 {
-		places++
-	}
-	s, err := a.Format(unit, places)
+	s, err := a.Format(unit, exactPlaces(u))
 	if err != nil {
 		return 0, 0, false
 	}

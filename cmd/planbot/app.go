@@ -286,7 +286,7 @@ func (a *app) openWhenWritable(ctx context.Context, open func() (*storage.DB, er
 	}
 	notify(bot.OutageNotice(cause))
 	for n := 1; ; n++ {
-		if !sleepCtx(ctx, planbot.Backoff(n)) {
+		if !planbot.Sleep(ctx, planbot.Backoff(n)) {
 			return nil, ctx.Err()
 		}
 		db, err := open()
@@ -299,18 +299,6 @@ func (a *app) openWhenWritable(ctx context.Context, open func() (*storage.DB, er
 			return nil, err
 		}
 		e.log.Warn("the database still cannot be written", "err", err)
-	}
-}
-
-// sleepCtx waits d; false if ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 
@@ -334,7 +322,7 @@ func untilReachable(ctx context.Context, log *slog.Logger, step string, f func()
 			wait = time.Duration(apiErr.RetryAfter) * time.Second
 		}
 		log.Warn("Telegram is not reachable yet; trying again", "step", step, "err", err, "retry_in", wait)
-		if !sleepCtx(ctx, wait) {
+		if !planbot.Sleep(ctx, wait) {
 			return ctx.Err()
 		}
 	}
