@@ -34,7 +34,7 @@ type app struct {
 	// PollTimeout is the long poll's; HandlerTimeout bounds one update.
 	PollTimeout, HandlerTimeout time.Duration
 	// NewDB serves the file at DBPath even if it is not the database
-	// served there before (see servedHere).
+	// served there before (see servedBefore).
 	NewDB bool
 	// Clock is the poll loop's, the sender's and the reminders'; nil is
 	// env.now. The tests fix the conversation's time while these move.
@@ -134,12 +134,30 @@ func (a *app) openDatabase(ctx context.Context) error {
 		locked = true
 	}
 	open := func() (*storage.DB, error) {
+		check := false
 		if !a.NewDB {
-			if err := servedHere(ctx, a.env, a.DBPath); err != nil {
+			var err error
+			if check, err = servedBefore(a.DBPath); err != nil {
 				return nil, err
 			}
 		}
-		return openSynced(ctx, a.env, a.Config, a.DBPath)
+		db, err := storage.Open(ctx, a.DBPath, a.env.dbOptions...)
+		if err != nil {
+			return nil, err
+		}
+		if check {
+			// Before the plan is synced into it: a different file must
+			// not be written to.
+			if err := db.CheckIdentity(ctx); err != nil {
+				db.Close()
+				return nil, err
+			}
+		}
+		if err := syncPlan(ctx, a.env, a.Config, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return db, nil
 	}
 	db, err := open()
 	if errors.Is(err, planbot.ErrUnwritable) {

@@ -43,14 +43,22 @@ func openSynced(ctx context.Context, e *env, cfg *config.Config, override string
 	if err != nil {
 		return nil, err
 	}
-	rep, err := db.SyncPlan(ctx, cfg.Plan, e.now())
-	if err != nil {
+	if err := syncPlan(ctx, e, cfg, db); err != nil {
 		db.Close()
 		return nil, err
 	}
+	return db, nil
+}
+
+// syncPlan puts cfg's plan in force in db, logging what it changed.
+func syncPlan(ctx context.Context, e *env, cfg *config.Config, db *storage.DB) error {
+	rep, err := db.SyncPlan(ctx, cfg.Plan, e.now())
+	if err != nil {
+		return err
+	}
 	if rep.Changed() {
-		e.log.Info("plan loaded into database", "db", path,
+		e.log.Info("plan loaded into database", "db", db.Path(),
 			"added", len(rep.Added), "updated", len(rep.Updated), "archived", len(rep.Archived), "restored", len(rep.Restored))
 	}
-	return db, nil
+	return nil
 }

@@ -58,28 +58,21 @@ func runCommand() command {
 	}
 }
 
-// servedHere refuses a database file that is missing, empty or another
-// database than the one this path held when run last served it: the sign
-// of an rm or a restore gone wrong, which must not silently become an
-// empty year. It opens the file only to read its identity, before the
-// plan is synced into it.
-func servedHere(ctx context.Context, e *env, dbPath string) error {
+// servedBefore refuses a database path whose file is missing or empty
+// where run served one before (the sign of an rm or a restore gone wrong,
+// which must not silently become an empty year), and says whether an
+// identity was recorded beside it: then the opened database must carry it
+// (storage.DB.CheckIdentity) before the plan is synced into it.
+func servedBefore(dbPath string) (bool, error) {
 	if err := storage.CheckPresent(dbPath); err != nil {
-		return err
+		return false, err
 	}
-	if want, err := storage.RecordedIdentity(dbPath); err != nil || want == "" {
-		return err
-	}
-	db, err := storage.Open(ctx, dbPath, e.dbOptions...)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return db.CheckIdentity(ctx)
+	want, err := storage.RecordedIdentity(dbPath)
+	return want != "", err
 }
 
 // recordServed records beside the database which one it is, for the next
-// start's servedHere. Best effort: on a full disk the bot still starts
+// start's servedBefore. Best effort: on a full disk the bot still starts
 // (and tells the admins at the first write it cannot make).
 func recordServed(ctx context.Context, e *env, db *storage.DB) {
 	id, err := db.Identity(ctx)
