@@ -5,10 +5,12 @@ import (
 	"strings"
 )
 
-// Evidence (佐证材料) is kept as Telegram file ids in Report.PhotoIDs. A
-// photo's id is stored as it is; a document's or a video's carries its
-// kind as a prefix. Telegram's ids never hold a colon, so the prefix is
-// unambiguous, and rows written before documents were kept read as photos.
+// Evidence (佐证材料) is kept in Report.PhotoIDs as the platform's
+// reference to the file, opaque to the domain: the adapter that received
+// it makes it (starting with its platform's name, "telegram:…") and is the
+// one that can fetch it. A photo's reference is stored as it is; a
+// document's or a video's carries its kind as a prefix. No platform is
+// named "doc" or "video", so the prefix is unambiguous.
 const (
 	documentPrefix = "doc:"
 	videoPrefix    = "video:"
@@ -24,11 +26,11 @@ const (
 )
 
 // DocumentEvidence and VideoEvidence make the stored id of a document or
-// video file.
+// video file from the platform's reference to it.
 func DocumentEvidence(fileID string) string { return documentPrefix + fileID }
 func VideoEvidence(fileID string) string    { return videoPrefix + fileID }
 
-// KindOf returns what id is and its Telegram file id.
+// KindOf returns what id is and the platform's reference to the file.
 func KindOf(id string) (EvidenceKind, string) {
 	if f, ok := strings.CutPrefix(id, documentPrefix); ok {
 		return EvidenceDocument, f

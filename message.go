@@ -6,17 +6,21 @@ import (
 	"unicode/utf8"
 )
 
-// MaxMessageLen is Telegram's limit on a message's text. It counts the text
-// after entity parsing in UTF-16 code units; splitting the raw HTML at this
-// length is therefore always safe, since tags only add to the raw length.
-const MaxMessageLen = 4096
+// PageBudget is how much text, in UTF-16 code units, a view puts in one
+// message before it pages: about one phone screen, and under every
+// platform's limit on a message, so a page is never split.
+const PageBudget = 3796
 
-// SplitOutbox is m as the rows that send it: its text split under
-// MaxMessageLen with SplitMessage, every part like m but the keyboard only
-// on the last (buttons under the end of what they answer) and an edit only
-// on the first (the rest follow as new messages).
-func SplitOutbox(m OutboxMessage) []OutboxMessage {
-	parts := SplitMessage(m.Text, MaxMessageLen)
+// SplitOutbox is m as the rows that send it on a platform whose messages
+// take at most limit UTF-16 units of text: its text split with
+// SplitMessage, every part like m but the buttons only on the last (under
+// the end of what they answer) and an edit only on the first (the rest
+// follow as new messages). A limit of 0 or less does not split.
+func SplitOutbox(m OutboxMessage, limit int) []OutboxMessage {
+	if limit <= 0 || m.Method == MethodAnswer || m.Attachment != AttachNone {
+		return []OutboxMessage{m}
+	}
+	parts := SplitMessage(m.Text, limit)
 	out := make([]OutboxMessage, len(parts))
 	for i, p := range parts {
 		out[i] = m
@@ -25,11 +29,15 @@ func SplitOutbox(m OutboxMessage) []OutboxMessage {
 			out[i].Method, out[i].EditMessageID = "", 0
 		}
 		if i < len(parts)-1 {
-			out[i].ReplyMarkup = ""
+			out[i].Buttons = nil
 		}
 	}
 	return out
 }
+
+// UTF16Len is the length of s in UTF-16 code units, as Telegram and WeCom
+// count a message's text.
+func UTF16Len(s string) int { return utf16Len(s) }
 
 func utf16Len(s string) int {
 	n := 0

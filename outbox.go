@@ -2,58 +2,66 @@ package planbot
 
 import "time"
 
-// OutboxStatus is where a message is on its way to Telegram.
+// OutboxStatus is where a message is on its way to its chat.
 type OutboxStatus string
 
 const (
 	OutboxPending   OutboxStatus = "pending"   // waiting for NextAttemptAt
-	OutboxSending   OutboxStatus = "sending"   // handed to the Bot API, no answer yet
-	OutboxSent      OutboxStatus = "sent"      // Telegram answered with a message id
-	OutboxFailed    OutboxStatus = "failed"    // given up (403, 400 …)
+	OutboxSending   OutboxStatus = "sending"   // handed to the platform, no answer yet
+	OutboxSent      OutboxStatus = "sent"      // the platform took it
+	OutboxFailed    OutboxStatus = "failed"    // given up (blocked, refused …)
 	OutboxUncertain OutboxStatus = "uncertain" // the request may or may not have been delivered
 )
 
-// OutboxMethod is which Bot API call delivers a message.
+// OutboxMethod is what a message does in its chat.
 type OutboxMethod string
 
 const (
-	// MethodSend sends a new message: text (sendMessage), or a photo or a
-	// document with Text as its caption.
+	// MethodSend sends a new message: a text, or a picture or a file with
+	// Text as its caption.
 	MethodSend OutboxMethod = "send"
-	// MethodEdit replaces the text and keyboard of message EditMessageID in
-	// ChatID (editMessageText).
+	// MethodEdit replaces the text and buttons of the bot's earlier message
+	// EditMessageID in ChatID, on platforms that allow it.
 	MethodEdit OutboxMethod = "edit"
-	// MethodAnswer answers the button press CallbackQueryID
-	// (answerCallbackQuery), with Text as an optional toast.
+	// MethodAnswer answers the button press PressID (the spinner on the
+	// button stops), with Text as an optional toast.
 	MethodAnswer OutboxMethod = "answer"
 )
 
-// OutboxMessage is one message to send.
-//
-// With Method send (or ""), exactly one of Text (alone), Photo or Document
-// is the payload; with Photo or Document, Text is the caption. Photo or
-// Document is a Telegram file id, URL or local path; or, for an upload,
-// FileData holds the bytes and FileName their name, and Photo or Document
-// (set to anything, conventionally FileName) says which kind of file it is.
-// With Method edit, ChatID, EditMessageID and Text are required. With Method
-// answer, CallbackQueryID is required, Text is an optional toast, and
-// ChatID may be 0.
-type OutboxMessage struct {
-	ID          int64
-	Method      OutboxMethod // "" is MethodSend
-	ChatID      int64
-	Text        string
-	ParseMode   string // "HTML" or ""
-	ReplyMarkup string // JSON of the inline keyboard, "" for none
-	Photo       string // Telegram file id, URL or local path; "" for none
-	Document    string // likewise
+// Attachment says what kind of file a message carries.
+type Attachment string
 
-	EditMessageID   int    // MethodEdit: the message to change
-	CallbackQueryID string // MethodAnswer: the button press to answer
-	FileName        string // an upload's file name
-	// FileData is an upload's content (≤ 10 MiB for a photo, 50 MiB for a
-	// document). Only ClaimBatch loads it, and it is dropped once the message
-	// is sent, failed or uncertain.
+const (
+	AttachNone    Attachment = ""
+	AttachPicture Attachment = "picture" // shown inline (the digest's chart)
+	AttachFile    Attachment = "file"    // a document to download (the ledger)
+)
+
+// OutboxMessage is one message to send, in the domain's terms: the
+// platform's adapter turns it into its own calls.
+//
+// Text is HTML of the few tags the bot writes (<b>, <i>, <code>, <a>),
+// every user word escaped (Escape); an adapter whose platform speaks
+// another markup converts it. With Method send (or ""), the payload is
+// Text alone, or a file (Attachment, FileName, FileData) with Text as its
+// caption. With Method edit, ChatID, EditMessageID and Text are required.
+// With Method answer, PressID is required, Text is an optional toast, and
+// ChatID is the chat the button was pressed in.
+type OutboxMessage struct {
+	ID      int64
+	Method  OutboxMethod // "" is MethodSend
+	ChatID  ChatID
+	Text    string
+	Buttons Keyboard // under the message; nil for none
+
+	EditMessageID int    // MethodEdit: the message to change
+	PressID       string // MethodAnswer: the button press to answer
+
+	Attachment Attachment
+	FileName   string
+	// FileData is the attachment's content (≤ 10 MiB for a picture, 50 MiB
+	// for a file). Only ClaimBatch loads it, and it is dropped once the
+	// message is sent, failed or uncertain.
 	FileData []byte
 
 	// Priority: higher is sent first (replies to a person before digests),
@@ -68,12 +76,14 @@ type OutboxMessage struct {
 	// run's messages to that chat replace it (or it is dropped).
 	Held bool
 
-	Status            OutboxStatus
-	Attempts          int
-	NextAttemptAt     time.Time // not sent before; defaults to CreatedAt
-	TelegramMessageID int
-	LastError         string
-	CreatedAt         time.Time // defaults to the time of Enqueue
-	SentAt            time.Time
-	GivenUpAt         time.Time // when it became failed or uncertain
+	Status        OutboxStatus
+	Attempts      int
+	NextAttemptAt time.Time // not sent before; defaults to CreatedAt
+	// SentMessageID is the platform's number of the message once sent (0
+	// where the platform gives none): what a later edit refers to.
+	SentMessageID int
+	LastError     string
+	CreatedAt     time.Time // defaults to the time of Enqueue
+	SentAt        time.Time
+	GivenUpAt     time.Time // when it became failed or uncertain
 }

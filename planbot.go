@@ -30,20 +30,44 @@ var Roles = []Role{RoleAdmin, RoleLeader, RoleCadre}
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool { return slices.Contains(Roles, r) }
 
-// Person is someone the bot knows. TelegramID is the numeric user id:
-// usernames are reassigned, ids are not.
+// Person is someone the bot knows. Accounts are the person's accounts on
+// the chat platforms, as the YAML gives them (a binding by invite code adds
+// one in the database): by the platform's id, never a user name, since user
+// names are reassigned.
 type Person struct {
-	Key        string
-	Name       string
-	TelegramID int64 // 0 when not yet known
-	Roles      []Role
+	Key      string
+	Name     string
+	Accounts []UserID // none when not yet known
+	Roles    []Role
 	Unit       string // village or office, e.g. "XX村" or "党政办"
 	// Principal marks the principal leaders (党委书记、镇长) who receive the
 	// last step of escalation.
 	Principal bool
 	// Invite is a one-time code the person sends as "/start CODE" to bind
-	// their Telegram account when the admin does not know their numeric id.
+	// their account when the admin does not know its id.
 	Invite string
+}
+
+// Account returns p's account on platform, if the YAML gives one.
+func (p Person) Account(platform string) (UserID, bool) {
+	for _, a := range p.Accounts {
+		if a.Platform() == platform {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// HasAccount reports whether u is one of p's accounts.
+func (p Person) HasAccount(u UserID) bool { return u != "" && slices.Contains(p.Accounts, u) }
+
+// Chat is p's private chat on their first account: where their reminders
+// go unless a binding says otherwise; "" when no account is known.
+func (p Person) Chat() ChatID {
+	if len(p.Accounts) == 0 {
+		return ""
+	}
+	return p.Accounts[0].Chat()
 }
 
 // Has reports whether p holds role r.
@@ -235,7 +259,7 @@ func (k ReminderKind) Valid() bool { return slices.Contains(ReminderKinds, k) }
 
 // Reminder is a scheduled job. Recipients are "owners" (each item's owners),
 // "leader" (each item's leader in charge), "role:ROLE", a person key, or
-// "chat:ID" for a group chat.
+// "chat:ADDRESS" for a group chat (a ChatID).
 type Reminder struct {
 	Name         string
 	Kind         ReminderKind

@@ -1,8 +1,7 @@
 package planbot
 
 import (
-	"encoding/json"
-	"fmt"
+		"fmt"
 	"html"
 	"strings"
 	"time"
@@ -25,7 +24,7 @@ const (
 )
 
 // Escape makes a user-supplied string safe inside an HTML message. Invalid
-// UTF-8 is replaced, since Telegram rejects it.
+// UTF-8 is replaced, since the platforms reject it.
 func Escape(s string) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
@@ -59,7 +58,8 @@ func ClipLine(s string, n int) string {
 func Isolate(s string) string { return "\u2068" + s + "\u2069" }
 
 // Button is one button under a message: its label and what pressing it
-// sends back (at most MaxButtonData bytes).
+// sends back (at most MaxButtonData bytes), whatever the platform draws it
+// as (an inline keyboard, a template card).
 type Button struct {
 	Text string
 	Data string
@@ -68,8 +68,9 @@ type Button struct {
 // Keyboard is the buttons under a message, row by row.
 type Keyboard [][]Button
 
-// MaxButtonData is the most a button may carry back, in bytes (Telegram's
-// limit on callback data); a longer one is refused with the whole message.
+// MaxButtonData is the most a button may carry back, in bytes: the least
+// of the platforms' limits (Telegram's callback data), so a button written
+// once works on every platform.
 const MaxButtonData = 64
 
 // Column lays buttons out one to a row, for labels too long to share one.
@@ -79,32 +80,6 @@ func Column(bs []Button) Keyboard {
 		rows[i] = bs[i : i+1]
 	}
 	return rows
-}
-
-// InlineKeyboardJSON is k as the reply_markup of a Telegram message
-// ({"inline_keyboard":[[{"text":…,"callback_data":…}]]}), "" for no buttons.
-func InlineKeyboardJSON(k Keyboard) string {
-	if len(k) == 0 {
-		return ""
-	}
-	type button struct {
-		Text string `json:"text"`
-		Data string `json:"callback_data"`
-	}
-	rows := make([][]button, len(k))
-	for i, row := range k {
-		if len(row) == 0 {
-			continue // null, as the Bot API library wrote an empty row
-		}
-		rows[i] = make([]button, len(row))
-		for j, b := range row {
-			rows[i][j] = button(b)
-		}
-	}
-	data, _ := json.Marshal(struct {
-		InlineKeyboard [][]button `json:"inline_keyboard"`
-	}{rows})
-	return string(data)
 }
 
 // ReportButtonPrefix starts a reminder's button: "r:CODE" asks its owner,

@@ -2,23 +2,6 @@ package planbot
 
 import "testing"
 
-// The keyboard JSON is the form the Bot API library wrote before the
-// scheduler and the conversation shared one encoder.
-func TestInlineKeyboardJSON(t *testing.T) {
-	k := Keyboard{{{Text: "确认", Data: "p:7:ok"}, {Text: "<改>", Data: "p:7:edit"}}, {{Text: "取消", Data: ""}}}
-	want := `{"inline_keyboard":[[{"text":"确认","callback_data":"p:7:ok"},{"text":"\u003c改\u003e","callback_data":"p:7:edit"}],[{"text":"取消","callback_data":""}]]}`
-	if got := InlineKeyboardJSON(k); got != want {
-		t.Errorf("InlineKeyboardJSON =\n%s\nwant\n%s", got, want)
-	}
-	if got := InlineKeyboardJSON(nil); got != "" {
-		t.Errorf("no buttons: %q, want none", got)
-	}
-	col := InlineKeyboardJSON(Column([]Button{{"a", "r:1"}, {"b", "r:2"}}))
-	if want := `{"inline_keyboard":[[{"text":"a","callback_data":"r:1"}],[{"text":"b","callback_data":"r:2"}]]}`; col != want {
-		t.Errorf("Column = %s, want %s", col, want)
-	}
-}
-
 func TestClipAndClipLine(t *testing.T) {
 	s := "第一行\n第二行很长很长"
 	if got := Clip(s, 6); got != "第一行\n第…" {
@@ -45,21 +28,38 @@ func TestReportButtonData(t *testing.T) {
 func TestSplitOutboxEditFirstKeyboardLast(t *testing.T) {
 	line := "一行字，足够长，要拆成几条消息。\n"
 	text := ""
-	for len(text) < 3*MaxMessageLen*3 {
+	const limit = 4096
+	for len(text) < 3*limit*3 {
 		text += line
 	}
-	rows := SplitOutbox(OutboxMessage{ChatID: 5, Text: text, ParseMode: "HTML", Priority: PriorityReply,
-		Method: MethodEdit, EditMessageID: 9, ReplyMarkup: `{"inline_keyboard":[]}`})
+	keyboard := Keyboard{{{Text: "确认", Data: "p:7:ok"}}}
+	rows := SplitOutbox(OutboxMessage{ChatID: "t:5", Text: text, Priority: PriorityReply,
+		Method: MethodEdit, EditMessageID: 9, Buttons: keyboard}, limit)
 	if len(rows) < 2 {
 		t.Fatalf("%d rows, want the text split", len(rows))
 	}
 	for i, m := range rows {
 		edit := m.Method == MethodEdit && m.EditMessageID == 9
-		if edit != (i == 0) || (m.ReplyMarkup != "") != (i == len(rows)-1) {
-			t.Errorf("row %d: method %q edit %d markup %q", i, m.Method, m.EditMessageID, m.ReplyMarkup)
+		if edit != (i == 0) || (m.Buttons != nil) != (i == len(rows)-1) {
+			t.Errorf("row %d: method %q edit %d buttons %v", i, m.Method, m.EditMessageID, m.Buttons)
 		}
-		if m.ChatID != 5 || m.ParseMode != "HTML" || m.Priority != PriorityReply {
-			t.Errorf("row %d lost its chat, parse mode or priority: %+v", i, m)
+		if m.ChatID != "t:5" || m.Priority != PriorityReply || UTF16Len(m.Text) > limit {
+			t.Errorf("row %d lost its chat or priority, or is too long: %+v", i, m)
 		}
+	}
+}
+
+func TestChatAddresses(t *testing.T) {
+	c := NewChatID("telegram", "-100123")
+	if c != "telegram:-100123" || c.Platform() != "telegram" || c.Local() != "-100123" {
+		t.Errorf("chat %q: platform %q local %q", c, c.Platform(), c.Local())
+	}
+	u := NewUserID("wecom", "zhang:san")
+	if u.Platform() != "wecom" || u.Local() != "zhang:san" || u.Chat() != ChatID("wecom:zhang:san") {
+		t.Errorf("user %q: platform %q local %q chat %q", u, u.Platform(), u.Local(), u.Chat())
+	}
+	p := Person{Accounts: []UserID{"wecom:zs", "telegram:42"}}
+	if a, ok := p.Account("telegram"); !ok || a != "telegram:42" || p.Chat() != "wecom:zs" || !p.HasAccount("telegram:42") || p.HasAccount("") {
+		t.Errorf("person's accounts read wrong: %v %v %q", a, ok, p.Chat())
 	}
 }

@@ -18,9 +18,9 @@ type Report struct {
 	Value      *Amount  // measured progress toward the item's target, if any
 	Done       bool
 	Note       string
-	PhotoIDs   []string // Telegram file ids kept as evidence (佐证材料)
-	ChatID     int64
-	MessageID  int
+	PhotoIDs   []string // evidence (佐证材料): platforms' references, see evidence.go
+	ChatID     ChatID   // the chat the report came from; "" for one made otherwise
+	MessageID  int      // the platform's number of that message; 0 if none
 	Supersedes int64 // id of the report this one corrects or withdraws; 0 if none
 	Withdrawn  bool  // this row withdraws Supersedes instead of correcting it
 	// Words is what the reporter wrote about this item, as written: the
@@ -127,11 +127,11 @@ func (s SyncReport) Changed() bool {
 
 // Pending is a question the bot asked and is waiting for an answer to: a
 // keyboard offering several items, or a step of a walk-through. Buttons
-// refer to it by ID, since Telegram allows only 64 bytes of callback data.
+// refer to it by ID, since a button carries at most MaxButtonData bytes.
 type Pending struct {
 	ID        int64
-	ChatID    int64
-	UserID    int64
+	ChatID    ChatID
+	UserID    UserID
 	Kind      string
 	Payload   string // JSON of the kind's state
 	CreatedAt time.Time
@@ -140,9 +140,9 @@ type Pending struct {
 // AuditEntry records what an unknown or refused user tried: nothing else of
 // theirs is stored.
 type AuditEntry struct {
-	At         time.Time
-	TelegramID int64
-	ChatID     int64
-	Action     string
+	At     time.Time
+	UserID UserID
+	ChatID ChatID
+	Action string
 	Detail     string
 }

@@ -24,7 +24,7 @@ type ProgressReader interface {
 	LastObservationBy(ctx context.Context, reporter string) (Observation, bool, error)
 	// ReportFromMessage returns the report a chat message made (its first
 	// row), for an edit of that message.
-	ReportFromMessage(ctx context.Context, chatID int64, messageID int) (Report, bool, error)
+	ReportFromMessage(ctx context.Context, chat ChatID, messageID int) (Report, bool, error)
 }
 
 // ProgressWriter records progress.
@@ -35,22 +35,21 @@ type ProgressWriter interface {
 
 // BindingReader finds whose chat is whose.
 type BindingReader interface {
-	// TelegramBinding returns the person key bound to a Telegram user id
-	// through an invite code, if any.
-	TelegramBinding(ctx context.Context, telegramID int64) (string, bool, error)
-	// ChatBindings maps person keys to their private chats.
-	ChatBindings(ctx context.Context) (map[string]int64, error)
+	// Binding returns the person key bound to an account through an
+	// invite code, if any.
+	Binding(ctx context.Context, user UserID) (string, bool, error)
+	// ChatBindings maps person keys to their private chats, as bound.
+	ChatBindings(ctx context.Context) (map[string]ChatID, error)
 }
 
 // Binder spends invite codes.
 type Binder interface {
-	// BindTelegram spends invite and binds telegramID to person; it fails
+	// Bind spends invite and binds the account user to person; it fails
 	// when the invite was already spent.
-	BindTelegram(ctx context.Context, person string, telegramID int64, invite string, now time.Time) error
+	Bind(ctx context.Context, person string, user UserID, invite string, now time.Time) error
 	// SpendExposedInvite spends person's invite, posted in a group by
-	// telegramID, so nobody can bind with it; false when it was spent
-	// already.
-	SpendExposedInvite(ctx context.Context, person string, telegramID int64, invite string, now time.Time) (bool, error)
+	// user, so nobody can bind with it; false when it was spent already.
+	SpendExposedInvite(ctx context.Context, person string, user UserID, invite string, now time.Time) (bool, error)
 }
 
 // LeaveReader reads the leaves said in chat (the plan holds the YAML's).
@@ -68,7 +67,7 @@ type LeaveWriter interface {
 // DeliveryReader reads what was queued and sent, and when jobs ran: what
 // a nagging cap and the digest's delivery section need.
 type DeliveryReader interface {
-	RemindersQueuedSince(ctx context.Context, since time.Time) (map[int64]int, error)
+	RemindersQueuedSince(ctx context.Context, since time.Time) (map[ChatID]int, error)
 	FailedMessagesSince(ctx context.Context, since time.Time, limit int) ([]OutboxMessage, error)
 	LastRunAt(ctx context.Context, job string) (time.Time, bool, error)
 }
@@ -79,14 +78,14 @@ type Questions interface {
 	LoadPending(ctx context.Context, id int64) (Pending, bool, error)
 	DeletePending(ctx context.Context, id int64) error
 	// PendingFor returns the newest open question to this user in this chat.
-	PendingFor(ctx context.Context, chatID, userID int64) (Pending, bool, error)
+	PendingFor(ctx context.Context, chat ChatID, user UserID) (Pending, bool, error)
 }
 
 // AuditLog keeps the audit trail and the notices coalesced by it.
 type AuditLog interface {
 	Audit(ctx context.Context, e AuditEntry) error
-	// AuditCount counts telegramID's audit rows of action since then.
-	AuditCount(ctx context.Context, telegramID int64, action string, since time.Time) (int, error)
+	// AuditCount counts user's audit rows of action since then.
+	AuditCount(ctx context.Context, user UserID, action string, since time.Time) (int, error)
 	// ClaimNotice is true (and records now) when no notice under scope
 	// went out within every: how refusals are coalesced.
 	ClaimNotice(ctx context.Context, scope string, now time.Time, every time.Duration) (bool, error)
@@ -99,7 +98,8 @@ type PlanSyncer interface {
 }
 
 // Enqueuer queues messages that go out when, and only if, the transaction
-// commits.
+// commits. A text longer than its chat's platform takes is queued as
+// several messages (SplitOutbox).
 type Enqueuer interface {
 	Enqueue(ctx context.Context, msgs ...OutboxMessage) error
 }
@@ -131,5 +131,5 @@ type Tx interface {
 type HeldRun struct {
 	Job         string
 	ScheduledAt time.Time
-	Chats       []int64
+	Chats       []ChatID
 }

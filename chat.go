@@ -1,0 +1,105 @@
+package planbot
+
+import (
+	"strings"
+	"time"
+)
+
+// A chat platform (Telegram, WeCom, the console) is an adapter at the edge:
+// it turns its events into Messages and sends OutboxMessages. The domain
+// names no platform; it addresses people and chats by the addresses below,
+// which the adapters make and read.
+
+// ChatID is the address of one chat on one platform: the platform's name
+// (the adapter's own, e.g. "telegram"), a colon, and the chat's id there as
+// text ("telegram:-1001234567"). The domain compares and stores it, never
+// reads inside it; "" is no chat.
+type ChatID string
+
+// UserID is the address of one person's account on one platform, in the
+// same shape as ChatID. A person's private chat with the bot has the same
+// address as the account (UserID.Chat).
+type UserID string
+
+// NewChatID is the address of chat id on platform.
+func NewChatID(platform, id string) ChatID { return ChatID(platform + ":" + id) }
+
+// NewUserID is the address of account id on platform.
+func NewUserID(platform, id string) UserID { return UserID(platform + ":" + id) }
+
+// Platform is the name of the platform c is on; "" for no chat.
+func (c ChatID) Platform() string { p, _ := split(string(c)); return p }
+
+// Local is the chat's id on its platform.
+func (c ChatID) Local() string { _, id := split(string(c)); return id }
+
+// Platform is the name of the platform u is on; "" for no account.
+func (u UserID) Platform() string { p, _ := split(string(u)); return p }
+
+// Local is the account's id on its platform.
+func (u UserID) Local() string { _, id := split(string(u)); return id }
+
+// Chat is u's private chat with the bot.
+func (u UserID) Chat() ChatID { return ChatID(u) }
+
+func split(addr string) (platform, id string) {
+	p, id, ok := strings.Cut(addr, ":")
+	if !ok {
+		return "", addr
+	}
+	return p, id
+}
+
+// ChatKind says where a message was written.
+type ChatKind string
+
+const (
+	ChatPrivate ChatKind = "private"
+	ChatGroup   ChatKind = "group" // groups and supergroups
+	ChatChannel ChatKind = "channel"
+)
+
+// Message is one inbound event, as a platform's adapter hands it to the
+// conversation: a text, photo or file message, or a press on a button
+// (Callback set).
+type Message struct {
+	ChatID   ChatID
+	Chat     ChatKind
+	UserID   UserID // "" when sent on behalf of a chat
+	UserName string // display name, for logs and greetings only: never for authorisation
+	ViaChat  bool   // sent as a chat (anonymous admin, channel): not a person
+	// AsPerson is set only by a trusted local adapter (the console, run by
+	// someone with access to the server) to act as a person by key.
+	AsPerson string
+	// MessageID is the platform's number of the message in its chat, on
+	// platforms that number them (0 otherwise): what an edit or a reply
+	// refers to.
+	MessageID int
+	Text      string   // text, or the caption of a photo or file
+	PhotoIDs  []string // evidence references (see evidence.go)
+	ReplyTo   int
+	// ReplyToUser is the sender of the message this one replies to: the
+	// bot's own account when someone answers one of its messages.
+	ReplyToUser UserID
+	// ReplyText is the text of the message this one replies to (a
+	// reminder, an echo): the item codes in it tell which item a bare
+	// "进度60%" is about.
+	ReplyText string
+	// MediaGroup is set on each photo of an album: the photos come as
+	// separate messages sharing it.
+	MediaGroup string
+	// Edited: the sender changed this message (MessageID) after sending it.
+	Edited bool
+	// Unsupported: a voice message, sticker, location … that the bot cannot
+	// read (photos, documents and videos are evidence, in PhotoIDs).
+	Unsupported bool
+	At          time.Time
+	Callback    *Callback
+}
+
+// Callback is a press on a button under one of the bot's messages.
+type Callback struct {
+	ID        string // the press, to answer it (MethodAnswer)
+	Data      string // what the button carries (≤ MaxButtonData bytes)
+	MessageID int    // the message that holds the buttons
+}
