@@ -39,7 +39,7 @@ type Person struct {
 	Name     string
 	Accounts []UserID // none when not yet known
 	Roles    []Role
-	Unit       string // village or office, e.g. "XX村" or "党政办"
+	Unit     string // village or office, e.g. "XX村" or "党政办"
 	// Principal marks the principal leaders (党委书记、镇长) who receive the
 	// last step of escalation.
 	Principal bool

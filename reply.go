@@ -1,7 +1,7 @@
 package planbot
 
 import (
-		"fmt"
+	"fmt"
 	"html"
 	"strings"
 	"time"

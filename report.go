@@ -21,8 +21,8 @@ type Report struct {
 	PhotoIDs   []string // evidence (佐证材料): platforms' references, see evidence.go
 	ChatID     ChatID   // the chat the report came from; "" for one made otherwise
 	MessageID  int      // the platform's number of that message; 0 if none
-	Supersedes int64 // id of the report this one corrects or withdraws; 0 if none
-	Withdrawn  bool  // this row withdraws Supersedes instead of correcting it
+	Supersedes int64    // id of the report this one corrects or withdraws; 0 if none
+	Withdrawn  bool     // this row withdraws Supersedes instead of correcting it
 	// Words is what the reporter wrote about this item, as written: the
 	// message without the item's code, or the part of a message on
 	// several items that is about this one. Note is what the reader left
@@ -144,5 +144,5 @@ type AuditEntry struct {
 	UserID UserID
 	ChatID ChatID
 	Action string
-	Detail     string
+	Detail string
 }
