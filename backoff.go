@@ -22,12 +22,19 @@ func BackoffJitter(n int) time.Duration {
 }
 
 // Sleep waits d, or until ctx ends; false means ctx ended first.
-func Sleep(ctx context.Context, d time.Duration) bool {
+func Sleep(ctx context.Context, d time.Duration) bool { return SleepOrWake(ctx, d, nil) }
+
+// SleepOrWake waits d, or until something arrives on wake (a loop waiting
+// out a failure is told to try now), or ctx ends; false means ctx ended
+// first. A nil wake never arrives.
+func SleepOrWake(ctx context.Context, d time.Duration, wake <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
+	case <-wake:
+		return true
 	case <-t.C:
 		return true
 	}

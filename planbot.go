@@ -3,8 +3,11 @@
 // report on them, and the rules that derive an item's status and an
 // indicator's standing at a given moment.
 //
-// It depends on the standard library only. Storage, the chat bot and the
-// scheduler depend on it; none of them is imported here. What one database
+// It depends on the standard library only and names no chat platform:
+// people, chats and messages are addressed as "platform:id" (chat.go), and
+// each platform's adapter converts at the edge. Storage, the chat bot, the
+// scheduler, delivery and the adapters depend on it; none of them is
+// imported here. What one database
 // transaction may read and write (Tx, tx.go) is declared here: storage
 // implements it, bot and scheduler take it.
 package planbot

@@ -1,74 +1,37 @@
-// Package bot owns the conversation: handlers that take a chat message in
-// our own types and return replies, and the adapters that carry them over
-// Telegram (long polling, with an outbox sender) and the console. Handlers
-// never see tgbotapi: the Telegram adapter converts at the edge.
+// Package bot owns the conversation: handlers that take an inbound message
+// (planbot.Message) and return replies, the buttons and views they draw,
+// the glue to the free-text intake, and the console. It speaks of chats
+// and accounts by their platform-neutral addresses (planbot.ChatID,
+// planbot.UserID) and knows no chat platform: an adapter (package
+// telegram) turns its events into Messages, and sends the outbox rows
+// ToOutbox makes of the replies.
 package bot
 
-import (
-	"time"
+import "planbot"
 
-	"planbot"
+// The inbound event lives in the root, shared by every platform's adapter
+// and the scheduler; these names keep the conversation's callers reading
+// bot.Message, bot.ChatPrivate.
+type (
+	Message  = planbot.Message
+	Callback = planbot.Callback
+	ChatKind = planbot.ChatKind
 )
-
-// ChatKind says where a message was written.
-type ChatKind string
 
 const (
-	ChatPrivate ChatKind = "private"
-	ChatGroup   ChatKind = "group" // groups and supergroups
-	ChatChannel ChatKind = "channel"
+	ChatPrivate = planbot.ChatPrivate
+	ChatGroup   = planbot.ChatGroup
+	ChatChannel = planbot.ChatChannel
 )
 
-// Message is one inbound event: a text or photo message, or a press on an
-// inline keyboard button (Callback set).
-type Message struct {
-	UpdateID int
-	ChatID   int64
-	Chat     ChatKind
-	UserID   int64  // numeric Telegram user id; 0 when sent on behalf of a chat
-	UserName string // display name, for logs and greetings only: never for authorisation
-	ViaChat  bool   // sent as a chat (anonymous admin, channel): not a person
-	// AsPerson is set only by a trusted local adapter (the console, run by
-	// someone with access to the server) to act as a person by key.
-	AsPerson  string
-	MessageID int
-	Text      string // text, or the caption of a photo
-	PhotoIDs  []string
-	ReplyTo   int
-	// ReplyToUser is the sender of the message this one replies to: the
-	// bot's own id when someone answers one of its messages.
-	ReplyToUser int64
-	// ReplyText is the text of the message this one replies to (a
-	// reminder, an echo): the item codes in it tell which item a bare
-	// "进度60%" is about.
-	ReplyText string
-	// MediaGroup is set on each photo of an album: the photos come as
-	// separate messages sharing it.
-	MediaGroup string
-	// Edited: the sender changed this message (MessageID) after sending it.
-	Edited bool
-	// Unsupported: a voice message, sticker, location … that the bot cannot
-	// read (photos, documents and videos are evidence, in PhotoIDs).
-	Unsupported bool
-	At          time.Time
-	Callback    *Callback
-}
-
-// Callback is a press on an inline keyboard button.
-type Callback struct {
-	ID        string // to answer the query
-	Data      string // what the button carries (≤ 64 bytes)
-	MessageID int    // the message that holds the keyboard
-}
-
-// Button is one inline keyboard button, in the shape the scheduler's
+// Button is one button under a message, in the shape the scheduler's
 // reminders use too.
 type Button = planbot.Button
 
 // Reply is one thing the bot sends back. Text is HTML with every user
 // string already escaped.
 type Reply struct {
-	ChatID   int64
+	ChatID   planbot.ChatID
 	Text     string
 	Keyboard [][]Button
 	// EditMessageID, when set, replaces the text (and keyboard) of an earlier
@@ -95,7 +58,7 @@ type File struct {
 
 // Store is what the handlers read and write: the whole transaction
 // (planbot.Tx), as /digest and /export read within it too. One call of
-// Handle runs against one Store session: in Telegram, the transaction that
-// also records the update as handled, so a crash never applies a message
-// twice.
+// Handle runs against one Store session: behind a chat platform, the
+// transaction that also records the inbound event as handled, so a crash
+// never applies a message twice.
 type Store = planbot.Tx

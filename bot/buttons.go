@@ -21,7 +21,7 @@ const pendingTTL = 12 * time.Hour
 // taken as the report's note.
 const noteWindow = 30 * time.Minute
 
-// onButton handles a press on an inline keyboard button.
+// onButton handles a press on a button under one of the bot's messages.
 func (b *Bot) onButton(c *call) error {
 	data := c.m.Callback.Data
 	switch {

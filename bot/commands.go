@@ -69,12 +69,13 @@ func init() {
 	}
 }
 
-// CommandInfo is a command as registered with Telegram (setMyCommands).
+// CommandInfo is a command as a platform's adapter lists it in the
+// platform's command menu.
 type CommandInfo struct{ Command, Description string }
 
-// Commands lists the English commands for Telegram's menu; Telegram allows
-// only [a-z0-9_] names, so the Chinese names are understood as text and
-// shown in each description.
+// Commands lists the English commands for a platform's command menu: menus
+// take only ASCII names (Telegram's [a-z0-9_]), so the Chinese names are
+// understood as text and shown in each description.
 func Commands() []CommandInfo {
 	out := []CommandInfo{}
 	for _, cmd := range commandList {
@@ -104,9 +105,9 @@ type parsedCommand struct {
 //
 //   - "/report 2.3 60%", "/汇报 2.3" and, when the bot knows its own name
 //     (SetSelf), "/report@ThisBot 2.3"; "/report@OtherBot" is another
-//     bot's. A bare "/report" in a group is taken as ours: Telegram
-//     delivers a bare command to a bot in privacy mode only when it is the
-//     one the group last heard from, and Telegram's own menu adds the
+//     bot's. A bare "/report" in a group is taken as ours: Telegram, for
+//     one, delivers a bare command to a bot in privacy mode only when it
+//     is the one the group last heard from, and its own menu adds the
 //     @name when the group has several bots.
 //   - In a private chat, a Chinese command word with no slash ("我的",
 //     "汇报 2.3 60%", "计划 2") when what follows fits the command's

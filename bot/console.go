@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"planbot"
 )
 
 // Sessions runs one message's work in one transaction.
@@ -23,8 +25,8 @@ type Sessions interface {
 type Console struct {
 	Bot      *Bot
 	Sessions Sessions
-	Person   string // person key
-	UserID   int64  // the person's Telegram id, or a stand-in
+	Person   string         // person key
+	UserID   planbot.UserID // one of the person's accounts, or a stand-in ("console:KEY")
 	Now      func() time.Time
 
 	nextMessageID int
@@ -32,7 +34,10 @@ type Console struct {
 	keyboardMsg   int
 }
 
-const consoleChatID = 1
+// consoleChatID is the console's one chat: an address on a platform of its
+// own, so it never names a chat anyone has elsewhere. Its replies are
+// printed, never queued.
+const consoleChatID planbot.ChatID = "console:1"
 
 // Run reads lines until in ends or ctx is done, answering each.
 func (con *Console) Run(ctx context.Context, in io.Reader, out io.Writer) error {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -13,10 +12,6 @@ import (
 	"planbot"
 	"planbot/intake"
 )
-
-// anonymousAdminID is the user id Telegram puts on messages an anonymous
-// group admin sends: it is a placeholder, never a person.
-const anonymousAdminID = 1087968824
 
 // Config is what the conversation needs from the rest of the program.
 type Config struct {
@@ -45,8 +40,8 @@ type Config struct {
 	// unavailable. cmd/planbot wires it in, as Digest.
 	Export func(ctx context.Context, s Store, plan *planbot.Plan, at time.Time) (name string, data []byte, err error)
 	// AdminChat receives the bot's own alarms (the database cannot be
-	// written …); 0 sends them to every admin's private chat instead.
-	AdminChat int64
+	// written …); "" sends them to every admin's private chat instead.
+	AdminChat planbot.ChatID
 	Log       *slog.Logger
 }
 
@@ -58,17 +53,18 @@ type Bot struct {
 	self atomic.Pointer[botAccount]
 }
 
-// botAccount is the bot's own Telegram account (getMe).
+// botAccount is the bot's own account on the chat platform, as its
+// adapter learnt it when it connected.
 type botAccount struct {
-	id       int64
+	id       planbot.UserID
 	username string
 }
 
-// SetSelf tells the bot its own Telegram account, so that in a group it
-// answers only what is addressed to it (/help@ThisBot, replies to its
-// messages, @mentions). Until it is set (the console, tests) every
-// /cmd@name is taken as addressed to it.
-func (b *Bot) SetSelf(id int64, username string) {
+// SetSelf tells the bot its own account, so that in a group it answers
+// only what is addressed to it (/help@ThisBot, replies to its messages,
+// @mentions). Until it is set (the console, tests) every /cmd@name is
+// taken as addressed to it.
+func (b *Bot) SetSelf(id planbot.UserID, username string) {
 	b.self.Store(&botAccount{id: id, username: username})
 }
 
@@ -185,15 +181,17 @@ func (b *Bot) Handle(ctx context.Context, s Store, m Message) (replies []Reply, 
 			return c.replies, nil
 		}
 	}
-	if m.ViaChat || m.UserID == 0 || m.UserID == anonymousAdminID {
+	if m.ViaChat || m.UserID == "" {
 		// Sent as a chat (anonymous admin, channel): nobody to authorise.
-		// Say so only when spoken to, so a busy group is not spammed; a
-		// button press is always answered, or its spinner keeps turning.
+		// The adapter says so (ViaChat) rather than the bot knowing a
+		// platform's placeholder account for it. Say so only when spoken
+		// to, so a busy group is not spammed; a button press is always
+		// answered, or its spinner keeps turning.
 		switch cmd := c.command(b); {
 		case m.Callback != nil:
 			c.refusalToast("请以个人身份操作：无法确认是谁。")
 		case cmd.ok && !m.Edited:
-			if err := c.sayRefusal("anon:"+strconv.FormatInt(m.ChatID, 10), refusalEveryGroup,
+			if err := c.sayRefusal("anon:"+string(m.ChatID), refusalEveryGroup,
 				"请以个人身份发送命令：匿名管理员或频道身份无法确认是谁。"); err != nil {
 				return nil, fmt.Errorf("%w: %w", ErrInternal, err)
 			}
@@ -219,20 +217,48 @@ func Apology(m Message) []Reply {
 	return r
 }
 
-// whoIs finds the person behind a Telegram user id: the id in YAML first,
+// whoIs finds the person behind an account: the accounts in YAML first,
 // then a binding made with an invite code.
-func (b *Bot) whoIs(ctx context.Context, s bindingReader, plan *planbot.Plan, userID int64) (planbot.Person, bool, error) {
+func (b *Bot) whoIs(ctx context.Context, s planbot.BindingReader, plan *planbot.Plan, user planbot.UserID) (planbot.Person, bool, error) {
 	for _, p := range plan.People {
-		if p.TelegramID == userID {
+		if p.HasAccount(user) {
 			return p, true, nil
 		}
 	}
-	key, ok, err := s.TelegramBinding(ctx, userID)
+	key, ok, err := s.Binding(ctx, user)
 	if err != nil || !ok {
 		return planbot.Person{}, false, err
 	}
 	p, ok := plan.Person(key)
 	return p, ok, nil
+}
+
+// Known reports whether u is on the list (an account in the YAML, or one
+// bound by invite code): only they hear anything but a refusal. It only
+// reads, so an adapter may ask while the database takes no writes (to tell
+// a known person that their message waits); a failed read is "no".
+func (b *Bot) Known(ctx context.Context, r planbot.BindingReader, u planbot.UserID) bool {
+	if u == "" || r == nil {
+		return false
+	}
+	_, known, err := b.whoIs(ctx, r, b.Plan(), u)
+	return err == nil && known
+}
+
+// AdminChats is where the bot's own alarms go: bot.admin_chat when set,
+// else every admin's private chat known from the YAML. It reads no
+// database, as the alarm may be that the database cannot be used.
+func (b *Bot) AdminChats() []planbot.ChatID {
+	if b.cfg.AdminChat != "" {
+		return []planbot.ChatID{b.cfg.AdminChat}
+	}
+	var chats []planbot.ChatID
+	for _, p := range b.Plan().People {
+		if chat := p.Chat(); p.Has(planbot.RoleAdmin) && chat != "" {
+			chats = append(chats, chat)
+		}
+	}
+	return chats
 }
 
 func (b *Bot) dispatch(c *call) error {
@@ -314,8 +340,8 @@ func (b *Bot) refuse(c *call, addressed bool) error {
 	}
 	if c.m.Chat == ChatPrivate {
 		return c.sayRefusal(userScope(c.m.UserID), refusalEveryUser, fmt.Sprintf("您好！您还不是本系统的登记用户，暂时无法使用。\n"+
-			"请把您的数字 ID <code>%d</code> 发给党政办，由其登记；\n"+
-			"如果党政办已给您邀请码，请发送：/start 邀请码", c.m.UserID))
+			"请把您的数字 ID <code>%s</code> 发给党政办，由其登记；\n"+
+			"如果党政办已给您邀请码，请发送：/start 邀请码", esc(c.m.UserID.Local())))
 	}
 	if addressed && !c.m.Edited {
 		return c.sayRefusal(chatScope(c.m.ChatID), refusalEveryGroup, "您还不是本系统的登记用户。请私聊本机器人了解如何登记。")
@@ -323,8 +349,10 @@ func (b *Bot) refuse(c *call, addressed bool) error {
 	return nil
 }
 
-func userScope(id int64) string { return "u:" + strconv.FormatInt(id, 10) }
-func chatScope(id int64) string { return "c:" + strconv.FormatInt(id, 10) }
+// Refusal notices are coalesced per account or chat, by its whole
+// address: the same number on two platforms is two strangers.
+func userScope(u planbot.UserID) string { return "u:" + string(u) }
+func chatScope(c planbot.ChatID) string { return "c:" + string(c) }
 
 // sayRefusal says text as a refusal, unless one went out under scope
 // within every.
@@ -348,7 +376,7 @@ func (c *call) refusalToast(toast string) {
 // @mentions it (commands are told by their own @suffix).
 func (c *call) addressesBot(b *Bot) bool {
 	me := b.account()
-	if me.id != 0 && c.m.ReplyToUser == me.id {
+	if me.id != "" && c.m.ReplyToUser == me.id {
 		return true
 	}
 	return me.username != "" && strings.Contains(strings.ToLower(c.m.Text), "@"+strings.ToLower(me.username))
@@ -375,7 +403,7 @@ func (c *call) holdsReport(b *Bot) bool {
 }
 
 // replaceFold replaces every case-insensitive occurrence of old (ASCII, as
-// Telegram usernames are) in s.
+// the bot's username is) in s.
 func replaceFold(s, old, new string) string {
 	lower, lo := strings.ToLower(s), strings.ToLower(old)
 	var sb strings.Builder
@@ -427,7 +455,7 @@ func (b *Bot) exposedInvite(c *call) (bool, error) {
 }
 
 func (c *call) audit(action, detail string) error {
-	return c.s.Audit(c.ctx, planbot.AuditEntry{At: c.now, TelegramID: c.m.UserID, ChatID: c.m.ChatID,
+	return c.s.Audit(c.ctx, planbot.AuditEntry{At: c.now, UserID: c.m.UserID, ChatID: c.m.ChatID,
 		Action: action, Detail: clip(detail, 200)})
 }
 
@@ -456,7 +484,7 @@ func (b *Bot) start(c *call, code string) error {
 		if err := c.audit("invite_locked", ""); err != nil {
 			return err
 		}
-		return c.sayRefusal("lock:"+strconv.FormatInt(c.m.UserID, 10), inviteGuessWindow,
+		return c.sayRefusal("lock:"+string(c.m.UserID), inviteGuessWindow,
 			fmt.Sprintf("邀请码错误次数太多（1 小时内 %d 次），暂停绑定。请 1 小时后再试，或联系党政办。", inviteGuesses))
 	}
 	var who planbot.Person
@@ -478,7 +506,7 @@ func (b *Bot) start(c *call, code string) error {
 		c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Text: text, Refusal: true})
 		return nil
 	}
-	if err := c.s.BindTelegram(c.ctx, who.Key, c.m.UserID, code, c.now); errors.Is(err, planbot.ErrConflict) {
+	if err := c.s.Bind(c.ctx, who.Key, c.m.UserID, code, c.now); errors.Is(err, planbot.ErrConflict) {
 		c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, Refusal: true,
 			Text: "这个邀请码已经用过了或已作废，或您的账号已绑定了别人。如有疑问，请联系党政办。"})
 		return c.audit("spent_invite", who.Key)

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"planbot"
 )
@@ -510,8 +509,9 @@ func (b *Bot) Reload(ctx context.Context, s Store, now time.Time) (text string, 
 }
 
 // Caps on the problems a failed reload lists: the first ones fit one
-// message (Telegram's 4096 characters), the rest are for `planbot check` on
-// the server. A file with 24,000 problems once queued 479 messages.
+// message (3,000 characters, under every platform's limit), the rest are
+// for `planbot check` on the server. A file with 24,000 problems once
+// queued 479 messages.
 const (
 	problemsShown   = 20
 	problemsRunes   = 3000
@@ -592,12 +592,10 @@ func (b *Bot) export(c *call, _ string) error {
 // Long lists (a county's 86 overdue items were 14,306 characters in four
 // messages) are shown a page at a time: a summary first (counts by
 // section, the worst few), then one section per page, worst first, with
-// 上一页/下一页 buttons that only the person who asked can press.
-
-// pageBudget is the most a page may hold, in UTF-16 units as Telegram
-// counts: under MaxMessageLen with room for the page's last lines, so a
-// page is never split into several messages.
-const pageBudget = planbot.MaxMessageLen - 300
+// 上一页/下一页 buttons that only the person who asked can press. A page
+// holds at most planbot.PageBudget UTF-16 units, under every platform's
+// limit with room for its last lines, so it is never split into several
+// messages.
 
 // worstShown is how many entries a summary page lists.
 const worstShown = 8
@@ -627,14 +625,6 @@ type listSection struct {
 // in secs and the k-th page of that section.
 type page struct{ sec, k int }
 
-func u16(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
-
 // itemList is a listView of items ordered worst first.
 func (c *call) itemList(kind, cmd, what, head string, items []planbot.ItemView, withOwners bool) listView {
 	v := listView{kind: kind, cmd: cmd, what: what, head: head, noun: "项", total: len(items)}
@@ -659,14 +649,14 @@ func (c *call) itemList(kind, cmd, what, head string, items []planbot.ItemView, 
 func chunks(head string, entries []string) [][]string {
 	var out [][]string
 	var cur []string
-	n := u16(head)
+	n := planbot.UTF16Len(head)
 	for _, e := range entries {
-		if len(cur) > 0 && n+u16(e) > pageBudget {
+		if len(cur) > 0 && n+planbot.UTF16Len(e) > planbot.PageBudget {
 			out = append(out, cur)
-			cur, n = nil, u16(head)
+			cur, n = nil, planbot.UTF16Len(head)
 		}
 		cur = append(cur, e)
-		n += u16(e)
+		n += planbot.UTF16Len(e)
 	}
 	if len(cur) > 0 {
 		out = append(out, cur)
@@ -700,7 +690,7 @@ func (v listView) fits() bool {
 	if v.only {
 		return len(v.secs) == 0 || len(chunks(v.secHead(v.secs[0]), v.secs[0].entries)) == 1
 	}
-	return u16(v.head+strings.Join(v.all, "")+v.foot) <= pageBudget
+	return planbot.UTF16Len(v.head+strings.Join(v.all, "")+v.foot) <= planbot.PageBudget
 }
 
 // show sends page p of v (the summary, or the whole list when it fits).
@@ -780,7 +770,7 @@ func (c *call) summary(v listView) string {
 	rest := 0
 	for i, ls := range v.secs {
 		line := fmt.Sprintf("【%s】%s %d %s\n", esc(ls.sec.Code), esc(clip(ls.sec.Title, 12)), len(ls.entries), v.noun)
-		if u16(sb.String()+line) > pageBudget/2 {
+		if planbot.UTF16Len(sb.String()+line) > planbot.PageBudget/2 {
 			rest = len(v.secs) - i
 			break
 		}
@@ -796,7 +786,7 @@ func (c *call) summary(v listView) string {
 	var worst strings.Builder
 	n := 0
 	for _, e := range v.all {
-		if n == worstShown || u16(sb.String()+worst.String()+e+hint)+40 > pageBudget {
+		if n == worstShown || planbot.UTF16Len(sb.String()+worst.String()+e+hint)+40 > planbot.PageBudget {
 			break
 		}
 		worst.WriteString(e)
@@ -810,12 +800,22 @@ func (c *call) summary(v listView) string {
 
 // pageData is a page button's data: pg:kind:section:k:user. The user is
 // who asked: in a group, only they may turn the pages of their answer.
+// The button is pressed on the platform it was sent on, so it carries the
+// account's id there alone (pageOwner puts the platform back): the data
+// stays within planbot.MaxButtonData, and the buttons sent before accounts
+// had addresses still work.
 func (c *call) pageData(v listView, p page) string {
 	sec := -1
 	if p.sec >= 0 {
 		sec = v.secs[p.sec].idx
 	}
-	return fmt.Sprintf("pg:%s:%d:%d:%d", v.kind, sec, p.k, c.m.UserID)
+	return fmt.Sprintf("pg:%s:%d:%d:%s", v.kind, sec, p.k, c.m.UserID.Local())
+}
+
+// pageOwner is the account a page button's user field names: an account
+// on the platform the button is pressed on.
+func (c *call) pageOwner(local string) planbot.UserID {
+	return planbot.NewUserID(c.m.UserID.Platform(), local)
 }
 
 // sectionArg finds the section a list command names (/overdue 2): its
@@ -853,19 +853,19 @@ func (c *call) showSection(v listView, idx int) {
 
 // turnPage answers a press on 上一页/下一页 (pg:kind:section:k:user).
 func (b *Bot) turnPage(c *call, data string) error {
-	f := strings.Split(strings.TrimPrefix(data, "pg:"), ":")
-	if len(f) != 4 {
+	// The user field is last and may hold a colon on some platform.
+	f := strings.SplitN(strings.TrimPrefix(data, "pg:"), ":", 4)
+	if len(f) != 4 || f[3] == "" {
 		c.answerButton("这个按钮已失效", "")
 		return nil
 	}
 	sec, err1 := strconv.Atoi(f[1])
 	k, err2 := strconv.Atoi(f[2])
-	uid, err3 := strconv.ParseInt(f[3], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || sec < -1 || sec >= len(c.plan.Sections) {
+	if err1 != nil || err2 != nil || sec < -1 || sec >= len(c.plan.Sections) {
 		c.answerButton("这个按钮已失效", "")
 		return nil
 	}
-	if uid != c.m.UserID {
+	if uid := c.pageOwner(f[3]); uid != c.m.UserID {
 		owner, _, err := b.whoIs(c.ctx, c.s, c.plan, uid)
 		if err != nil {
 			return err

@@ -119,7 +119,9 @@ func (b *builder) bot() {
 			out.APIEndpoint = ep
 		}
 	}
-	out.AdminChat = rb.AdminChat
+	if rb.AdminChat != 0 {
+		out.AdminChat = telegramChat(rb.AdminChat)
+	}
 	if rb.UndoWindow != "" {
 		d, err := time.ParseDuration(rb.UndoWindow)
 		if err != nil || d <= 0 || d > 30*24*time.Hour {

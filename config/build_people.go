@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"planbot"
@@ -30,7 +31,7 @@ func (b *builder) buildPeople() {
 func (b *builder) person(file string, i int, p rawPerson, telegramIDs map[int64]at, invites map[string]at) {
 	in := func(key string) at { return at{file, p.Lines.of(key), fmt.Sprintf("people[%d].%s", i+1, key)} }
 	where := at{file, p.Lines.of(""), fmt.Sprintf("people[%d]", i+1)}
-	person := planbot.Person{Key: p.Key, Name: strings.TrimSpace(p.Name), TelegramID: p.TelegramID, Unit: p.Unit, Principal: p.Principal, Invite: p.Invite}
+	person := planbot.Person{Key: p.Key, Name: strings.TrimSpace(p.Name), Unit: p.Unit, Principal: p.Principal, Invite: p.Invite}
 	switch {
 	case p.Key == "":
 		b.e(where, "缺少 key：每个人要有一个简短的英文标识，如 zhang_san")
@@ -52,6 +53,7 @@ func (b *builder) person(file string, i int, p rawPerson, telegramIDs map[int64]
 		} else {
 			telegramIDs[p.TelegramID] = in("telegram_id")
 		}
+		person.Accounts = append(person.Accounts, planbot.NewUserID(telegramPlatform, strconv.FormatInt(p.TelegramID, 10)))
 	}
 	if p.Invite != "" {
 		if len([]rune(p.Invite)) < 6 || strings.ContainsAny(p.Invite, " \t") {

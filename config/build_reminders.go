@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,7 @@ func (b *builder) buildReminders() {
 func (b *builder) reminder(file string, i int, r rawReminder, reminders map[string]at) planbot.Reminder {
 	in := func(key string) at { return at{file, r.Lines.of(key), fmt.Sprintf("reminders[%d].%s", i+1, key)} }
 	where := at{file, r.Lines.of(""), fmt.Sprintf("reminders[%d]", i+1)}
-	out := planbot.Reminder{Name: r.Name, Kind: planbot.ReminderKind(r.Kind), Cron: strings.TrimSpace(r.Cron), To: r.To, WorkdaysOnly: r.WorkdaysOnly}
+	out := planbot.Reminder{Name: r.Name, Kind: planbot.ReminderKind(r.Kind), Cron: strings.TrimSpace(r.Cron), WorkdaysOnly: r.WorkdaysOnly}
 	switch {
 	case r.Name == "":
 		b.e(where, "缺少 name：应写提醒的英文名称，如 overdue_daily")
@@ -53,7 +54,7 @@ func (b *builder) reminder(file string, i int, r rawReminder, reminders map[stri
 	if len(r.To) == 0 {
 		b.e(where, "缺少 to：应写接收人，如 [owners]、[role:leader]、某人的 key 或 chat:群组id")
 	}
-	b.recipients(file, i, r)
+	out.To = b.recipients(file, i, r)
 	b.reminderDays(&out, r, in)
 	out.Since = time.Monday
 	if r.Since != "" {
@@ -67,8 +68,12 @@ func (b *builder) reminder(file string, i int, r rawReminder, reminders map[stri
 }
 
 // recipients checks reminders[i].to: owners, leader, role:…, chat:… or a
-// person's key.
-func (b *builder) recipients(file string, i int, r rawReminder) {
+// person's key. It returns them as planbot.Reminder's To: the YAML's
+// "chat:-100123", a Telegram group's number, becomes the chat's address
+// "chat:telegram:-100123", since the scheduler sends to addresses and
+// names no platform.
+func (b *builder) recipients(file string, i int, r rawReminder) []string {
+	out := slices.Clone(r.To)
 	for j, to := range r.To {
 		a := at{file, r.Lines.of("to"), fmt.Sprintf("reminders[%d].to[%d]", i+1, j+1)}
 		switch {
@@ -80,11 +85,14 @@ func (b *builder) recipients(file string, i int, r rawReminder) {
 		case strings.HasPrefix(to, "chat:"):
 			if id, err := strconv.ParseInt(strings.TrimPrefix(to, "chat:"), 10, 64); err != nil || id == 0 {
 				b.e(a, "%q 无效：应为 chat: 加群组的数字 id，如 chat:-1001234567890", to)
+			} else {
+				out[j] = "chat:" + string(telegramChat(id))
 			}
 		default:
 			b.personRef(a, to, "接收人")
 		}
 	}
+	return out
 }
 
 // reminderDays checks a reminder's day counts and fills the defaults its

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai must load on a server without zoneinfo
 
@@ -32,6 +33,19 @@ const (
 	DefaultPerGroupPerMinute = 20
 )
 
+// telegramPlatform is the Telegram adapter's platform name: package
+// telegram's Platform, spelled out here because config does not import
+// the adapter (cmd/planbot wires the two together). The YAML speaks
+// Telegram's numbers: a person's telegram_id is an account there, and the
+// number in bot.admin_chat or a reminder's "chat:N" a chat there; config
+// hands them on as addresses.
+const telegramPlatform = "telegram"
+
+// telegramChat is the address of Telegram chat n, as the adapter writes it.
+func telegramChat(n int64) planbot.ChatID {
+	return planbot.NewChatID(telegramPlatform, strconv.FormatInt(n, 10))
+}
+
 // Config is a loaded, valid configuration.
 type Config struct {
 	Files    []string // every file read, the main file first
@@ -40,12 +54,16 @@ type Config struct {
 	Plan     *planbot.Plan
 }
 
-// Bot holds the Telegram settings. The token itself is never in a file: only
-// the name of the environment variable that holds it.
+// Bot holds the bot's settings: the Telegram connection's and the
+// conversation's. The token itself is never in a file: only the name of the
+// environment variable that holds it.
 type Bot struct {
 	TokenEnv    string
 	APIEndpoint string // "" for api.telegram.org, else http://host:port/bot%s/%s
-	AdminChat   int64
+	// AdminChat receives the bot's own alarms (bot.admin_chat, a Telegram
+	// group's number, as its address); "" when the YAML names none (0 or
+	// absent), and the alarms go to every admin's private chat.
+	AdminChat planbot.ChatID
 	// UndoWindow is how long after sending a report /undo may withdraw it.
 	UndoWindow time.Duration
 	// JumpShare: an indicator value rising by more than this share of the

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 // of every item ran to four messages.
 const ListMax = 15
 
-// MaxButtons caps a reminder's inline keyboard: more buttons than this push
+// MaxButtons caps a reminder's buttons: more buttons than this push
 // the message off a phone's screen.
 const MaxButtons = 8
 
@@ -30,9 +29,10 @@ type Snapshot struct {
 	// Latest maps indicator key to its latest effective observation in the
 	// plan year up to the job's scheduled time.
 	Latest map[string]planbot.Observation
-	// ChatOf maps person key to the person's private chat id (the
-	// Telegram id from YAML or a binding). Missing or 0: unreachable.
-	ChatOf map[string]int64
+	// ChatOf maps person key to the person's private chat: that of their
+	// account in the YAML, else that of the account bound by invite.
+	// Missing or "": unreachable.
+	ChatOf map[string]planbot.ChatID
 	// Failed are the deliveries given up since the previous digest (403
 	// blocked and the like); only admins are told about them.
 	Failed []planbot.OutboxMessage
@@ -49,21 +49,22 @@ type Snapshot struct {
 // no chat (sorted, each once), for the caller to log. It reads nothing but s
 // and at: no clock, no I/O.
 //
-// Every message is HTML (ParseMode "HTML", user text escaped), split under
-// planbot.MaxMessageLen with planbot.SplitMessage (a keyboard rides on the
-// last part), at planbot.PriorityReminder. Job and ScheduledAt are left
-// empty: the store's RunJob stamps them on the run it claims. Each recipient gets one
+// Every message is HTML (user text escaped), at planbot.PriorityReminder,
+// one per recipient however long: the store's Enqueue splits a text longer
+// than its chat's platform takes. Job and ScheduledAt are left empty: the
+// store's RunJob stamps them on the run it claims. Each recipient gets one
 // message per run however many items concern them, and recipients are
-// deduplicated by chat id, so a person reached as owner, as leader and
+// deduplicated by chat, so a person reached as owner, as leader and
 // through a role gets one message covering all of it.
 //
 // Recipients (r.To): "owners" are the owners of the items concerned;
 // "leader" their leaders in charge (分管领导); "role:ROLE" every person
-// holding ROLE, "KEY" that person and "chat:ID" that chat (a group), each of
+// holding ROLE, "KEY" that person and "chat:ADDRESS" the chat of that
+// planbot.ChatID (a group, "chat:telegram:-100123"), each of
 // whom gets every item concerned, with the owners named. An empty To is
 // "owners" for overdue, due_soon and report_request, and "role:leader" for
 // digest. Buttons "r:CODE" (at most MaxButtons) are offered only for items
-// the recipient owns; groups get no keyboard.
+// the recipient owns; groups get no buttons.
 //
 // Kinds:
 //
@@ -305,7 +306,7 @@ func (j *job) reportedSince(views []planbot.ItemView, t time.Time) map[string]bo
 
 // audience is one chat's share of a run.
 type audience struct {
-	chat   int64
+	chat   planbot.ChatID
 	person string           // "" for a chat: recipient
 	items  map[string]share // item code → how it concerns the recipient
 }
@@ -317,10 +318,10 @@ type share struct{ own, watch bool }
 // owns reports whether a's reader owns item code.
 func (a *audience) owns(code string) bool { return a.items[code].own }
 
-// book collects recipients, one audience per chat id.
+// book collects recipients, one audience per chat.
 type book struct {
 	j           *job
-	byChat      map[int64]*audience
+	byChat      map[planbot.ChatID]*audience
 	order       []*audience
 	unreachable map[string]bool
 	msgs        []planbot.OutboxMessage
@@ -329,10 +330,10 @@ type book struct {
 }
 
 func newBook(j *job) *book {
-	return &book{j: j, byChat: map[int64]*audience{}, unreachable: map[string]bool{}, away: map[string]bool{}}
+	return &book{j: j, byChat: map[planbot.ChatID]*audience{}, unreachable: map[string]bool{}, away: map[string]bool{}}
 }
 
-func (b *book) get(chat int64, person string) *audience {
+func (b *book) get(chat planbot.ChatID, person string) *audience {
 	a, ok := b.byChat[chat]
 	if !ok {
 		a = &audience{chat: chat, person: person, items: map[string]share{}}
@@ -353,7 +354,7 @@ func (b *book) person(key, code string, own, watch bool) {
 		return
 	}
 	id := b.j.s.ChatOf[key]
-	if id == 0 {
+	if id == "" {
 		b.unreachable[key] = true
 		return
 	}
@@ -368,11 +369,12 @@ func (a *audience) add(code string, own, watch bool) {
 	a.items[code] = share{own: sh.own || own, watch: sh.watch || watch}
 }
 
-// chat adds item code (none when "") to a chat: recipient's message.
+// chat adds item code (none when "") to a chat: recipient's message; the
+// entry is "chat:" and the chat's address, as config writes it.
 func (b *book) chat(entry, code string) {
-	id, err := strconv.ParseInt(strings.TrimPrefix(entry, "chat:"), 10, 64)
-	if err != nil || id == 0 {
-		return // config validation refuses these
+	id := planbot.ChatID(strings.TrimPrefix(entry, "chat:"))
+	if id.Platform() == "" || id.Local() == "" {
+		return // no address a platform can deliver to; config writes none
 	}
 	b.get(id, "").add(code, false, true)
 }
@@ -417,11 +419,14 @@ func (b *book) missing() []string {
 	return out
 }
 
-// send queues text (split under Telegram's limit) to a, with buttons on the
-// last part.
+// send queues text to a, with buttons one to a row (their labels are item
+// titles, too long to share one).
 func (b *book) send(a *audience, text string, buttons []planbot.Button) {
-	b.msgs = append(b.msgs, planbot.SplitOutbox(planbot.OutboxMessage{ChatID: a.chat, Text: text, ParseMode: "HTML",
-		Priority: planbot.PriorityReminder, ReplyMarkup: planbot.InlineKeyboardJSON(planbot.Column(buttons))})...)
+	m := planbot.OutboxMessage{ChatID: a.chat, Text: text, Priority: planbot.PriorityReminder}
+	if len(buttons) > 0 {
+		m.Buttons = planbot.Column(buttons)
+	}
+	b.msgs = append(b.msgs, m)
 }
 
 // split returns a's items as views in the order given, own ones and the

@@ -1,8 +1,8 @@
 package scheduler
 
 import (
-	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,23 +12,44 @@ import (
 	"planbot/telegram/telegramtest"
 )
 
-// Chat ids of the example config's people (telegram_id). sun_cun has only an
-// invite code: unreachable until bound.
+// Chats of the example config's people: the private chats of their YAML
+// telegram_id. sun_cun has only an invite code: unreachable until bound.
 const (
-	chatZhangShuji   = 100000001 // principal
-	chatLiuZhenzhang = 100000002 // principal, leader of 2.3
-	chatLiWeiyuan    = 100000003 // leader of section 1
-	chatChenFuzhen   = 100000004 // leader of section 2
-	chatZhouFuzhen   = 100000005 // leader of section 3 and of 4.3
-	chatWuWeiyuan    = 100000006 // leader of section 4
-	chatZhengDzb     = 100000007 // admin
-	chatZhaoCun      = 100000008
-	chatQianCun      = 100000009
-	chatMaJingfa     = 100000010
-	chatXuNongye     = 100000011
-	chatLvAnquan     = 100000012
-	chatHanZongzhi   = 100000013
+	chatZhangShuji   planbot.ChatID = "telegram:100000001" // principal
+	chatLiuZhenzhang planbot.ChatID = "telegram:100000002" // principal, leader of 2.3
+	chatLiWeiyuan    planbot.ChatID = "telegram:100000003" // leader of section 1
+	chatChenFuzhen   planbot.ChatID = "telegram:100000004" // leader of section 2
+	chatZhouFuzhen   planbot.ChatID = "telegram:100000005" // leader of section 3 and of 4.3
+	chatWuWeiyuan    planbot.ChatID = "telegram:100000006" // leader of section 4
+	chatZhengDzb     planbot.ChatID = "telegram:100000007" // admin
+	chatZhaoCun      planbot.ChatID = "telegram:100000008"
+	chatQianCun      planbot.ChatID = "telegram:100000009"
+	chatMaJingfa     planbot.ChatID = "telegram:100000010"
+	chatXuNongye     planbot.ChatID = "telegram:100000011"
+	chatLvAnquan     planbot.ChatID = "telegram:100000012"
+	chatHanZongzhi   planbot.ChatID = "telegram:100000013"
 )
+
+// chatGroup is a Telegram group named in tests' To as "chat:" and its address.
+const chatGroup planbot.ChatID = "telegram:-1001234"
+
+// tg is Telegram chat n's address, as the Telegram adapter writes it.
+func tg(n int64) planbot.ChatID { return planbot.NewChatID("telegram", strconv.FormatInt(n, 10)) }
+
+// telegramLimit is the most text a Telegram message takes, in UTF-16
+// units: the store's Enqueue splits there (storage.DefaultTextLimit), so
+// the tests check the parts a Telegram chat is sent.
+const telegramLimit = 4096
+
+// queued is msgs as the store queues them for Telegram's chats: each split
+// under telegramLimit, the buttons on the last part.
+func queued(msgs []planbot.OutboxMessage) []planbot.OutboxMessage {
+	var out []planbot.OutboxMessage
+	for _, m := range msgs {
+		out = append(out, planbot.SplitOutbox(m, telegramLimit)...)
+	}
+	return out
+}
 
 func examplePlan(t testing.TB) *planbot.Plan {
 	t.Helper()
@@ -39,14 +60,14 @@ func examplePlan(t testing.TB) *planbot.Plan {
 	return cfg.Plan
 }
 
-// snapshot is the example plan with everyone's YAML telegram_id as chat.
+// snapshot is the example plan with everyone's YAML account's chat.
 func snapshot(t testing.TB, reports ...planbot.Report) Snapshot {
 	t.Helper()
 	p := examplePlan(t)
-	s := Snapshot{Plan: p, Reports: map[string][]planbot.Report{}, Latest: map[string]planbot.Observation{}, ChatOf: map[string]int64{}}
+	s := Snapshot{Plan: p, Reports: map[string][]planbot.Report{}, Latest: map[string]planbot.Observation{}, ChatOf: map[string]planbot.ChatID{}}
 	for _, x := range p.People {
-		if x.TelegramID != 0 {
-			s.ChatOf[x.Key] = x.TelegramID
+		if c := x.Chat(); c != "" {
+			s.ChatOf[x.Key] = c
 		}
 	}
 	for i, r := range reports {
@@ -90,47 +111,42 @@ func reminder(t testing.TB, p *planbot.Plan, name string) planbot.Reminder {
 	return planbot.Reminder{}
 }
 
-// byChat joins each chat's parts and checks every message on the way: HTML
-// that Telegram's parser accepts, under the length limit, priority 0, a
-// keyboard that is valid JSON with at most MaxButtons "r:" buttons and only
-// on the last part, and one message per chat.
-func byChat(t *testing.T, msgs []planbot.OutboxMessage) (map[int64]string, map[int64][]string) {
+// byChat joins each chat's parts, as queued for Telegram, and checks every
+// message on the way: HTML that Telegram's parser accepts, under the
+// length limit, priority 0, plain text (no attachment), a keyboard of at
+// most MaxButtons "r:" buttons one to a row and only on the last part,
+// and one message per chat.
+func byChat(t *testing.T, msgs []planbot.OutboxMessage) (map[planbot.ChatID]string, map[planbot.ChatID][]string) {
 	t.Helper()
-	text := map[int64]string{}
-	buttons := map[int64][]string{}
-	var order []int64
-	for i, m := range msgs {
+	text := map[planbot.ChatID]string{}
+	buttons := map[planbot.ChatID][]string{}
+	var order []planbot.ChatID
+	for i, m := range queued(msgs) {
 		checkPart(t, m.Text)
-		if m.ParseMode != "HTML" || m.Priority != planbot.PriorityReminder || m.Job != "" || m.Method != "" {
-			t.Errorf("message %d: parse mode %q, priority %d, job %q, method %q", i, m.ParseMode, m.Priority, m.Job, m.Method)
+		if m.Priority != planbot.PriorityReminder || m.Job != "" || m.Method != "" || m.Attachment != planbot.AttachNone {
+			t.Errorf("message %d: priority %d, job %q, method %q, attachment %q", i, m.Priority, m.Job, m.Method, m.Attachment)
 		}
 		if _, seen := text[m.ChatID]; seen && (len(order) == 0 || order[len(order)-1] != m.ChatID) {
-			t.Errorf("chat %d gets two separate messages", m.ChatID)
+			t.Errorf("chat %s gets two separate messages", m.ChatID)
 		}
 		if _, seen := buttons[m.ChatID]; seen {
-			t.Errorf("chat %d: keyboard on a part that is not the last", m.ChatID)
+			t.Errorf("chat %s: keyboard on a part that is not the last", m.ChatID)
 		}
 		if len(order) == 0 || order[len(order)-1] != m.ChatID {
 			order = append(order, m.ChatID)
 		}
 		text[m.ChatID] += m.Text + "\n"
-		if m.ReplyMarkup != "" {
-			var kb struct {
-				Rows [][]struct {
-					Text string `json:"text"`
-					Data string `json:"callback_data"`
-				} `json:"inline_keyboard"`
-			}
-			if err := json.Unmarshal([]byte(m.ReplyMarkup), &kb); err != nil {
-				t.Fatalf("reply markup %q: %v", m.ReplyMarkup, err)
-			}
-			if len(kb.Rows) == 0 || len(kb.Rows) > MaxButtons {
-				t.Errorf("chat %d: %d buttons", m.ChatID, len(kb.Rows))
+		if m.Buttons != nil {
+			if len(m.Buttons) == 0 || len(m.Buttons) > MaxButtons {
+				t.Errorf("chat %s: %d buttons", m.ChatID, len(m.Buttons))
 			}
 			var data []string
-			for _, row := range kb.Rows {
+			for _, row := range m.Buttons {
+				if len(row) != 1 {
+					t.Errorf("chat %s: a row of %d buttons, want one to a row", m.ChatID, len(row))
+				}
 				for _, b := range row {
-					if !strings.HasPrefix(b.Data, "r:") || len(b.Data) > 64 || b.Text == "" {
+					if !strings.HasPrefix(b.Data, "r:") || len(b.Data) > planbot.MaxButtonData || b.Text == "" {
 						t.Errorf("button %+v", b)
 					}
 					data = append(data, b.Data)
@@ -144,7 +160,7 @@ func byChat(t *testing.T, msgs []planbot.OutboxMessage) (map[int64]string, map[i
 
 func checkPart(t *testing.T, text string) {
 	t.Helper()
-	if n := telegramtest.UTF16Len(text); n > planbot.MaxMessageLen {
+	if n := planbot.UTF16Len(text); n > telegramLimit {
 		t.Errorf("part of %d UTF-16 units", n)
 	}
 	if strings.TrimSpace(text) == "" {
@@ -155,8 +171,8 @@ func checkPart(t *testing.T, text string) {
 	}
 }
 
-func chats(m map[int64]string) []int64 {
-	var out []int64
+func chats(m map[planbot.ChatID]string) []planbot.ChatID {
+	var out []planbot.ChatID
 	for c := range m {
 		out = append(out, c)
 	}
@@ -177,7 +193,7 @@ func TestOverdueOneMessagePerOwnerMostOverdueFirst(t *testing.T) {
 		t.Errorf("unreachable %v", unreachable)
 	}
 	// Overdue on Oct 5: 3.2 (due Apr 30), 2.3 (Jun 30), 2.5 and 4.2 (Sep 30).
-	want := []int64{chatZhaoCun, chatMaJingfa, chatXuNongye, chatLvAnquan}
+	want := []planbot.ChatID{chatZhaoCun, chatMaJingfa, chatXuNongye, chatLvAnquan}
 	if got := chats(text); !slices.Equal(got, want) {
 		t.Fatalf("chats %v, want %v", got, want)
 	}
@@ -221,11 +237,11 @@ func TestOverdueUnreachableOwner(t *testing.T) {
 	}
 
 	// Once 孙某某 binds his account, he is reached like anyone.
-	s.ChatOf["sun_cun"] = 555
+	s.ChatOf["sun_cun"] = tg(555)
 	msgs, unreachable = Compose(r, s, at)
 	text, _ = byChat(t, msgs)
-	if len(unreachable) != 0 || !strings.Contains(text[555], "<b>3.3</b>") {
-		t.Errorf("bound: unreachable %v, text %q", unreachable, text[555])
+	if len(unreachable) != 0 || !strings.Contains(text[tg(555)], "<b>3.3</b>") {
+		t.Errorf("bound: unreachable %v, text %q", unreachable, text[tg(555)])
 	}
 }
 
@@ -270,8 +286,8 @@ func TestDueSoonHorizon(t *testing.T) {
 }
 
 // itemIn reports which chats' messages list item code.
-func itemIn(text map[int64]string, code string) []int64 {
-	var out []int64
+func itemIn(text map[planbot.ChatID]string, code string) []planbot.ChatID {
+	var out []planbot.ChatID
 	for _, c := range chats(text) {
 		if strings.Contains(text[c], "<b>"+code+"</b>") {
 			out = append(out, c)
@@ -291,14 +307,14 @@ func TestEscalationLadder(t *testing.T) {
 		// the yellow step already (behind pace), see ladder12_test.go.
 		progress("2.5", "ma_jingfa", at27(9, 20, 9, 0), 95),
 	}
-	owner := []int64{chatMaJingfa}
-	leader := []int64{chatChenFuzhen, chatMaJingfa}
-	all := []int64{chatZhangShuji, chatLiuZhenzhang, chatChenFuzhen, chatMaJingfa}
+	owner := []planbot.ChatID{chatMaJingfa}
+	leader := []planbot.ChatID{chatChenFuzhen, chatMaJingfa}
+	all := []planbot.ChatID{chatZhangShuji, chatLiuZhenzhang, chatChenFuzhen, chatMaJingfa}
 	tests := []struct {
 		name  string
 		at    time.Time
 		extra []planbot.Report
-		want  []int64
+		want  []planbot.ChatID
 		mark  string
 	}{
 		{"4 days before: nothing yet", at27(9, 26, 10, 0), nil, nil, ""},
@@ -341,7 +357,7 @@ func TestEscalationLadder(t *testing.T) {
 			}
 			for _, c := range want {
 				if c != chatMaJingfa && (!strings.Contains(text[c], "马某某") || len(buttons[c]) != 0) {
-					t.Errorf("chat %d: a leader's message names the owner and offers no report button:\n%s", c, text[c])
+					t.Errorf("chat %s: a leader's message names the owner and offers no report button:\n%s", c, text[c])
 				}
 			}
 		})
@@ -353,7 +369,7 @@ func TestEscalateAtRiskIsYellow(t *testing.T) {
 	s := snapshot(t, progress("2.1", "ma_jingfa", at27(7, 10, 9, 0), 5))
 	msgs, _ := Compose(reminder(t, s.Plan, "escalate_ladder"), s, at27(7, 14, 10, 0))
 	text, _ := byChat(t, msgs)
-	if got := itemIn(text, "2.1"); !slices.Equal(got, []int64{chatChenFuzhen, chatMaJingfa}) {
+	if got := itemIn(text, "2.1"); !slices.Equal(got, []planbot.ChatID{chatChenFuzhen, chatMaJingfa}) {
 		t.Errorf("2.1 at risk reaches %v", got)
 	}
 	if x := text[chatChenFuzhen]; !strings.Contains(x, "🟡") || !strings.Contains(x, "有风险") {
@@ -401,33 +417,33 @@ func TestDedupOwnerWhoIsLeader(t *testing.T) {
 func TestRoleAndChatRecipients(t *testing.T) {
 	s := snapshot(t, done("3.2", "xu_nongye", at27(4, 1, 9, 0)), done("1.5", "xu_nongye", at27(9, 1, 9, 0)))
 	at := at27(10, 5, 9, 0) // overdue: 2.3 (97 days), 2.5 and 4.2 (5 days)
-	r := planbot.Reminder{Name: "x", Kind: planbot.ReminderOverdue, To: []string{"role:admin", "chat:-1001234"}}
+	r := planbot.Reminder{Name: "x", Kind: planbot.ReminderOverdue, To: []string{"role:admin", "chat:" + string(chatGroup)}}
 	msgs, unreachable := Compose(r, s, at)
 	text, buttons := byChat(t, msgs)
-	if got := chats(text); !slices.Equal(got, []int64{-1001234, chatZhengDzb}) {
+	if got := chats(text); !slices.Equal(got, []planbot.ChatID{chatGroup, chatZhengDzb}) {
 		t.Fatalf("chats %v: only the admin and the group", got)
 	}
 	if len(unreachable) != 0 {
 		t.Errorf("unreachable %v", unreachable)
 	}
-	for _, c := range []int64{-1001234, chatZhengDzb} {
+	for _, c := range []planbot.ChatID{chatGroup, chatZhengDzb} {
 		x := text[c]
 		for _, want := range []string{"<b>2.3</b>", "<b>2.5</b>", "<b>4.2</b>", "马某某", "吕某某、赵某某", "3 项工作已逾期"} {
 			if !strings.Contains(x, want) {
-				t.Errorf("chat %d lacks %q:\n%s", c, want, x)
+				t.Errorf("chat %s lacks %q:\n%s", c, want, x)
 			}
 		}
 		if len(buttons[c]) != 0 || strings.Contains(x, "汇报进展") {
-			t.Errorf("chat %d owns nothing: no buttons, no how-to", c)
+			t.Errorf("chat %s owns nothing: no buttons, no how-to", c)
 		}
 	}
 
 	// escalate: chat: receives the red list only.
 	r = reminder(t, s.Plan, "escalate_ladder")
-	r.To = append(r.To, "chat:-1001234")
+	r.To = append(r.To, "chat:"+string(chatGroup))
 	msgs, _ = Compose(r, s, at)
 	text, _ = byChat(t, msgs)
-	g := text[-1001234]
+	g := text[chatGroup]
 	if !strings.Contains(g, "<b>2.3</b>") || strings.Contains(g, "<b>2.5</b>") || strings.Contains(g, "<b>4.2</b>") {
 		t.Errorf("group should see only the red 2.3:\n%s", g)
 	}
@@ -547,7 +563,7 @@ func TestEscaping(t *testing.T) {
 		text, _ := byChat(t, msgs) // checks the HTML parses
 		for c, x := range text {
 			if strings.Contains(x, "<script>") || strings.Contains(x, "马<b>") {
-				t.Errorf("%s to %d: unescaped user text:\n%s", r.Name, c, x)
+				t.Errorf("%s to %s: unescaped user text:\n%s", r.Name, c, x)
 			}
 		}
 	}
@@ -601,7 +617,7 @@ func TestOverdueManyItemsSplitsWithKeyboardLast(t *testing.T) {
 	at := time.Date(2027, 12, 20, 9, 0, 0, 0, s.Plan.Location)
 	msgs, _ := Compose(planbot.Reminder{Name: "o", Kind: planbot.ReminderOverdue}, s, at)
 	parts := 0
-	for _, m := range msgs {
+	for _, m := range queued(msgs) {
 		if m.ChatID == s.ChatOf["p000"] {
 			parts++
 		}

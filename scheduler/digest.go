@@ -12,7 +12,8 @@ import (
 
 // Digest is the weekly digest at at, in HTML, for anyone: leaders, groups,
 // `planbot digest -at`. It never mentions delivery failures, which concern
-// admins only (see AdminDigest). It is one text; split it with
+// admins only (see AdminDigest). It is one text, however long: the
+// store's Enqueue splits it for its chat's platform with
 // planbot.SplitMessage, which cuts it cleanly between lines (every tag
 // opens and closes on one line, and every line is short). A nil plan gives
 // "".
@@ -64,24 +65,25 @@ func AdminDigest(s Snapshot, at time.Time) string {
 }
 
 // FailureNotice is the one line about s.Failed, "" when it is empty:
-// "⚠️ N 条消息发送失败（如对方屏蔽了机器人）：张三×2、chat:-100…". Each
-// chat is named by the person it belongs to when s.ChatOf knows it.
+// "⚠️ N 条消息发送失败（如对方屏蔽了机器人）：张三×2、chat:telegram:-100…".
+// Each chat is named by the person it belongs to when s.ChatOf knows it,
+// else as a reminder's To names a group: "chat:" and its address.
 func FailureNotice(s Snapshot) string {
 	if len(s.Failed) == 0 {
 		return ""
 	}
-	owner := map[int64]string{} // chat → name of its person
+	owner := map[planbot.ChatID]string{} // chat → name of its person
 	if s.Plan != nil {
 		for _, p := range s.Plan.People {
-			if id := s.ChatOf[p.Key]; id != 0 {
+			if id := s.ChatOf[p.Key]; id != "" {
 				if _, dup := owner[id]; !dup {
 					owner[id] = cmp.Or(p.Name, p.Key)
 				}
 			}
 		}
 	}
-	count := map[int64]int{}
-	var chats []int64
+	count := map[planbot.ChatID]int{}
+	var chats []planbot.ChatID
 	for _, m := range s.Failed {
 		if count[m.ChatID] == 0 {
 			chats = append(chats, m.ChatID)
@@ -95,7 +97,7 @@ func FailureNotice(s Snapshot) string {
 			who = append(who, fmt.Sprintf("等 %d 处", len(chats)))
 			break
 		}
-		name := fmt.Sprintf("chat:%d", c)
+		name := "chat:" + planbot.Escape(string(c))
 		if n, ok := owner[c]; ok {
 			name = planbot.Escape(planbot.ClipLine(n, 12))
 		}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/telegram/telegramtest"
 )
 
 func amount(t testing.TB, s string) planbot.Amount {
@@ -125,8 +124,8 @@ func TestDigestChangedNothing(t *testing.T) {
 
 func TestDigestFailuresOnlyToAdmins(t *testing.T) {
 	s, at := digestSnapshot(t)
-	s.Failed = []planbot.OutboxMessage{{ChatID: chatZhaoCun}, {ChatID: chatZhaoCun}, {ChatID: -100777}}
-	const notice = "⚠️ 3 条消息发送失败（如对方屏蔽了机器人）：赵某某×2、chat:-100777"
+	s.Failed = []planbot.OutboxMessage{{ChatID: chatZhaoCun}, {ChatID: chatZhaoCun}, {ChatID: tg(-100777)}}
+	const notice = "⚠️ 3 条消息发送失败（如对方屏蔽了机器人）：赵某某×2、chat:telegram:-100777"
 	if got := FailureNotice(s); got != notice {
 		t.Errorf("FailureNotice %q", got)
 	}
@@ -142,10 +141,10 @@ func TestDigestFailuresOnlyToAdmins(t *testing.T) {
 	r := reminder(t, s.Plan, "weekly_digest")
 	msgs, _ := Compose(r, s, at)
 	text, _ := byChat(t, msgs)
-	for _, c := range []int64{chatZhangShuji, chatLiuZhenzhang, chatLiWeiyuan, chatChenFuzhen, chatZhouFuzhen, chatWuWeiyuan} {
+	for _, c := range []planbot.ChatID{chatZhangShuji, chatLiuZhenzhang, chatLiWeiyuan, chatChenFuzhen, chatZhouFuzhen, chatWuWeiyuan} {
 		x := text[c]
 		if !strings.Contains(x, "共 22 项") || strings.Contains(x, "发送失败") {
-			t.Errorf("leader %d:\n%s", c, x)
+			t.Errorf("leader %s:\n%s", c, x)
 		}
 	}
 	if x := text[chatZhengDzb]; !strings.Contains(x, notice) || strings.Contains(x, "共 22 项") {
@@ -156,13 +155,13 @@ func TestDigestFailuresOnlyToAdmins(t *testing.T) {
 	}
 
 	// With the admin among the recipients, the notice rides in the digest.
-	r.To = []string{"role:leader", "zheng_dzb", "chat:-100555"}
+	r.To = []string{"role:leader", "zheng_dzb", "chat:telegram:-100555"}
 	msgs, _ = Compose(r, s, at)
 	text, _ = byChat(t, msgs)
 	if x := text[chatZhengDzb]; !strings.Contains(x, notice) || !strings.Contains(x, "共 22 项") {
 		t.Errorf("admin's digest:\n%s", x)
 	}
-	if x := text[-100555]; strings.Contains(x, "发送失败") || !strings.Contains(x, "共 22 项") {
+	if x := text[tg(-100555)]; strings.Contains(x, "发送失败") || !strings.Contains(x, "共 22 项") {
 		t.Errorf("group's digest:\n%s", x)
 	}
 
@@ -213,7 +212,7 @@ func TestDigestEscapes(t *testing.T) {
 func bigSnapshot(t testing.TB, items, people, reports int) Snapshot {
 	loc := shanghai
 	p := &planbot.Plan{Year: 2027, Location: loc, Rules: planbot.DefaultRules}
-	s := Snapshot{Plan: p, Reports: map[string][]planbot.Report{}, Latest: map[string]planbot.Observation{}, ChatOf: map[string]int64{}}
+	s := Snapshot{Plan: p, Reports: map[string][]planbot.Report{}, Latest: map[string]planbot.Observation{}, ChatOf: map[string]planbot.ChatID{}}
 	for i := 0; i < people; i++ {
 		x := planbot.Person{Key: fmt.Sprintf("p%03d", i), Name: fmt.Sprintf("干部%03d号", i), Unit: fmt.Sprintf("第%d村", i%30), Roles: []planbot.Role{planbot.RoleCadre}}
 		switch {
@@ -224,7 +223,7 @@ func bigSnapshot(t testing.TB, items, people, reports int) Snapshot {
 			x.Roles = []planbot.Role{planbot.RoleAdmin}
 		}
 		p.People = append(p.People, x)
-		s.ChatOf[x.Key] = int64(1000 + i)
+		s.ChatOf[x.Key] = tg(int64(1000 + i))
 	}
 	const sections = 40
 	for i := 0; i < sections; i++ {
@@ -272,7 +271,7 @@ func bigSnapshot(t testing.TB, items, people, reports int) Snapshot {
 	s.Latest["fai"] = planbot.Observation{ID: 1, Indicator: "fai", At: time.Date(2027, 11, 30, 9, 0, 0, 0, loc), Value: amount(t, "3.1亿元")}
 	s.Latest["tax"] = planbot.Observation{ID: 2, Indicator: "tax", At: time.Date(2027, 11, 30, 9, 0, 0, 0, loc), Value: amount(t, "4000万元")}
 	s.PreviousDigest = time.Date(2027, 12, 13, 8, 30, 0, 0, loc)
-	s.Failed = []planbot.OutboxMessage{{ChatID: 1020}, {ChatID: -100999}}
+	s.Failed = []planbot.OutboxMessage{{ChatID: tg(1020)}, {ChatID: tg(-100999)}}
 	return s
 }
 
@@ -280,14 +279,14 @@ func TestDigestSplitsCleanly(t *testing.T) {
 	s := bigSnapshot(t, 400, 150, 4000)
 	at := time.Date(2027, 12, 20, 8, 30, 0, 0, shanghai)
 	d := AdminDigest(s, at)
-	parts := planbot.SplitMessage(d, planbot.MaxMessageLen)
+	parts := planbot.SplitMessage(d, telegramLimit)
 	if len(parts) < 2 {
 		t.Fatalf("a 400-item digest in %d part", len(parts))
 	}
 	var lines []string
 	for _, p := range parts {
 		checkPart(t, p)
-		if n := telegramtest.UTF16Len(p); n > planbot.MaxMessageLen {
+		if n := planbot.UTF16Len(p); n > telegramLimit {
 			t.Errorf("part of %d", n)
 		}
 		lines = append(lines, strings.Split(p, "\n")...)
@@ -309,7 +308,7 @@ func TestDigestSplitsCleanly(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Error("split lost or cut lines")
 	}
-	for _, want := range []string{"共 400 项", "……另有", "⚠️ 2 条消息发送失败", "干部020号", "chat:-100999", "🔴 <b>固定资产投资</b>"} {
+	for _, want := range []string{"共 400 项", "……另有", "⚠️ 2 条消息发送失败", "干部020号", "chat:telegram:-100999", "🔴 <b>固定资产投资</b>"} {
 		if !strings.Contains(d, want) {
 			t.Errorf("lacks %q", want)
 		}
@@ -321,7 +320,7 @@ func TestDigestSplitsCleanly(t *testing.T) {
 		t.Error(unreachable)
 	}
 	text, _ := byChat(t, msgs)
-	if len(text) != 11 || !strings.Contains(text[1010], "发送失败") || strings.Contains(text[1000], "发送失败") {
+	if len(text) != 11 || !strings.Contains(text[tg(1010)], "发送失败") || strings.Contains(text[tg(1000)], "发送失败") {
 		t.Errorf("%d chats", len(text))
 	}
 }
@@ -330,8 +329,8 @@ func TestDigestNilPlan(t *testing.T) {
 	if Digest(Snapshot{}, time.Time{}) != "" || AdminDigest(Snapshot{}, time.Time{}) != "" {
 		t.Error("nil plan")
 	}
-	if FailureNotice(Snapshot{Failed: []planbot.OutboxMessage{{ChatID: 5}}}) != "⚠️ 1 条消息发送失败（如对方屏蔽了机器人）：chat:5" {
-		t.Error(FailureNotice(Snapshot{Failed: []planbot.OutboxMessage{{ChatID: 5}}}))
+	if FailureNotice(Snapshot{Failed: []planbot.OutboxMessage{{ChatID: tg(5)}}}) != "⚠️ 1 条消息发送失败（如对方屏蔽了机器人）：chat:telegram:5" {
+		t.Error(FailureNotice(Snapshot{Failed: []planbot.OutboxMessage{{ChatID: tg(5)}}}))
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/telegram/telegramtest"
 )
 
 // stepOf returns the ladder step (🔴, 🟡 or 🔵) item code is listed under
@@ -58,13 +57,13 @@ func TestLadderCoversEveryItemBehindPace(t *testing.T) {
 	msgs, _ := Compose(r, s, at)
 	text, _ := byChat(t, msgs)
 
-	var principals []int64
+	var principals []planbot.ChatID
 	for _, p := range s.Plan.People {
 		if p.Principal {
 			principals = append(principals, s.ChatOf[p.Key])
 		}
 	}
-	want := map[int64]bool{}
+	want := map[planbot.ChatID]bool{}
 	behind := 0
 	for _, it := range s.Plan.Items {
 		st := planbot.DeriveStatus(it, s.Reports[it.Code], at, s.Plan.Location, s.Plan.Rules)
@@ -76,9 +75,9 @@ func TestLadderCoversEveryItemBehindPace(t *testing.T) {
 		}
 		behind++
 		step := "🟡"
-		var to []int64
+		var to []planbot.ChatID
 		for _, o := range it.Owners {
-			if c := s.ChatOf[o]; c != 0 {
+			if c := s.ChatOf[o]; c != "" {
 				to = append(to, c)
 			}
 		}
@@ -102,11 +101,11 @@ func TestLadderCoversEveryItemBehindPace(t *testing.T) {
 		for _, c := range to {
 			want[c] = true
 			if g, n := stepOf(text[c], it.Code); g != step || n != 1 {
-				t.Errorf("%s in chat %d: step %q ×%d, want %s once:\n%s", it.Code, c, g, n, step, text[c])
+				t.Errorf("%s in chat %s: step %q ×%d, want %s once:\n%s", it.Code, c, g, n, step, text[c])
 			}
 			line := itemLine(text[c], it.Code)
 			if never := st.Last == nil; never != strings.Contains(line, "未汇报") {
-				t.Errorf("%s in chat %d (never reported %v): %q", it.Code, c, never, line)
+				t.Errorf("%s in chat %s (never reported %v): %q", it.Code, c, never, line)
 			}
 		}
 	}
@@ -115,12 +114,12 @@ func TestLadderCoversEveryItemBehindPace(t *testing.T) {
 	}
 	for c := range text {
 		if !want[c] {
-			t.Errorf("chat %d gets a ladder it has no item of:\n%s", c, text[c])
+			t.Errorf("chat %s gets a ladder it has no item of:\n%s", c, text[c])
 		}
 	}
 	for c := range want {
 		if _, ok := text[c]; !ok {
-			t.Errorf("chat %d gets no message", c)
+			t.Errorf("chat %s gets no message", c)
 		}
 	}
 	// What the issue saw missing: 2.4 and 2.6, due 31 December, never
@@ -233,7 +232,7 @@ func TestReportRequestNeverReportedFirst(t *testing.T) {
 	}
 	msgs, _ := Compose(reminder(t, s.Plan, "thursday_report_nudge"), s, at)
 	if len(msgs) < 3 || msgs[0].ChatID != chatHanZongzhi {
-		t.Fatalf("first nudge to chat %d, want 韩某某 (4.4 never reported): %d messages", msgs[0].ChatID, len(msgs))
+		t.Fatalf("first nudge to chat %s, want 韩某某 (4.4 never reported): %d messages", msgs[0].ChatID, len(msgs))
 	}
 	text, _ := byChat(t, msgs)
 	han := text[chatHanZongzhi]
@@ -252,7 +251,7 @@ func TestDigestNamesWhatNeedsLeader(t *testing.T) {
 	s := snapshot(t, progress("1.3", "zhao_cun", at27(12, 6, 9, 0), 30))
 	msgs, _ := Compose(reminder(t, s.Plan, "weekly_digest"), s, at27(12, 13, 8, 30))
 	text, _ := byChat(t, msgs)
-	focus := func(c int64) string {
+	focus := func(c planbot.ChatID) string {
 		d := text[c]
 		i := strings.Index(d, "<b>🟡 ")
 		if i < 0 {
@@ -302,8 +301,9 @@ func TestDigestNamesWhatNeedsLeader(t *testing.T) {
 }
 
 // Every reminder of a county (400 items, 150 people) fits a phone: no
-// message over Telegram's limit, at most three per chat and run, the worst
-// first and the count of the rest.
+// message over Telegram's limit, at most three per chat and run as the
+// store queues them for Telegram, the worst first and the count of the
+// rest.
 func TestRemindersFitAPhoneAtCountyScale(t *testing.T) {
 	s := bigSnapshot(t, 400, 150, 0)
 	// One person owns a hundred items, a leader leads half the plan.
@@ -324,19 +324,19 @@ func TestRemindersFitAPhoneAtCountyScale(t *testing.T) {
 		{Name: "g", Kind: planbot.ReminderDigest},
 	} {
 		msgs, _ := Compose(r, s, at)
-		per := map[int64]int{}
+		per := map[planbot.ChatID]int{}
 		longest := 0
-		for _, m := range msgs {
+		for _, m := range queued(msgs) {
 			per[m.ChatID]++
-			n := telegramtest.UTF16Len(m.Text)
+			n := planbot.UTF16Len(m.Text)
 			longest = max(longest, n)
-			if n > planbot.MaxMessageLen {
-				t.Errorf("%s: a message of %d to chat %d", r.Kind, n, m.ChatID)
+			if n > telegramLimit {
+				t.Errorf("%s: a message of %d to chat %s", r.Kind, n, m.ChatID)
 			}
 		}
 		for c, n := range per {
 			if n > 3 {
-				t.Errorf("%s: %d messages to chat %d", r.Kind, n, c)
+				t.Errorf("%s: %d messages to chat %s", r.Kind, n, c)
 			}
 		}
 		if len(msgs) == 0 {

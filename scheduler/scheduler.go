@@ -154,7 +154,7 @@ func (s *Scheduler) compose(ctx context.Context, sess Session, r planbot.Reminde
 
 // composeFor is compose for the chats in only (nil: all of them): the
 // run of a held reminder composed again at its release.
-func (s *Scheduler) composeFor(ctx context.Context, sess Session, r planbot.Reminder, at time.Time, only map[int64]bool) ([]planbot.OutboxMessage, error) {
+func (s *Scheduler) composeFor(ctx context.Context, sess Session, r planbot.Reminder, at time.Time, only map[planbot.ChatID]bool) ([]planbot.OutboxMessage, error) {
 	plan := s.Plan()
 	at = at.In(plan.Location)
 	snap, err := s.snapshot(ctx, sess, plan, r, at)
@@ -163,7 +163,7 @@ func (s *Scheduler) composeFor(ctx context.Context, sess Session, r planbot.Remi
 	}
 	msgs, unreachable := Compose(r, snap, at)
 	if len(unreachable) > 0 && only == nil {
-		s.Log.Warn("reminder recipients without a Telegram chat", "job", r.Name, "people", unreachable)
+		s.Log.Warn("reminder recipients without a chat (no account in the YAML, none bound by invite)", "job", r.Name, "people", unreachable)
 	}
 	if only != nil {
 		msgs = slices.DeleteFunc(msgs, func(m planbot.OutboxMessage) bool { return !only[m.ChatID] })
@@ -171,7 +171,7 @@ func (s *Scheduler) composeFor(ctx context.Context, sess Session, r planbot.Remi
 	if r.Kind == planbot.ReminderDigest && s.Chart != nil && len(msgs) > 0 {
 		msgs = s.withChart(snap, at, msgs)
 	}
-	return s.limit(ctx, sess, plan, r, at, msgs, only != nil)
+	return s.limit(ctx, sess, plan, r, at, msgs, personalChats(snap), only != nil)
 }
 
 // Release composes again, as at now, each run whose reminders were held
@@ -199,7 +199,7 @@ func (s *Scheduler) Release(ctx context.Context) (int, error) {
 			s.Log.Warn("held reminders dropped: the job is no longer in the plan", "job", run.Job, "scheduled", run.ScheduledAt, "chats", len(run.Chats))
 			return nil, nil
 		}
-		only := make(map[int64]bool, len(run.Chats))
+		only := make(map[planbot.ChatID]bool, len(run.Chats))
 		for _, c := range run.Chats {
 			only[c] = true
 		}
@@ -207,7 +207,7 @@ func (s *Scheduler) Release(ctx context.Context) (int, error) {
 		if err != nil {
 			return nil, err
 		}
-		chats := map[int64]bool{}
+		chats := map[planbot.ChatID]bool{}
 		for _, m := range msgs {
 			chats[m.ChatID] = true
 			if !m.Held {
@@ -284,7 +284,7 @@ func DigestIn(ctx context.Context, sess Session, plan *planbot.Plan, at time.Tim
 }
 
 func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time) (Snapshot, error) {
-	snap := Snapshot{Plan: plan, ChatOf: map[string]int64{}}
+	snap := Snapshot{Plan: plan, ChatOf: map[string]planbot.ChatID{}}
 	var err error
 	if snap.Reports, err = sess.AllReports(ctx); err != nil {
 		return snap, err
@@ -303,10 +303,10 @@ func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planb
 	}
 	snap.Leaves = append(slices.Clip(plan.Leaves), said...)
 	for _, p := range plan.People {
-		if p.TelegramID != 0 {
-			snap.ChatOf[p.Key] = p.TelegramID
-		} else if id, ok := bound[p.Key]; ok {
-			snap.ChatOf[p.Key] = id
+		if c := p.Chat(); c != "" {
+			snap.ChatOf[p.Key] = c
+		} else if c := bound[p.Key]; c != "" {
+			snap.ChatOf[p.Key] = c
 		}
 	}
 	if r.Kind == planbot.ReminderDigest {
@@ -336,11 +336,11 @@ func (s *Scheduler) withChart(snap Snapshot, at time.Time, msgs []planbot.Outbox
 	}
 	name, caption := planbot.DigestPicture(snap.Plan.Year, at)
 	var out []planbot.OutboxMessage
-	pictured := map[int64]bool{}
+	pictured := map[planbot.ChatID]bool{}
 	for _, m := range msgs {
 		if !pictured[m.ChatID] && m.Method != planbot.MethodAnswer {
 			pictured[m.ChatID] = true
-			out = append(out, planbot.OutboxMessage{ChatID: m.ChatID, Photo: name, FileName: name, FileData: png,
+			out = append(out, planbot.OutboxMessage{ChatID: m.ChatID, Attachment: planbot.AttachPicture, FileName: name, FileData: png,
 				Text: caption, Priority: m.Priority, NextAttemptAt: m.NextAttemptAt})
 		}
 		out = append(out, m)
@@ -349,7 +349,9 @@ func (s *Scheduler) withChart(snap Snapshot, at time.Time, msgs []planbot.Outbox
 }
 
 // limit applies the caps: quiet hours defer, the daily cap drops. Digests
-// are what leaders asked for, so only quiet hours apply to them.
+// are what leaders asked for, so only quiet hours apply to them. The cap
+// is per person: it counts only the chats in personal, never a group's,
+// which many read.
 //
 // With a HoldStore, messages composed in the quiet hours are held
 // (placeholders composed again at the release, see Release) until their
@@ -357,7 +359,7 @@ func (s *Scheduler) withChart(snap Snapshot, at time.Time, msgs []planbot.Outbox
 // daily cap is then applied at the release, to the day they go out.
 // releasing is a release's composition: one on a day off (the bot was
 // down) of a workdays_only job waits again for a working morning.
-func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time, msgs []planbot.OutboxMessage, releasing bool) ([]planbot.OutboxMessage, error) {
+func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time, msgs []planbot.OutboxMessage, personal map[planbot.ChatID]bool, releasing bool) ([]planbot.OutboxMessage, error) {
 	lim := plan.Limits
 	_, canHold := s.Store.(HoldStore)
 	if until, hold := holdUntil(plan, r, at, releasing); hold && canHold {
@@ -379,9 +381,9 @@ func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan,
 		return nil, err
 	}
 	var kept []planbot.OutboxMessage
-	capped := map[int64]bool{}
+	capped := map[planbot.ChatID]bool{}
 	for _, m := range msgs {
-		if m.ChatID > 0 && counts[m.ChatID] >= lim.PerPersonPerDay {
+		if personal[m.ChatID] && counts[m.ChatID] >= lim.PerPersonPerDay {
 			capped[m.ChatID] = true
 			continue
 		}
@@ -391,6 +393,17 @@ func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan,
 		s.Log.Info("daily reminder cap reached; not sent", "job", r.Name, "chats", len(capped), "cap", lim.PerPersonPerDay)
 	}
 	return kept, nil
+}
+
+// personalChats is the set of the people's private chats in snap: the chats
+// the daily cap counts. A chat's address does not say whether it is a
+// person's or a group's; the people's chats are known by name.
+func personalChats(snap Snapshot) map[planbot.ChatID]bool {
+	out := make(map[planbot.ChatID]bool, len(snap.ChatOf))
+	for _, c := range snap.ChatOf {
+		out[c] = true
+	}
+	return out
 }
 
 // holdUntil says whether messages of r composed at t (in the plan's zone)

@@ -24,8 +24,8 @@ func audit(ctx context.Context, tx *sqlx.Tx, e planbot.AuditEntry, now time.Time
 		at = now
 	}
 	_, err := tx.ExecContext(ctx, `
-		INSERT INTO audit_log (at, telegram_id, chat_id, action, detail) VALUES (?, ?, ?, ?, ?)`,
-		unix(at), e.TelegramID, e.ChatID, e.Action, truncate(e.Detail, maxAuditDetail))
+		INSERT INTO audit_log (at, user_id, chat_id, action, detail) VALUES (?, ?, ?, ?, ?)`,
+		unix(at), e.UserID, e.ChatID, e.Action, truncate(e.Detail, maxAuditDetail))
 	return err
 }
 
@@ -50,20 +50,20 @@ func (db *DB) AuditEntries(ctx context.Context, limit int) ([]planbot.AuditEntry
 		return nil, fmt.Errorf("audit entries: %w", errorf(ErrInvalid, "limit %d is not positive", limit))
 	}
 	var rows []struct {
-		At         int64  `db:"at"`
-		TelegramID int64  `db:"telegram_id"`
-		ChatID     int64  `db:"chat_id"`
-		Action     string `db:"action"`
-		Detail     string `db:"detail"`
+		At     int64          `db:"at"`
+		UserID planbot.UserID `db:"user_id"`
+		ChatID planbot.ChatID `db:"chat_id"`
+		Action string         `db:"action"`
+		Detail string         `db:"detail"`
 	}
 	if err := db.read.SelectContext(ctx, &rows, `
-		SELECT at, telegram_id, chat_id, action, detail FROM audit_log
+		SELECT at, user_id, chat_id, action, detail FROM audit_log
 		ORDER BY id DESC LIMIT ?`, limit); err != nil {
 		return nil, fmt.Errorf("audit entries: %w", classify(err))
 	}
 	out := make([]planbot.AuditEntry, len(rows))
 	for i, r := range rows {
-		out[i] = planbot.AuditEntry{At: fromUnix(r.At), TelegramID: r.TelegramID, ChatID: r.ChatID,
+		out[i] = planbot.AuditEntry{At: fromUnix(r.At), UserID: r.UserID, ChatID: r.ChatID,
 			Action: r.Action, Detail: r.Detail}
 	}
 	return out, nil

@@ -34,7 +34,7 @@ func BenchmarkAddReport(b *testing.B) {
 	db := openTest(b)
 	mustSync(b, db, bigPlan(400), t0)
 	r := planbot.Report{ItemCode: "2.3", Reporter: "cadre05", At: t0, Percent: ptr(42.0),
-		Note: "已与XX酒店签约", PhotoIDs: []string{"AgACAgUAAxkBAAI"}}
+		Note: "已与XX酒店签约", PhotoIDs: []string{"telegram:AgACAgUAAxkBAAI"}}
 	for b.Loop() {
 		if _, err := db.AddReport(ctx, r); err != nil {
 			b.Fatal(err)
@@ -55,7 +55,7 @@ func BenchmarkAllReports(b *testing.B) {
 				r := planbot.Report{ItemCode: it.Code, Reporter: it.Owners[0], At: t0.Add(time.Duration(i) * time.Hour),
 					Percent: ptr(float64(i) * 100 / 150), Note: "进度更新"}
 				if i%10 == 0 {
-					r.PhotoIDs = []string{"AgACAgUAAxkBAAI"}
+					r.PhotoIDs = []string{"telegram:AgACAgUAAxkBAAI"}
 				}
 				if _, err := addReport(ctx, tx, r); err != nil {
 					return err
@@ -107,8 +107,8 @@ func BenchmarkHandleUpdate(b *testing.B) {
 	db := openTest(b)
 	mustSync(b, db, bigPlan(400), t0)
 	r := planbot.Report{ItemCode: "2.3", Reporter: "cadre05", At: t0, Percent: ptr(42.0),
-		Note: "已与XX酒店签约", PhotoIDs: []string{"AgACAgUAAxkBAAI"}}
-	replies := []OutboxMessage{{ChatID: 5005, Text: "已记录 <b>2.3</b>：42%", ParseMode: "HTML", Priority: 10}}
+		Note: "已与XX酒店签约", PhotoIDs: []string{"telegram:AgACAgUAAxkBAAI"}}
+	replies := []OutboxMessage{{ChatID: tgChat(5005), Text: "已记录 <b>2.3</b>：42%", Priority: 10}}
 	id := 1000
 	for b.Loop() {
 		id++

@@ -10,16 +10,21 @@ import (
 	"planbot"
 )
 
-func bind(t *testing.T, db *DB, person string, tg int64, invite string) error {
+// bind binds Telegram account n (0: no account) to person.
+func bind(t *testing.T, db *DB, person string, n int64, invite string) error {
 	t.Helper()
+	user := tgUser(n)
+	if n == 0 {
+		user = ""
+	}
 	return db.InSession(context.Background(), func(s planbot.Tx) error {
-		return s.BindTelegram(context.Background(), person, tg, invite, t0)
+		return s.Bind(context.Background(), person, user, invite, t0)
 	})
 }
 
-func binding(t *testing.T, db *DB, tg int64) string {
+func binding(t *testing.T, db *DB, n int64) string {
 	t.Helper()
-	key, ok, err := db.TelegramBinding(context.Background(), tg)
+	key, ok, err := db.Binding(context.Background(), tgUser(n))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +34,7 @@ func binding(t *testing.T, db *DB, tg int64) string {
 	return key
 }
 
-func TestBindTelegram(t *testing.T) {
+func TestBind(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	mustSync(t, db, testPlan(), t0)
@@ -55,7 +60,7 @@ func TestBindTelegram(t *testing.T) {
 		"user bound to another person":         {"li", 3001, "FRESH1", ErrConflict},
 		"user is another person's in the plan": {"wang", 1002, "FRESH2", ErrConflict},
 		"unknown person":                       {"nobody", 3003, "FRESH3", ErrNotFound},
-		"anonymous group admin":                {"li", anonymousAdminID, "FRESH4", ErrInvalid},
+		"anonymous group admin":                {"li", 1087968824, "FRESH4", ErrInvalid},
 		"no invite":                            {"li", 3004, " ", ErrInvalid},
 		"no user":                              {"li", 0, "FRESH5", ErrInvalid},
 	} {
@@ -87,7 +92,7 @@ func TestBindTelegram(t *testing.T) {
 	if err := bind(t, db, "li", 2001, "LI1"); err != nil {
 		t.Errorf("li binding her own plan id: %v", err)
 	}
-	if n := count(t, db, `SELECT COUNT(*) FROM telegram_bindings`); n != 2 {
+	if n := count(t, db, `SELECT COUNT(*) FROM account_bindings`); n != 2 {
 		t.Errorf("%d bindings, want 2", n)
 	}
 
@@ -140,14 +145,14 @@ func TestPendingQuestions(t *testing.T) {
 	var id int64
 	err := db.InSession(ctx, func(s planbot.Tx) error {
 		var err error
-		id, err = s.SavePending(ctx, planbot.Pending{ChatID: -100, UserID: 2001, Kind: "pick_item",
+		id, err = s.SavePending(ctx, planbot.Pending{ChatID: tgChat(-100), UserID: tgUser(2001), Kind: "pick_item",
 			Payload: `{"items":["2.3","2.4"]}`, CreatedAt: t0})
 		if err != nil {
 			return err
 		}
 		p, ok, err := s.LoadPending(ctx, id)
 		if err != nil || !ok || p.Kind != "pick_item" || p.Payload != `{"items":["2.3","2.4"]}` ||
-			p.ChatID != -100 || p.UserID != 2001 || !p.CreatedAt.Equal(t0) {
+			p.ChatID != tgChat(-100) || p.UserID != tgUser(2001) || !p.CreatedAt.Equal(t0) {
 			t.Errorf("LoadPending in session = %+v, %v, %v", p, ok, err)
 		}
 		// The next step replaces it.
@@ -207,13 +212,13 @@ func TestAuditLog(t *testing.T) {
 		long += "字"
 	}
 	err := db.InSession(ctx, func(s planbot.Tx) error {
-		if err := s.Audit(ctx, planbot.AuditEntry{At: t0, TelegramID: 42, ChatID: 42, Action: "unknown_user", Detail: "/start"}); err != nil {
+		if err := s.Audit(ctx, planbot.AuditEntry{At: t0, UserID: tgUser(42), ChatID: tgChat(42), Action: "unknown_user", Detail: "/start"}); err != nil {
 			return err
 		}
-		if err := s.Audit(ctx, planbot.AuditEntry{TelegramID: 43, Action: "message", Detail: long}); err != nil {
+		if err := s.Audit(ctx, planbot.AuditEntry{UserID: tgUser(43), Action: "message", Detail: long}); err != nil {
 			return err
 		}
-		if err := s.Audit(ctx, planbot.AuditEntry{TelegramID: 44}); !errors.Is(err, ErrInvalid) {
+		if err := s.Audit(ctx, planbot.AuditEntry{UserID: tgUser(44)}); !errors.Is(err, ErrInvalid) {
 			t.Errorf("no action: %v", err)
 		}
 		return nil
@@ -225,13 +230,14 @@ func TestAuditLog(t *testing.T) {
 	if err != nil || len(got) != 2 {
 		t.Fatalf("AuditEntries = %+v, %v", got, err)
 	}
-	if got[0].TelegramID != 43 || got[1].TelegramID != 42 || !got[1].At.Equal(t0) || got[1].Detail != "/start" {
+	if got[0].UserID != tgUser(43) || got[1].UserID != tgUser(42) || got[1].ChatID != tgChat(42) || got[0].ChatID != "" ||
+		!got[1].At.Equal(t0) || got[1].Detail != "/start" {
 		t.Errorf("entries, newest first: %+v", got)
 	}
 	if len(got[0].Detail) > maxAuditDetail || got[0].Detail[len(got[0].Detail)-len("…"):] != "…" || got[0].At.IsZero() {
 		t.Errorf("long detail kept %d bytes, at %v", len(got[0].Detail), got[0].At)
 	}
-	if got, _ := db.AuditEntries(ctx, 1); len(got) != 1 || got[0].TelegramID != 43 {
+	if got, _ := db.AuditEntries(ctx, 1); len(got) != 1 || got[0].UserID != tgUser(43) {
 		t.Errorf("limit 1: %+v", got)
 	}
 	for _, q := range []string{`UPDATE audit_log SET detail = ''`, `DELETE FROM audit_log`} {
@@ -361,28 +367,31 @@ func TestReportFromMessage(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	mustSync(t, db, testPlan(), t0)
-	first, err := db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(30.0), ChatID: 2001, MessageID: 77})
+	first, err := db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(30.0), ChatID: tgChat(2001), MessageID: 77})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A correction stamped with the same message (an edit), and a report
 	// of another chat with the same message id.
-	if _, err := db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(35.0), ChatID: 2001, MessageID: 77, Supersedes: first.ID}); err != nil {
+	if _, err := db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(35.0), ChatID: tgChat(2001), MessageID: 77, Supersedes: first.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "zhao", At: t0, Percent: ptr(40.0), ChatID: 1002, MessageID: 77}); err != nil {
+	if _, err := db.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "zhao", At: t0, Percent: ptr(40.0), ChatID: tgChat(1002), MessageID: 77}); err != nil {
 		t.Fatal(err)
 	}
-	r, ok, err := db.ReportFromMessage(ctx, 2001, 77)
+	r, ok, err := db.ReportFromMessage(ctx, tgChat(2001), 77)
 	if err != nil || !ok || r.ID != first.ID {
 		t.Errorf("ReportFromMessage(2001, 77) = %+v, %v, %v; want the first report %d", r, ok, err, first.ID)
 	}
-	for _, m := range [][2]int64{{2001, 78}, {3000, 77}, {0, 0}} {
-		if _, ok, err := db.ReportFromMessage(ctx, m[0], int(m[1])); ok || err != nil {
-			t.Errorf("ReportFromMessage(%d, %d) found one (%v)", m[0], m[1], err)
+	for _, m := range []struct {
+		chat planbot.ChatID
+		id   int
+	}{{tgChat(2001), 78}, {tgChat(3000), 77}, {"", 0}} {
+		if _, ok, err := db.ReportFromMessage(ctx, m.chat, m.id); ok || err != nil {
+			t.Errorf("ReportFromMessage(%q, %d) found one (%v)", m.chat, m.id, err)
 		}
 	}
-	plan := queryPlan(t, db, selectReports+reportFromMessageWhere, 2001, 77)
+	plan := queryPlan(t, db, selectReports+reportFromMessageWhere, tgChat(2001), 77)
 	if joined := strings.Join(plan, "\n"); !strings.Contains(joined, "INDEX reports_message") {
 		t.Errorf("ReportFromMessage does not seek reports_message:\n%s", joined)
 	}

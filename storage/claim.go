@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"planbot"
 )
 
 // Claiming: the sender's side of the outbox.
@@ -23,11 +26,11 @@ import (
 // reply), but not in time: while one of a chat's messages is in flight,
 // nothing else of that chat is handed out, so a chat never gets two at
 // once and the sender's per-chat pacing holds. Across lanes, the highest
-// priority goes first, then the oldest. Callback answers are in no lane:
-// each goes as soon as it is due (a button press must be answered within
-// seconds, even while its chat has a backlog). Reminders held for quiet
-// hours (Held) are in no lane and are never handed out: the scheduler
-// replaces them when they are due (ReleaseHeld).
+// priority goes first, then the oldest. Answers to button presses are in
+// no lane: each goes as soon as it is due (a button press must be answered
+// within seconds, even while its chat has a backlog). Reminders held for
+// quiet hours (Held) are in no lane and are never handed out: the
+// scheduler replaces them when they are due (ReleaseHeld).
 
 // claimable lists what ClaimBatch may hand out (before the due-time check):
 // the pending heads of all lanes of chats with nothing in flight, and
@@ -35,14 +38,17 @@ import (
 // of its partial index (outbox_lane_reply, outbox_lane_job: chat_id, id):
 // the first entry after the previous head's chat is the next chat's head,
 // so it is one index seek and one row lookup per chat and lane, never a
-// scan of the queue. The plan (TestClaimQueryPlan keeps it so), for each
-// of the two lanes:
+// scan of the queue. Each platform has its own sender, which claims only
+// its platform's chats: their addresses ("telegram:…") are the range
+// :lo ("telegram:") to :hi ("telegram;", ';' following ':'), so the scan
+// walks that range only (platformRange). The plan (TestClaimQueryPlan
+// keeps it so), for each of the two lanes:
 //
-//	SCAN outbox USING INDEX outbox_lane_reply        -- the first head (LIMIT 1: one entry)
+//	SEARCH outbox USING INDEX outbox_lane_reply (chat_id>? AND chat_id<?) -- the first head
 //	RECURSIVE STEP: SCAN h
 //	  SEARCH o USING INTEGER PRIMARY KEY (rowid=?)   -- the head's row
 //	  CORRELATED SCALAR SUBQUERY:
-//	    SEARCH n USING INDEX outbox_lane_reply (chat_id>?) -- the next chat's head: one seek
+//	    SEARCH n USING INDEX outbox_lane_reply (chat_id>? AND chat_id<?) -- the next chat's head: one seek
 //	SCAN outbox USING INDEX outbox_answer            -- partial: pending answers only
 //
 // INDEXED BY, because the planner would otherwise take outbox_job_run
@@ -52,29 +58,34 @@ import (
 //
 // BenchmarkClaim measures it with 10,000 queued messages in 50 chats.
 // The status, method, job and held terms must stay word for word those of
-// the partial indexes' WHERE, or SQLite cannot use them.
+// the partial indexes' WHERE, or SQLite cannot use them. Its parameters
+// are named (:lo, :hi), as each appears several times.
 const claimable = `
 	WITH RECURSIVE replies(id, chat_id, method, status, priority, next_attempt_at) AS (
 		SELECT * FROM (
 			SELECT id, chat_id, method, status, priority, next_attempt_at FROM outbox INDEXED BY outbox_lane_reply
 			WHERE status IN ('pending', 'sending') AND method <> 'answer' AND job IS NULL
+				AND chat_id >= :lo AND chat_id < :hi
 			ORDER BY chat_id, id LIMIT 1)
 	UNION ALL
 		SELECT o.id, o.chat_id, o.method, o.status, o.priority, o.next_attempt_at
 		FROM replies h JOIN outbox o ON o.id = (
 			SELECT n.id FROM outbox n INDEXED BY outbox_lane_reply
-			WHERE n.status IN ('pending', 'sending') AND n.method <> 'answer' AND n.job IS NULL AND n.chat_id > h.chat_id
+			WHERE n.status IN ('pending', 'sending') AND n.method <> 'answer' AND n.job IS NULL
+				AND n.chat_id > h.chat_id AND n.chat_id < :hi
 			ORDER BY n.chat_id, n.id LIMIT 1)
 	), reminders(id, chat_id, method, status, priority, next_attempt_at) AS (
 		SELECT * FROM (
 			SELECT id, chat_id, method, status, priority, next_attempt_at FROM outbox INDEXED BY outbox_lane_job
 			WHERE status IN ('pending', 'sending') AND method <> 'answer' AND job IS NOT NULL AND held = 0
+				AND chat_id >= :lo AND chat_id < :hi
 			ORDER BY chat_id, id LIMIT 1)
 	UNION ALL
 		SELECT o.id, o.chat_id, o.method, o.status, o.priority, o.next_attempt_at
 		FROM reminders h JOIN outbox o ON o.id = (
 			SELECT n.id FROM outbox n INDEXED BY outbox_lane_job
-			WHERE n.status IN ('pending', 'sending') AND n.method <> 'answer' AND n.job IS NOT NULL AND n.held = 0 AND n.chat_id > h.chat_id
+			WHERE n.status IN ('pending', 'sending') AND n.method <> 'answer' AND n.job IS NOT NULL AND n.held = 0
+				AND n.chat_id > h.chat_id AND n.chat_id < :hi
 			ORDER BY n.chat_id, n.id LIMIT 1)
 	), heads AS MATERIALIZED (
 		SELECT * FROM replies UNION ALL SELECT * FROM reminders
@@ -83,20 +94,37 @@ const claimable = `
 		WHERE status = 'pending' AND chat_id NOT IN (SELECT chat_id FROM heads WHERE status = 'sending')
 	UNION ALL
 		SELECT id, chat_id, method, priority, next_attempt_at FROM outbox
-		WHERE status = 'pending' AND method = 'answer'
+		WHERE status = 'pending' AND method = 'answer' AND chat_id >= :lo AND chat_id < :hi
 	)`
+
+// platformRange is the range of chat_id that holds platform's chats, as
+// claimable's named arguments :lo and :hi: every address "platform:…"
+// sorts at or after "platform:" and before "platform;", and no other
+// platform's does. It fails with ErrInvalid for a name that is no
+// platform's ("", or one with a ':' in it).
+func platformRange(platform string) ([]any, error) {
+	if platform == "" || strings.ContainsAny(platform, ":;") {
+		return nil, errorf(ErrInvalid, "%q is not a platform", platform)
+	}
+	return []any{sql.Named("lo", platform+":"), sql.Named("hi", platform+";")}, nil
+}
 
 // NextDue is when ClaimBatch will next have something to hand out, as far
 // as the queue knows: the earliest NextAttemptAt of the lanes' pending
 // heads and of pending answers. It may be in the past (something is due
 // now). ok is false when nothing is waiting; a lane whose head is in
 // flight counts for nothing until that head is settled, so call NextDue
-// again after every Mark… and Enqueue. It ignores ClaimBatch's skip.
-func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
+// again after every Mark… and Enqueue. It ignores ClaimBatch's skip, and
+// sees only the chats of platform.
+func (db *DB) NextDue(ctx context.Context, platform string) (time.Time, bool, error) {
+	args, err := platformRange(platform)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next due message: %w", err)
+	}
 	var next sql.NullInt64
 	if err := db.read.GetContext(ctx, &next, claimable+`
-		SELECT MIN(next_attempt_at) FROM candidates`); err != nil {
-		return time.Time{}, false, fmt.Errorf("next due message: %w", classify(err))
+		SELECT MIN(next_attempt_at) FROM candidates`, args...); err != nil {
+		return time.Time{}, false, fmt.Errorf("next due message on %s: %w", platform, classify(err))
 	}
 	if !next.Valid {
 		return time.Time{}, false, nil
@@ -104,12 +132,13 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 	return fromUnix(next.Int64), true, nil
 }
 
-// ClaimBatch hands out up to n messages to send at now and marks them
-// sending (attempts + 1), in one transaction; none when nothing can go
-// now. They are the first n, by priority (higher first) then id, of those
+// ClaimBatch hands out up to n messages to chats of platform to send at
+// now and marks them sending (attempts + 1), in one transaction; none
+// when nothing can go now (other platforms' chats are their senders').
+// They are the first n, by priority (higher first) then id, of those
 // due (NextAttemptAt not after now) that are the oldest unsent message of
 // their chat's lane (replies or reminders) in a chat with nothing in
-// flight, or callback answers; never two of one chat (callback answers
+// flight, or answers to button presses; never two of one chat (answers
 // aside): a chat's reply and reminder lanes may both have a head due, and
 // only the first (a reply, by its priority) is claimed. They carry
 // FileData.
@@ -124,27 +153,31 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, bool, error) {
 // Every claimed message must be settled with MarkSent, MarkRetry or
 // MarkFailed: until then its chat gets nothing else. Two senders may
 // claim concurrently; they never get the same chat's messages at once.
-func (db *DB) ClaimBatch(ctx context.Context, now time.Time, n int, skip func(chatID int64) bool) ([]OutboxMessage, error) {
+func (db *DB) ClaimBatch(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool) ([]OutboxMessage, error) {
+	args, err := platformRange(platform)
+	if err != nil {
+		return nil, fmt.Errorf("claim messages: %w", err)
+	}
 	if n <= 0 {
 		return nil, nil
 	}
 	var out []OutboxMessage
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
 		out = nil
 		var cands []struct {
-			ID     int64        `db:"id"`
-			ChatID int64        `db:"chat_id"`
-			Method OutboxMethod `db:"method"`
+			ID     int64          `db:"id"`
+			ChatID planbot.ChatID `db:"chat_id"`
+			Method OutboxMethod   `db:"method"`
 		}
 		if err := tx.SelectContext(ctx, &cands, claimable+`
 			SELECT id, chat_id, method FROM candidates
-			WHERE next_attempt_at <= ?
-			ORDER BY priority DESC, id`, unix(now)); err != nil {
+			WHERE next_attempt_at <= :now
+			ORDER BY priority DESC, id`, append(args, sql.Named("now", unix(now)))...); err != nil {
 			return err
 		}
 		var ids []int64
 		order := map[int64]int{}
-		chats := map[int64]bool{}
+		chats := map[planbot.ChatID]bool{}
 		for _, c := range cands {
 			if len(ids) == n {
 				break
@@ -176,11 +209,11 @@ func (db *DB) ClaimBatch(ctx context.Context, now time.Time, n int, skip func(ch
 			return err
 		}
 		slices.SortFunc(rows, func(a, b outboxRow) int { return order[a.ID] - order[b.ID] })
-		out = messages(rows)
-		return nil
+		out, err = messages(rows)
+		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("claim messages: %w", err)
+		return nil, fmt.Errorf("claim messages on %s: %w", platform, err)
 	}
 	return out, nil
 }

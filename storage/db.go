@@ -4,7 +4,9 @@
 // progress reports and indicator observations, the Telegram updates already
 // handled with the poll offset, scheduled job runs, the outbox of
 // messages waiting to be sent, and what the conversation keeps between
-// messages: chat bindings, leave, pending questions and the audit log.
+// messages: account bindings, leave, pending questions and the audit log.
+// Chats and accounts are planbot.ChatID and planbot.UserID addresses
+// ("telegram:-1001234567"): only the update log is Telegram's own.
 //
 // It runs on SQLite through sqlx and mattn/go-sqlite3 (cgo). Every
 // connection has foreign keys on, WAL and a busy timeout. Writes go through
@@ -40,10 +42,13 @@
 // order, one message of the chat in flight at a time (see ClaimBatch); a
 // reminder held for quiet hours waits outside both until the scheduler
 // composes it again (ReleaseHeld). Delivery is at least once for a message
-// in flight when the process dies: the Bot API has no idempotency key, so
-// RequeueInFlight, at start, sends those again. A rare duplicate is
-// preferred to a lost message. AcquireInstanceLock keeps a second planbot
-// off the same database file, whatever names it.
+// in flight when the process dies: the platforms' APIs (Telegram's Bot
+// API) have no idempotency key, so RequeueInFlight, at start, sends those
+// again. A rare duplicate is preferred to a lost message. Each platform
+// has its own sender: the delivery methods take the platform whose chats
+// they serve. Enqueue splits a text longer than its chat's platform takes
+// (WithTextLimit). AcquireInstanceLock keeps a second planbot off the same
+// database file, whatever names it.
 package storage
 
 import (
@@ -75,6 +80,9 @@ type DB struct {
 	read    *sqlx.DB // several read-only connections
 	applied []int
 	reports reportCache // the committed reports, for AllReports
+	// textLimits is the longest text a message may have, in UTF-16 units,
+	// on each platform given to WithTextLimit (others: DefaultTextLimit).
+	textLimits map[string]int
 
 	// file is the file Open opened at path; nil if it could not be
 	// stat'ed. A write transaction commits only while path still names it
@@ -92,6 +100,24 @@ type options struct {
 	busyTimeout time.Duration
 	readConns   int
 	migrations  fs.FS
+	textLimits  map[string]int
+}
+
+// DefaultTextLimit is the longest text, in UTF-16 code units, Enqueue puts
+// in one message to a chat of a platform WithTextLimit did not name:
+// Telegram's limit, the least of the platforms planbot speaks.
+const DefaultTextLimit = 4096
+
+// WithTextLimit sets the longest text, in UTF-16 code units, one message
+// to a chat of platform may carry: Enqueue splits a longer one
+// (planbot.SplitOutbox). 0 or less does not split.
+func WithTextLimit(platform string, limit int) Option {
+	return func(o *options) {
+		if o.textLimits == nil {
+			o.textLimits = map[string]int{}
+		}
+		o.textLimits[platform] = limit
+	}
 }
 
 // WithBusyTimeout sets how long a write waits for a lock held by another
@@ -139,7 +165,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{path: path, write: write}
+	db := &DB{path: path, write: write, textLimits: o.textLimits}
 	if st, err := os.Stat(path); err == nil {
 		db.file = st
 	}

@@ -60,7 +60,7 @@ func TestDiskFullIsUnwritable(t *testing.T) {
 	var full error
 	failed := 0           // the update whose recording failed
 	for i := range 2000 { // past the WAL's current size
-		big := OutboxMessage{ChatID: 7, Text: fmt.Sprintf("%d %s", i, strings.Repeat("满", 1000)), CreatedAt: t0}
+		big := OutboxMessage{ChatID: tgChat(7), Text: fmt.Sprintf("%d %s", i, strings.Repeat("满", 1000)), CreatedAt: t0}
 		if full = db.RecordUpdate(ctx, 200+i, 201+i, t0, big); full != nil {
 			failed = 200 + i
 			break

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,16 @@ func openTest(t testing.TB, opts ...Option) *DB {
 	return db
 }
 
+// tg is Telegram's platform name: the tests' chats and accounts are
+// Telegram's, as every row was before migration 0012.
+const tg = "telegram"
+
+// tgChat is the address of Telegram chat n ("telegram:-100").
+func tgChat(n int64) planbot.ChatID { return planbot.NewChatID(tg, strconv.FormatInt(n, 10)) }
+
+// tgUser is the address of Telegram account n ("telegram:2001").
+func tgUser(n int64) planbot.UserID { return planbot.NewUserID(tg, strconv.FormatInt(n, 10)) }
+
 func date(s string) planbot.Date {
 	d, err := planbot.ParseDate(s)
 	if err != nil {
@@ -48,9 +59,9 @@ func testPlan() *planbot.Plan {
 		Year:     2024,
 		Location: cst,
 		People: []planbot.Person{
-			{Key: "zhang", Name: "张书记", TelegramID: 1001, Roles: []planbot.Role{planbot.RoleLeader}, Unit: "党委", Principal: true},
-			{Key: "zhao", Name: "赵镇长", TelegramID: 1002, Roles: []planbot.Role{planbot.RoleLeader, planbot.RoleAdmin}, Unit: "镇政府"},
-			{Key: "li", Name: "李明", TelegramID: 2001, Roles: []planbot.Role{planbot.RoleCadre}, Unit: "XX村"},
+			{Key: "zhang", Name: "张书记", Accounts: []planbot.UserID{tgUser(1001)}, Roles: []planbot.Role{planbot.RoleLeader}, Unit: "党委", Principal: true},
+			{Key: "zhao", Name: "赵镇长", Accounts: []planbot.UserID{tgUser(1002)}, Roles: []planbot.Role{planbot.RoleLeader, planbot.RoleAdmin}, Unit: "镇政府"},
+			{Key: "li", Name: "李明", Accounts: []planbot.UserID{tgUser(2001)}, Roles: []planbot.Role{planbot.RoleCadre}, Unit: "XX村"},
 			{Key: "wang", Name: "王芳", Roles: []planbot.Role{planbot.RoleCadre}, Unit: "YY村", Invite: "K7Q2"},
 		},
 		Sections: []planbot.Section{

@@ -100,7 +100,7 @@ func (db *DB) RunJob(ctx context.Context, job string, scheduledAt, now time.Time
 			if err != nil {
 				return err
 			}
-			if err := enqueue(ctx, tx, now, s.stamp(msgs)); err != nil {
+			if err := db.enqueue(ctx, tx, now, s.stamp(msgs)); err != nil {
 				return fmt.Errorf("queue its messages: %w", err)
 			}
 			ran = true

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"testing/fstest"
+
+	"planbot"
 )
 
 // Messages queued by a planbot before 0003 become plain sends, in their
@@ -44,10 +46,10 @@ func TestMigrateChatKeepsQueuedMessages(t *testing.T) {
 	if n := count(t, db, `SELECT COUNT(*) FROM outbox WHERE method = 'send'`); n != 3 {
 		t.Errorf("%d old messages are sends, want 3", n)
 	}
-	if m := claim(t, db, t0, nil); m.Text != "B1" || m.Photo != "AgAC" {
+	if m := claim(t, db, t0, nil); m.Text != "B1" || m.Attachment != planbot.AttachPicture || m.ChatID != tgChat(2) {
 		t.Errorf("claimed %+v; chat 1 is blocked by A1 in flight", m)
 	}
-	if n, err := db.RequeueInFlight(ctx); err != nil || n != 2 {
+	if n, err := db.RequeueInFlight(ctx, tg); err != nil || n != 2 {
 		t.Fatalf("RequeueInFlight = %d, %v", n, err) // A1, and B1 just claimed
 	}
 	if m := claim(t, db, t0, nil); m.Text != "A1" || m.Attempts != 2 {

@@ -144,7 +144,7 @@ func TestMigrateUpgradesOlderDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustSync(t, old, testPlan(), t0)
+	seedPlanAsOld(t, old, testPlan())
 	// A report as planbot 1 wrote it (today's AddReport needs today's schema).
 	if _, err := old.write.ExecContext(ctx, `
 		INSERT INTO reports (item_id, reporter_id, reported_at, percent)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"planbot"
 )
 
 // Test helpers for what the live API no longer writes or hands out one at
@@ -12,9 +14,10 @@ import (
 // uncertain, are only in databases written by older versions, and the
 // live code must still treat them right.
 
-// claimOne is ClaimBatch for one message: ok is false when nothing can go.
-func (db *DB) claimOne(ctx context.Context, now time.Time, skip func(chatID int64) bool) (OutboxMessage, bool, error) {
-	ms, err := db.ClaimBatch(ctx, now, 1, skip)
+// claimOne is ClaimBatch of Telegram's chats for one message: ok is false
+// when nothing can go.
+func (db *DB) claimOne(ctx context.Context, now time.Time, skip func(planbot.ChatID) bool) (OutboxMessage, bool, error) {
+	ms, err := db.ClaimBatch(ctx, tg, now, 1, skip)
 	if err != nil || len(ms) == 0 {
 		return OutboxMessage{}, false, err
 	}

@@ -31,22 +31,25 @@ const (
 	MethodAnswer    = planbot.MethodAnswer
 )
 
-// Upload limits of the Bot API.
+// Upload limits: the least of the platforms' (Telegram's), as
+// planbot.OutboxMessage documents them.
 const (
-	maxPhotoUpload    = 10 << 20
-	maxDocumentUpload = 50 << 20
+	maxPictureUpload = 10 << 20
+	maxFileUpload    = 50 << 20
 )
 
 // Enqueue adds messages to the outbox as pending, all or none. ID, Status,
-// Attempts, TelegramMessageID, LastError, SentAt and GivenUpAt are ignored.
+// Attempts, SentMessageID, LastError, SentAt and GivenUpAt are ignored.
 // A zero CreatedAt is the current time; a zero NextAttemptAt is CreatedAt.
-// It fails with ErrInvalid for a message the sender could not send.
+// A text longer than its chat's platform takes (WithTextLimit) is queued
+// as several messages (planbot.SplitOutbox). It fails with ErrInvalid for
+// a message the sender could not send.
 func (db *DB) Enqueue(ctx context.Context, msgs ...OutboxMessage) error {
 	if len(msgs) == 0 {
 		return nil
 	}
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		return enqueue(ctx, tx, time.Now(), msgs)
+		return db.enqueue(ctx, tx, time.Now(), msgs)
 	})
 	if err != nil {
 		return fmt.Errorf("enqueue %d messages: %w", len(msgs), err)
@@ -54,98 +57,100 @@ func (db *DB) Enqueue(ctx context.Context, msgs ...OutboxMessage) error {
 	return nil
 }
 
-func enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs []OutboxMessage) error {
-	for i, m := range msgs {
-		if m.Method == "" {
-			m.Method = MethodSend
-		}
-		if err := checkMessage(m); err != nil {
-			return fmt.Errorf("message %d to chat %d: %w", i+1, m.ChatID, err)
-		}
-		created := m.CreatedAt
-		if created.IsZero() {
-			created = now
-		}
-		next := m.NextAttemptAt
-		if next.IsZero() {
-			next = created
-		}
-		var job sql.NullString
-		var scheduled sql.NullInt64
-		if m.Job != "" {
-			job = sql.NullString{String: m.Job, Valid: true}
-			scheduled = sql.NullInt64{Int64: unix(m.ScheduledAt), Valid: true}
-		}
-		var data []byte // NULL unless an upload
-		if len(m.FileData) > 0 {
-			data = m.FileData
-		}
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO outbox (method, chat_id, text, parse_mode, reply_markup, photo, document,
-				edit_message_id, callback_query_id, file_name, file_data, priority,
-				job, scheduled_at, held, status, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			m.Method, m.ChatID, m.Text, m.ParseMode, m.ReplyMarkup, m.Photo, m.Document,
-			nullInt(int64(m.EditMessageID)), nullString(m.CallbackQueryID), nullString(m.FileName), data, m.Priority,
-			job, scheduled, m.Held, OutboxPending, ceilUnix(next), unix(created)); err != nil {
-			return fmt.Errorf("message %d to chat %d: %w", i+1, m.ChatID, err)
+// textLimit is the longest text one message to a chat of platform takes.
+func (db *DB) textLimit(platform string) int {
+	if n, ok := db.textLimits[platform]; ok {
+		return n
+	}
+	return DefaultTextLimit
+}
+
+func (db *DB) enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs []OutboxMessage) error {
+	for i, whole := range msgs {
+		for _, m := range planbot.SplitOutbox(whole, db.textLimit(whole.ChatID.Platform())) {
+			if err := insertMessage(ctx, tx, now, m); err != nil {
+				return fmt.Errorf("message %d to chat %q: %w", i+1, m.ChatID, err)
+			}
 		}
 	}
 	return nil
 }
 
+// insertMessage checks m and adds it to the outbox as pending.
+func insertMessage(ctx context.Context, tx *sqlx.Tx, now time.Time, m OutboxMessage) error {
+	if m.Method == "" {
+		m.Method = MethodSend
+	}
+	if err := checkMessage(m); err != nil {
+		return err
+	}
+	buttons, err := encodeButtons(m.Buttons)
+	if err != nil {
+		return err
+	}
+	created := m.CreatedAt
+	if created.IsZero() {
+		created = now
+	}
+	next := m.NextAttemptAt
+	if next.IsZero() {
+		next = created
+	}
+	var job sql.NullString
+	var scheduled sql.NullInt64
+	if m.Job != "" {
+		job = sql.NullString{String: m.Job, Valid: true}
+		scheduled = sql.NullInt64{Int64: unix(m.ScheduledAt), Valid: true}
+	}
+	var data []byte // NULL unless an upload
+	if len(m.FileData) > 0 {
+		data = m.FileData
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO outbox (method, chat_id, text, buttons, edit_message_id, press_id,
+			attachment, file_name, file_data, priority,
+			job, scheduled_at, held, status, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.Method, m.ChatID, m.Text, buttons, nullInt(int64(m.EditMessageID)), nullString(m.PressID),
+		m.Attachment, nullString(m.FileName), data, m.Priority,
+		job, scheduled, m.Held, OutboxPending, ceilUnix(next), unix(created))
+	return err
+}
+
 // checkMessage refuses what the sender could not send. m.Method is set.
 func checkMessage(m OutboxMessage) error {
 	switch {
-	case m.ReplyMarkup != "" && !json.Valid([]byte(m.ReplyMarkup)):
-		return errorf(ErrInvalid, "reply markup is not JSON")
+	case m.ChatID == "":
+		return errorf(ErrInvalid, "no chat id")
+	case m.ChatID.Platform() == "" || m.ChatID.Local() == "":
+		// No platform's sender would ever claim it, or find the chat.
+		return errorf(ErrInvalid, "chat id %q is not a platform's chat", m.ChatID)
 	case (m.Job == "") != m.ScheduledAt.IsZero():
 		return errorf(ErrInvalid, "a job run needs both a job name and a scheduled time")
 	case m.Held && (m.Job == "" || m.Method == MethodAnswer):
 		return errorf(ErrInvalid, "only a job run's message can be held")
-	case (m.FileName != "" || len(m.FileData) > 0) && m.Method != MethodSend:
+	case (m.Attachment != planbot.AttachNone || m.FileName != "" || len(m.FileData) > 0) && m.Method != MethodSend:
 		return errorf(ErrInvalid, "only a sent message can carry a file")
 	case m.Method != MethodEdit && m.EditMessageID != 0:
 		return errorf(ErrInvalid, "a message id to edit in a %s", m.Method)
-	case m.Method != MethodAnswer && m.CallbackQueryID != "":
-		return errorf(ErrInvalid, "a callback query id in a %s", m.Method)
+	case m.Method != MethodAnswer && m.PressID != "":
+		return errorf(ErrInvalid, "a button press to answer in a %s", m.Method)
 	}
 	switch m.Method {
 	case MethodSend:
-		switch {
-		case m.ChatID == 0:
-			return errorf(ErrInvalid, "no chat id")
-		case m.Text == "" && m.Photo == "" && m.Document == "":
-			return errorf(ErrInvalid, "nothing to send")
-		case m.Photo != "" && m.Document != "":
-			return errorf(ErrInvalid, "both a photo and a document")
-		case len(m.FileData) > 0 && m.FileName == "":
-			return errorf(ErrInvalid, "an upload without a file name")
-		case m.FileName != "" && len(m.FileData) == 0:
-			return errorf(ErrInvalid, "a file name without file data")
-		case len(m.FileData) > 0 && m.Photo == "" && m.Document == "":
-			return errorf(ErrInvalid, "an upload that is neither a photo nor a document")
-		case m.Photo != "" && len(m.FileData) > maxPhotoUpload:
-			return errorf(ErrInvalid, "photo upload of %d bytes is over Telegram's 10 MiB", len(m.FileData))
-		case len(m.FileData) > maxDocumentUpload:
-			return errorf(ErrInvalid, "upload of %d bytes is over Telegram's 50 MiB", len(m.FileData))
-		}
+		return checkSend(m)
 	case MethodEdit:
 		switch {
-		case m.ChatID == 0:
-			return errorf(ErrInvalid, "no chat id")
 		case m.EditMessageID <= 0:
 			return errorf(ErrInvalid, "an edit without a message id")
 		case m.Text == "":
 			return errorf(ErrInvalid, "an edit without text")
-		case m.Photo != "" || m.Document != "":
-			return errorf(ErrInvalid, "an edit cannot change a photo or document")
 		}
 	case MethodAnswer:
 		switch {
-		case m.CallbackQueryID == "":
-			return errorf(ErrInvalid, "an answer without a callback query id")
-		case m.Photo != "" || m.Document != "" || m.ReplyMarkup != "":
+		case m.PressID == "":
+			return errorf(ErrInvalid, "an answer without a button press")
+		case m.Buttons != nil:
 			return errorf(ErrInvalid, "an answer carries only a text")
 		}
 	default:
@@ -154,73 +159,154 @@ func checkMessage(m OutboxMessage) error {
 	return nil
 }
 
+// checkSend refuses a send the sender could not make: the bot uploads
+// every file it sends (it never sends one again by a platform's id), so an
+// attachment comes with its data and name.
+func checkSend(m OutboxMessage) error {
+	switch m.Attachment {
+	case planbot.AttachNone:
+		switch {
+		case m.Text == "":
+			return errorf(ErrInvalid, "nothing to send")
+		case len(m.FileData) > 0 || m.FileName != "":
+			return errorf(ErrInvalid, "an upload that is neither a picture nor a file")
+		}
+		return nil
+	case planbot.AttachPicture, planbot.AttachFile:
+	default:
+		return errorf(ErrInvalid, "unknown attachment %q", m.Attachment)
+	}
+	switch {
+	case len(m.FileData) == 0:
+		return errorf(ErrInvalid, "a %s without file data", m.Attachment)
+	case m.FileName == "":
+		return errorf(ErrInvalid, "an upload without a file name")
+	case m.Attachment == planbot.AttachPicture && len(m.FileData) > maxPictureUpload:
+		return errorf(ErrInvalid, "picture upload of %d bytes is over 10 MiB", len(m.FileData))
+	case len(m.FileData) > maxFileUpload:
+		return errorf(ErrInvalid, "upload of %d bytes is over 50 MiB", len(m.FileData))
+	}
+	return nil
+}
+
+// button is a planbot.Button as the outbox stores it, in JSON of our own
+// (not any platform's markup), so that a row reads the same whichever
+// adapter draws it.
+type button struct {
+	Text string `json:"text"`
+	Data string `json:"data"`
+}
+
+// encodeButtons is k as the outbox's buttons column: [[{"text","data"}]],
+// row by row; "" for no buttons (nil or no rows).
+func encodeButtons(k planbot.Keyboard) (string, error) {
+	if len(k) == 0 {
+		return "", nil
+	}
+	rows := make([][]button, len(k))
+	for i, row := range k {
+		rows[i] = make([]button, len(row)) // an empty row is [], not null
+		for j, b := range row {
+			rows[i][j] = button(b)
+		}
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return "", fmt.Errorf("encode buttons: %w", err)
+	}
+	return string(b), nil
+}
+
+// decodeButtons reads the buttons column back; "" is nil.
+func decodeButtons(s string) (planbot.Keyboard, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var rows [][]button
+	if err := json.Unmarshal([]byte(s), &rows); err != nil {
+		return nil, fmt.Errorf("decode buttons: %w", err)
+	}
+	k := make(planbot.Keyboard, len(rows))
+	for i, row := range rows {
+		k[i] = make([]planbot.Button, len(row))
+		for j, b := range row {
+			k[i][j] = planbot.Button(b)
+		}
+	}
+	return k, nil
+}
+
 // outboxColumns are what listings read: every column but file_data.
-const outboxColumns = `id, method, chat_id, text, parse_mode, reply_markup, photo, document,
-	edit_message_id, callback_query_id, file_name, priority, job, scheduled_at, held,
-	status, attempts, next_attempt_at, telegram_message_id, last_error, created_at, sent_at, given_up_at`
+const outboxColumns = `id, method, chat_id, text, buttons, edit_message_id, press_id,
+	attachment, file_name, priority, job, scheduled_at, held,
+	status, attempts, next_attempt_at, sent_message_id, last_error, created_at, sent_at, given_up_at`
 
 type outboxRow struct {
-	ID                int64          `db:"id"`
-	Method            OutboxMethod   `db:"method"`
-	ChatID            int64          `db:"chat_id"`
-	Text              string         `db:"text"`
-	ParseMode         string         `db:"parse_mode"`
-	ReplyMarkup       string         `db:"reply_markup"`
-	Photo             string         `db:"photo"`
-	Document          string         `db:"document"`
-	EditMessageID     sql.NullInt64  `db:"edit_message_id"`
-	CallbackQueryID   sql.NullString `db:"callback_query_id"`
-	FileName          sql.NullString `db:"file_name"`
-	FileData          []byte         `db:"file_data"`
-	Priority          int            `db:"priority"`
-	Job               sql.NullString `db:"job"`
-	ScheduledAt       sql.NullInt64  `db:"scheduled_at"`
-	Held              bool           `db:"held"`
-	Status            OutboxStatus   `db:"status"`
-	Attempts          int            `db:"attempts"`
-	NextAttemptAt     int64          `db:"next_attempt_at"`
-	TelegramMessageID sql.NullInt64  `db:"telegram_message_id"`
-	LastError         string         `db:"last_error"`
-	CreatedAt         int64          `db:"created_at"`
-	SentAt            sql.NullInt64  `db:"sent_at"`
-	GivenUpAt         sql.NullInt64  `db:"given_up_at"`
+	ID            int64              `db:"id"`
+	Method        OutboxMethod       `db:"method"`
+	ChatID        planbot.ChatID     `db:"chat_id"`
+	Text          string             `db:"text"`
+	Buttons       string             `db:"buttons"`
+	EditMessageID sql.NullInt64      `db:"edit_message_id"`
+	PressID       sql.NullString     `db:"press_id"`
+	Attachment    planbot.Attachment `db:"attachment"`
+	FileName      sql.NullString     `db:"file_name"`
+	FileData      []byte             `db:"file_data"`
+	Priority      int                `db:"priority"`
+	Job           sql.NullString     `db:"job"`
+	ScheduledAt   sql.NullInt64      `db:"scheduled_at"`
+	Held          bool               `db:"held"`
+	Status        OutboxStatus       `db:"status"`
+	Attempts      int                `db:"attempts"`
+	NextAttemptAt int64              `db:"next_attempt_at"`
+	SentMessageID sql.NullInt64      `db:"sent_message_id"`
+	LastError     string             `db:"last_error"`
+	CreatedAt     int64              `db:"created_at"`
+	SentAt        sql.NullInt64      `db:"sent_at"`
+	GivenUpAt     sql.NullInt64      `db:"given_up_at"`
 }
 
-func (r *outboxRow) message() OutboxMessage {
-	return OutboxMessage{
-		ID:                r.ID,
-		Method:            r.Method,
-		ChatID:            r.ChatID,
-		Text:              r.Text,
-		ParseMode:         r.ParseMode,
-		ReplyMarkup:       r.ReplyMarkup,
-		Photo:             r.Photo,
-		Document:          r.Document,
-		EditMessageID:     int(r.EditMessageID.Int64),
-		CallbackQueryID:   r.CallbackQueryID.String,
-		FileName:          r.FileName.String,
-		FileData:          r.FileData,
-		Priority:          r.Priority,
-		Job:               r.Job.String,
-		ScheduledAt:       fromNullUnix(r.ScheduledAt),
-		Held:              r.Held,
-		Status:            r.Status,
-		Attempts:          r.Attempts,
-		NextAttemptAt:     fromUnix(r.NextAttemptAt),
-		TelegramMessageID: int(r.TelegramMessageID.Int64),
-		LastError:         r.LastError,
-		CreatedAt:         fromUnix(r.CreatedAt),
-		SentAt:            fromNullUnix(r.SentAt),
-		GivenUpAt:         fromNullUnix(r.GivenUpAt),
+func (r *outboxRow) message() (OutboxMessage, error) {
+	buttons, err := decodeButtons(r.Buttons)
+	if err != nil {
+		return OutboxMessage{}, fmt.Errorf("message %d: %w", r.ID, err)
 	}
+	return OutboxMessage{
+		ID:            r.ID,
+		Method:        r.Method,
+		ChatID:        r.ChatID,
+		Text:          r.Text,
+		Buttons:       buttons,
+		EditMessageID: int(r.EditMessageID.Int64),
+		PressID:       r.PressID.String,
+		Attachment:    r.Attachment,
+		FileName:      r.FileName.String,
+		FileData:      r.FileData,
+		Priority:      r.Priority,
+		Job:           r.Job.String,
+		ScheduledAt:   fromNullUnix(r.ScheduledAt),
+		Held:          r.Held,
+		Status:        r.Status,
+		Attempts:      r.Attempts,
+		NextAttemptAt: fromUnix(r.NextAttemptAt),
+		SentMessageID: int(r.SentMessageID.Int64),
+		LastError:     r.LastError,
+		CreatedAt:     fromUnix(r.CreatedAt),
+		SentAt:        fromNullUnix(r.SentAt),
+		GivenUpAt:     fromNullUnix(r.GivenUpAt),
+	}, nil
 }
 
-func messages(rows []outboxRow) []OutboxMessage {
+func messages(rows []outboxRow) ([]OutboxMessage, error) {
 	out := make([]OutboxMessage, len(rows))
 	for i := range rows {
-		out[i] = rows[i].message()
+		m, err := rows[i].message()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = m
 	}
-	return out
+	return out, nil
 }
 
 // PendingMessages lists up to limit pending messages due at now (their
@@ -241,7 +327,11 @@ func (db *DB) PendingMessages(ctx context.Context, now time.Time, limit int) ([]
 		LIMIT ?`, unix(now), limit); err != nil {
 		return nil, fmt.Errorf("list pending messages: %w", classify(err))
 	}
-	return messages(rows), nil
+	out, err := messages(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list pending messages: %w", err)
+	}
+	return out, nil
 }
 
 // HeldRun is a job run's reminders held for quiet hours and due for
@@ -279,10 +369,10 @@ func (db *DB) ReleaseHeld(ctx context.Context, now time.Time, fn func(planbot.Tx
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		released = 0
 		var rows []struct {
-			ID          int64  `db:"id"`
-			ChatID      int64  `db:"chat_id"`
-			Job         string `db:"job"`
-			ScheduledAt int64  `db:"scheduled_at"`
+			ID          int64          `db:"id"`
+			ChatID      planbot.ChatID `db:"chat_id"`
+			Job         string         `db:"job"`
+			ScheduledAt int64          `db:"scheduled_at"`
 		}
 		if err := tx.SelectContext(ctx, &rows, `
 			SELECT id, chat_id, job, scheduled_at FROM outbox
@@ -299,7 +389,7 @@ func (db *DB) ReleaseHeld(ctx context.Context, now time.Time, fn func(planbot.Tx
 		}
 		var runs []*HeldRun
 		byKey := map[key]*HeldRun{}
-		seen := map[key]map[int64]bool{}
+		seen := map[key]map[planbot.ChatID]bool{}
 		var ids []int64
 		for _, r := range rows {
 			ids = append(ids, r.ID)
@@ -307,7 +397,7 @@ func (db *DB) ReleaseHeld(ctx context.Context, now time.Time, fn func(planbot.Tx
 			run := byKey[k]
 			if run == nil {
 				run = &HeldRun{Job: r.Job, ScheduledAt: fromUnix(r.ScheduledAt)}
-				byKey[k], seen[k] = run, map[int64]bool{}
+				byKey[k], seen[k] = run, map[planbot.ChatID]bool{}
 				runs = append(runs, run)
 			}
 			if !seen[k][r.ChatID] {
@@ -330,7 +420,7 @@ func (db *DB) ReleaseHeld(ctx context.Context, now time.Time, fn func(planbot.Tx
 			if err != nil {
 				return fmt.Errorf("compose %s at %s again: %w", run.Job, runTime(run.ScheduledAt), err)
 			}
-			if err := enqueue(ctx, tx, now, s.stamp(msgs)); err != nil {
+			if err := db.enqueue(ctx, tx, now, s.stamp(msgs)); err != nil {
 				return fmt.Errorf("queue the messages of %s at %s: %w", run.Job, runTime(run.ScheduledAt), err)
 			}
 			released++

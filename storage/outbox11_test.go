@@ -50,7 +50,7 @@ func claimTexts(t *testing.T, db *DB, now time.Time) []string {
 func TestLaneReplyNotBehindWaitingReminder(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	const chat = 2001
+	chat := tgChat(2001)
 	night := t0.Add(13 * time.Hour) // 22:00
 	morning := t0.Add(23 * time.Hour)
 	// A digest in two parts waiting for the morning (as an older planbot
@@ -66,7 +66,7 @@ func TestLaneReplyNotBehindWaitingReminder(t *testing.T) {
 	if got := claimTexts(t, db, night.Add(time.Second)); !slices.Equal(got, []string{"目标 1/2", "目标 2/2"}) {
 		t.Errorf("at 22:00 the chat gets %q; want the reply's two parts, in order, while the digest waits", got)
 	}
-	if next, ok, err := db.NextDue(ctx); err != nil || !ok || !next.Equal(morning) {
+	if next, ok, err := db.NextDue(ctx, tg); err != nil || !ok || !next.Equal(morning) {
 		t.Errorf("NextDue = %v, %v, %v; want the digest at 08:00", next, ok, err)
 	}
 	if got := claimTexts(t, db, morning); !slices.Equal(got, []string{"周报 1/2", "周报 2/2"}) {
@@ -80,11 +80,11 @@ func TestLaneReplyNotBehindWaitingReminder(t *testing.T) {
 func TestLaneOneInFlightPerChat(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	runMessages(t, db, "overdue", t0, OutboxMessage{ChatID: 1, Text: "提醒"}, OutboxMessage{ChatID: 2, Text: "提醒2"})
-	if err := db.Enqueue(ctx, OutboxMessage{ChatID: 1, Text: "回复", Priority: 10, CreatedAt: t0}); err != nil {
+	runMessages(t, db, "overdue", t0, OutboxMessage{ChatID: tgChat(1), Text: "提醒"}, OutboxMessage{ChatID: tgChat(2), Text: "提醒2"})
+	if err := db.Enqueue(ctx, OutboxMessage{ChatID: tgChat(1), Text: "回复", Priority: 10, CreatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
-	batch, err := db.ClaimBatch(ctx, t0, 10, nil)
+	batch, err := db.ClaimBatch(ctx, tg, t0, 10, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,10 +114,10 @@ func TestHeldReminderReleased(t *testing.T) {
 	night := t0.Add(13 * time.Hour)
 	morning := t0.Add(23 * time.Hour)
 	runMessages(t, db, "digest", night,
-		OutboxMessage{ChatID: 1, Text: "旧周报 1/2", NextAttemptAt: morning, Held: true},
-		OutboxMessage{ChatID: 1, Text: "旧周报 2/2", NextAttemptAt: morning, Held: true},
-		OutboxMessage{ChatID: 2, Text: "旧周报", NextAttemptAt: morning, Held: true})
-	runMessages(t, db, "overdue", night.Add(time.Hour), OutboxMessage{ChatID: 1, Text: "逾期"})
+		OutboxMessage{ChatID: tgChat(1), Text: "旧周报 1/2", NextAttemptAt: morning, Held: true},
+		OutboxMessage{ChatID: tgChat(1), Text: "旧周报 2/2", NextAttemptAt: morning, Held: true},
+		OutboxMessage{ChatID: tgChat(2), Text: "旧周报", NextAttemptAt: morning, Held: true})
+	runMessages(t, db, "overdue", night.Add(time.Hour), OutboxMessage{ChatID: tgChat(1), Text: "逾期"})
 	if got := claimTexts(t, db, morning.Add(time.Hour)); !slices.Equal(got, []string{"逾期"}) {
 		t.Errorf("claimed %q; want only the later reminder: held rows are never sent as composed", got)
 	}
@@ -132,10 +132,10 @@ func TestHeldReminderReleased(t *testing.T) {
 		runs = append(runs, run)
 		// Chat 2 has nothing left to hear; chat 1 gets the digest as it
 		// reads now, in one part.
-		return []OutboxMessage{{ChatID: 1, Text: "新周报"}}, nil
+		return []OutboxMessage{{ChatID: tgChat(1), Text: "新周报"}}, nil
 	})
 	if err != nil || n != 1 || len(runs) != 1 || runs[0].Job != "digest" || !runs[0].ScheduledAt.Equal(night) ||
-		!slices.Equal(runs[0].Chats, []int64{1, 2}) {
+		!slices.Equal(runs[0].Chats, []planbot.ChatID{tgChat(1), tgChat(2)}) {
 		t.Fatalf("ReleaseHeld = %d, %v, runs %+v", n, err, runs)
 	}
 	pending, _, err := db.OutboxSummary(ctx, 100)

@@ -5,10 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"planbot"
 )
 
 // What the sender records once a claimed message has its answer, and what
@@ -46,13 +47,14 @@ func (db *DB) settle(ctx context.Context, what string, id int64, set string, arg
 	return nil
 }
 
-// MarkSent records that Telegram accepted claimed message id, as its
-// message telegramMessageID (0 for an answer or when unknown), and drops
-// its FileData. The next message of its chat becomes claimable.
-func (db *DB) MarkSent(ctx context.Context, id int64, telegramMessageID int, now time.Time) error {
+// MarkSent records that the platform took claimed message id, as its
+// message sentMessageID (0 for an answer, or where the platform numbers
+// no messages), and drops its FileData. The next message of its chat
+// becomes claimable.
+func (db *DB) MarkSent(ctx context.Context, id int64, sentMessageID int, now time.Time) error {
 	return db.settle(ctx, "mark sent", id,
-		`status = 'sent', telegram_message_id = ?, sent_at = ?, file_data = NULL`,
-		nullInt(int64(telegramMessageID)), unix(now))
+		`status = 'sent', sent_message_id = ?, sent_at = ?, file_data = NULL`,
+		nullInt(int64(sentMessageID)), unix(now))
 }
 
 // MarkRetry puts claimed message id back to pending, not to be sent before
@@ -64,8 +66,8 @@ func (db *DB) MarkRetry(ctx context.Context, id int64, nextAttempt time.Time, er
 		ceilUnix(nextAttempt), truncate(errText, maxErrorText))
 }
 
-// MarkFailed gives up on claimed message id (e.g. 400 Bad Request, 403
-// blocked; see also FailChat) and drops its FileData. The next message of
+// MarkFailed gives up on claimed message id (the platform refused it;
+// see also FailChat) and drops its FileData. The next message of
 // its chat becomes claimable.
 func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, now time.Time) error {
 	return db.settle(ctx, "mark failed", id,
@@ -75,47 +77,57 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, now time
 
 // FailChat gives up on every unsent send and edit of a chat, pending or in
 // flight (the sender need not MarkFailed the one it holds), and returns
-// how many: for a chat that blocked or removed the bot (403). Answers and
+// how many: for a chat that blocked or removed the bot. Answers and
 // messages enqueued later are not affected.
-func (db *DB) FailChat(ctx context.Context, chatID int64, errText string, now time.Time) (int, error) {
+func (db *DB) FailChat(ctx context.Context, chat planbot.ChatID, errText string, now time.Time) (int, error) {
 	n, err := db.update(ctx, `
 		UPDATE outbox SET status = 'failed', last_error = ?, given_up_at = ?, file_data = NULL
 		WHERE chat_id = ? AND status IN ('pending', 'sending') AND method <> 'answer'`,
-		truncate(errText, maxErrorText), unix(now), chatID)
+		truncate(errText, maxErrorText), unix(now), chat)
 	if err != nil {
-		return 0, fmt.Errorf("fail messages to chat %d: %w", chatID, err)
+		return 0, fmt.Errorf("fail messages to chat %q: %w", chat, err)
 	}
 	return n, nil
 }
 
-// RequeueInFlight puts every message left sending back to pending and
-// returns how many: at start, before any sender runs (hold the instance
-// lock), those are messages the previous process was sending when it died.
-// Each may have been delivered already: sending it again risks a duplicate,
-// which we prefer to losing it. Attempts keeps the interrupted try.
-func (db *DB) RequeueInFlight(ctx context.Context) (int, error) {
-	n, err := db.update(ctx, `
-		UPDATE outbox SET status = 'pending',
-			last_error = 'interrupted: planbot stopped while sending it; sent again, possibly twice'
-		WHERE status = 'sending'`)
+// RequeueInFlight puts every message to a chat of platform left sending
+// back to pending and returns how many: at start, before platform's
+// sender runs (hold the instance lock), those are messages the previous
+// process was sending when it died. Each may have been delivered already:
+// sending it again risks a duplicate, which we prefer to losing it.
+// Attempts keeps the interrupted try.
+func (db *DB) RequeueInFlight(ctx context.Context, platform string) (int, error) {
+	args, err := platformRange(platform)
 	if err != nil {
 		return 0, fmt.Errorf("requeue messages in flight: %w", err)
 	}
+	n, err := db.update(ctx, `
+		UPDATE outbox SET status = 'pending',
+			last_error = 'interrupted: planbot stopped while sending it; sent again, possibly twice'
+		WHERE status = 'sending' AND chat_id >= :lo AND chat_id < :hi`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("requeue messages in flight on %s: %w", platform, err)
+	}
 	return n, nil
 }
 
-// RetargetChat moves the unsent messages of a group that Telegram migrated
-// to a supergroup (400 with migrate_to_chat_id) to the new chat id, keeping
-// their order, and returns how many it moved. Sends, pending or in flight,
-// move: the sender then calls MarkRetry on the message it holds to resend
-// it at once. Pending edits cannot follow (the supergroup numbers its
-// messages anew) and are marked failed. Answers and sent history are not
-// touched, nor chat ids stored outside the outbox (the plan, pending
-// questions): the caller updates those.
-func (db *DB) RetargetChat(ctx context.Context, oldChatID, newChatID int64) (int, error) {
-	if oldChatID == 0 || newChatID == 0 || oldChatID == newChatID {
-		return 0, fmt.Errorf("retarget chat %d to %d: %w", oldChatID, newChatID,
-			errorf(ErrInvalid, "need two different chat ids"))
+// RetargetChat moves the unsent messages of a chat that moved to another
+// address on its platform (a Telegram group upgraded to a supergroup) to
+// the new address, keeping their order, and returns how many it moved.
+// Sends, pending or in flight, move: the sender then calls MarkRetry on
+// the message it holds to resend it at once. Pending edits cannot follow
+// (the new chat numbers its messages anew) and are marked failed. Answers
+// and sent history are not touched, nor chats stored outside the outbox
+// (the plan, pending questions): the caller updates those. A chat does not
+// move between platforms: that is ErrInvalid.
+func (db *DB) RetargetChat(ctx context.Context, oldChat, newChat planbot.ChatID) (int, error) {
+	switch {
+	case oldChat == "" || newChat == "" || oldChat == newChat:
+		return 0, fmt.Errorf("retarget chat %q to %q: %w", oldChat, newChat,
+			errorf(ErrInvalid, "need two different chats"))
+	case oldChat.Platform() != newChat.Platform():
+		return 0, fmt.Errorf("retarget chat %q to %q: %w", oldChat, newChat,
+			errorf(ErrInvalid, "a chat stays on its platform"))
 	}
 	var moved int64
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -123,14 +135,14 @@ func (db *DB) RetargetChat(ctx context.Context, oldChatID, newChatID int64) (int
 			UPDATE outbox SET status = 'failed', last_error = ?, given_up_at = ?
 			WHERE chat_id = ? AND status IN ('pending', 'sending') AND method <> 'answer'
 				AND status = 'pending' AND method = 'edit'`,
-			"chat migrated to supergroup "+strconv.FormatInt(newChatID, 10)+": the message to edit stayed in the old group",
-			unix(time.Now()), oldChatID); err != nil {
+			"chat migrated to "+string(newChat)+": the message to edit stayed in the old chat",
+			unix(time.Now()), oldChat); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `
 			UPDATE outbox SET chat_id = ?
 			WHERE chat_id = ? AND status IN ('pending', 'sending') AND method <> 'answer'
-				AND method = 'send'`, newChatID, oldChatID)
+				AND method = 'send'`, newChat, oldChat)
 		if err != nil {
 			return err
 		}
@@ -138,7 +150,7 @@ func (db *DB) RetargetChat(ctx context.Context, oldChatID, newChatID int64) (int
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("retarget chat %d to %d: %w", oldChatID, newChatID, err)
+		return 0, fmt.Errorf("retarget chat %q to %q: %w", oldChat, newChat, err)
 	}
 	return int(moved), nil
 }
@@ -193,7 +205,11 @@ func failedMessages(ctx context.Context, q sqlx.QueryerContext, since time.Time,
 		LIMIT ?`, ceilUnix(since), limit); err != nil {
 		return nil, fmt.Errorf("list failed messages: %w", classify(err))
 	}
-	return messages(rows), nil
+	out, err := messages(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list failed messages: %w", err)
+	}
+	return out, nil
 }
 
 // remindersQueued is RemindersQueuedSince's query. Its terms must stay
@@ -205,15 +221,15 @@ const remindersQueued = `
 	WHERE job IS NOT NULL AND created_at >= ? AND status <> 'failed'
 	GROUP BY chat_id`
 
-func remindersQueuedSince(ctx context.Context, q sqlx.QueryerContext, since time.Time) (map[int64]int, error) {
+func remindersQueuedSince(ctx context.Context, q sqlx.QueryerContext, since time.Time) (map[planbot.ChatID]int, error) {
 	var rows []struct {
-		ChatID int64 `db:"chat_id"`
-		N      int   `db:"n"`
+		ChatID planbot.ChatID `db:"chat_id"`
+		N      int            `db:"n"`
 	}
 	if err := sqlx.SelectContext(ctx, q, &rows, remindersQueued, ceilUnix(since)); err != nil {
 		return nil, fmt.Errorf("count reminders queued since %s: %w", runTime(since), classify(err))
 	}
-	out := make(map[int64]int, len(rows))
+	out := make(map[planbot.ChatID]int, len(rows))
 	for _, r := range rows {
 		out[r.ChatID] = r.N
 	}
@@ -244,7 +260,9 @@ func (db *DB) OutboxSummary(ctx context.Context, limit int) (pending, failed []O
 		LIMIT ?`, limit); err != nil {
 		return nil, nil, fmt.Errorf("summarise outbox: pending messages: %w", classify(err))
 	}
-	pending = messages(rows)
+	if pending, err = messages(rows); err != nil {
+		return nil, nil, fmt.Errorf("summarise outbox: pending messages: %w", err)
+	}
 	rows = nil
 	if err := tx.SelectContext(ctx, &rows, `
 		SELECT `+outboxColumns+` FROM outbox
@@ -253,7 +271,10 @@ func (db *DB) OutboxSummary(ctx context.Context, limit int) (pending, failed []O
 		LIMIT ?`, limit); err != nil {
 		return nil, nil, fmt.Errorf("summarise outbox: failed messages: %w", classify(err))
 	}
-	return pending, messages(rows), nil
+	if failed, err = messages(rows); err != nil {
+		return nil, nil, fmt.Errorf("summarise outbox: failed messages: %w", err)
+	}
+	return pending, failed, nil
 }
 
 // WatchCommits calls changed, until ctx ends, each time it sees that the

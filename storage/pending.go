@@ -57,12 +57,12 @@ func (db *DB) LoadPending(ctx context.Context, id int64) (planbot.Pending, bool,
 
 func loadPending(ctx context.Context, q sqlx.QueryerContext, id int64) (planbot.Pending, bool, error) {
 	var row struct {
-		ID        int64  `db:"id"`
-		ChatID    int64  `db:"chat_id"`
-		UserID    int64  `db:"user_id"`
-		Kind      string `db:"kind"`
-		Payload   string `db:"payload"`
-		CreatedAt int64  `db:"created_at"`
+		ID        int64          `db:"id"`
+		ChatID    planbot.ChatID `db:"chat_id"`
+		UserID    planbot.UserID `db:"user_id"`
+		Kind      string         `db:"kind"`
+		Payload   string         `db:"payload"`
+		CreatedAt int64          `db:"created_at"`
 	}
 	err := sqlx.GetContext(ctx, q, &row, `
 		SELECT id, chat_id, user_id, kind, payload, created_at FROM pending_questions WHERE id = ?`, id)
@@ -76,25 +76,25 @@ func loadPending(ctx context.Context, q sqlx.QueryerContext, id int64) (planbot.
 		Payload: row.Payload, CreatedAt: fromUnix(row.CreatedAt)}, true, nil
 }
 
-// PendingFor returns the newest pending question to userID in chatID; ok
-// is false if there is none.
-func (db *DB) PendingFor(ctx context.Context, chatID, userID int64) (planbot.Pending, bool, error) {
-	return pendingFor(ctx, db.read, chatID, userID)
+// PendingFor returns the newest pending question to user in chat; ok is
+// false if there is none.
+func (db *DB) PendingFor(ctx context.Context, chat planbot.ChatID, user planbot.UserID) (planbot.Pending, bool, error) {
+	return pendingFor(ctx, db.read, chat, user)
 }
 
 // pendingFor seeks pending_questions_user (chat_id, user_id, id) from its
 // end: SEARCH pending_questions USING INDEX pending_questions_user
 // (chat_id=? AND user_id=?).
-func pendingFor(ctx context.Context, q sqlx.QueryerContext, chatID, userID int64) (planbot.Pending, bool, error) {
+func pendingFor(ctx context.Context, q sqlx.QueryerContext, chat planbot.ChatID, user planbot.UserID) (planbot.Pending, bool, error) {
 	var id int64
 	err := sqlx.GetContext(ctx, q, &id, `
 		SELECT id FROM pending_questions WHERE chat_id = ? AND user_id = ?
-		ORDER BY id DESC LIMIT 1`, chatID, userID)
+		ORDER BY id DESC LIMIT 1`, chat, user)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return planbot.Pending{}, false, nil
 	case err != nil:
-		return planbot.Pending{}, false, fmt.Errorf("pending question to user %d in chat %d: %w", userID, chatID, classify(err))
+		return planbot.Pending{}, false, fmt.Errorf("pending question to %q in chat %q: %w", user, chat, classify(err))
 	}
 	return loadPending(ctx, q, id)
 }

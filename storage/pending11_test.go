@@ -15,13 +15,13 @@ func TestPendingIDNeverReused(t *testing.T) {
 	var first, second int64
 	err := db.InSession(ctx, func(s planbot.Tx) error {
 		var err error
-		if first, err = s.SavePending(ctx, planbot.Pending{ChatID: 2001, UserID: 2001, Kind: "confirm"}); err != nil {
+		if first, err = s.SavePending(ctx, planbot.Pending{ChatID: tgChat(2001), UserID: tgUser(2001), Kind: "confirm"}); err != nil {
 			return err
 		}
 		if err := s.DeletePending(ctx, first); err != nil {
 			return err
 		}
-		second, err = s.SavePending(ctx, planbot.Pending{ChatID: 2001, UserID: 2001, Kind: "confirm"})
+		second, err = s.SavePending(ctx, planbot.Pending{ChatID: tgChat(2001), UserID: tgUser(2001), Kind: "confirm"})
 		return err
 	})
 	if err != nil {

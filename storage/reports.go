@@ -182,7 +182,7 @@ type reportRow struct {
 	Done       bool            `db:"done"`
 	Note       string          `db:"note"`
 	PhotoIDs   string          `db:"photo_ids"`
-	ChatID     int64           `db:"chat_id"`
+	ChatID     planbot.ChatID  `db:"chat_id"`
 	MessageID  int             `db:"message_id"`
 	Supersedes int64           `db:"supersedes"`
 	Withdrawn  bool            `db:"withdrawn"`
@@ -358,8 +358,8 @@ func lastReportBy(ctx context.Context, q sqlx.QueryerContext, reporter string) (
 // ReportFromMessage returns the report the chat message made (the first
 // row stamped with it: later corrections may carry other message ids);
 // ok is false when the message made none.
-func (db *DB) ReportFromMessage(ctx context.Context, chatID int64, messageID int) (planbot.Report, bool, error) {
-	return reportFromMessage(ctx, db.read, chatID, messageID)
+func (db *DB) ReportFromMessage(ctx context.Context, chat planbot.ChatID, messageID int) (planbot.Report, bool, error) {
+	return reportFromMessage(ctx, db.read, chat, messageID)
 }
 
 // reportFromMessageWhere seeks reports_message (chat_id, message_id);
@@ -369,15 +369,15 @@ const reportFromMessageWhere = `
 	ORDER BY r.id
 	LIMIT 1`
 
-func reportFromMessage(ctx context.Context, q sqlx.QueryerContext, chatID int64, messageID int) (planbot.Report, bool, error) {
+func reportFromMessage(ctx context.Context, q sqlx.QueryerContext, chat planbot.ChatID, messageID int) (planbot.Report, bool, error) {
 	var out planbot.Report
 	found := false
 	if messageID == 0 {
 		return out, false, nil
 	}
-	err := queryReports(ctx, q, reportFromMessageWhere, func(r planbot.Report) { out, found = r, true }, chatID, messageID)
+	err := queryReports(ctx, q, reportFromMessageWhere, func(r planbot.Report) { out, found = r, true }, chat, messageID)
 	if err != nil {
-		return planbot.Report{}, false, fmt.Errorf("report from message %d in chat %d: %w", messageID, chatID, err)
+		return planbot.Report{}, false, fmt.Errorf("report from message %d in chat %q: %w", messageID, chat, err)
 	}
 	return out, found, nil
 }

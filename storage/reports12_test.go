@@ -2,11 +2,9 @@ package storage
 
 import (
 	"context"
-	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"planbot"
@@ -21,20 +19,11 @@ import (
 func TestReportWordsColumn(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "planbot.db")
-	upTo10 := fstest.MapFS{}
-	for v := 1; v <= 10; v++ {
-		matches, err := fs.Glob(embeddedMigrations(), strings.Replace("00NN_*.sql", "NN", two(v), 1))
-		if err != nil || len(matches) != 1 {
-			t.Fatalf("migration %d: %v %v", v, matches, err)
-		}
-		data, _ := fs.ReadFile(embeddedMigrations(), matches[0])
-		upTo10[matches[0]] = &fstest.MapFile{Data: data}
-	}
-	old, err := Open(ctx, path, withMigrations(upTo10))
+	old, err := Open(ctx, path, withMigrations(migrationsUpTo(t, 10)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustSync(t, old, testPlan(), t0)
+	seedPlanAsOld(t, old, testPlan())
 	// A report as schema 0010 stored it (today's AddReport writes words).
 	if _, err := old.write.ExecContext(ctx, `
 		INSERT INTO reports (item_id, reporter_id, reported_at, value, value_unit, note)
@@ -51,7 +40,7 @@ func TestReportWordsColumn(t *testing.T) {
 	defer db.Close()
 	said := "累计接待客商12批 <b>，其中外省3批"
 	r := mustAddReport(t, db, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0.Add(time.Hour),
-		Value: &planbot.Amount{Value: planbot.DecimalFromInt(12), Unit: "只"}, Note: "累计接待客商 ，其中外省批", Words: said, ChatID: 2001, MessageID: 77})
+		Value: &planbot.Amount{Value: planbot.DecimalFromInt(12), Unit: "只"}, Note: "累计接待客商 ，其中外省批", Words: said, ChatID: tgChat(2001), MessageID: 77})
 
 	hist, err := db.ItemReports(ctx, "2.3")
 	if err != nil || len(hist) != 2 {
@@ -73,7 +62,7 @@ func TestReportWordsColumn(t *testing.T) {
 	if last, ok, err := db.LastReportBy(ctx, "li"); err != nil || !ok || last.Words != said {
 		t.Errorf("LastReportBy: %q %v %v", last.Words, ok, err)
 	}
-	if m, ok, err := db.ReportFromMessage(ctx, 2001, 77); err != nil || !ok || m.Words != said {
+	if m, ok, err := db.ReportFromMessage(ctx, tgChat(2001), 77); err != nil || !ok || m.Words != said {
 		t.Errorf("ReportFromMessage: %q %v %v", m.Words, ok, err)
 	}
 	var stored string

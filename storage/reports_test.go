@@ -26,8 +26,8 @@ func TestAddReportRoundTrip(t *testing.T) {
 		Value:      &planbot.Amount{Value: 80000 * 10000, Unit: "只"},
 		Done:       false,
 		Note:       "已与XX酒店签约 <b>",
-		PhotoIDs:   []string{"AgACAgUAAxkBAAI", "AgACAgUAAxkBAAJ"},
-		ChatID:     -1001234567890,
+		PhotoIDs:   []string{"telegram:AgACAgUAAxkBAAI", planbot.DocumentEvidence("telegram:BQACAgUAAxkBAAJ")},
+		ChatID:     tgChat(-1001234567890),
 		MessageID:  4242,
 	}
 	bare := planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0.Add(time.Hour), Done: true}

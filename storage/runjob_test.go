@@ -21,7 +21,7 @@ import (
 func runMsgs(chats ...int64) []OutboxMessage {
 	out := make([]OutboxMessage, len(chats))
 	for i, c := range chats {
-		out[i] = OutboxMessage{ChatID: c, Text: fmt.Sprintf("提醒 %d", c), ParseMode: "HTML"}
+		out[i] = OutboxMessage{ChatID: tgChat(c), Text: fmt.Sprintf("提醒 %d", c)}
 	}
 	return out
 }
@@ -44,7 +44,7 @@ func TestRunJobOnce(t *testing.T) {
 	ran, err := db.RunJob(ctx, "overdue", t0, now, func(s planbot.Tx) ([]OutboxMessage, error) {
 		calls++
 		// What fn queues itself belongs to the run too.
-		if err := s.Enqueue(ctx, OutboxMessage{ChatID: 1001, Text: "汇总"}); err != nil {
+		if err := s.Enqueue(ctx, OutboxMessage{ChatID: tgChat(1001), Text: "汇总"}); err != nil {
 			return nil, err
 		}
 		if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: now, Percent: ptr(5.0)}); err != nil {
@@ -109,7 +109,7 @@ func TestRunJobFailureWritesNothing(t *testing.T) {
 		if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0, Percent: ptr(5.0)}); err != nil {
 			return err
 		}
-		return s.Enqueue(ctx, OutboxMessage{ChatID: 1001, Text: "汇总"})
+		return s.Enqueue(ctx, OutboxMessage{ChatID: tgChat(1001), Text: "汇总"})
 	}
 
 	ran, err := db.RunJob(ctx, "digest", t0, t0, func(s planbot.Tx) ([]OutboxMessage, error) {
@@ -125,7 +125,7 @@ func TestRunJobFailureWritesNothing(t *testing.T) {
 		if err := work(s); err != nil {
 			return nil, err
 		}
-		return []OutboxMessage{{ChatID: 1, Text: "ok"}, {ChatID: 0, Text: "no chat"}}, nil
+		return []OutboxMessage{{ChatID: tgChat(1), Text: "ok"}, {ChatID: "", Text: "no chat"}}, nil
 	})
 	if ran || !errors.Is(err, ErrInvalid) {
 		t.Errorf("invalid message: RunJob = %v, %v; want ErrInvalid", ran, err)
@@ -416,7 +416,7 @@ func TestChatBindings(t *testing.T) {
 	if err := bind(t, db, "li", 3002, "FRESH"); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int64{"wang": 3001, "li": 3002}
+	want := map[string]planbot.ChatID{"wang": tgChat(3001), "li": tgChat(3002)}
 	if got, err := db.ChatBindings(ctx); err != nil || !mapsEqual(got, want) {
 		t.Errorf("ChatBindings = %v, %v; want %v", got, err, want)
 	}
@@ -431,7 +431,7 @@ func TestChatBindings(t *testing.T) {
 	mustSync(t, db, plan, t0.Add(time.Hour))
 	db.InSession(ctx, func(s planbot.Tx) error {
 		got, err := s.ChatBindings(ctx)
-		if err != nil || !mapsEqual(got, map[string]int64{"li": 3002}) {
+		if err != nil || !mapsEqual(got, map[string]planbot.ChatID{"li": tgChat(3002)}) {
 			t.Errorf("Session.ChatBindings after wang left = %v, %v", got, err)
 		}
 		return nil
@@ -459,12 +459,12 @@ func TestRemindersQueuedSince(t *testing.T) {
 	mustRun(t, db, "milestone", today.Add(time.Hour), today.Add(time.Hour), runMsgs(1)...)
 	// A reminder too long for one message: two parts, one reminder.
 	mustRun(t, db, "weekly_digest", today.Add(2*time.Hour), today.Add(2*time.Hour), runMsgs(4, 4)...)
-	mustEnqueue(t, db, OutboxMessage{ChatID: 1, Text: "a reply, not a reminder", CreatedAt: today})
+	mustEnqueue(t, db, OutboxMessage{ChatID: tgChat(1), Text: "a reply, not a reminder", CreatedAt: today})
 	// Chat 2: yesterday's reminder sent, today's uncertain; chat 3's failed.
 	settle := func(chat int64, mark func(context.Context, int64, string, time.Time) error) {
 		t.Helper()
-		m := claim(t, db, today.Add(time.Hour), func(c int64) bool { return c != chat })
-		if m.ChatID != chat {
+		m := claim(t, db, today.Add(time.Hour), func(c planbot.ChatID) bool { return c != tgChat(chat) })
+		if m.ChatID != tgChat(chat) {
 			t.Fatalf("claimed %+v, want chat %d", m, chat)
 		}
 		if err := mark(ctx, m.ID, "x", today); err != nil {
@@ -476,20 +476,20 @@ func TestRemindersQueuedSince(t *testing.T) {
 	})
 	settle(2, db.markUncertain)
 	settle(3, db.MarkFailed)
-	got := map[int64]int{}
+	got := map[planbot.ChatID]int{}
 	err := db.InSession(ctx, func(s planbot.Tx) error {
 		var err error
 		got, err = s.RemindersQueuedSince(ctx, today.Add(-time.Nanosecond)) // rounds up to today
 		return err
 	})
-	if want := map[int64]int{1: 2, 2: 1, 4: 1}; err != nil || !mapsEqual(got, want) {
+	if want := map[planbot.ChatID]int{tgChat(1): 2, tgChat(2): 1, tgChat(4): 1}; err != nil || !mapsEqual(got, want) {
 		t.Errorf("RemindersQueuedSince(today) = %v, %v; want %v (chat 2's sent and uncertain count, chat 3's failed doesn't, chat 4's two parts count once)", got, err, want)
 	}
 	db.InSession(ctx, func(s planbot.Tx) error {
 		got, _ = s.RemindersQueuedSince(ctx, yesterday)
 		return nil
 	})
-	if want := map[int64]int{1: 3, 2: 2, 4: 1}; !mapsEqual(got, want) {
+	if want := map[planbot.ChatID]int{tgChat(1): 3, tgChat(2): 2, tgChat(4): 1}; !mapsEqual(got, want) {
 		t.Errorf("RemindersQueuedSince(yesterday) = %v; want %v", got, want)
 	}
 	plan := queryPlan(t, db, remindersQueued, 0)
@@ -502,19 +502,19 @@ func TestFailedMessagesSinceAndOutboxSummary(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	mustEnqueue(t, db,
-		OutboxMessage{ChatID: 1, Text: "low", Priority: -1},
-		OutboxMessage{ChatID: 2, Text: "first"},
-		OutboxMessage{ChatID: 3, Text: "high", Priority: 5},
-		OutboxMessage{ChatID: 4, Text: "doc", Document: "r.pdf", FileName: "r.pdf", FileData: []byte("%PDF")},
-		OutboxMessage{ChatID: 5, Text: "later", NextAttemptAt: t0.Add(time.Hour)},
-		OutboxMessage{ChatID: 6, Text: "gone1"},
-		OutboxMessage{ChatID: 7, Text: "gone2"},
-		OutboxMessage{ChatID: 8, Text: "gone3"},
+		OutboxMessage{ChatID: tgChat(1), Text: "low", Priority: -1},
+		OutboxMessage{ChatID: tgChat(2), Text: "first"},
+		OutboxMessage{ChatID: tgChat(3), Text: "high", Priority: 5},
+		OutboxMessage{ChatID: tgChat(4), Text: "doc", Attachment: planbot.AttachFile, FileName: "r.pdf", FileData: []byte("%PDF")},
+		OutboxMessage{ChatID: tgChat(5), Text: "later", NextAttemptAt: t0.Add(time.Hour)},
+		OutboxMessage{ChatID: tgChat(6), Text: "gone1"},
+		OutboxMessage{ChatID: tgChat(7), Text: "gone2"},
+		OutboxMessage{ChatID: tgChat(8), Text: "gone3"},
 	)
 	give := func(chat int64, at time.Time, uncertain bool) {
 		t.Helper()
-		m := claim(t, db, t0, func(c int64) bool { return c != chat })
-		if m.ChatID != chat {
+		m := claim(t, db, t0, func(c planbot.ChatID) bool { return c != tgChat(chat) })
+		if m.ChatID != tgChat(chat) {
 			t.Fatalf("claimed %+v, want chat %d", m, chat)
 		}
 		mark := db.MarkFailed
@@ -528,7 +528,7 @@ func TestFailedMessagesSinceAndOutboxSummary(t *testing.T) {
 	give(6, t0.Add(time.Minute), false)
 	give(7, t0.Add(2*time.Minute), true)
 	give(8, t0.Add(3*time.Minute), false)
-	inFlight := claim(t, db, t0, func(c int64) bool { return c != 2 })
+	inFlight := claim(t, db, t0, func(c planbot.ChatID) bool { return c != tgChat(2) })
 
 	pending, failed, err := db.OutboxSummary(ctx, 10)
 	if err != nil {
@@ -696,7 +696,7 @@ func BenchmarkRunJobFanOut(b *testing.B) {
 	db := openTest(b)
 	msgs := make([]OutboxMessage, 1000)
 	for i := range msgs {
-		msgs[i] = OutboxMessage{ChatID: int64(10000 + i), ParseMode: "HTML",
+		msgs[i] = OutboxMessage{ChatID: tgChat(int64(10000 + i)),
 			Text: "<b>逾期提醒</b>：2.3 投放蟹苗20万只，计划 6月30日 完成 50%，请及时报送进度。"}
 	}
 	at := t0

@@ -86,7 +86,7 @@ func (db *DB) HandleUpdate(ctx context.Context, updateID, nextOffset int, now ti
 		if err != nil {
 			return err
 		}
-		if err := enqueue(ctx, tx, now, msgs); err != nil {
+		if err := db.enqueue(ctx, tx, now, msgs); err != nil {
 			return fmt.Errorf("queue replies: %w", err)
 		}
 		return recordUpdate(ctx, tx, updateID, nextOffset, now)
@@ -103,7 +103,7 @@ func (db *DB) HandleUpdate(ctx context.Context, updateID, nextOffset int, now ti
 // In a RunJob session the messages are stamped with the run, like those
 // its function returns.
 func (s *Session) Enqueue(ctx context.Context, msgs ...OutboxMessage) error {
-	if err := savepoint(ctx, s.tx, func() error { return enqueue(ctx, s.tx, s.now, s.stamp(msgs)) }); err != nil {
+	if err := savepoint(ctx, s.tx, func() error { return s.db.enqueue(ctx, s.tx, s.now, s.stamp(msgs)) }); err != nil {
 		return fmt.Errorf("enqueue %d messages: %w", len(msgs), classify(err))
 	}
 	return nil
@@ -168,29 +168,30 @@ func (s *Session) LastObservationBy(ctx context.Context, reporter string) (planb
 }
 
 // ReportFromMessage is DB.ReportFromMessage inside the session.
-func (s *Session) ReportFromMessage(ctx context.Context, chatID int64, messageID int) (planbot.Report, bool, error) {
-	return reportFromMessage(ctx, s.tx, chatID, messageID)
+func (s *Session) ReportFromMessage(ctx context.Context, chat planbot.ChatID, messageID int) (planbot.Report, bool, error) {
+	return reportFromMessage(ctx, s.tx, chat, messageID)
 }
 
-// TelegramBinding is DB.TelegramBinding inside the session.
-func (s *Session) TelegramBinding(ctx context.Context, telegramID int64) (string, bool, error) {
-	return telegramBinding(ctx, s.tx, telegramID)
+// Binding is DB.Binding inside the session.
+func (s *Session) Binding(ctx context.Context, user planbot.UserID) (string, bool, error) {
+	return accountBinding(ctx, s.tx, user)
 }
 
-// BindTelegram spends invite and binds telegramID to person. It fails with
+// Bind spends invite and binds the account user to person. It fails with
 // ErrConflict when the invite was already spent (by anyone, even this very
-// user: an invite works once), when telegramID is bound to another person
-// still in the plan, or when the plan gives telegramID to another person;
-// with ErrNotFound or ErrArchived for a person not (or no longer) in the
-// plan; with ErrInvalid for an empty invite or a telegramID that is not a
-// user (≤ 0, or the anonymous group admin). Binding a person again, with a
-// new invite, replaces the person's old binding; so does binding a user
-// whose old person was removed from the plan. It does not check that the
-// invite is the one the plan gives the person: the caller does. Invites are
-// compared exactly (normalise them first).
-func (s *Session) BindTelegram(ctx context.Context, person string, telegramID int64, invite string, now time.Time) error {
-	if err := bindTelegram(ctx, s.tx, person, telegramID, invite, now); err != nil {
-		return fmt.Errorf("bind telegram user %d to %s: %w", telegramID, person, classify(err))
+// account: an invite works once), when user is bound to another person
+// still in the plan, or when the plan gives user to another person; with
+// ErrNotFound or ErrArchived for a person not (or no longer) in the plan;
+// with ErrInvalid for an empty invite or a user that is not one person's
+// account (no platform or id, or Telegram's anonymous group admin).
+// Binding a person again, with a new invite, replaces the person's old
+// binding; so does binding an account whose old person was removed from
+// the plan. It does not check that the invite is the one the plan gives
+// the person: the caller does. Invites are compared exactly (normalise
+// them first).
+func (s *Session) Bind(ctx context.Context, person string, user planbot.UserID, invite string, now time.Time) error {
+	if err := bindAccount(ctx, s.tx, person, user, invite, now); err != nil {
+		return fmt.Errorf("bind account %q to %s: %w", user, person, classify(err))
 	}
 	return nil
 }
@@ -214,8 +215,8 @@ func (s *Session) LoadPending(ctx context.Context, id int64) (planbot.Pending, b
 }
 
 // PendingFor is DB.PendingFor inside the session.
-func (s *Session) PendingFor(ctx context.Context, chatID, userID int64) (planbot.Pending, bool, error) {
-	return pendingFor(ctx, s.tx, chatID, userID)
+func (s *Session) PendingFor(ctx context.Context, chat planbot.ChatID, user planbot.UserID) (planbot.Pending, bool, error) {
+	return pendingFor(ctx, s.tx, chat, user)
 }
 
 // SyncPlan is DB.SyncPlan inside the session: the plan's changes commit
@@ -250,26 +251,26 @@ func (s *Session) DeletePending(ctx context.Context, id int64) error {
 // At is the session's time; Action is required; Detail is cut to 1 KiB.
 func (s *Session) Audit(ctx context.Context, e planbot.AuditEntry) error {
 	if err := audit(ctx, s.tx, e, s.now); err != nil {
-		return fmt.Errorf("audit %q of telegram user %d: %w", e.Action, e.TelegramID, classify(err))
+		return fmt.Errorf("audit %q of account %q: %w", e.Action, e.UserID, classify(err))
 	}
 	return nil
 }
 
 // ChatBindings is DB.ChatBindings inside the session.
-func (s *Session) ChatBindings(ctx context.Context) (map[string]int64, error) {
+func (s *Session) ChatBindings(ctx context.Context) (map[string]planbot.ChatID, error) {
 	return chatBindings(ctx, s.tx)
 }
 
-// RemindersQueuedSince counts, per chat id, the reminders of job runs (any
+// RemindersQueuedSince counts, per chat, the reminders of job runs (any
 // job) queued at or after since (their CreatedAt, to the second) that are
-// not failed, one per run however many parts a long one was split into: pending, in flight, sent, or uncertain (which may have
-// arrived). A message that failed (blocked bot, bad request) reached nobody
+// not failed, one per run however many parts a long one was split into:
+// pending, in flight, sent, or uncertain (which may have arrived). A message that failed (blocked bot, bad request) reached nobody
 // and does not count. Chats with none are absent from the map. It is what
 // a nagging cap needs: in a RunJob session it counts the runs committed
 // before, and the messages this run queued with Enqueue, but not those its
 // function is about to return. It reads an index (outbox_job_created), not
 // the outbox.
-func (s *Session) RemindersQueuedSince(ctx context.Context, since time.Time) (map[int64]int, error) {
+func (s *Session) RemindersQueuedSince(ctx context.Context, since time.Time) (map[planbot.ChatID]int, error) {
 	return remindersQueuedSince(ctx, s.tx, since)
 }
 

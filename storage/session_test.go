@@ -23,9 +23,9 @@ var _ interface {
 	LatestObservations(ctx context.Context, from, to time.Time) (map[string]planbot.Observation, error)
 	LastReportBy(ctx context.Context, reporter string) (planbot.Report, bool, error)
 	LastObservationBy(ctx context.Context, reporter string) (planbot.Observation, bool, error)
-	TelegramBinding(ctx context.Context, telegramID int64) (string, bool, error)
+	Binding(ctx context.Context, user planbot.UserID) (string, bool, error)
 	LoadPending(ctx context.Context, id int64) (planbot.Pending, bool, error)
-	PendingFor(ctx context.Context, chatID, userID int64) (planbot.Pending, bool, error)
+	PendingFor(ctx context.Context, chat planbot.ChatID, user planbot.UserID) (planbot.Pending, bool, error)
 } = (*DB)(nil)
 
 var errBoom = errors.New("boom")
@@ -114,10 +114,10 @@ func TestInSessionRollback(t *testing.T) {
 		if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SavePending(ctx, planbot.Pending{ChatID: 1, UserID: 2001, Kind: "pick"}); err != nil {
+		if _, err := s.SavePending(ctx, planbot.Pending{ChatID: tgChat(1), UserID: tgUser(2001), Kind: "pick"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.BindTelegram(ctx, "wang", 3001, "K7Q2", t0); err != nil {
+		if err := s.Bind(ctx, "wang", tgUser(3001), "K7Q2", t0); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -158,11 +158,11 @@ func TestSessionMethodFailureKeepsSession(t *testing.T) {
 	db := openTest(t)
 	mustSync(t, db, testPlan(), t0)
 	err := db.InSession(ctx, func(s planbot.Tx) error {
-		if err := s.BindTelegram(ctx, "wang", 3001, "K7Q2", t0); err != nil {
+		if err := s.Bind(ctx, "wang", tgUser(3001), "K7Q2", t0); err != nil {
 			return err
 		}
 		// Fails after its checks: li's binding may not steal user 3001.
-		if err := s.BindTelegram(ctx, "li", 3001, "OTHER", t0); !errors.Is(err, ErrConflict) {
+		if err := s.Bind(ctx, "li", tgUser(3001), "OTHER", t0); !errors.Is(err, ErrConflict) {
 			t.Errorf("stealing a binding: %v, want ErrConflict", err)
 		}
 		if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "nope", Reporter: "li", At: t0}); !errors.Is(err, ErrNotFound) {
@@ -174,7 +174,7 @@ func TestSessionMethodFailureKeepsSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if key, ok, _ := db.TelegramBinding(ctx, 3001); !ok || key != "wang" {
+	if key, ok, _ := db.Binding(ctx, tgUser(3001)); !ok || key != "wang" {
 		t.Errorf("binding = %q, %v", key, ok)
 	}
 	if n := count(t, db, `SELECT COUNT(*) FROM spent_invites`); n != 1 {
@@ -186,7 +186,7 @@ func TestSessionMethodFailureKeepsSession(t *testing.T) {
 }
 
 func reply(chat int64, text string) OutboxMessage {
-	return OutboxMessage{ChatID: chat, Text: text, ParseMode: "HTML", Priority: 10}
+	return OutboxMessage{ChatID: tgChat(chat), Text: text, Priority: 10}
 }
 
 func TestHandleUpdateExactlyOnce(t *testing.T) {
@@ -259,10 +259,10 @@ func TestHandleUpdateAllOrNothing(t *testing.T) {
 				if _, err := s.AddReport(ctx, planbot.Report{ItemCode: "2.3", Reporter: "li", At: t0}); err != nil {
 					return nil, err
 				}
-				if _, err := s.SavePending(ctx, planbot.Pending{ChatID: 2001, UserID: 2001, Kind: "pick"}); err != nil {
+				if _, err := s.SavePending(ctx, planbot.Pending{ChatID: tgChat(2001), UserID: tgUser(2001), Kind: "pick"}); err != nil {
 					return nil, err
 				}
-				if err := s.Audit(ctx, planbot.AuditEntry{TelegramID: 9, Action: "x"}); err != nil {
+				if err := s.Audit(ctx, planbot.AuditEntry{UserID: tgUser(9), Action: "x"}); err != nil {
 					return nil, err
 				}
 				msgs, err := tc(ctx, cancel)
@@ -393,10 +393,10 @@ func TestPendingFor(t *testing.T) {
 	var newest int64
 	err := db.InSession(ctx, func(s planbot.Tx) error {
 		for _, p := range []planbot.Pending{
-			{ChatID: -100, UserID: 2001, Kind: "a"},
-			{ChatID: -100, UserID: 2001, Kind: "b"},
-			{ChatID: -100, UserID: 2002, Kind: "c"},
-			{ChatID: 2001, UserID: 2001, Kind: "d"},
+			{ChatID: tgChat(-100), UserID: tgUser(2001), Kind: "a"},
+			{ChatID: tgChat(-100), UserID: tgUser(2001), Kind: "b"},
+			{ChatID: tgChat(-100), UserID: tgUser(2002), Kind: "c"},
+			{ChatID: tgChat(2001), UserID: tgUser(2001), Kind: "d"},
 		} {
 			id, err := s.SavePending(ctx, p)
 			if err != nil {
@@ -406,7 +406,7 @@ func TestPendingFor(t *testing.T) {
 				newest = id
 			}
 		}
-		if p, ok, err := s.PendingFor(ctx, -100, 2001); err != nil || !ok || p.ID != newest || p.Kind != "b" {
+		if p, ok, err := s.PendingFor(ctx, tgChat(-100), tgUser(2001)); err != nil || !ok || p.ID != newest || p.Kind != "b" {
 			t.Errorf("session PendingFor = %+v, %v, %v", p, ok, err)
 		}
 		return nil
@@ -414,13 +414,13 @@ func TestPendingFor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, ok, err := db.PendingFor(ctx, -100, 2001); err != nil || !ok || p.Kind != "b" {
+	if p, ok, err := db.PendingFor(ctx, tgChat(-100), tgUser(2001)); err != nil || !ok || p.Kind != "b" {
 		t.Errorf("PendingFor = %+v, %v, %v", p, ok, err)
 	}
-	if _, ok, _ := db.PendingFor(ctx, -100, 9999); ok {
+	if _, ok, _ := db.PendingFor(ctx, tgChat(-100), tgUser(9999)); ok {
 		t.Error("a question to a user never asked")
 	}
-	plan := queryPlan(t, db, `SELECT id FROM pending_questions WHERE chat_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1`, 1, 2)
+	plan := queryPlan(t, db, `SELECT id FROM pending_questions WHERE chat_id = ? AND user_id = ? ORDER BY id DESC LIMIT 1`, tgChat(1), tgUser(2))
 	if len(plan) != 1 || !strings.Contains(plan[0], "USING COVERING INDEX pending_questions_user") {
 		t.Errorf("PendingFor plan: %q", plan)
 	}

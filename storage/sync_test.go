@@ -32,8 +32,9 @@ func TestSyncPlanAddsEverything(t *testing.T) {
 	if n := count(t, db, `SELECT COUNT(*) FROM indicator_aliases`); n != 2 {
 		t.Errorf("%d aliases, want 2", n)
 	}
-	if n := count(t, db, `SELECT COUNT(*) FROM people WHERE telegram_id IS NULL`); n != 1 {
-		t.Errorf("%d people without a Telegram id, want 1 (wang)", n)
+	if n := count(t, db, `SELECT COUNT(*) FROM people p
+		WHERE NOT EXISTS (SELECT 1 FROM person_accounts a WHERE a.person_id = p.id)`); n != 1 {
+		t.Errorf("%d people without an account, want 1 (wang)", n)
 	}
 }
 

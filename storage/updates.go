@@ -47,7 +47,7 @@ func (db *DB) RecordUpdate(ctx context.Context, updateID int, nextOffset int, no
 			return fmt.Errorf("check update: %w", err)
 		}
 		if !handled {
-			if err := enqueue(ctx, tx, now, msgs); err != nil {
+			if err := db.enqueue(ctx, tx, now, msgs); err != nil {
 				return fmt.Errorf("queue messages: %w", err)
 			}
 		}

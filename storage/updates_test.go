@@ -112,7 +112,7 @@ func TestUpdatesExactlyOnceAcrossRestart(t *testing.T) {
 func TestRecordUpdateWithMessages(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	if err := db.RecordUpdate(ctx, 9, 10, t0, OutboxMessage{ChatID: 1, Text: "ok"}, OutboxMessage{Text: "no chat"}); err == nil {
+	if err := db.RecordUpdate(ctx, 9, 10, t0, OutboxMessage{ChatID: tgChat(1), Text: "ok"}, OutboxMessage{Text: "no chat"}); err == nil {
 		t.Fatal("RecordUpdate queued an invalid message")
 	}
 	if h, _ := db.UpdateHandled(ctx, 9); h {

@@ -1,9 +1,10 @@
-package bot
+package telegram
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -32,7 +33,7 @@ const (
 type writeOutage struct {
 	since    time.Time
 	failures int
-	told     map[int64]bool // users told their message waits
+	told     map[planbot.UserID]bool // people told their message waits
 
 	// The update held now, how often it failed, and how often a probe
 	// write succeeded right after it failed: then it is the update that
@@ -48,11 +49,6 @@ const (
 	strikeLimit = 2
 )
 
-// writeProber commits a small write: nil when the database takes writes.
-type writeProber interface {
-	ProbeWrite(ctx context.Context, now time.Time) error
-}
-
 // outageHint tells the admins what to look at, by the kind of outage the
 // storage error says it is.
 func outageHint(err error) string {
@@ -67,37 +63,15 @@ func outageHint(err error) string {
 	return diskHint
 }
 
-// bindingReader finds people bound by invite code; the UpdateLog given to
-// Telegram has it when it is the real database.
-type bindingReader interface {
-	TelegramBinding(ctx context.Context, telegramID int64) (string, bool, error)
-}
-
-// AdminChats is where the bot's own alarms go: bot.admin_chat when set,
-// else every admin's private chat known from the YAML.
-func (b *Bot) AdminChats() []int64 {
-	if b.cfg.AdminChat != 0 {
-		return []int64{b.cfg.AdminChat}
+// known reports whether u is on the list (in the YAML, or bound by invite
+// code): only they hear anything but a refusal. Reads still work on a
+// full disk.
+func (p *Poller) known(ctx context.Context, u planbot.UserID) bool {
+	r := p.Bindings
+	if r == nil {
+		r, _ = p.Updates.(planbot.BindingReader)
 	}
-	var chats []int64
-	for _, p := range b.Plan().People {
-		if p.Has(planbot.RoleAdmin) && p.TelegramID != 0 {
-			chats = append(chats, p.TelegramID)
-		}
-	}
-	return chats
-}
-
-// knownUser reports whether userID is on the list (in the YAML, or bound
-// by invite code): only they hear anything but a refusal.
-func (t *Telegram) knownUser(ctx context.Context, userID int64) bool {
-	br, ok := t.Updates.(bindingReader)
-	if userID == 0 || !ok {
-		return false
-	}
-	// Reads still work on a full disk.
-	_, known, err := t.Bot.whoIs(ctx, br, t.Bot.Plan(), userID)
-	return err == nil && known
+	return u != "" && r != nil && p.Conv.Known(ctx, r, u)
 }
 
 // unwritable handles an update that could not be recorded because the
@@ -105,53 +79,49 @@ func (t *Telegram) knownUser(ctx context.Context, userID int64) bool {
 // Telegram for it again. skipped means the update was found to fail by
 // itself while the database takes writes: it has been recorded with an
 // apology, and the poll goes on past it.
-func (t *Telegram) unwritable(ctx context.Context, u tgbotapi.Update, next int, err error) (wait time.Duration, skipped bool) {
-	o := t.outage
+func (p *Poller) unwritable(ctx context.Context, u tgbotapi.Update, next int, err error) (wait time.Duration, skipped bool) {
+	o := p.outage
 	if o == nil {
-		o = &writeOutage{since: t.Now(), told: map[int64]bool{}}
-		t.outage = o
-		t.Log.Error("the database cannot be written: updates stay at Telegram and are handled once it can",
-			"err", err, "update_id", u.UpdateID)
-		for _, chat := range t.Bot.AdminChats() {
-			t.notify(chat, OutageNotice(err))
-		}
+		o = &writeOutage{since: p.Now(), told: map[planbot.UserID]bool{}}
+		p.outage = o
+		p.Log.Error("the database cannot be written: updates stay at Telegram and are handled once it can",
+			errAttr(err), slog.Int("update_id", u.UpdateID))
+		p.notifyAll(p.Conv.AdminChats(), OutageNotice(err))
 	}
 	o.failures++
 	if o.updateID != u.UpdateID {
 		o.updateID, o.tries, o.strikes = u.UpdateID, 0, 0
 	}
 	o.tries++
-	m, known := FromUpdate(u)
-	if o.tries >= probeAfter && t.poisoned(ctx, o) {
-		t.Log.Error("the update fails though the database takes writes: given up with an apology", "update_id", u.UpdateID, "tries", o.tries, "err", err)
+	m, ok := FromUpdate(u)
+	if o.tries >= probeAfter && p.poisoned(ctx, o) {
+		p.Log.Error("the update fails though the database takes writes: given up with an apology",
+			slog.Int("update_id", u.UpdateID), slog.Int("tries", o.tries), errAttr(err))
 		var msgs []planbot.OutboxMessage
-		if known {
-			msgs = ToOutbox(Apology(m))
+		if ok {
+			msgs = p.Conv.ApologyFor(m)
 		}
-		rerr := t.Updates.RecordUpdate(context.WithoutCancel(ctx), u.UpdateID, next, t.Now().Truncate(time.Second), msgs...)
+		rerr := p.Updates.RecordUpdate(context.WithoutCancel(ctx), u.UpdateID, next, p.Now().Truncate(time.Second), msgs...)
 		if rerr == nil {
 			return 0, true
 		}
-		t.Log.Error("record the given-up update", "update_id", u.UpdateID, "err", rerr)
+		p.Log.Error("record the given-up update", slog.Int("update_id", u.UpdateID), errAttr(rerr))
 	}
-	if known && m.Chat == ChatPrivate && !o.told[m.UserID] && t.knownUser(ctx, m.UserID) {
+	if ok && m.Chat == planbot.ChatPrivate && !o.told[m.UserID] && p.known(ctx, m.UserID) {
 		o.told[m.UserID] = true
-		t.notify(m.ChatID, unwritableUserNotice)
+		p.notifyAll([]planbot.ChatID{m.ChatID}, unwritableUserNotice)
 	}
 	wait = planbot.BackoffJitter(o.failures)
-	t.Log.Warn("update held until the database can be written", "update_id", u.UpdateID, "retry_in", wait, "err", err)
+	p.Log.Warn("update held until the database can be written", slog.Int("update_id", u.UpdateID),
+		slog.Duration("retry_in", wait), errAttr(err))
 	return wait, false
 }
 
 // poisoned probes the database after the held update failed again, and
 // reports whether it has now failed strikeLimit times while the database
 // took a write right after.
-func (t *Telegram) poisoned(ctx context.Context, o *writeOutage) bool {
-	p, ok := t.Updates.(writeProber)
-	if !ok {
-		return false
-	}
-	if err := p.ProbeWrite(context.WithoutCancel(ctx), t.Now()); err != nil {
+func (p *Poller) poisoned(ctx context.Context, o *writeOutage) bool {
+	if err := p.Updates.ProbeWrite(context.WithoutCancel(ctx), p.Now()); err != nil {
 		o.strikes = 0 // the database itself is out: wait, however long
 		return false
 	}
@@ -170,17 +140,15 @@ func RecoveredNotice(down time.Duration) string {
 }
 
 // writable ends an outage, if there was one.
-func (t *Telegram) writable() {
-	o := t.outage
+func (p *Poller) writable() {
+	o := p.outage
 	if o == nil {
 		return
 	}
-	t.outage = nil
-	down := t.Now().Sub(o.since).Round(time.Second)
-	t.Log.Info("the database can be written again; held updates are being handled", "down_for", down)
-	for _, chat := range t.Bot.AdminChats() {
-		t.notify(chat, RecoveredNotice(down))
-	}
+	p.outage = nil
+	down := p.Now().Sub(o.since).Round(time.Second)
+	p.Log.Info("the database can be written again; held updates are being handled", slog.Duration("down_for", down))
+	p.notifyAll(p.Conv.AdminChats(), RecoveredNotice(down))
 }
 
 // aboutDuration says how long, roughly, in Chinese: "不到 1 分钟",
@@ -197,9 +165,28 @@ func aboutDuration(d time.Duration) string {
 	return fmt.Sprintf("%d 天 %d 小时", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
 }
 
-// notify sends a plain text straight through the Bot API, best effort.
-func (t *Telegram) notify(chatID int64, text string) {
-	if _, err := t.api.Send(tgbotapi.NewMessage(chatID, text)); err != nil {
-		t.Log.Warn("could not send a notice about the database", "chat_id", chatID, "err", Redact(err, t.api.Token))
+// Notify sends a plain text (no markup: an error in it may hold "<")
+// straight through the Bot API to each of chats on Telegram, best effort:
+// the outbox is in the database that cannot be written. Chats on other
+// platforms are not Telegram's to reach and are passed over. The error
+// names each chat that was not told; the caller redacts the token.
+func Notify(api API, chats []planbot.ChatID, text string) error {
+	var errs []error
+	for _, chat := range chats {
+		n, ok := ChatNumber(chat)
+		if !ok {
+			continue
+		}
+		if _, err := api.Send(tgbotapi.NewMessage(n, text)); err != nil {
+			errs = append(errs, fmt.Errorf("tell %s: %w", chat, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// notifyAll is Notify, its failure logged.
+func (p *Poller) notifyAll(chats []planbot.ChatID, text string) {
+	if err := Notify(p.API, chats, text); err != nil {
+		p.Log.Warn("could not send a notice about the database", errAttr(Redact(err, p.Token)))
 	}
 }

@@ -1,7 +1,8 @@
-package bot_test
+package telegram_test
 
-// Tests of the outbox Sender against the real go-telegram-bot-api client,
-// the fake Bot API over HTTP (telegram/telegramtest) and a real SQLite outbox, with
+// Tests of delivery.Sender and telegram.Channel together, against the real
+// go-telegram-bot-api client, the fake Bot API over HTTP
+// (telegram/telegramtest) and a real SQLite outbox, with
 // Telegram's limits scaled down (PerChat 20 ms, PerGroup 40 ms, Gap 1 ms)
 // so each test takes about a second. The outbox keeps retry times in whole
 // seconds, so a retry waits until the next second at least.
@@ -39,9 +40,18 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"planbot"
-	"planbot/bot"
+	"planbot/delivery"
 	"planbot/storage"
+	"planbot/telegram"
 	"planbot/telegram/telegramtest"
+)
+
+// The database is what the pipeline and the poll loop are wired to.
+var (
+	_ delivery.Outbox        = (*storage.DB)(nil)
+	_ delivery.CommitWatcher = (*storage.DB)(nil)
+	_ telegram.UpdateLog     = (*storage.DB)(nil)
+	_ planbot.BindingReader  = (*storage.DB)(nil) // the Poller's Bindings, by default
 )
 
 // senderGuard bounds every wait; a healthy run needs a second or two.
@@ -109,19 +119,23 @@ func newSenderEnv(t *testing.T) *senderEnv {
 	return e
 }
 
-// newSender makes a sender on outbox (the database if nil) with the
-// scaled limits and a 10 ms backoff.
-func (e *senderEnv) newSender(outbox bot.Outbox) *bot.Sender {
+// newSender makes a Telegram sender on outbox (the database if nil) with
+// the scaled limits, changed by adjust, and a 10 ms backoff.
+func (e *senderEnv) newSender(outbox delivery.Outbox, adjust ...func(*delivery.Limits)) *delivery.Sender {
 	e.t.Helper()
 	if outbox == nil {
 		outbox = e.db
 	}
 	api, err := tgbotapi.NewBotAPIWithClient(e.srv.Token(), e.srv.Endpoint(), &http.Client{Timeout: 5 * time.Second})
 	if err != nil {
-		e.t.Fatalf("client: %v", bot.Redact(err, e.srv.Token()))
+		e.t.Fatalf("client: %v", telegram.Redact(err, e.srv.Token()))
 	}
-	s := bot.NewSender(api, outbox, e.log, time.Now)
-	s.PerChat, s.PerGroup, s.Gap = testPerChat, testPerGroup, testGap
+	lim := telegram.Limits(30, 1, 20) // Telegram's, for which chats are groups
+	lim.PerChat, lim.PerGroup, lim.Gap = testPerChat, testPerGroup, testGap
+	for _, f := range adjust {
+		f(&lim)
+	}
+	s := delivery.New(telegram.Platform, telegram.NewChannel(api, e.srv.Token()), outbox, lim, e.log, time.Now)
 	s.Backoff = func(int) time.Duration { return 10 * time.Millisecond }
 	return s
 }
@@ -129,7 +143,7 @@ func (e *senderEnv) newSender(outbox bot.Outbox) *bot.Sender {
 // run starts s; the returned func stops it and waits until Run returned
 // (its requests in flight finished and recorded). The test's cleanup
 // stops it too.
-func (e *senderEnv) run(s *bot.Sender) (stop func()) {
+func (e *senderEnv) run(s *delivery.Sender) (stop func()) {
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -172,7 +186,7 @@ func (e *senderEnv) enqueue(n int, chats ...int64) {
 	var msgs []planbot.OutboxMessage
 	for _, c := range chats {
 		for i := 1; i <= n; i++ {
-			msgs = append(msgs, planbot.OutboxMessage{ChatID: c, Text: text(c, i), CreatedAt: past})
+			msgs = append(msgs, planbot.OutboxMessage{ChatID: telegram.ChatID(c), Text: text(c, i), CreatedAt: past})
 		}
 	}
 	if err := e.db.Enqueue(e.ctx, msgs...); err != nil {
@@ -376,7 +390,7 @@ func TestSenderBlockedChatFailsWithoutRetrying(t *testing.T) {
 	}
 	var got []int
 	for _, m := range failed {
-		if m.ChatID != blocked || !strings.Contains(m.LastError, "403") || !strings.Contains(m.LastError, "blocked") {
+		if m.ChatID != telegram.ChatID(blocked) || !strings.Contains(m.LastError, "403") || !strings.Contains(m.LastError, "blocked") {
 			t.Errorf("failed message %+v", m)
 		}
 		got = append(got, number(m.Text))
@@ -628,14 +642,13 @@ func TestSenderAnswerDoesNotPauseItsChat(t *testing.T) {
 	now := time.Now()
 	// The reply is due a second later: claimed well after the answer went.
 	if err := e.db.Enqueue(e.ctx,
-		planbot.OutboxMessage{Method: planbot.MethodAnswer, CallbackQueryID: query, ChatID: chat.ID, Text: "收到",
-			Priority: bot.PriorityReply, CreatedAt: now.Add(-time.Minute)},
-		planbot.OutboxMessage{ChatID: chat.ID, Text: "✅ 已记录", Priority: bot.PriorityReply,
+		planbot.OutboxMessage{Method: planbot.MethodAnswer, PressID: query, ChatID: telegram.ChatID(chat.ID), Text: "收到",
+			Priority: planbot.PriorityReply, CreatedAt: now.Add(-time.Minute)},
+		planbot.OutboxMessage{ChatID: telegram.ChatID(chat.ID), Text: "✅ 已记录", Priority: planbot.PriorityReply,
 			CreatedAt: now.Add(-time.Minute), NextAttemptAt: now.Add(time.Second)}); err != nil {
 		t.Fatal(err)
 	}
-	s := e.newSender(nil)
-	s.PerChat = time.Hour
+	s := e.newSender(nil, func(l *delivery.Limits) { l.PerChat = time.Hour })
 	stop := e.run(s)
 	e.srv.WaitSent(t, chat.ID, 1, senderGuard)
 	stop()
@@ -652,7 +665,7 @@ func TestSenderNotModifiedEditCountsAsSent(t *testing.T) {
 	s := e.newSender(nil)
 	stop := e.run(s)
 	sent := e.srv.WaitSent(t, chat, 1, senderGuard)[0]
-	if err := e.db.Enqueue(e.ctx, planbot.OutboxMessage{Method: planbot.MethodEdit, ChatID: chat,
+	if err := e.db.Enqueue(e.ctx, planbot.OutboxMessage{Method: planbot.MethodEdit, ChatID: telegram.ChatID(chat),
 		EditMessageID: sent.MessageID, Text: sent.Text, CreatedAt: time.Now().Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
@@ -676,9 +689,9 @@ type countingOutbox struct {
 	claims atomic.Int64
 }
 
-func (o *countingOutbox) ClaimBatch(ctx context.Context, now time.Time, n int, skip func(int64) bool) ([]planbot.OutboxMessage, error) {
+func (o *countingOutbox) ClaimBatch(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool) ([]planbot.OutboxMessage, error) {
 	o.claims.Add(1)
-	return o.DB.ClaimBatch(ctx, now, n, skip)
+	return o.DB.ClaimBatch(ctx, platform, now, n, skip)
 }
 
 // TestSenderWaitsOutAChatsPause: while the only message due waits for its
@@ -690,12 +703,12 @@ func TestSenderWaitsOutAChatsPause(t *testing.T) {
 	const chat = 495001
 	e.enqueue(2, chat)
 	outbox := &countingOutbox{DB: e.db}
-	s := e.newSender(outbox)
-	s.PerChat = 500 * time.Millisecond
+	const perChat = 500 * time.Millisecond
+	s := e.newSender(outbox, func(l *delivery.Limits) { l.PerChat = perChat })
 	stop := e.run(s)
 	e.srv.WaitSent(t, chat, 2, senderGuard)
 	stop()
-	checkChatSpacing(t, e.srv, chat, s.PerChat)
+	checkChatSpacing(t, e.srv, chat, perChat)
 	// Claim #1, nothing while #1 is in flight, nothing while the pause
 	// runs, #2, nothing: five or so; polling every 10 ms would be fifty.
 	if n := outbox.claims.Load(); n > 12 {
@@ -711,8 +724,7 @@ func TestSenderStopPutsBackWhatItClaimed(t *testing.T) {
 		ids = append(ids, int64(496001+i))
 	}
 	e.enqueue(1, ids...)
-	s := e.newSender(nil)
-	s.Gap = 20 * time.Millisecond // a batch of 150 ms / 20 ms = 7
+	s := e.newSender(nil, func(l *delivery.Limits) { l.Gap = 20 * time.Millisecond }) // a batch of 150 ms / 20 ms = 7
 	stop := e.run(s)
 	e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool {
 		return len(telegramtest.Filter(calls, func(c telegramtest.Call) bool { return c.Method == "sendMessage" })) >= 2
@@ -748,7 +760,7 @@ func TestSenderBatchFitsTheLink(t *testing.T) {
 	s.Wake()
 	e.srv.WaitFor(t, senderGuard, func(calls []telegramtest.Call) bool { return len(requests(calls, fanOut[0])) > 0 })
 	const reply = 497999
-	if err := e.db.Enqueue(e.ctx, planbot.OutboxMessage{ChatID: reply, Text: "✅ 已记录", Priority: bot.PriorityReply,
+	if err := e.db.Enqueue(e.ctx, planbot.OutboxMessage{ChatID: telegram.ChatID(reply), Text: "✅ 已记录", Priority: planbot.PriorityReply,
 		CreatedAt: time.Now().Add(-time.Minute)}); err != nil {
 		t.Fatal(err)
 	}

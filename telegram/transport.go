@@ -1,11 +1,80 @@
-package bot
+package telegram
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
+
+// Connect makes the poller's client: its HTTP requests end when ctx is
+// done, and never wait longer than the long poll plus a margin (tgbotapi's
+// own client has no timeout at all). Making it asks Telegram for the
+// bot's own account (getMe): a wrong token fails here.
+func Connect(ctx context.Context, token, endpoint string, pollTimeout time.Duration) (*tgbotapi.BotAPI, error) {
+	client := &http.Client{Timeout: pollTimeout + 15*time.Second, Transport: ctxTransport{ctx: ctx, base: CapBodies(http.DefaultTransport)}}
+	api, err := tgbotapi.NewBotAPIWithClient(token, endpointOr(endpoint), client)
+	if err != nil {
+		return nil, Redact(fmt.Errorf("connect to the Bot API: %w", err), token)
+	}
+	return api, nil
+}
+
+// NewClient makes the sender's client. Its requests are not tied to a
+// context, so a message in flight at shutdown is finished, not abandoned;
+// each ends on its own 30 s timeout.
+func NewClient(token, endpoint string) (*tgbotapi.BotAPI, error) {
+	api, err := tgbotapi.NewBotAPIWithClient(token, endpointOr(endpoint),
+		&http.Client{Timeout: 30 * time.Second, Transport: CapBodies(http.DefaultTransport)})
+	if err != nil {
+		return nil, Redact(fmt.Errorf("connect to the Bot API: %w", err), token)
+	}
+	return api, nil
+}
+
+// endpointOr is endpoint, or Telegram's own for "".
+func endpointOr(endpoint string) string {
+	if endpoint == "" {
+		return tgbotapi.APIEndpoint
+	}
+	return endpoint
+}
+
+// ctxTransport ties every request to a context, since tgbotapi takes none:
+// on shutdown the long poll in flight is abandoned at once (Telegram keeps
+// its updates, as the offset was not advanced).
+type ctxTransport struct {
+	ctx  context.Context
+	base http.RoundTripper
+}
+
+func (t ctxTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return t.base.RoundTrip(r.WithContext(t.ctx))
+}
+
+// Redact removes the bot token from an error: tgbotapi's errors carry the
+// request URL, which holds it.
+func Redact(err error, token string) error {
+	if err == nil || token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return redacted{msg: strings.ReplaceAll(err.Error(), token, "<token>"), err: err}
+}
+
+type redacted struct {
+	msg string
+	err error
+}
+
+func (r redacted) Error() string { return r.msg }
+
+// Unwrap keeps errors.As working (for *tgbotapi.Error) without exposing the
+// original message through Error.
+func (r redacted) Unwrap() error { return r.err }
 
 // Caps on the size of a Bot API answer. tgbotapi decodes a whole answer
 // into memory, so an endpoint (or a proxy in front of it) that answers

@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"math"
-	"net/http"
 	"os"
 	"time"
 
@@ -14,8 +11,10 @@ import (
 	"planbot"
 	"planbot/bot"
 	"planbot/config"
+	"planbot/delivery"
 	"planbot/scheduler"
 	"planbot/storage"
+	"planbot/telegram"
 )
 
 // app is one serving bot: the database, the conversation, the outbox
@@ -45,7 +44,10 @@ type app struct {
 	DB *storage.DB
 	// WrapOutbox, if set, stands between the sender and the outbox (tests
 	// count sends, or fail them).
-	WrapOutbox func(bot.Outbox) bot.Outbox
+	WrapOutbox func(delivery.Outbox) delivery.Outbox
+	// Pace, if set, adjusts Telegram's pacing (the tests turn it off to
+	// script a conversation that would otherwise take a minute).
+	Pace func(delivery.Limits) delivery.Limits
 	// NoReminders leaves the reminders' cron off: it fires on the wall
 	// clock, which would drop the plan's 09:00 reminders into a scripted
 	// conversation whose clock says another day.
@@ -53,9 +55,9 @@ type app struct {
 
 	// Built by Open.
 	Bot       *bot.Bot
-	Sender    *bot.Sender
+	Sender    *delivery.Sender // Telegram's
 	Scheduler *scheduler.Scheduler
-	Telegram  *bot.Telegram
+	Telegram  *telegram.Poller
 	poller    *tgbotapi.BotAPI
 	closers   []func() // run by Close, last first
 }
@@ -82,15 +84,15 @@ func (a *app) Open(ctx context.Context) error {
 	// A server that boots before its network is up keeps trying; a wrong
 	// token fails at once.
 	var senderAPI *tgbotapi.BotAPI
-	err := untilReachable(ctx, a.env.log, "connect", func() (err error) {
-		a.poller, err = bot.Connect(ctx, a.Token, a.Config.Bot.APIEndpoint, a.PollTimeout)
+	err := telegram.UntilReachable(ctx, a.env.log, "connect", func() (err error) {
+		a.poller, err = telegram.Connect(ctx, a.Token, a.Config.Bot.APIEndpoint, a.PollTimeout)
 		if err != nil {
 			return err
 		}
 		// The sender's requests are not tied to ctx: a message in flight
 		// at shutdown is finished, not abandoned.
-		senderAPI, err = a.newAPI()
-		return bot.Redact(err, a.Token)
+		senderAPI, err = telegram.NewClient(a.Token, a.Config.Bot.APIEndpoint)
+		return telegram.Redact(err, a.Token)
 	})
 	if ctx.Err() != nil {
 		a.env.log.Info("planbot stopped before it could reach Telegram")
@@ -99,7 +101,7 @@ func (a *app) Open(ctx context.Context) error {
 		return err
 	}
 	a.build(senderAPI)
-	if err := untilReachable(ctx, a.env.log, "delete webhook", func() error { return a.Telegram.Start(a.poller) }); ctx.Err() != nil {
+	if err := telegram.UntilReachable(ctx, a.env.log, "delete webhook", func() error { return a.Telegram.Start(a.poller.Self) }); ctx.Err() != nil {
 		a.env.log.Info("planbot stopped before it could reach Telegram")
 		return errStopped
 	} else if err != nil {
@@ -107,12 +109,6 @@ func (a *app) Open(ctx context.Context) error {
 	}
 	a.env.log.Info("planbot is running", "bot", a.poller.Self.UserName, "db", a.DB.Path(), "items", len(a.Config.Plan.Items))
 	return nil
-}
-
-// newAPI is a Bot API client whose requests end on their own timeout only.
-func (a *app) newAPI() (*tgbotapi.BotAPI, error) {
-	return tgbotapi.NewBotAPIWithClient(a.Token, endpointOr(a.Config.Bot.APIEndpoint),
-		&http.Client{Timeout: 30 * time.Second, Transport: bot.CapBodies(http.DefaultTransport)})
 }
 
 // openDatabase takes the instance lock, refuses a database that is not the
@@ -196,16 +192,16 @@ func (a *app) lockFile() error {
 // are assigned here before anything runs.
 func (a *app) build(senderAPI *tgbotapi.BotAPI) {
 	log, now := a.env.log, a.clock()
-	var outbox bot.Outbox = a.DB
+	var outbox delivery.Outbox = a.DB
 	if a.WrapOutbox != nil {
 		outbox = a.WrapOutbox(outbox)
 	}
-	a.Sender = bot.NewSender(senderAPI, outbox, log, now)
-	limits := a.Config.Bot
-	// Rounded up: rounding down would let 31 requests into a second at 30/s.
-	a.Sender.Gap = time.Duration(math.Ceil(float64(time.Second) / limits.PerSecond))
-	a.Sender.PerChat = time.Duration(limits.PerChatSeconds * float64(time.Second))
-	a.Sender.PerGroup = time.Duration(float64(time.Minute) / limits.PerGroupPerMinute)
+	rates := a.Config.Bot
+	pace := telegram.Limits(rates.PerSecond, rates.PerChatSeconds, rates.PerGroupPerMinute)
+	if a.Pace != nil {
+		pace = a.Pace(pace)
+	}
+	a.Sender = delivery.New(telegram.Platform, telegram.NewChannel(senderAPI, a.Token), outbox, pace, log, now)
 
 	a.Scheduler = newScheduler(a.env, a.DB, func() *planbot.Plan { return a.Bot.Plan() }, log)
 	a.Scheduler.Now = now
@@ -213,8 +209,13 @@ func (a *app) build(senderAPI *tgbotapi.BotAPI) {
 	bc := botConfig(a.env, a.Config, a.ConfigPath)
 	bc.Reloaded = a.reloaded
 	a.Bot = bot.New(bc)
-	a.Telegram = &bot.Telegram{Bot: a.Bot, Updates: a.DB, Sender: a.Sender, Log: log, Now: now,
-		PollTimeout: a.PollTimeout, HandlerTimeout: a.HandlerTimeout}
+	var menu []telegram.Command
+	for _, c := range bot.Commands() {
+		menu = append(menu, telegram.Command(c))
+	}
+	a.Telegram = &telegram.Poller{Conv: a.Bot, Updates: a.DB, API: a.poller, Token: a.Token, Commands: menu,
+		Log: log, Now: now, PollTimeout: a.PollTimeout, HandlerTimeout: a.HandlerTimeout,
+		OnHandled: a.Sender.Wake, OnReachable: a.Sender.Reachable}
 	a.Sender.OnReachable = a.Telegram.Reachable
 }
 
@@ -268,7 +269,7 @@ func (a *app) Run(ctx context.Context) error {
 		cancelStop()
 	}
 	stopSending()
-	return bot.Redact(pollErr, a.Token)
+	return telegram.Redact(pollErr, a.Token)
 }
 
 // Close closes what Open opened, last first.
@@ -286,23 +287,20 @@ func (a *app) Close() {
 // when it ends, the updates wait at Telegram meanwhile (nothing is polled,
 // so nothing is confirmed), and opening is tried again (planbot.Backoff)
 // until it works or ctx ends.
-func (a *app) openWhenWritable(ctx context.Context, open func() (*storage.DB, error), admins []int64, cause error) (*storage.DB, error) {
+func (a *app) openWhenWritable(ctx context.Context, open func() (*storage.DB, error), admins []planbot.ChatID, cause error) (*storage.DB, error) {
 	e := a.env
 	began := e.now()
 	e.log.Error("the database cannot be written at start: waiting for room; updates stay at Telegram", "err", cause)
-	api, err := a.newAPI()
+	api, err := telegram.NewClient(a.Token, a.Config.Bot.APIEndpoint)
 	notify := func(text string) {
-		if err != nil {
-			e.log.Warn("could not tell the admins about the database", "err", bot.Redact(err, a.Token))
-			return
+		if err == nil {
+			err = telegram.Notify(api, admins, text)
 		}
-		for _, chat := range admins {
-			if _, err := api.Send(tgbotapi.NewMessage(chat, text)); err != nil {
-				e.log.Warn("could not tell an admin about the database", "chat_id", chat, "err", bot.Redact(err, a.Token))
-			}
+		if err != nil {
+			e.log.Warn("could not tell the admins about the database", "err", telegram.Redact(err, a.Token))
 		}
 	}
-	notify(bot.OutageNotice(cause))
+	notify(telegram.OutageNotice(cause))
 	for n := 1; ; n++ {
 		if !planbot.Sleep(ctx, planbot.Backoff(n)) {
 			return nil, ctx.Err()
@@ -311,44 +309,11 @@ func (a *app) openWhenWritable(ctx context.Context, open func() (*storage.DB, er
 		switch {
 		case err == nil:
 			e.log.Info("the database can be written again", "down_for", e.now().Sub(began).Round(time.Second))
-			notify(bot.RecoveredNotice(e.now().Sub(began)))
+			notify(telegram.RecoveredNotice(e.now().Sub(began)))
 			return db, nil
 		case !errors.Is(err, planbot.ErrUnwritable):
 			return nil, err
 		}
 		e.log.Warn("the database still cannot be written", "err", err)
 	}
-}
-
-// untilReachable runs step until it succeeds, Telegram refuses it for
-// good (a 4xx: a wrong token …), or ctx ends; network errors and 5xx are
-// waited out (planbot.Backoff, or the retry_after Telegram asks for).
-func untilReachable(ctx context.Context, log *slog.Logger, step string, f func() error) error {
-	for n := 1; ; n++ {
-		err := f()
-		var apiErr *tgbotapi.Error
-		switch {
-		case err == nil:
-			return nil
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case errors.As(err, &apiErr) && apiErr.Code < 500 && apiErr.RetryAfter == 0:
-			return err
-		}
-		wait := planbot.Backoff(n)
-		if apiErr != nil && apiErr.RetryAfter > 0 {
-			wait = time.Duration(apiErr.RetryAfter) * time.Second
-		}
-		log.Warn("Telegram is not reachable yet; trying again", "step", step, "err", err, "retry_in", wait)
-		if !planbot.Sleep(ctx, wait) {
-			return ctx.Err()
-		}
-	}
-}
-
-func endpointOr(ep string) string {
-	if ep == "" {
-		return tgbotapi.APIEndpoint
-	}
-	return ep
 }

@@ -45,7 +45,7 @@ func chatCommand() command {
 				}
 				defer db.Close()
 				b := bot.New(botConfig(e, cfg, *path))
-				con := &bot.Console{Bot: b, Sessions: db, Person: person.Key, UserID: person.TelegramID, Now: e.now}
+				con := &bot.Console{Bot: b, Sessions: db, Person: person.Key, UserID: consoleUser(person), Now: e.now}
 				stdin := e.stdin
 				if stdin == nil {
 					stdin = os.Stdin
@@ -126,4 +126,14 @@ func digestIn(e *env) func(ctx context.Context, s bot.Store, plan *planbot.Plan,
 func exportIn(ctx context.Context, s bot.Store, plan *planbot.Plan, at time.Time) (string, []byte, error) {
 	data, err := ledger.Export(ctx, s, plan, at, false)
 	return ledger.FileName(plan, at), data, err
+}
+
+// consoleUser is who the console speaks as: the person's first account,
+// so that questions and records look as theirs do from their phone, or a
+// console account when the YAML gives none.
+func consoleUser(p planbot.Person) planbot.UserID {
+	if len(p.Accounts) > 0 {
+		return p.Accounts[0]
+	}
+	return planbot.NewUserID("console", p.Key)
 }

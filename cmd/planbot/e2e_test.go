@@ -29,9 +29,10 @@ import (
 	"unicode/utf8"
 
 	"planbot"
-	"planbot/bot"
 	"planbot/config"
+	"planbot/delivery"
 	"planbot/storage"
+	"planbot/telegram"
 	"planbot/telegram/telegramtest"
 )
 
@@ -50,6 +51,28 @@ var (
 	uSun      = telegramtest.User{ID: 700000001, FirstName: "孙", LastName: "书记"}    // sun_cun: invite only
 	uStranger = telegramtest.User{ID: 555000111, FirstName: "Eve", Username: "eve"} // nobody
 )
+
+// tgChat and tgAccount are the addresses of the fake's chat and user ids
+// (the fake Bot API speaks Telegram's int64 ids; the domain, addresses).
+func tgChat(id int64) planbot.ChatID { return telegram.ChatID(id) }
+func tgAccount(id int64) planbot.UserID { return telegram.UserID(id) }
+
+// telegramID is p's Telegram user id as the YAML gives it; 0 if none.
+func telegramID(p planbot.Person) int64 {
+	u, ok := p.Account(telegram.Platform)
+	if !ok {
+		return 0
+	}
+	n, _ := telegram.ChatNumber(u.Chat())
+	return n
+}
+
+// chatNumber is the Telegram id of chat c, for the fake; 0 if c is not
+// a Telegram chat.
+func chatNumber(c planbot.ChatID) int64 {
+	n, _ := telegram.ChatNumber(c)
+	return n
+}
 
 // sunInvite is the example's invite code for sun_cun.
 const sunInvite = "NL7Q4K9M2X"
@@ -112,8 +135,8 @@ type instance struct {
 
 // instanceOptions adjusts an instance before it starts.
 type instanceOptions struct {
-	updates      func(bot.UpdateLog, context.CancelFunc) bot.UpdateLog // wrap the update log; the func stops polling
-	outbox       func(bot.Outbox) bot.Outbox                           // wrap the sender's outbox
+	updates      func(telegram.UpdateLog, context.CancelFunc) telegram.UpdateLog // wrap the update log; the func stops polling
+	outbox       func(delivery.Outbox) delivery.Outbox                           // wrap the sender's outbox
 	maxConflicts int
 	now          time.Time // the conversation's clock; zero is fixedNow
 }
@@ -246,17 +269,20 @@ func (h *e2e) start(opts ...func(*instanceOptions)) *instance {
 	now := o.now
 	a := &app{env: &env{now: func() time.Time { return now }, log: h.log}, Config: &cfg, ConfigPath: h.cfgPath,
 		Token: h.srv.Token(), PollTimeout: 10 * time.Second, Clock: h.clock, DB: h.db,
-		WrapOutbox: o.outbox, NoReminders: true}
+		WrapOutbox: o.outbox, NoReminders: true,
+		// Telegram's pacing (1 s between messages to a chat) would make a
+		// scripted conversation take a minute; TestE2ERunCommand runs with
+		// it. A 429's cooldown still applies (TestE2ERateLimited).
+		Pace: func(l delivery.Limits) delivery.Limits {
+			l.PerChat, l.PerGroup, l.Gap = 0, 0, 0
+			return l
+		}}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := a.Open(ctx); err != nil {
 		cancel()
 		a.Close()
 		h.t.Fatalf("open the app: %v", err)
 	}
-	// Telegram's pacing (1 s between messages to a chat) would make a
-	// scripted conversation take a minute; TestE2ERunCommand runs with it.
-	// A 429's cooldown still applies (TestE2ERateLimited).
-	a.Sender.PerChat, a.Sender.PerGroup, a.Sender.Gap = 0, 0, 0
 	a.Telegram.MaxConflicts = o.maxConflicts
 	if o.updates != nil {
 		a.Telegram.Updates = o.updates(a.Telegram.Updates, cancel)
@@ -425,12 +451,19 @@ func (h *e2e) allReports() int {
 // audited reports whether the audit log has an entry of action by user.
 func (h *e2e) audited(user int64, action string) bool {
 	h.t.Helper()
+	return h.auditedAs(tgAccount(user), action)
+}
+
+// auditedAs reports whether the audit log has an entry of action by the
+// account user.
+func (h *e2e) auditedAs(user planbot.UserID, action string) bool {
+	h.t.Helper()
 	entries, err := h.db.AuditEntries(h.ctx, 1000)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	for _, e := range entries {
-		if e.TelegramID == user && e.Action == action {
+		if e.UserID == user && e.Action == action {
 			return true
 		}
 	}
@@ -481,13 +514,13 @@ func TestE2EStartAndInvites(t *testing.T) {
 
 	r = one(t, h.say(uSun, "/start "+sunInvite))
 	wants(t, "binding", r.Text, "绑定成功", "孙某某")
-	if key, ok, err := h.db.TelegramBinding(h.ctx, uSun.ID); err != nil || !ok || key != "sun_cun" {
+	if key, ok, err := h.db.Binding(h.ctx, tgAccount(uSun.ID)); err != nil || !ok || key != "sun_cun" {
 		t.Errorf("binding of %d = %q, %v, %v; want sun_cun", uSun.ID, key, ok, err)
 	}
 
 	r = one(t, h.say(uStranger, "/start "+sunInvite))
 	wants(t, "spent invite", r.Text, "已经用过了")
-	if _, ok, _ := h.db.TelegramBinding(h.ctx, uStranger.ID); ok {
+	if _, ok, _ := h.db.Binding(h.ctx, tgAccount(uStranger.ID)); ok {
 		t.Error("a spent invite bound a second user")
 	}
 	if !h.audited(uStranger.ID, "spent_invite") {
@@ -501,7 +534,7 @@ func TestE2EStartAndInvites(t *testing.T) {
 	wants(t, "/mine after binding", r.Text, "孙某某的事项", "3.6", "黄烟生产提质增量", "4.5")
 	one(t, h.say(uSun, "3.6 进度30% 移栽进行中"))
 	rs := h.reports("3.6")
-	if len(rs) != 1 || rs[0].Reporter != "sun_cun" || percentOf(rs[0]) != 30 || rs[0].ChatID != uSun.ID {
+	if len(rs) != 1 || rs[0].Reporter != "sun_cun" || percentOf(rs[0]) != 30 || rs[0].ChatID != tgChat(uSun.ID) {
 		t.Errorf("sun_cun's report: %+v", rs)
 	}
 }
@@ -632,7 +665,7 @@ func TestE2EFreeTextReports(t *testing.T) {
 	wants(t, "echo", r.Text, "✅ 已记录 <b>2.3</b> 协调推进XX项目开工建设：进度 60%", "说明：已与XX酒店签约", "当前：🟡 有风险")
 	rs := h.reports("2.3")
 	if len(rs) != 1 || percentOf(rs[0]) != 60 || rs[0].Note != "已与XX酒店签约" || rs[0].Reporter != "ma_jingfa" ||
-		rs[0].OnBehalfOf != "" || rs[0].ChatID != uMa.ID || rs[0].MessageID == 0 {
+		rs[0].OnBehalfOf != "" || rs[0].ChatID != tgChat(uMa.ID) || rs[0].MessageID == 0 {
 		t.Fatalf("2.3 after the report: %+v", rs)
 	}
 	if got, want := button(t, r, "撤回这条"), fmt.Sprintf("u:%d", rs[0].ID); got != want {
@@ -1000,12 +1033,12 @@ func TestE2EHostileInput(t *testing.T) {
 // stopAfter stops polling once the n-th update has committed: the
 // process dies between handling an update and asking Telegram for more.
 type stopAfter struct {
-	bot.UpdateLog
+	telegram.UpdateLog
 	n, after int32
 	stop     context.CancelFunc
 }
 
-func (s *stopAfter) HandleUpdate(ctx context.Context, id, next int, now time.Time, fn func(bot.Store) ([]planbot.OutboxMessage, error)) (bool, error) {
+func (s *stopAfter) HandleUpdate(ctx context.Context, id, next int, now time.Time, fn func(planbot.Tx) ([]planbot.OutboxMessage, error)) (bool, error) {
 	done, err := s.UpdateLog.HandleUpdate(ctx, id, next, now, fn)
 	if atomic.AddInt32(&s.n, 1) == s.after {
 		s.stop()
@@ -1027,7 +1060,7 @@ func TestE2EExactlyOnceAcrossRestart(t *testing.T) {
 	}
 
 	first := h.start(func(o *instanceOptions) {
-		o.updates = func(u bot.UpdateLog, stop context.CancelFunc) bot.UpdateLog {
+		o.updates = func(u telegram.UpdateLog, stop context.CancelFunc) telegram.UpdateLog {
 			return &stopAfter{UpdateLog: u, after: 3, stop: stop}
 		}
 	})
@@ -1110,7 +1143,7 @@ func TestE2EConflict(t *testing.T) {
 	h := newE2E(t, nil)
 	h.srv.Conflict(10)
 	in := h.start(func(o *instanceOptions) { o.maxConflicts = 2 })
-	if err := in.wait(t); !errors.Is(err, bot.ErrConflict) {
+	if err := in.wait(t); !errors.Is(err, telegram.ErrConflict) {
 		t.Fatalf("Poll = %v, want ErrConflict", err)
 	}
 	got := telegramtest.Filter(h.srv.Calls(), func(c telegramtest.Call) bool { return c.Method == "getUpdates" })
@@ -1188,9 +1221,9 @@ func TestE2EBlockedChat(t *testing.T) {
 		t.Fatalf("%d failed messages, want both of zhao_cun's: %+v", len(failed), failed)
 	}
 	for _, m := range failed {
-		if m.ChatID != uZhao.ID || m.Status != storage.OutboxFailed || m.Attempts > 1 ||
+		if m.ChatID != tgChat(uZhao.ID) || m.Status != storage.OutboxFailed || m.Attempts > 1 ||
 			!strings.Contains(m.LastError, "403 Forbidden: bot was blocked by the user") {
-			t.Errorf("failed message: chat %d, %s after %d attempts, %q", m.ChatID, m.Status, m.Attempts, m.LastError)
+			t.Errorf("failed message: chat %s, %s after %d attempts, %q", m.ChatID, m.Status, m.Attempts, m.LastError)
 		}
 	}
 	counts, _ := h.db.OutboxCounts(h.ctx)
@@ -1342,7 +1375,7 @@ func TestE2ERunCommand(t *testing.T) {
 
 // countSent signals when the sender has delivered want messages.
 type countSent struct {
-	bot.Outbox
+	delivery.Outbox
 	n    atomic.Int64
 	want int64
 	done chan struct{}
@@ -1367,7 +1400,7 @@ func BenchmarkInboundReport(b *testing.B) {
 	h := newE2E(b, nil)
 	counter := &countSent{want: int64(b.N), done: make(chan struct{})}
 	h.start(func(o *instanceOptions) {
-		o.outbox = func(ob bot.Outbox) bot.Outbox {
+		o.outbox = func(ob delivery.Outbox) delivery.Outbox {
 			counter.Outbox = ob
 			return counter
 		}
@@ -1381,8 +1414,8 @@ func BenchmarkInboundReport(b *testing.B) {
 	}
 	var sources []source
 	for _, it := range h.plan.Items {
-		if p, _ := h.plan.Person(it.Owners[0]); p.TelegramID != 0 {
-			sources = append(sources, source{telegramtest.User{ID: p.TelegramID, FirstName: p.Name}, it.Code})
+		if p, _ := h.plan.Person(it.Owners[0]); telegramID(p) != 0 {
+			sources = append(sources, source{telegramtest.User{ID: telegramID(p), FirstName: p.Name}, it.Code})
 		}
 	}
 	b.ResetTimer()

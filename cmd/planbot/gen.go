@@ -18,6 +18,7 @@ import (
 	"planbot"
 	"planbot/config"
 	"planbot/storage"
+	"planbot/telegram"
 )
 
 // genOptions is what `planbot gen` generates: a county-scale plan and its
@@ -191,7 +192,7 @@ type generator struct {
 type genPerson struct {
 	key, name, unit, invite string
 	telegramID              int64
-	chatID                  int64 // where their reports come from: telegramID, or the chat an invite bound
+	chatID                  planbot.ChatID // where their reports come from: telegramID, or the chat an invite bound
 	roles                   []string
 	principal               bool
 }
@@ -287,7 +288,7 @@ func (g *generator) buildPeople() (deputyIdx, cadreIdx []int) {
 			p := &g.people[idx]
 			p.invite = fmt.Sprintf("GEN%03dX%04d", i+1, g.intn(10000))
 			p.telegramID = 0
-			p.chatID = 800000001 + int64(i)
+			p.chatID = telegram.ChatID(800000001 + int64(i))
 		}
 		cadreIdx = append(cadreIdx, idx)
 	}
@@ -300,7 +301,7 @@ func (g *generator) addPerson(key, unit string, roles []string, principal bool) 
 	n := len(g.people)
 	p := genPerson{key: key, name: genName(n), unit: unit, roles: roles, principal: principal,
 		telegramID: 300000001 + int64(n)}
-	p.chatID = p.telegramID
+	p.chatID = telegram.ChatID(p.telegramID)
 	g.people = append(g.people, p)
 	return n
 }
@@ -519,7 +520,7 @@ type genEvent struct {
 func (g *generator) history(ctx context.Context, db *storage.DB, plan *planbot.Plan) (genStats, error) {
 	var st genStats
 	states := make([]genProgress, len(g.items))
-	msgID := map[int64]int{}
+	msgID := map[planbot.ChatID]int{}
 	const weeksPerTx = 8
 	var batch genBatch
 	week := 0
@@ -579,7 +580,7 @@ func (b *genBatch) flush(ctx context.Context, db *storage.DB) error {
 
 // weekReports makes the item's reports in the week from monday: none, one,
 // or one and its withdrawal or correction.
-func (g *generator) weekReports(monday time.Time, it *genItem, s *genProgress, msgID map[int64]int, st *genStats) []*genEvent {
+func (g *generator) weekReports(monday time.Time, it *genItem, s *genProgress, msgID map[planbot.ChatID]int, st *genStats) []*genEvent {
 	y := monday.Year()
 	if s.cycle != y {
 		*s = genProgress{cycle: y}
@@ -630,7 +631,7 @@ func (g *generator) weekReports(monday time.Time, it *genItem, s *genProgress, m
 // progressReport is the item's report at at, saying p percent: done, an
 // amount or a percentage, now and then with a photo or as of an earlier
 // day. It returns the percentage it settles on.
-func (g *generator) progressReport(it *genItem, s *genProgress, at time.Time, p float64, msgID map[int64]int) (planbot.Report, float64) {
+func (g *generator) progressReport(it *genItem, s *genProgress, at time.Time, p float64, msgID map[planbot.ChatID]int) (planbot.Report, float64) {
 	r := planbot.Report{ItemCode: it.code, At: at, Note: pick(g, genNotes)}
 	g.reporter(&r, it, msgID)
 	switch {
@@ -645,7 +646,7 @@ func (g *generator) progressReport(it *genItem, s *genProgress, at time.Time, p 
 	}
 	s.percent = p
 	if g.chance(0.1) {
-		r.PhotoIDs = []string{fmt.Sprintf("AgACAgUAAxkBAAI%06d", g.intn(1000000))}
+		r.PhotoIDs = []string{fmt.Sprintf("%s:AgACAgUAAxkBAAI%06d", telegram.Platform, g.intn(1000000))}
 	}
 	if g.chance(0.02) {
 		d := planbot.DateOf(at.In(g.loc)).AddDays(-1 - g.intn(5))
@@ -656,7 +657,7 @@ func (g *generator) progressReport(it *genItem, s *genProgress, at time.Time, p 
 
 // followUp is, now and then, the report's withdrawal by its sender within
 // the hour (/undo) or its correction; nil mostly.
-func (g *generator) followUp(ev *genEvent, p float64, s *genProgress, msgID map[int64]int, st *genStats) *genEvent {
+func (g *generator) followUp(ev *genEvent, p float64, s *genProgress, msgID map[planbot.ChatID]int, st *genStats) *genEvent {
 	r := ev.r
 	at := r.At
 	switch {
@@ -686,7 +687,7 @@ func (g *generator) followUp(ev *genEvent, p float64, s *genProgress, msgID map[
 
 // reporter sets who sent r: mostly the first owner, sometimes another
 // owner, now and then the leader in charge on an owner's behalf.
-func (g *generator) reporter(r *planbot.Report, it *genItem, msgID map[int64]int) {
+func (g *generator) reporter(r *planbot.Report, it *genItem, msgID map[planbot.ChatID]int) {
 	who := it.owners[0]
 	switch x := g.rng.Float64(); {
 	case x < 0.08:

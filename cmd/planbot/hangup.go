@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"planbot/bot"
+	"planbot/delivery"
 	"planbot/storage"
 )
 
@@ -28,7 +29,7 @@ const (
 // outcome through the outbox: what changed, or the first problems of a
 // broken file while the running plan stays in force. The returned func
 // stops it, waiting for a reload in progress: the database closes after it.
-func reloadOnHangup(ctx context.Context, e *env, b *bot.Bot, db *storage.DB, sender *bot.Sender) func() {
+func reloadOnHangup(ctx context.Context, e *env, b *bot.Bot, db *storage.DB, sender *delivery.Sender) func() {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	done, finished := make(chan struct{}), make(chan struct{})

@@ -121,7 +121,7 @@ func recipientsZH(plan *planbot.Plan, r planbot.Reminder) string {
 			}
 			parts = append(parts, fmt.Sprintf("%s（%s）", roleZH(strings.TrimPrefix(t, "role:")), strings.Join(names, "、")))
 		case strings.HasPrefix(t, "chat:"):
-			parts = append(parts, "群 "+strings.TrimPrefix(t, "chat:"))
+			parts = append(parts, "群 "+planbot.ChatID(strings.TrimPrefix(t, "chat:")).Local())
 		default:
 			if p, ok := plan.Person(t); ok {
 				parts = append(parts, p.Name)
@@ -223,16 +223,16 @@ func printMessages(w io.Writer, cfg *config.Config, msgs []planbot.OutboxMessage
 		verb = "将发送（试运行，未记录）"
 	}
 	fmt.Fprintf(w, "%s %d 条消息：\n", verb, len(msgs))
-	who := map[int64]string{}
+	who := map[planbot.ChatID]string{}
 	for _, p := range cfg.Plan.People {
-		if p.TelegramID != 0 {
-			who[p.TelegramID] = p.Name
+		for _, a := range p.Accounts {
+			who[a.Chat()] = p.Name
 		}
 	}
 	for _, m := range msgs {
 		to := who[m.ChatID]
 		if to == "" {
-			to = fmt.Sprintf("chat %d", m.ChatID)
+			to = "chat " + string(m.ChatID)
 		}
 		fmt.Fprintf(w, "\n——— 发给 %s ———\n", to)
 		if m.Held {
@@ -373,15 +373,15 @@ func outboxCountsZH(counts map[planbot.OutboxStatus]int) string {
 
 // chatNames names the chats the outbox writes to: a person's private chat
 // (their id in the YAML or bound by invite code) by their name.
-func chatNames(ctx context.Context, db *storage.DB, plan *planbot.Plan) (map[int64]string, error) {
-	names := map[int64]string{}
+func chatNames(ctx context.Context, db *storage.DB, plan *planbot.Plan) (map[planbot.ChatID]string, error) {
+	names := map[planbot.ChatID]string{}
 	bound, err := db.ChatBindings(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range plan.People {
-		if p.TelegramID != 0 {
-			names[p.TelegramID] = p.Name
+		for _, a := range p.Accounts {
+			names[a.Chat()] = p.Name
 		}
 		if chat, ok := bound[p.Key]; ok {
 			names[chat] = p.Name

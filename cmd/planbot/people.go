@@ -5,11 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"planbot"
 	"planbot/storage"
+	"planbot/telegram"
 )
 
 // peopleCommand shows who can be reached in the chat: for an office that
@@ -66,10 +66,10 @@ func peopleCommand() command {
 					}
 					how := ""
 					switch id, ok := bound[p.Key]; {
-					case p.TelegramID != 0:
-						how = fmt.Sprintf("%d（配置中）", p.TelegramID)
+					case len(p.Accounts) > 0:
+						how = accountLabel(p.Accounts[0]) + "（配置中）"
 					case ok:
-						how = fmt.Sprintf("%d（已用邀请码绑定）", id)
+						how = accountLabel(planbot.UserID(id)) + "（已用邀请码绑定）"
 					case p.Invite != "":
 						how = "未绑定：邀请码还没用"
 						unreachable = append(unreachable, p.Name)
@@ -122,7 +122,7 @@ func writeBoundAccounts(e *env, plan *planbot.Plan, accounts []storage.BoundAcco
 		switch {
 		case a.Exposed:
 			state = "邀请码在群里公开，已作废（未绑定）"
-		case a.Void == storage.VoidTelegramID:
+		case a.Void == storage.VoidAccount:
 			state = "作废：配置已写入 telegram_id"
 		case a.Void == storage.VoidInvite:
 			state = "作废：邀请码已更换"
@@ -135,8 +135,8 @@ func writeBoundAccounts(e *env, plan *planbot.Plan, accounts []storage.BoundAcco
 			void++
 		}
 		tg := "匿名"
-		if a.TelegramID != 0 {
-			tg = strconv.FormatInt(a.TelegramID, 10)
+		if a.User != "" {
+			tg = accountLabel(a.User)
 		}
 		t.add(a.PersonKey, name, tg, a.SpentAt.In(plan.Location).Format("2006-01-02 15:04"), state)
 	}
@@ -181,4 +181,13 @@ func writeLeaves(e *env, plan *planbot.Plan, leaves []planbot.Leave, today planb
 		t.add(l.Person, name, l.From.Short(plan.Year)+"至"+l.To.Short(plan.Year), state, src, l.Note)
 	}
 	t.write(e.stdout)
+}
+
+// accountLabel shows an account as the admin wrote it in the YAML: a
+// Telegram account by its number alone, any other with its platform.
+func accountLabel(u planbot.UserID) string {
+	if u.Platform() == telegram.Platform {
+		return u.Local()
+	}
+	return u.Platform() + " " + u.Local()
 }

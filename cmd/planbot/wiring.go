@@ -2,16 +2,20 @@ package main
 
 import (
 	"planbot/bot"
+	"planbot/delivery"
 	"planbot/scheduler"
 	"planbot/storage"
+	"planbot/telegram"
 )
 
 // storage's transactions hand a planbot.Tx, the interface bot and
-// scheduler take, so *storage.DB serves them as it is.
+// scheduler take, so *storage.DB serves them as it is; the Telegram
+// adapter serves the conversation through the interface it declares.
 var (
-	_ bot.UpdateLog           = (*storage.DB)(nil)
+	_ telegram.UpdateLog      = (*storage.DB)(nil)
+	_ telegram.Conversation   = (*bot.Bot)(nil)
 	_ bot.Sessions            = (*storage.DB)(nil)
-	_ bot.Outbox              = (*storage.DB)(nil)
+	_ delivery.Outbox         = (*storage.DB)(nil)
 	_ bot.Store               = (*storage.Session)(nil)
 	_ scheduler.Store         = (*storage.DB)(nil)
 	_ scheduler.HoldStore     = (*storage.DB)(nil)

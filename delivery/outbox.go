@@ -1,0 +1,40 @@
+package delivery
+
+import (
+	"context"
+	"time"
+
+	"planbot"
+)
+
+// Outbox is the storage side of delivery (storage.DB is one). Every
+// platform has its own Sender over the same outbox, so the reads that pick
+// messages (ClaimBatch, NextDue, RequeueInFlight) take the platform and
+// see only its chats.
+//
+// ClaimBatch claims up to n messages in one transaction, each the head of
+// its chat's lane (button answers aside), skipping the chats skip says
+// must wait: with a thousand chats waiting, reading the queue is most of
+// a claim's cost, and a batch reads it once.
+type Outbox interface {
+	ClaimBatch(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool) ([]planbot.OutboxMessage, error)
+	NextDue(ctx context.Context, platform string) (time.Time, bool, error)
+	MarkSent(ctx context.Context, id int64, sentMessageID int, now time.Time) error
+	MarkRetry(ctx context.Context, id int64, nextAttempt time.Time, errText string) error
+	MarkFailed(ctx context.Context, id int64, errText string, now time.Time) error
+	FailChat(ctx context.Context, chat planbot.ChatID, errText string, now time.Time) (int, error)
+	RetargetChat(ctx context.Context, oldChat, newChat planbot.ChatID) (int, error)
+	RequeueInFlight(ctx context.Context, platform string) (int, error)
+}
+
+// CommitWatcher is an Outbox that can tell when another process committed
+// to it (storage.DB can): WatchCommits calls changed, until ctx ends, for
+// commits it notices, checking every interval.
+type CommitWatcher interface {
+	WatchCommits(ctx context.Context, interval time.Duration, changed func()) error
+}
+
+// watchInterval is how often the sender looks for messages another
+// process queued (planbot fire): without a look, it would find them at its
+// next due message or idle wake-up, up to a minute later.
+const watchInterval = time.Second
