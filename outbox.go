@@ -45,8 +45,9 @@ const (
 // another markup converts it. With Method send (or ""), the payload is
 // Text alone, or a file (Attachment, FileName, FileData) with Text as its
 // caption. With Method edit, ChatID, EditMessageID and Text are required.
-// With Method answer, PressID is required, Text is an optional toast, and
-// ChatID is the chat the button was pressed in.
+// With Method answer, PressID is required, Text is an optional toast in
+// plain text (a toast shows no markup), and ChatID is the chat the button
+// was pressed in.
 type OutboxMessage struct {
 	ID      int64
 	Method  OutboxMethod // "" is MethodSend

@@ -56,7 +56,7 @@ func (b *Bot) onButton(c *call) error {
 			c.answerButton("不是您负责的事项", "")
 			return nil
 		}
-		c.replies = append(c.replies, Reply{CallbackID: c.m.Callback.ID})
+		c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, CallbackID: c.m.Callback.ID})
 		c.m.Callback = nil // ask in a new message: the reminder stays as it was
 		return b.askPercent(c, it, draft{Items: []string{it.Code}, Step: "percent"})
 	case strings.HasPrefix(data, "p:"):

@@ -146,7 +146,7 @@ func (c *call) answerButton(toast, newText string, keyboard ...[]Button) {
 		}
 		return
 	}
-	c.replies = append(c.replies, Reply{CallbackID: c.m.Callback.ID, CallbackText: toast})
+	c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, CallbackID: c.m.Callback.ID, CallbackText: toast})
 	if newText != "" {
 		c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, EditMessageID: c.m.Callback.MessageID, Text: newText, Keyboard: keyboard})
 	}
@@ -212,7 +212,7 @@ func (b *Bot) Handle(ctx context.Context, s Store, m Message) (replies []Reply, 
 func Apology(m Message) []Reply {
 	r := []Reply{{ChatID: m.ChatID, Text: "抱歉，系统出了点问题，这条消息没有记录。请稍后再发一次；如一直不行，请联系党政办。"}}
 	if m.Callback != nil {
-		r = append(r, Reply{CallbackID: m.Callback.ID, CallbackText: "出错了，请重试"})
+		r = append(r, Reply{ChatID: m.ChatID, CallbackID: m.Callback.ID, CallbackText: "出错了，请重试"})
 	}
 	return r
 }
@@ -369,7 +369,7 @@ func (c *call) sayRefusal(scope string, every time.Duration, text string) error 
 // answered (or its spinner keeps turning), after the replies to people on
 // the list.
 func (c *call) refusalToast(toast string) {
-	c.replies = append(c.replies, Reply{CallbackID: c.m.Callback.ID, CallbackText: toast, Refusal: true})
+	c.replies = append(c.replies, Reply{ChatID: c.m.ChatID, CallbackID: c.m.Callback.ID, CallbackText: toast, Refusal: true})
 }
 
 // addressesBot: in a group, the message replies to one of the bot's or

@@ -86,8 +86,8 @@ func checkAccount(user planbot.UserID) error {
 	return nil
 }
 
-// bindAccount spends invite and binds user to person (see Session.Bind). Either
-// all of it is written or nothing.
+// bindAccount spends invite and binds user to person (see Session.Bind).
+// Either all of it is written or nothing.
 func bindAccount(ctx context.Context, tx *sqlx.Tx, person string, user planbot.UserID, invite string, now time.Time) error {
 	switch {
 	case person == "":

@@ -186,7 +186,7 @@ func checkMigratedOutbox(t *testing.T, db *DB) {
 	want := []OutboxMessage{
 		{ID: 1, Method: MethodSend, ChatID: tgChat(2001), Text: "a &lt; b &amp; c &gt; d", Priority: 10,
 			Buttons: planbot.Keyboard{{{Text: "2.3 <蟹苗>", Data: "r:2.3"}, {Text: "2.4", Data: "r:2.4"}}, {}, {{Text: "取消", Data: "x"}}}},
-		{ID: 4, Method: MethodAnswer, ChatID: tgChat(2001), Text: "已记录 &lt;2.3&gt;", PressID: "cbq-1", Priority: 10},
+		{ID: 4, Method: MethodAnswer, ChatID: tgChat(2001), Text: "已记录 <2.3>", PressID: "cbq-1", Priority: 10},
 		{ID: 2, Method: MethodSend, ChatID: tgChat(-100123), Text: "<b>周报</b> 3 &lt; 4"},
 		{ID: 3, Method: MethodSend, ChatID: tgChat(1002), Text: "2024年工作计划 · 3月4日 周报图",
 			Attachment: planbot.AttachPicture, FileName: "digest.png"},

@@ -101,7 +101,7 @@ func (p *Poller) unwritable(ctx context.Context, u tgbotapi.Update, next int, er
 		if ok {
 			msgs = p.Conv.ApologyFor(m)
 		}
-		rerr := p.Updates.RecordUpdate(context.WithoutCancel(ctx), u.UpdateID, next, p.Now().Truncate(time.Second), msgs...)
+		rerr := p.recordFailed(context.WithoutCancel(ctx), u.UpdateID, next, p.Now().Truncate(time.Second), msgs)
 		if rerr == nil {
 			return 0, true
 		}

@@ -239,12 +239,25 @@ func (p *Poller) handle(ctx context.Context, u tgbotapi.Update, next int) error 
 		log.Error("handling failed; apologising", errAttr(err))
 		// ctx, not the handler's: that one may have expired, and the
 		// failure must be recorded all the same.
-		if err := p.Updates.RecordUpdate(ctx, u.UpdateID, next, now, p.Conv.ApologyFor(m)...); err != nil {
+		if err := p.recordFailed(ctx, u.UpdateID, next, now, p.Conv.ApologyFor(m)); err != nil {
 			log.Error("record failed update", errAttr(err))
 			return err
 		}
 	}
 	return nil
+}
+
+// recordFailed records an update whose handling failed, with msgs (the
+// apology). An apology the outbox refuses is a bug, not an outage: the
+// update is then recorded without it, so that one bad reply cannot hold
+// every later update back.
+func (p *Poller) recordFailed(ctx context.Context, updateID, next int, now time.Time, msgs []planbot.OutboxMessage) error {
+	err := p.Updates.RecordUpdate(ctx, updateID, next, now, msgs...)
+	if err == nil || len(msgs) == 0 || errors.Is(err, planbot.ErrUnwritable) {
+		return err
+	}
+	p.Log.Error("the apology could not be queued; the update is recorded without it", slog.Int("update_id", updateID), errAttr(err))
+	return p.Updates.RecordUpdate(ctx, updateID, next, now)
 }
 
 // serve runs the conversation on m under the handler's deadline, a panic

@@ -61,11 +61,19 @@ func (l *memLog) HandleUpdate(_ context.Context, id, next int, _ time.Time, fn f
 func (l *memLog) RecordUpdate(_ context.Context, id, next int, _ time.Time, msgs ...planbot.OutboxMessage) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	for _, m := range msgs {
+		if m.Text == refusedApology {
+			return errors.New("enqueue: invalid message: no chat id") // as the outbox refuses a malformed row
+		}
+	}
 	if !l.handled[id] {
 		l.commit(id, next, msgs)
 	}
 	return nil
 }
+
+// refusedApology is an apology the outbox refuses (a bug in the reply).
+const refusedApology = "malformed sorry"
 
 func (l *memLog) commit(id, next int, msgs []planbot.OutboxMessage) {
 	if l.handled == nil {
@@ -98,13 +106,16 @@ func (e *echo) Serve(_ context.Context, _ planbot.Tx, m planbot.Message) ([]plan
 	switch m.Text {
 	case "panic":
 		panic("poison")
-	case "fail":
+	case "fail", "fail badly":
 		return nil, errors.New("failed")
 	}
 	return []planbot.OutboxMessage{{ChatID: m.ChatID, Text: "echo " + m.Text}}, nil
 }
 
 func (e *echo) ApologyFor(m planbot.Message) []planbot.OutboxMessage {
+	if m.Text == "fail badly" {
+		return []planbot.OutboxMessage{{Text: refusedApology}}
+	}
 	return []planbot.OutboxMessage{{ChatID: m.ChatID, Text: "sorry"}}
 }
 
@@ -309,5 +320,34 @@ func TestUntilReachable(t *testing.T) {
 	}
 	if err := UntilReachable(context.Background(), log, "connect", func() error { return nil }); err != nil {
 		t.Errorf("reachable: %v", err)
+	}
+}
+
+// TestPollerRecordsAnUpdateWhoseApologyIsRefused: an apology the outbox
+// refuses (a bug, not an outage) does not hold the update, and every
+// update after it, back forever: it is recorded without the apology.
+func TestPollerRecordsAnUpdateWhoseApologyIsRefused(t *testing.T) {
+	srv := telegramtest.New(t, telegramtest.WithMaxPollWait(50*time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	p, updates, _, self := newPoller(t, ctx, srv, &logs)
+	if err := p.Start(self); err != nil {
+		t.Fatal(err)
+	}
+	u := telegramtest.User{ID: 42, FirstName: "马"}
+	chat := telegramtest.PrivateChat(u)
+	srv.SendText(u, chat, "fail badly")
+	last := srv.SendText(u, chat, "after")
+	stop := poll(t, p, cancel, ctx)
+	srv.WaitConfirmed(t, last, pollGuard)
+	if err := stop(); err != nil {
+		t.Fatalf("Poll: %v", err)
+	}
+	if got, want := updates.Queued(), []string{"echo after"}; !slices.Equal(got, want) {
+		t.Errorf("queued %q, want %q", got, want)
+	}
+	if !strings.Contains(logs.String(), "the apology could not be queued") {
+		t.Errorf("the refused apology was not logged:\n%s", logs.String())
 	}
 }

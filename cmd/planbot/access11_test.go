@@ -70,7 +70,7 @@ func TestAccess11ImpostorVoidedWhenTelegramIDWritten(t *testing.T) {
 	if n := h.sunReports(); n != 1 {
 		t.Errorf("after the reload the impostor still reports as sun_cun: %d rows, want 1", n)
 	}
-	if key, ok, err := h.db.TelegramBinding(h.ctx, uStranger.ID); err != nil || ok {
+	if key, ok, err := h.db.Binding(h.ctx, tgAccount(uStranger.ID)); err != nil || ok {
 		t.Errorf("the impostor's binding still authorises: %q %v %v", key, ok, err)
 	}
 	wants(t, "the real sun_cun", one(t, h.say(uSun, "/mine")).Text, "孙某某")
@@ -144,14 +144,14 @@ func TestAccess11InviteExposedInGroup(t *testing.T) {
 	wants(t, "another member, privately", one(t, h.say(member, "/start "+sunInvite)).Text, "已作废")
 	wants(t, "sun_cun himself", one(t, h.say(uSun, "/start "+sunInvite)).Text, "已作废")
 	for _, u := range []int64{member.ID, uSun.ID, uStranger.ID} {
-		if key, ok, err := h.db.TelegramBinding(h.ctx, u); err != nil || ok {
+		if key, ok, err := h.db.Binding(h.ctx, tgAccount(u)); err != nil || ok {
 			t.Errorf("user %d bound to %q with the exposed code (%v)", u, key, err)
 		}
 	}
 	var how string
-	var by int64
-	if err := sqlDB(t, h.path).QueryRow(`SELECT how, telegram_id FROM spent_invites WHERE invite = ?`, sunInvite).Scan(&how, &by); err != nil || how != "exposed" || by != uStranger.ID {
-		t.Errorf("spent_invites: %q by %d (%v), want exposed by the poster", how, by, err)
+	var by string
+	if err := sqlDB(t, h.path).QueryRow(`SELECT how, user_id FROM spent_invites WHERE invite = ?`, sunInvite).Scan(&how, &by); err != nil || how != "exposed" || by != string(tgAccount(uStranger.ID)) {
+		t.Errorf("spent_invites: %q by %q (%v), want exposed by the poster", how, by, err)
 	}
 	if !h.audited(uStranger.ID, "invite_exposed") {
 		t.Error("the exposure left no audit row")
@@ -200,13 +200,13 @@ func TestAccess11InviteGuessing(t *testing.T) {
 		}
 	}
 	wants(t, "lock-out", texts[5], "错误次数太多", "1 小时后再试")
-	if key, ok, err := h.db.TelegramBinding(h.ctx, uStranger.ID); err != nil || ok {
+	if key, ok, err := h.db.Binding(h.ctx, tgAccount(uStranger.ID)); err != nil || ok {
 		t.Errorf("the guesser was bound to %q (%v)", key, err)
 	}
 	var bad, locked int
 	db := sqlDB(t, h.path)
-	db.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE telegram_id = ? AND action = 'bad_invite'`, uStranger.ID).Scan(&bad)
-	db.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE telegram_id = ? AND action = 'invite_locked'`, uStranger.ID).Scan(&locked)
+	db.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE user_id = ? AND action = 'bad_invite'`, tgAccount(uStranger.ID)).Scan(&bad)
+	db.QueryRow(`SELECT COUNT(*) FROM audit_log WHERE user_id = ? AND action = 'invite_locked'`, tgAccount(uStranger.ID)).Scan(&locked)
 	if bad != 5 || locked != 96 {
 		t.Errorf("audit: %d bad_invite, %d invite_locked; want 5 and 96", bad, locked)
 	}
@@ -228,7 +228,7 @@ func TestAccess11InviteLockExpires(t *testing.T) {
 	b := bot.New(bot.Config{Plan: w.plan, Now: func() time.Time { return now }})
 	send := func(text string) string {
 		t.Helper()
-		m := bot.Message{ChatID: accessStrangerID, Chat: bot.ChatPrivate, UserID: accessStrangerID, Text: text, At: now}
+		m := bot.Message{ChatID: tgChat(accessStrangerID), Chat: bot.ChatPrivate, UserID: tgAccount(accessStrangerID), Text: text, At: now}
 		replies, err := accessHandle(context.Background(), db, b, m)
 		if err != nil {
 			t.Fatal(err)

@@ -97,8 +97,9 @@ func (a accessCounts) minus(b accessCounts) accessCounts {
 
 // accessAudit is one row of the audit log.
 type accessAudit struct {
-	TelegramID, ChatID int64
-	Action, Detail     string
+	UserID         planbot.UserID
+	ChatID         planbot.ChatID
+	Action, Detail string
 }
 
 // accessCount reads the counts, and the newest audit row, from the file.
@@ -116,11 +117,11 @@ func accessCount(tb testing.TB, path string) (accessCounts, accessAudit) {
 		}
 		return n
 	}
-	c := accessCounts{n("reports"), n("observations"), n("pending_questions"), n("telegram_bindings"),
+	c := accessCounts{n("reports"), n("observations"), n("pending_questions"), n("account_bindings"),
 		n("spent_invites"), n("audit_log"), n("outbox")}
 	var last accessAudit
-	err = db.QueryRow("SELECT telegram_id, chat_id, action, detail FROM audit_log ORDER BY id DESC LIMIT 1").
-		Scan(&last.TelegramID, &last.ChatID, &last.Action, &last.Detail)
+	err = db.QueryRow("SELECT user_id, chat_id, action, detail FROM audit_log ORDER BY id DESC LIMIT 1").
+		Scan(&last.UserID, &last.ChatID, &last.Action, &last.Detail)
 	if err != nil && err != sql.ErrNoRows {
 		tb.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func newAccessWorld(tb testing.TB) *accessWorld {
 	}
 	b := w.newBot()
 	seed := func(user int64, text string) []bot.Reply {
-		m := bot.Message{ChatID: user, Chat: bot.ChatPrivate, UserID: user, MessageID: 1, Text: text, At: accessNow.Add(-time.Hour)}
+		m := bot.Message{ChatID: tgChat(user), Chat: bot.ChatPrivate, UserID: tgAccount(user), MessageID: 1, Text: text, At: accessNow.Add(-time.Hour)}
 		replies, err := accessHandle(ctx, db, b, m)
 		if err != nil {
 			tb.Fatalf("seed %q: %v", text, err)
@@ -510,16 +511,16 @@ func TestAccessTable(t *testing.T) {
 
 func (w *accessWorld) cell(t *testing.T, row accessRow, send string, a accessActor, group bool) {
 	want := row.expect(a, group)
-	m := bot.Message{UpdateID: 7, ChatID: a.userID, Chat: bot.ChatPrivate, UserID: a.userID, UserName: "someone",
+	m := bot.Message{ChatID: tgChat(a.userID), Chat: bot.ChatPrivate, UserID: tgAccount(a.userID), UserName: "someone",
 		ViaChat: a.viaChat, MessageID: 500, At: accessNow}
 	if group {
-		m.ChatID, m.Chat = accessGroup, bot.ChatGroup
+		m.ChatID, m.Chat = tgChat(accessGroup), bot.ChatGroup
 	}
 	switch row.via {
 	case viaButton:
 		m.Callback = &bot.Callback{ID: "cb-42", Data: send, MessageID: 77}
 	case viaPhoto:
-		m.Text, m.PhotoIDs = send, []string{"AgACAgIAAxkBAAIBc2ZfakePhoto"}
+		m.Text, m.PhotoIDs = send, []string{"telegram:AgACAgIAAxkBAAIBc2ZfakePhoto"}
 	default:
 		m.Text = send
 	}
@@ -574,8 +575,8 @@ func (w *accessWorld) cell(t *testing.T, row accessRow, send string, a accessAct
 	if d := after.minus(w.before); d != want.wrote {
 		t.Errorf("rows written %+v, want %+v", d, want.wrote)
 	}
-	if want.audit != "" && (last.Action != want.audit || last.TelegramID != a.userID || last.ChatID != m.ChatID) {
-		t.Errorf("audit row %+v, want action %q by %d in %d", last, want.audit, a.userID, m.ChatID)
+	if want.audit != "" && (last.Action != want.audit || last.UserID != tgAccount(a.userID) || last.ChatID != m.ChatID) {
+		t.Errorf("audit row %+v, want action %q by %s in %s", last, want.audit, tgAccount(a.userID), m.ChatID)
 	}
 }
 
@@ -599,7 +600,7 @@ func accessWellFormed(tb testing.TB, m bot.Message, replies []bot.Reply) {
 			continue
 		}
 		if r.ChatID != m.ChatID {
-			tb.Errorf("reply %d goes to chat %d, the message came from %d: %q", i, r.ChatID, m.ChatID, r.Text)
+			tb.Errorf("reply %d goes to chat %s, the message came from %s: %q", i, r.ChatID, m.ChatID, r.Text)
 		}
 		if r.EditMessageID != 0 && (m.Callback == nil || r.EditMessageID != m.Callback.MessageID) {
 			tb.Errorf("reply %d edits message %d, not the pressed keyboard's", i, r.EditMessageID)
@@ -652,7 +653,7 @@ func TestAccessHostileNotes(t *testing.T) {
 			send := func(user, chat int64, text string, cb *bot.Callback) []bot.Reply {
 				t.Helper()
 				msgID++
-				m := bot.Message{ChatID: chat, Chat: bot.ChatPrivate, UserID: user, MessageID: msgID, Text: text, At: accessNow, Callback: cb}
+				m := bot.Message{ChatID: tgChat(chat), Chat: bot.ChatPrivate, UserID: tgAccount(user), MessageID: msgID, Text: text, At: accessNow, Callback: cb}
 				if chat < 0 {
 					m.Chat = bot.ChatGroup
 				}

@@ -84,7 +84,7 @@ func TestButtons11OthersPressesOnlyToast(t *testing.T) {
 	item := "2.3 协调推进XX项目开工建设"
 	onlyToast(t, "xu on ma's question", h.pressTextIn(uXu, group, ask.MessageID, item), "这是马某某的问题，只有本人可以回答。")
 	h.unchanged("ma's question", group, ask.MessageID, item)
-	if p, ok, err := h.db.PendingFor(h.ctx, group.ID, uMa.ID); err != nil || !ok || p.Kind != "walk" {
+	if p, ok, err := h.db.PendingFor(h.ctx, tgChat(group.ID), tgAccount(uMa.ID)); err != nil || !ok || p.Kind != "walk" {
 		t.Fatalf("ma's question after xu pressed: %+v %v %v", p, ok, err)
 	}
 	step := one(t, h.pressTextIn(uMa, group, ask.MessageID, item))
@@ -116,7 +116,7 @@ func TestButtons11OthersPressesOnlyToast(t *testing.T) {
 		onlyToast(t, "zheng on ma's "+label, h.pressTextIn(uZheng, group, ask.MessageID, label), "这是马某某的问题，只有本人可以回答。")
 	}
 	h.unchanged("ma's 确认", group, ask.MessageID, "确认")
-	if p, ok, err := h.db.PendingFor(h.ctx, group.ID, uMa.ID); err != nil || !ok || p.Kind != "confirm" {
+	if p, ok, err := h.db.PendingFor(h.ctx, tgChat(group.ID), tgAccount(uMa.ID)); err != nil || !ok || p.Kind != "confirm" {
 		t.Fatalf("ma's 确认 after zheng pressed: %+v %v %v", p, ok, err)
 	}
 	if rs := h.reports("2.3"); len(rs) != 2 {

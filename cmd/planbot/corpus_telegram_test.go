@@ -31,7 +31,7 @@ func (d *telegramDriver) send(t testing.TB, st corpusStep) ([]corpusReply, error
 	}
 	u := telegramtest.User{ID: userID(p, h.plan), FirstName: p.Name}
 	chat := telegramtest.PrivateChat(u)
-	if p.TelegramID == 0 && !d.bound[p.Key] {
+	if telegramID(p) == 0 && !d.bound[p.Key] {
 		if p.Invite == "" {
 			t.Fatalf("%s has neither a Telegram id nor an invite", p.Key)
 		}

@@ -647,8 +647,8 @@ func (d *handlerDriver) person(t testing.TB, key string) planbot.Person {
 
 // userID is the person's Telegram id, or a stand-in for one bound by invite.
 func userID(p planbot.Person, plan *planbot.Plan) int64 {
-	if p.TelegramID != 0 {
-		return p.TelegramID
+	if id := telegramID(p); id != 0 {
+		return id
 	}
 	for i, q := range plan.People {
 		if q.Key == p.Key {
@@ -663,7 +663,7 @@ func (d *handlerDriver) send(t testing.TB, st corpusStep) ([]corpusReply, error)
 	uid := userID(p, d.plan)
 	d.clock.now = st.at
 	d.nextID++
-	m := bot.Message{ChatID: uid, Chat: bot.ChatPrivate, UserID: uid, AsPerson: p.Key, MessageID: d.nextID, Text: st.text, At: st.at}
+	m := bot.Message{ChatID: tgChat(uid), Chat: bot.ChatPrivate, UserID: tgAccount(uid), AsPerson: p.Key, MessageID: d.nextID, Text: st.text, At: st.at}
 	last := d.last[uid]
 	if st.reply {
 		if last.id == 0 {

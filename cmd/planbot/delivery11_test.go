@@ -28,7 +28,7 @@ func heldTo(t *testing.T, f *schedulerFixture, chat int64) (held, ready []planbo
 	t.Helper()
 	for _, m := range f.queued(t) {
 		switch {
-		case m.ChatID != chat:
+		case m.ChatID != tgChat(chat):
 		case m.Held:
 			held = append(held, m)
 		default:
@@ -61,7 +61,7 @@ func TestHeldReminderComposedAgainAtRelease(t *testing.T) {
 	// In the night 许主任 reports 3.2 完成.
 	f.now = at("2027-06-15 23:30")
 	if err := f.db.InSession(ctx, func(s planbot.Tx) error {
-		_, err := s.AddReport(ctx, planbot.Report{ItemCode: "3.2", Reporter: "xu_nongye", At: f.now, Done: true, ChatID: uXu.ID})
+		_, err := s.AddReport(ctx, planbot.Report{ItemCode: "3.2", Reporter: "xu_nongye", At: f.now, Done: true, ChatID: tgChat(uXu.ID)})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -94,7 +94,7 @@ func TestHeldReminderComposedAgainAtRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := f.db.InSession(ctx, func(s planbot.Tx) error {
-		_, err := s.AddReport(ctx, planbot.Report{ItemCode: "3.1", Reporter: "xu_nongye", At: f.now, Done: true, ChatID: uXu.ID})
+		_, err := s.AddReport(ctx, planbot.Report{ItemCode: "3.1", Reporter: "xu_nongye", At: f.now, Done: true, ChatID: tgChat(uXu.ID)})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -173,7 +173,7 @@ func TestQuietHoursDigestDoesNotHoldBackReplies(t *testing.T) {
 	}
 	held := 0
 	for _, m := range pending {
-		if m.ChatID == uZhang.ID && m.Job == "weekly_digest" && m.Held {
+		if m.ChatID == tgChat(uZhang.ID) && m.Job == "weekly_digest" && m.Held {
 			held++
 		}
 	}

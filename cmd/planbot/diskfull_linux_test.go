@@ -69,7 +69,7 @@ func TestFaultDiskFull(t *testing.T) {
 	due := time.Now().Add(2 * time.Second)
 	var msgs []planbot.OutboxMessage
 	for i := range reminders {
-		msgs = append(msgs, planbot.OutboxMessage{ChatID: firstChat + int64(i), Text: fmt.Sprintf("⏰ 逾期提醒 %d", i+1), NextAttemptAt: due})
+		msgs = append(msgs, planbot.OutboxMessage{ChatID: tgChat(firstChat + int64(i)), Text: fmt.Sprintf("⏰ 逾期提醒 %d", i+1), NextAttemptAt: due})
 	}
 	enqueueAt(t, dbPath, msgs...)
 

@@ -11,6 +11,7 @@ import (
 	"planbot"
 	"planbot/bot"
 	"planbot/storage"
+	"planbot/telegram"
 	"planbot/telegram/telegramtest"
 )
 
@@ -48,7 +49,7 @@ func TestE2EDiskFullHoldsUpdates(t *testing.T) {
 	h := newE2E(t, nil)
 	var disk *fullDisk
 	h.start(func(o *instanceOptions) {
-		o.updates = func(u bot.UpdateLog, _ context.CancelFunc) bot.UpdateLog {
+		o.updates = func(u telegram.UpdateLog, _ context.CancelFunc) telegram.UpdateLog {
 			disk = &fullDisk{DB: u.(*storage.DB)}
 			disk.full.Store(true)
 			return disk

@@ -54,7 +54,7 @@ var (
 
 // tgChat and tgAccount are the addresses of the fake's chat and user ids
 // (the fake Bot API speaks Telegram's int64 ids; the domain, addresses).
-func tgChat(id int64) planbot.ChatID { return telegram.ChatID(id) }
+func tgChat(id int64) planbot.ChatID    { return telegram.ChatID(id) }
 func tgAccount(id int64) planbot.UserID { return telegram.UserID(id) }
 
 // telegramID is p's Telegram user id as the YAML gives it; 0 if none.
@@ -721,7 +721,7 @@ func TestE2EFreeTextReports(t *testing.T) {
 		return h.srv.SendPhoto(uMa, telegramtest.PrivateChat(uMa), "2.5 进度50% 现场照片", "ph-small", "ph-large")
 	}))
 	wants(t, "photo echo", r.Text, "2.5", "进度 50%", "说明：现场照片", "佐证照片 1 张已保存")
-	if rs = h.reports("2.5"); len(rs) != 1 || strings.Join(rs[0].PhotoIDs, ",") != "ph-large" || rs[0].Note != "现场照片" {
+	if rs = h.reports("2.5"); len(rs) != 1 || strings.Join(rs[0].PhotoIDs, ",") != "telegram:ph-large" || rs[0].Note != "现场照片" {
 		t.Errorf("2.5 after the photo: %+v", rs)
 	}
 
@@ -732,7 +732,7 @@ func TestE2EFreeTextReports(t *testing.T) {
 		t.Errorf("want ma_jingfa's 6 items and 取消, got %v", buttons(ask))
 	}
 	wants(t, "photo pick", one(t, h.pressText(uMa, ask.MessageID, "2.4 保障2个在建项目稳步推进")).Text, "2.4", "佐证照片 1 张已保存")
-	if rs = h.reports("2.4"); len(rs) != 1 || strings.Join(rs[0].PhotoIDs, ",") != "ph-bare" || rs[0].Percent != nil {
+	if rs = h.reports("2.4"); len(rs) != 1 || strings.Join(rs[0].PhotoIDs, ",") != "telegram:ph-bare" || rs[0].Percent != nil {
 		t.Errorf("2.4 after the photo: %+v", rs)
 	}
 

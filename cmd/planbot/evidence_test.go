@@ -28,7 +28,7 @@ func TestE2EDocumentsAndUnreadableMedia(t *testing.T) {
 	if len(rs) != 1 || len(rs[0].PhotoIDs) != 1 {
 		t.Fatalf("2.3 after the document: %+v", rs)
 	}
-	if k, id := planbot.KindOf(rs[0].PhotoIDs[0]); k != planbot.EvidenceDocument || !strings.HasPrefix(id, "fake-document-") {
+	if k, id := planbot.KindOf(rs[0].PhotoIDs[0]); k != planbot.EvidenceDocument || !strings.HasPrefix(id, "telegram:fake-document-") {
 		t.Errorf("stored evidence %q: kind %v, file id %q", rs[0].PhotoIDs[0], k, id)
 	}
 

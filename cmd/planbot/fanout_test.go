@@ -50,8 +50,9 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"planbot"
-	"planbot/bot"
+	"planbot/delivery"
 	"planbot/storage"
+	"planbot/telegram"
 	"planbot/telegram/telegramtest"
 )
 
@@ -118,7 +119,7 @@ func fanoutChatViolations(times []time.Time, gap time.Duration) int {
 	return n
 }
 
-var _ bot.Outbox = (*storage.DB)(nil)
+var _ delivery.Outbox = (*storage.DB)(nil)
 
 func BenchmarkFanOut(b *testing.B) {
 	for _, c := range []struct{ chats, each, scale int }{{1000, 1, fanoutScale}, {100, 10, fanoutScale}, {1000, 1, 10}, {150, 1, 1}} {
@@ -173,9 +174,9 @@ func fanOutOnce(b *testing.B, chats, each, scale int) fanoutRun {
 	chat := func(i int) int64 { return int64(200000001 + i) }
 	for k := range each {
 		for i := range chats {
-			msgs = append(msgs, planbot.OutboxMessage{ChatID: chat(i), ParseMode: "HTML",
+			msgs = append(msgs, planbot.OutboxMessage{ChatID: telegram.ChatID(chat(i)),
 				Text:     fmt.Sprintf("⏰ <b>逾期提醒</b>：事项 %d.%d 已逾期 %d 天，请尽快汇报进度。", i%7+1, k+1, i%30+1),
-				Priority: bot.PriorityReminder, CreatedAt: past})
+				Priority: planbot.PriorityReminder, CreatedAt: past})
 		}
 	}
 	if err := db.Enqueue(ctx, msgs...); err != nil {
@@ -186,9 +187,10 @@ func fanOutOnce(b *testing.B, chats, each, scale int) fanoutRun {
 		b.Fatal(err)
 	}
 	counter := &fanoutCounter{DB: db, want: int64(total), done: make(chan struct{})}
-	sender := bot.NewSender(api, counter, slog.New(slog.DiscardHandler), time.Now)
 	perSecond, window := 30*scale, time.Second/time.Duration(scale)
-	sender.Gap, sender.PerChat, sender.PerGroup = fanoutGap(float64(perSecond)), window, window
+	lim := telegram.Limits(float64(perSecond), 1, 20)
+	lim.Gap, lim.PerChat, lim.PerGroup = fanoutGap(float64(perSecond)), window, window
+	sender := delivery.New(telegram.Platform, telegram.NewChannel(api, srv.Token()), counter, lim, slog.New(slog.DiscardHandler), time.Now)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	b.StartTimer()
@@ -215,8 +217,8 @@ func fanOutOnce(b *testing.B, chats, each, scale int) fanoutRun {
 		r.violations += fanoutChatViolations(ts, window)
 		all = append(all, ts...)
 	}
-	r.violations += fanoutViolations(all, window-sender.Gap, 30)
-	r.violations += fanoutViolations(all, time.Second-sender.Gap, perSecond)
+	r.violations += fanoutViolations(all, window-lim.Gap, 30)
+	r.violations += fanoutViolations(all, time.Second-lim.Gap, perSecond)
 	r.jitterWin = fanoutViolations(all, window, 30)
 	slices.SortFunc(all, func(a, b time.Time) int { return a.Compare(b) })
 	r.share = float64(len(all)-1) / all[len(all)-1].Sub(all[0]).Seconds() / float64(perSecond)

@@ -22,6 +22,7 @@ import (
 	"planbot"
 	"planbot/bot"
 	"planbot/storage"
+	"planbot/telegram"
 	"planbot/telegram/telegramtest"
 )
 
@@ -372,7 +373,7 @@ func TestE2EOneUpdateNotRetriedForever(t *testing.T) {
 	h := newE2E(t, nil)
 	poison := &poisonWrite{}
 	h.start(func(o *instanceOptions) {
-		o.updates = func(u bot.UpdateLog, _ context.CancelFunc) bot.UpdateLog {
+		o.updates = func(u telegram.UpdateLog, _ context.CancelFunc) telegram.UpdateLog {
 			poison.DB = u.(*storage.DB)
 			return poison
 		}

@@ -50,7 +50,7 @@ func enqueueAt(t *testing.T, path string, msgs ...planbot.OutboxMessage) {
 	defer db.Close()
 	past := time.Now().Add(-time.Minute)
 	for i := range msgs {
-		msgs[i].CreatedAt, msgs[i].ParseMode = past, "HTML"
+		msgs[i].CreatedAt = past
 	}
 	if err := db.Enqueue(ctx, msgs...); err != nil {
 		t.Fatal(err)
@@ -98,7 +98,7 @@ func TestFault429OneChat(t *testing.T) {
 	var msgs []planbot.OutboxMessage
 	for _, chat := range append([]int64{limited}, others...) { // the limited chat's first: its 429 opens the run
 		for i := 1; i <= 2; i++ {
-			msgs = append(msgs, planbot.OutboxMessage{ChatID: chat, Text: fmt.Sprintf("⏰ <b>逾期提醒</b> %d-%d", chat, i)})
+			msgs = append(msgs, planbot.OutboxMessage{ChatID: tgChat(chat), Text: fmt.Sprintf("⏰ <b>逾期提醒</b> %d-%d", chat, i)})
 		}
 	}
 	enqueueAt(t, dbPath, msgs...)
@@ -107,7 +107,7 @@ func TestFault429OneChat(t *testing.T) {
 	p := h.startRun("run", cfg)
 	calls := h.srv.WaitFor(t, faultGuard, func(calls []telegramtest.Call) bool {
 		for _, m := range msgs {
-			if len(telegramtest.SentTo(calls, m.ChatID)) < 2 {
+			if len(telegramtest.SentTo(calls, chatNumber(m.ChatID))) < 2 {
 				return false
 			}
 		}
@@ -153,7 +153,7 @@ func TestFault429OneChat(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(p.Output(), "rate limited by Telegram") {
+	if !strings.Contains(p.Output(), `msg="rate limited by the platform; this chat waits" platform=telegram`) {
 		t.Errorf("the 429 was not logged")
 	}
 	if c := outboxCounts(t, dbPath); c[planbot.OutboxSent] != len(msgs) {
@@ -177,9 +177,9 @@ func TestFault403Blocked(t *testing.T) {
 	others := []int64{uMa.ID, uQian.ID, uXu.ID, uChen.ID}
 	var msgs []planbot.OutboxMessage
 	for i := 1; i <= 3; i++ {
-		msgs = append(msgs, planbot.OutboxMessage{ChatID: blocked, Text: fmt.Sprintf("⏰ <b>逾期提醒</b> 赵 %d", i)})
+		msgs = append(msgs, planbot.OutboxMessage{ChatID: tgChat(blocked), Text: fmt.Sprintf("⏰ <b>逾期提醒</b> 赵 %d", i)})
 		for _, chat := range others {
-			msgs = append(msgs, planbot.OutboxMessage{ChatID: chat, Text: fmt.Sprintf("⏰ <b>逾期提醒</b> %d-%d", chat, i)})
+			msgs = append(msgs, planbot.OutboxMessage{ChatID: tgChat(chat), Text: fmt.Sprintf("⏰ <b>逾期提醒</b> %d-%d", chat, i)})
 		}
 	}
 	enqueueAt(t, dbPath, msgs...)
@@ -215,8 +215,8 @@ func TestFault403Blocked(t *testing.T) {
 		t.Errorf("%d failed messages, want the blocked chat's 3: %+v", len(failed), failed)
 	}
 	for _, m := range failed {
-		if m.ChatID != blocked || m.Status != storage.OutboxFailed || !strings.Contains(m.LastError, "403 Forbidden: bot was blocked by the user") {
-			t.Errorf("failed message: chat %d, %s, %q", m.ChatID, m.Status, m.LastError)
+		if m.ChatID != tgChat(blocked) || m.Status != storage.OutboxFailed || !strings.Contains(m.LastError, "403 Forbidden: bot was blocked by the user") {
+			t.Errorf("failed message: chat %s, %s, %q", m.ChatID, m.Status, m.LastError)
 		}
 	}
 	if c := outboxCounts(t, dbPath); c[planbot.OutboxPending] != 0 || c[planbot.OutboxSending] != 0 || c[planbot.OutboxFailed] != 3 {
@@ -343,8 +343,8 @@ func TestFaultRestartPendingUpdates(t *testing.T) {
 			total++
 			reports[r.Note]++
 			i, ok := noteIndex(r.Note)
-			if !ok || codes[i%len(codes)] != code || percentOf(r) != float64(10+i) || r.ChatID != uMa.ID {
-				t.Errorf("report on %s: %v%% %q by chat %d", code, percentOf(r), r.Note, r.ChatID)
+			if !ok || codes[i%len(codes)] != code || percentOf(r) != float64(10+i) || r.ChatID != tgChat(uMa.ID) {
+				t.Errorf("report on %s: %v%% %q by chat %s", code, percentOf(r), r.Note, r.ChatID)
 			}
 		}
 	}
@@ -484,7 +484,7 @@ func TestFaultOutage(t *testing.T) {
 	)
 	var msgs []planbot.OutboxMessage
 	for i := range chats {
-		msgs = append(msgs, planbot.OutboxMessage{ChatID: int64(firstChat + i), Text: fmt.Sprintf("⏰ <b>逾期提醒</b>：第 %d 条", i+1)})
+		msgs = append(msgs, planbot.OutboxMessage{ChatID: tgChat(int64(firstChat + i)), Text: fmt.Sprintf("⏰ <b>逾期提醒</b>：第 %d 条", i+1)})
 	}
 	enqueueAt(t, dbPath, msgs...)
 	delivered := func(calls []telegramtest.Call) (sends, reached int) { return deliveredTo(calls, firstChat, chats) }

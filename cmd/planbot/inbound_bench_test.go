@@ -44,8 +44,8 @@ func BenchmarkInboundBinary(b *testing.B) {
 	}
 	var sources []source
 	for _, it := range cfg.Plan.Items {
-		if p, _ := cfg.Plan.Person(it.Owners[0]); p.TelegramID != 0 {
-			sources = append(sources, source{telegramtest.User{ID: p.TelegramID, FirstName: p.Name}, it.Code})
+		if p, _ := cfg.Plan.Person(it.Owners[0]); telegramID(p) != 0 {
+			sources = append(sources, source{telegramtest.User{ID: telegramID(p), FirstName: p.Name}, it.Code})
 		}
 	}
 	chats := map[int64]bool{}

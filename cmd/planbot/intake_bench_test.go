@@ -40,12 +40,12 @@ func BenchmarkHandleMessage(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		m := intakeBenchMessages[i%len(intakeBenchMessages)]
 		p, _ := cfg.Plan.Person(m.who)
-		uid := p.TelegramID
+		uid := telegramID(p)
 		if uid == 0 {
 			uid = 900000001
 		}
 		now = start.Add(time.Duration(i) * time.Second)
-		msg := bot.Message{ChatID: uid, Chat: bot.ChatPrivate, UserID: uid, AsPerson: p.Key, MessageID: i + 1, Text: m.text, At: now}
+		msg := bot.Message{ChatID: tgChat(uid), Chat: bot.ChatPrivate, UserID: tgAccount(uid), AsPerson: p.Key, MessageID: i + 1, Text: m.text, At: now}
 		var replies []bot.Reply
 		err := db.InSession(ctx, func(s bot.Store) error {
 			var err error

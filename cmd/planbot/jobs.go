@@ -16,6 +16,7 @@ import (
 	"planbot/config"
 	"planbot/scheduler"
 	"planbot/storage"
+	"planbot/telegram"
 )
 
 func newScheduler(e *env, db *storage.DB, plan func() *planbot.Plan, log *slog.Logger) *scheduler.Scheduler {
@@ -232,7 +233,7 @@ func printMessages(w io.Writer, cfg *config.Config, msgs []planbot.OutboxMessage
 	for _, m := range msgs {
 		to := who[m.ChatID]
 		if to == "" {
-			to = "chat " + string(m.ChatID)
+			to = "chat " + chatLabel(m.ChatID)
 		}
 		fmt.Fprintf(w, "\n——— 发给 %s ———\n", to)
 		if m.Held {
@@ -323,7 +324,7 @@ func outboxCommand() command {
 						if m.Status == planbot.OutboxFailed || m.Status == planbot.OutboxUncertain {
 							when, what = m.GivenUpAt, m.LastError
 						}
-						t.add(fmt.Sprint(m.ID), fmt.Sprint(m.ChatID), who[m.ChatID], m.Job, fmt.Sprint(m.Attempts), when.In(loc).Format("01-02 15:04"),
+						t.add(fmt.Sprint(m.ID), chatLabel(m.ChatID), who[m.ChatID], m.Job, fmt.Sprint(m.Attempts), when.In(loc).Format("01-02 15:04"),
 							strings.ReplaceAll(what, "\n", " "))
 					}
 					t.write(e.stdout)
@@ -369,6 +370,15 @@ func outboxCountsZH(counts map[planbot.OutboxStatus]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", s, counts[planbot.OutboxStatus(s)]))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// chatLabel shows a chat as the YAML names it (see accountLabel): a
+// Telegram chat by its number alone, any other with its platform.
+func chatLabel(c planbot.ChatID) string {
+	if c.Platform() == telegram.Platform {
+		return c.Local()
+	}
+	return c.Platform() + " " + c.Local()
 }
 
 // chatNames names the chats the outbox writes to: a person's private chat

@@ -68,7 +68,7 @@ func TestKillMidFanOut(t *testing.T) {
 	past := time.Now().Add(-time.Minute)
 	msgs := make([]planbot.OutboxMessage, killChats)
 	for i := range msgs {
-		msgs[i] = planbot.OutboxMessage{ChatID: int64(killFirstChat + i), ParseMode: "HTML", CreatedAt: past,
+		msgs[i] = planbot.OutboxMessage{ChatID: tgChat(int64(killFirstChat + i)), CreatedAt: past,
 			Text: fmt.Sprintf("⏰ <b>逾期提醒</b>：第 %d 条，请尽快汇报进度。", i+1)}
 	}
 	if err := db.Enqueue(ctx, msgs...); err != nil {

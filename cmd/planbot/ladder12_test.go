@@ -15,6 +15,7 @@ import (
 	"planbot"
 	"planbot/config"
 	"planbot/storage"
+	"planbot/telegram"
 	"planbot/telegram/telegramtest"
 )
 
@@ -104,7 +105,7 @@ func TestFireLadderNamesEveryItemBehindPace(t *testing.T) {
 	}
 	name := func(key string) string {
 		p, _ := plan.Person(key)
-		if p.TelegramID == 0 {
+		if telegramID(p) == 0 {
 			return "" // no chat: sun_cun has only an invite code
 		}
 		return p.Name
@@ -208,18 +209,24 @@ func TestCountyRemindersFitAPhone(t *testing.T) {
 		if r.Kind == planbot.ReminderReportRequest {
 			at = at.AddDate(0, 0, 3) // Thursday
 		}
-		msgs, err := sch.Preview(context.Background(), r, at)
+		composed, err := sch.Preview(context.Background(), r, at)
 		if err != nil {
 			t.Fatalf("%s: %v", r.Name, err)
 		}
-		per := map[int64]int{}
+		// What Telegram is sent: the outbox splits a text longer than
+		// Telegram takes when it is queued (storage's Enqueue).
+		var msgs []planbot.OutboxMessage
+		for _, m := range composed {
+			msgs = append(msgs, planbot.SplitOutbox(m, telegram.MaxMessageLen)...)
+		}
+		per := map[planbot.ChatID]int{}
 		longest := 0
 		for _, m := range msgs {
 			per[m.ChatID]++
 			n := telegramtest.UTF16Len(m.Text)
 			longest = max(longest, n)
-			if n > planbot.MaxMessageLen {
-				t.Errorf("%s: a message of %d characters to chat %d", r.Name, n, m.ChatID)
+			if n > telegram.MaxMessageLen {
+				t.Errorf("%s: a message of %d characters to chat %s", r.Name, n, m.ChatID)
 			}
 			cut = cut || strings.Contains(m.Text, "另有 ")
 		}
@@ -234,7 +241,7 @@ func TestCountyRemindersFitAPhone(t *testing.T) {
 		for c, n := range per {
 			most = max(most, n)
 			if n > limit {
-				t.Errorf("%s: %d messages to chat %d, want at most %d", r.Name, n, c, limit)
+				t.Errorf("%s: %d messages to chat %s, want at most %d", r.Name, n, c, limit)
 			}
 		}
 		t.Logf("%s at %s: %d messages to %d chats, at most %d per chat, longest %d characters",

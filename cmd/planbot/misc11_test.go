@@ -28,9 +28,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"planbot"
-	"planbot/bot"
 	"planbot/ledger"
 	"planbot/storage"
+	"planbot/telegram"
 	"planbot/telegram/telegramtest"
 )
 
@@ -237,7 +237,7 @@ func TestProcHugeAnswer(t *testing.T) {
 	if grown := peak - base; grown > bound {
 		t.Errorf("peak memory grew by %d MiB reading %d answers of %d MiB", grown>>20, answers, hugeBody>>20)
 	}
-	if w := written.Load(); w > answers*(bot.MaxAnswer+8<<20) {
+	if w := written.Load(); w > answers*(telegram.MaxAnswer+8<<20) {
 		t.Errorf("%d MiB of the answers were read, want at most the cap of each", w>>20)
 	}
 

@@ -33,7 +33,7 @@ func TestNewYear(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = old.InSession(ctx, func(s planbot.Tx) error {
-		return s.BindTelegram(ctx, "sun_cun", uSun.ID, "NL7Q4K9M2X", fixedNow)
+		return s.Bind(ctx, "sun_cun", tgAccount(uSun.ID), "NL7Q4K9M2X", fixedNow)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -72,14 +72,14 @@ func TestNewYear(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if key, ok, err := db.TelegramBinding(ctx, uSun.ID); err != nil || !ok || key != "sun_cun" {
+	if key, ok, err := db.Binding(ctx, tgAccount(uSun.ID)); err != nil || !ok || key != "sun_cun" {
 		t.Errorf("孙某某's binding in 2028: %q, %v, %v", key, ok, err)
 	}
 	if rs, err := db.ItemReports(ctx, "2.3"); err != nil || len(rs) != 0 {
 		t.Errorf("2027's reports in the 2028 database: %+v, %v", rs, err)
 	}
 	err = db.InSession(ctx, func(s planbot.Tx) error {
-		return s.BindTelegram(ctx, "sun_cun", 700000099, "NL7Q4K9M2X", fixedNow)
+		return s.Bind(ctx, "sun_cun", tgAccount(700000099), "NL7Q4K9M2X", fixedNow)
 	})
 	if !errors.Is(err, storage.ErrConflict) {
 		t.Errorf("the carried invite is not spent in 2028: %v", err)

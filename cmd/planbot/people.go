@@ -9,7 +9,6 @@ import (
 
 	"planbot"
 	"planbot/storage"
-	"planbot/telegram"
 )
 
 // peopleCommand shows who can be reached in the chat: for an office that
@@ -185,9 +184,4 @@ func writeLeaves(e *env, plan *planbot.Plan, leaves []planbot.Leave, today planb
 
 // accountLabel shows an account as the admin wrote it in the YAML: a
 // Telegram account by its number alone, any other with its platform.
-func accountLabel(u planbot.UserID) string {
-	if u.Platform() == telegram.Platform {
-		return u.Local()
-	}
-	return u.Platform() + " " + u.Local()
-}
+func accountLabel(u planbot.UserID) string { return chatLabel(u.Chat()) }

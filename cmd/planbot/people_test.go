@@ -38,7 +38,7 @@ func TestPeopleCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.InSession(ctx, func(s planbot.Tx) error {
-		return s.BindTelegram(ctx, "sun_cun", uSun.ID, "NL7Q4K9M2X", fixedNow)
+		return s.Bind(ctx, "sun_cun", tgAccount(uSun.ID), "NL7Q4K9M2X", fixedNow)
 	}); err != nil {
 		t.Fatal(err)
 	}

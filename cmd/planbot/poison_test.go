@@ -9,6 +9,7 @@ import (
 	"planbot"
 	"planbot/bot"
 	"planbot/storage"
+	"planbot/telegram"
 	"planbot/telegram/telegramtest"
 )
 
@@ -38,7 +39,7 @@ func TestE2EPanicApologises(t *testing.T) {
 	h := newE2E(t, nil)
 	h.panics = true
 	h.start(func(o *instanceOptions) {
-		o.updates = func(u bot.UpdateLog, _ context.CancelFunc) bot.UpdateLog { return poisonLog{u.(*storage.DB)} }
+		o.updates = func(u telegram.UpdateLog, _ context.CancelFunc) telegram.UpdateLog { return poisonLog{u.(*storage.DB)} }
 	})
 	poison := h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度60% 💣")
 	h.srv.SendText(uMa, telegramtest.PrivateChat(uMa), "2.3 进度70% 已签约")

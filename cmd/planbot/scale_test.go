@@ -188,10 +188,9 @@ func chatCounty(text, want string) func(b *testing.B, f *countyFixture, db *stor
 		e := &env{now: func() time.Time { return f.at }, log: slog.New(slog.DiscardHandler)}
 		bt := bot.New(botConfig(e, f.cfg, f.cfgPath))
 		leader, _ := f.cfg.Plan.Person("shuji")
-		m := bot.Message{ChatID: leader.TelegramID, Chat: bot.ChatPrivate, UserID: leader.TelegramID, Text: text, At: f.at}
+		m := bot.Message{ChatID: tgChat(telegramID(leader)), Chat: bot.ChatPrivate, UserID: tgAccount(telegramID(leader)), Text: text, At: f.at}
 		ctx := context.Background()
 		return func() error {
-			m.UpdateID++
 			m.MessageID++
 			return db.InSession(ctx, func(s planbot.Tx) error {
 				replies, err := bt.Handle(ctx, s, m)
@@ -345,13 +344,13 @@ func runUnderLoad(b *testing.B, bin, cfgPath string, srv *telegramtest.Server, p
 	var leaders, reporters []telegramtest.User
 	var codes []string
 	for _, p := range plan.People {
-		if p.TelegramID != 0 && p.Has(planbot.RoleLeader) {
-			leaders = append(leaders, telegramtest.User{ID: p.TelegramID, FirstName: p.Name})
+		if telegramID(p) != 0 && p.Has(planbot.RoleLeader) {
+			leaders = append(leaders, telegramtest.User{ID: telegramID(p), FirstName: p.Name})
 		}
 	}
 	for _, it := range plan.Items {
-		if p, _ := plan.Person(it.Owners[0]); p.TelegramID != 0 {
-			reporters = append(reporters, telegramtest.User{ID: p.TelegramID, FirstName: p.Name})
+		if p, _ := plan.Person(it.Owners[0]); telegramID(p) != 0 {
+			reporters = append(reporters, telegramtest.User{ID: telegramID(p), FirstName: p.Name})
 			codes = append(codes, it.Code)
 		}
 	}

@@ -117,13 +117,13 @@ func TestTwoSchedulersOneRun(t *testing.T) {
 		t.Errorf("runs = %v, want exactly one", results)
 	}
 	msgs := a.queued(t)
-	seen := map[int64]int{}
+	seen := map[planbot.ChatID]int{}
 	for _, m := range msgs {
 		seen[m.ChatID]++
 	}
 	for chat, n := range seen {
 		if n > 1 {
-			t.Errorf("chat %d got %d messages from one run", chat, n)
+			t.Errorf("chat %s got %d messages from one run", chat, n)
 		}
 	}
 }
@@ -259,14 +259,14 @@ func TestDigestCarriesChart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[int64]int{}
+	seen := map[planbot.ChatID]int{}
 	for i, m := range msgs {
 		if seen[m.ChatID] == 0 {
-			if m.Photo == "" || len(m.FileData) < 1000 || !strings.HasPrefix(string(m.FileData), "\x89PNG") {
-				t.Errorf("message %d, the first to chat %d, is not the chart: photo %q, %d bytes", i, m.ChatID, m.Photo, len(m.FileData))
+			if m.Attachment != planbot.AttachPicture || m.FileName == "" || len(m.FileData) < 1000 || !strings.HasPrefix(string(m.FileData), "\x89PNG") {
+				t.Errorf("message %d, the first to chat %s, is not the chart: %q %q, %d bytes", i, m.ChatID, m.Attachment, m.FileName, len(m.FileData))
 			}
-		} else if m.Photo != "" {
-			t.Errorf("chat %d got a second chart", m.ChatID)
+		} else if m.Attachment == planbot.AttachPicture {
+			t.Errorf("chat %s got a second chart", m.ChatID)
 		}
 		seen[m.ChatID]++
 	}
@@ -275,7 +275,7 @@ func TestDigestCarriesChart(t *testing.T) {
 	}
 	for chat, n := range seen {
 		if n < 2 {
-			t.Errorf("chat %d got the chart but no text", chat)
+			t.Errorf("chat %s got the chart but no text", chat)
 		}
 	}
 }

@@ -93,11 +93,11 @@ func TestHousekeepingPurgesStaleQuestions(t *testing.T) {
 	var stale, fresh int64
 	err := f.db.InSession(ctx, func(s planbot.Tx) error {
 		var err error
-		if stale, err = s.SavePending(ctx, planbot.Pending{ChatID: 2001, UserID: 2001, Kind: "confirm", Payload: "{}",
+		if stale, err = s.SavePending(ctx, planbot.Pending{ChatID: tgChat(2001), UserID: tgAccount(2001), Kind: "confirm", Payload: "{}",
 			CreatedAt: f.now.Add(-scheduler.PendingMaxAge - time.Minute)}); err != nil {
 			return err
 		}
-		fresh, err = s.SavePending(ctx, planbot.Pending{ChatID: 2001, UserID: 2001, Kind: "confirm", Payload: "{}",
+		fresh, err = s.SavePending(ctx, planbot.Pending{ChatID: tgChat(2001), UserID: tgAccount(2001), Kind: "confirm", Payload: "{}",
 			CreatedAt: f.now.Add(-scheduler.PendingMaxAge + time.Minute)})
 		return err
 	})

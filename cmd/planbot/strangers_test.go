@@ -99,7 +99,7 @@ func TestStrangersFloodDelaysNobody(t *testing.T) {
 	}
 	// Nor is a second refusal waiting in the outbox.
 	var queued int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM outbox WHERE chat_id IN (?, ?)`, flooder.ID, group.ID).Scan(&queued); err != nil {
+	if err := db.QueryRow(`SELECT COUNT(*) FROM outbox WHERE chat_id IN (?, ?)`, tgChat(flooder.ID), tgChat(group.ID)).Scan(&queued); err != nil {
 		t.Fatal(err)
 	}
 	if queued != 2 {

@@ -18,6 +18,7 @@ import (
 	"planbot"
 	"planbot/bot"
 	"planbot/storage"
+	"planbot/telegram"
 	"planbot/telegram/telegramtest"
 )
 
@@ -57,7 +58,7 @@ func newCountyChat(t *testing.T, at time.Time) *countyChat {
 func (cc *countyChat) handle(m bot.Message) []bot.Reply {
 	cc.t.Helper()
 	cc.n++
-	m.UpdateID, m.At, m.Chat = cc.n, cc.at, bot.ChatPrivate
+	m.At, m.Chat = cc.at, bot.ChatPrivate
 	if m.MessageID == 0 {
 		m.MessageID = 10000 + cc.n
 	}
@@ -75,22 +76,25 @@ func (cc *countyChat) handle(m bot.Message) []bot.Reply {
 
 func (cc *countyChat) say(p planbot.Person, text string) []bot.Reply {
 	cc.t.Helper()
-	return cc.handle(bot.Message{ChatID: p.TelegramID, UserID: p.TelegramID, Text: text})
+	return cc.handle(bot.Message{ChatID: tgChat(telegramID(p)), UserID: tgAccount(telegramID(p)), Text: text})
 }
 
 func (cc *countyChat) press(p planbot.Person, msgID int, data string) []bot.Reply {
 	cc.t.Helper()
-	return cc.handle(bot.Message{ChatID: p.TelegramID, UserID: p.TelegramID,
+	return cc.handle(bot.Message{ChatID: tgChat(telegramID(p)), UserID: tgAccount(telegramID(p)),
 		Callback: &bot.Callback{ID: fmt.Sprintf("cb%d", cc.n), Data: data, MessageID: msgID}})
 }
 
 // texts is what Telegram would be sent for replies: the outbox rows with
-// text (the bot splits a long text into several).
+// text (the outbox splits a text longer than Telegram takes into several,
+// as storage's Enqueue does).
 func texts(replies []bot.Reply) []string {
 	var out []string
-	for _, m := range bot.ToOutbox(replies) {
-		if m.Text != "" && m.Method != planbot.MethodAnswer {
-			out = append(out, m.Text)
+	for _, whole := range bot.ToOutbox(replies) {
+		for _, m := range planbot.SplitOutbox(whole, telegram.MaxMessageLen) {
+			if m.Text != "" && m.Method != planbot.MethodAnswer {
+				out = append(out, m.Text)
+			}
 		}
 	}
 	return out
@@ -118,7 +122,7 @@ func bigLeader(plan *planbot.Plan) planbot.Person {
 	}
 	best := ""
 	for k, c := range n {
-		if p, ok := plan.Person(k); ok && p.TelegramID != 0 && k != "shuji" && (best == "" || c > n[best] || c == n[best] && k < best) {
+		if p, ok := plan.Person(k); ok && telegramID(p) != 0 && k != "shuji" && (best == "" || c > n[best] || c == n[best] && k < best) {
 			best = k
 		}
 	}
@@ -136,7 +140,7 @@ func busyCadre(plan *planbot.Plan) planbot.Person {
 	}
 	var best planbot.Person
 	for _, p := range plan.People {
-		if p.Has(planbot.RoleCadre) && p.TelegramID != 0 && (best.Key == "" || n[p.Key] > n[best.Key]) {
+		if p.Has(planbot.RoleCadre) && telegramID(p) != 0 && (best.Key == "" || n[p.Key] > n[best.Key]) {
 			best = p
 		}
 	}
@@ -184,8 +188,8 @@ func TestCountyViewsFitAPhone(t *testing.T) {
 					check := func(page int, m string) {
 						n := telegramtest.UTF16Len(m)
 						total += n
-						if n > planbot.MaxMessageLen {
-							t.Errorf("page %d of %s: a message of %d UTF-16 units, over %d:\n%.300s", page, view, n, planbot.MaxMessageLen, m)
+						if n > telegram.MaxMessageLen {
+							t.Errorf("page %d of %s: a message of %d UTF-16 units, over %d:\n%.300s", page, view, n, telegram.MaxMessageLen, m)
 						}
 						if _, _, err := telegramtest.ParseHTML(m); err != nil {
 							t.Errorf("page %d of %s is not valid HTML: %v", page, view, err)
@@ -245,7 +249,7 @@ func countyE2E(t *testing.T) *e2e {
 }
 
 func tgUser(p planbot.Person) telegramtest.User {
-	return telegramtest.User{ID: p.TelegramID, FirstName: p.Name}
+	return telegramtest.User{ID: telegramID(p), FirstName: p.Name}
 }
 
 // TestE2ECountyPaging: over the real client, an admin's /overdue on the
@@ -261,7 +265,7 @@ func TestE2ECountyPaging(t *testing.T) {
 
 	r := one(t, h.say(ua, "/overdue"))
 	wants(t, "/overdue", r.Text, "逾期事项", "按板块", "最需关注的 8 项", "点「下一页」逐个板块查看，或发送 <code>/overdue 板块编号</code>")
-	if n := telegramtest.UTF16Len(r.Text); n > planbot.MaxMessageLen {
+	if n := telegramtest.UTF16Len(r.Text); n > telegram.MaxMessageLen {
 		t.Errorf("/overdue is %d UTF-16 units", n)
 	}
 	if got := buttons(r); len(got) != 1 || got[0] != "下一页 ▶" {

@@ -15,9 +15,10 @@
 -- referenced (reports by itself, people by nearly every table): they are
 -- changed in place, column by column.
 
--- The outbox. parse_mode goes: Text is HTML, always. The bot wrote 'HTML'
--- or, for a button's toast, '': those texts are escaped, so that they read
--- the same as HTML. reply_markup was Telegram's inline keyboard,
+-- The outbox. parse_mode goes: a message's Text is HTML, always, and a
+-- button's toast (an answer) plain text, as a toast shows no markup. The
+-- bot wrote 'HTML', or '' for a toast; any other row with '' is escaped,
+-- so that it reads the same as HTML. reply_markup was Telegram's inline keyboard,
 -- {"inline_keyboard":[[{"text":…,"callback_data":…}]]}, a row possibly
 -- null; buttons is planbot.Keyboard as [[{"text":…,"data":…}]], rows and
 -- buttons in their order, '' for none (an empty keyboard was none too).
@@ -56,7 +57,7 @@ INSERT INTO outbox_new (id, method, chat_id, text, buttons, edit_message_id, pre
     file_name, file_data, priority, job, scheduled_at, held, status, attempts, next_attempt_at,
     sent_message_id, last_error, created_at, sent_at, given_up_at)
 SELECT o.id, o.method, 'telegram:' || o.chat_id,
-    CASE WHEN o.parse_mode = ''
+    CASE WHEN o.parse_mode = '' AND o.method <> 'answer'
         THEN replace(replace(replace(o.text, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')
         ELSE o.text END,
     CASE WHEN json_valid(o.reply_markup) AND json_type(o.reply_markup, '$.inline_keyboard') = 'array'
@@ -215,7 +216,9 @@ ALTER TABLE people DROP COLUMN telegram_id;
 -- kind prefix ("AgAC…" → "telegram:AgAC…", "doc:BQAC…" →
 -- "doc:telegram:BQAC…"). Reports are immutable: the triggers that keep
 -- them so make way for this one rewrite and come back as 0001 made them.
--- reports references itself, so the column is replaced in place.
+-- reports references itself, so the column is replaced in place (and
+-- the comment 0001 wrote on photo_ids, "Telegram file ids", stays in the
+-- schema: they are platforms' references now, see planbot.KindOf).
 DROP TRIGGER reports_immutable_update;
 DROP TRIGGER reports_immutable_delete;
 DROP INDEX reports_message;
