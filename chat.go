@@ -1,6 +1,7 @@
 package planbot
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -95,6 +96,9 @@ type Message struct {
 	Unsupported bool
 	At          time.Time
 	Callback    *Callback
+	// EventRef is the platform's handle for answering this event directly
+	// (WeCom's req_id of a callback); "" where the platform has none.
+	EventRef string
 }
 
 // Callback is a press on a button under one of the bot's messages.
@@ -102,4 +106,38 @@ type Callback struct {
 	ID        string // the press, to answer it (MethodAnswer)
 	Data      string // what the button carries (≤ MaxButtonData bytes)
 	MessageID int    // the message that holds the buttons
+}
+
+// ReminderChat is the one chat a person's reminders and digests go to, so
+// that a person reachable on several platforms is never told twice: the
+// account on their preferred platform, if they have one there; else the
+// account (in the YAML, or bound by invite code) they wrote from last, by
+// seen; else their first account in the YAML; else the bound one; "" when
+// they cannot be reached.
+func ReminderChat(p Person, bound ChatID, seen map[UserID]time.Time) ChatID {
+	accounts := p.Accounts
+	if bound != "" && !slices.Contains(accounts, UserID(bound)) {
+		accounts = append(slices.Clip(accounts), UserID(bound))
+	}
+	if p.Prefer != "" {
+		for _, a := range accounts {
+			if a.Platform() == p.Prefer {
+				return a.Chat()
+			}
+		}
+	}
+	var last UserID
+	var lastAt time.Time
+	for _, a := range accounts {
+		if at, ok := seen[a]; ok && at.After(lastAt) {
+			last, lastAt = a, at
+		}
+	}
+	switch {
+	case last != "":
+		return last.Chat()
+	case len(accounts) > 0:
+		return accounts[0].Chat()
+	}
+	return ""
 }

@@ -57,6 +57,10 @@ type OutboxMessage struct {
 
 	EditMessageID int    // MethodEdit: the message to change
 	PressID       string // MethodAnswer: the button press to answer
+	// ReplyRef is the EventRef of the message this one answers: the
+	// adapter may answer through it (WeCom answers a callback by its
+	// req_id) or, where it no longer can, send the message as any other.
+	ReplyRef string
 
 	Attachment Attachment
 	FileName   string

@@ -48,6 +48,9 @@ type Person struct {
 	Principal bool
 	// Invite is a one-time code the person sends as "/start CODE" to bind
 	// their account when the admin does not know its id.
+	// Prefer is the platform their reminders go to when they have accounts
+	// on several; "" lets the one they used last decide (ReminderChat).
+	Prefer string
 	Invite string
 }
 

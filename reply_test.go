@@ -1,6 +1,9 @@
 package planbot
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestClipAndClipLine(t *testing.T) {
 	s := "第一行\n第二行很长很长"
@@ -61,5 +64,31 @@ func TestChatAddresses(t *testing.T) {
 	p := Person{Accounts: []UserID{"wecom:zs", "telegram:42"}}
 	if a, ok := p.Account("telegram"); !ok || a != "telegram:42" || p.Chat() != "wecom:zs" || !p.HasAccount("telegram:42") || p.HasAccount("") {
 		t.Errorf("person's accounts read wrong: %v %v %q", a, ok, p.Chat())
+	}
+}
+
+func TestReminderChat(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2027, 3, 1, h, 0, 0, 0, time.UTC) }
+	both := Person{Accounts: []UserID{"telegram:1", "wecom:zs"}}
+	cases := []struct {
+		name  string
+		p     Person
+		bound ChatID
+		seen  map[UserID]time.Time
+		want  ChatID
+	}{
+		{"nobody", Person{}, "", nil, ""},
+		{"first account when never seen", both, "", nil, "telegram:1"},
+		{"the one used last", both, "", map[UserID]time.Time{"telegram:1": at(8), "wecom:zs": at(9)}, "wecom:zs"},
+		{"preferred beats used last", Person{Accounts: both.Accounts, Prefer: "telegram"}, "", map[UserID]time.Time{"wecom:zs": at(9)}, "telegram:1"},
+		{"preferred platform without an account is ignored", Person{Accounts: []UserID{"wecom:zs"}, Prefer: "telegram"}, "", nil, "wecom:zs"},
+		{"bound only", Person{}, "wecom:ls", nil, "wecom:ls"},
+		{"bound and used last", Person{Accounts: []UserID{"telegram:1"}}, "wecom:ls", map[UserID]time.Time{"wecom:ls": at(9), "telegram:1": at(7)}, "wecom:ls"},
+		{"another person's account seen does not count", Person{Accounts: []UserID{"telegram:1"}}, "", map[UserID]time.Time{"wecom:zs": at(9)}, "telegram:1"},
+	}
+	for _, c := range cases {
+		if got := ReminderChat(c.p, c.bound, c.seen); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
 	}
 }

@@ -52,6 +52,23 @@ type Binder interface {
 	SpendExposedInvite(ctx context.Context, person string, user UserID, invite string, now time.Time) (bool, error)
 }
 
+// SeenReader reads when each account last wrote to the bot: a person on
+// several platforms is reminded where they wrote last (ReminderChat).
+type SeenReader interface {
+	AccountsSeen(ctx context.Context) (map[UserID]time.Time, error)
+}
+
+// SeenWriter notes that an account of a known person wrote at at.
+type SeenWriter interface {
+	AccountSeen(ctx context.Context, user UserID, at time.Time) error
+}
+
+// EvidenceWriter keeps a file a platform gives only for a while (WeCom's
+// links last minutes) under its evidence reference.
+type EvidenceWriter interface {
+	SaveEvidence(ctx context.Context, ref, name string, data []byte) error
+}
+
 // LeaveReader reads the leaves said in chat (the plan holds the YAML's).
 type LeaveReader interface {
 	Leaves(ctx context.Context) ([]Leave, error)
@@ -109,6 +126,7 @@ type Enqueuer interface {
 type ReadTx interface {
 	ProgressReader
 	BindingReader
+	SeenReader
 	LeaveReader
 	DeliveryReader
 }
@@ -117,6 +135,8 @@ type ReadTx interface {
 type Tx interface {
 	ReadTx
 	ProgressWriter
+	SeenWriter
+	EvidenceWriter
 	Binder
 	LeaveWriter
 	Questions
