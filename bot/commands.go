@@ -114,15 +114,24 @@ type parsedCommand struct {
 //     arguments; "计划 下周再讨论吧" is a sentence, for the free-text intake.
 //   - In a group, never a Chinese word without a slash: people say 完成
 //     and 计划 to each other.
+//   - "@ThisBot /report 2.3" is "/report 2.3": a platform that hands the
+//     bot only the group messages that mention it (WeCom) brings every
+//     command so.
 func (c *call) command(b *Bot) parsedCommand {
 	t := strings.TrimSpace(c.m.Text)
+	me := c.botSelf(b)
+	if me.username != "" {
+		if n, ok := prefixFold(t, "@"+me.username); ok && strings.HasPrefix(strings.TrimSpace(t[n:]), "/") {
+			t = strings.TrimSpace(t[n:])
+		}
+	}
 	if strings.HasPrefix(t, "/") {
 		word, rest, _ := strings.Cut(t[1:], " ")
 		if i := strings.IndexAny(word, "\n"); i >= 0 {
 			word, rest = word[:i], word[i+1:]+" "+rest
 		}
 		word, to, _ := strings.Cut(word, "@")
-		if me := b.account(); to != "" && me.username != "" && !strings.EqualFold(to, me.username) {
+		if to != "" && me.username != "" && !strings.EqualFold(to, me.username) {
 			return parsedCommand{otherBot: true}
 		}
 		return parsedCommand{name: strings.ToLower(word), args: strings.TrimSpace(rest), ok: true}

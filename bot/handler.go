@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"planbot"
 	"planbot/intake"
@@ -50,30 +53,48 @@ type Config struct {
 type Bot struct {
 	cfg  Config
 	plan atomic.Pointer[planbot.Plan]
-	self atomic.Pointer[botAccount]
+	// self maps a platform's name to the bot's own account there. It is
+	// replaced whole under selfMu, never changed in place, so a message
+	// reads it without a lock while an adapter (re)connects.
+	self   atomic.Pointer[map[string]botAccount]
+	selfMu sync.Mutex
 }
 
-// botAccount is the bot's own account on the chat platform, as its
+// botAccount is the bot's own account on one chat platform, as its
 // adapter learnt it when it connected.
 type botAccount struct {
 	id       planbot.UserID
 	username string
 }
 
-// SetSelf tells the bot its own account, so that in a group it answers
-// only what is addressed to it (/help@ThisBot, replies to its messages,
-// @mentions). Until it is set (the console, tests) every /cmd@name is
-// taken as addressed to it.
+// SetSelf tells the bot its own account on the platform of id, so that in
+// a group there it answers only what is addressed to it (/help@ThisBot,
+// replies to its messages, @mentions). The bot has one account on each
+// platform it serves, each with its own name: an adapter sets its own
+// and leaves the others'. Until a platform's is set (the console, tests)
+// every /cmd@name there is taken as addressed to it.
 func (b *Bot) SetSelf(id planbot.UserID, username string) {
-	b.self.Store(&botAccount{id: id, username: username})
+	b.selfMu.Lock()
+	defer b.selfMu.Unlock()
+	next := map[string]botAccount{}
+	if cur := b.self.Load(); cur != nil {
+		maps.Copy(next, *cur)
+	}
+	next[id.Platform()] = botAccount{id: id, username: username}
+	b.self.Store(&next)
 }
 
-func (b *Bot) account() botAccount {
-	if a := b.self.Load(); a != nil {
-		return *a
+// account is the bot's own account on platform; zero when not set.
+func (b *Bot) account(platform string) botAccount {
+	if m := b.self.Load(); m != nil {
+		return (*m)[platform]
 	}
 	return botAccount{}
 }
+
+// botSelf is the bot's own account on the platform of the message in hand:
+// what its /cmd@name, @mentions and replies are compared with.
+func (c *call) botSelf(b *Bot) botAccount { return b.account(c.m.ChatID.Platform()) }
 
 // The access policy's numbers (issue 11).
 const (
@@ -201,10 +222,29 @@ func (b *Bot) Handle(ctx context.Context, s Store, m Message) (replies []Reply, 
 	if c.me, c.known, err = b.whoIs(ctx, s, plan, m.UserID); err != nil {
 		return nil, fmt.Errorf("%w: identify user: %v", ErrInternal, err)
 	}
+	if c.known {
+		if err := c.seen(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInternal, err)
+		}
+	}
 	if err := b.dispatch(c); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInternal, err)
 	}
 	return c.replies, nil
+}
+
+// seen notes that the sender, a known person, wrote from their account:
+// their reminders go to the platform they used last (planbot.ReminderChat).
+// The message's own time counts, not the handling's, so a message handled
+// late (after an outage) does not pass for a newer one. The console's
+// messages (AsPerson) never get here: whoever runs it is not the person
+// writing on a platform.
+func (c *call) seen() error {
+	at := c.m.At
+	if at.IsZero() {
+		at = c.now
+	}
+	return c.s.AccountSeen(c.ctx, c.m.UserID, at)
 }
 
 // Apology is what a user reads when handling their message failed: nothing
@@ -304,7 +344,7 @@ func (b *Bot) dispatch(c *call) error {
 		// the bot (a reply to it, an @mention) that holds a report is told
 		// where to send it, so it is not lost in silence.
 		if c.addressesBot(b) && c.holdsReport(b) {
-			c.say(fmt.Sprintf("群里的汇报不记录。请私聊 %s 发送这条汇报。", b.privateChatName()))
+			c.say(fmt.Sprintf("群里的汇报不记录。请私聊 %s 发送这条汇报。", c.privateChatName(b)))
 		}
 		return nil
 	}
@@ -373,19 +413,25 @@ func (c *call) refusalToast(toast string) {
 }
 
 // addressesBot: in a group, the message replies to one of the bot's or
-// @mentions it (commands are told by their own @suffix).
+// @mentions it (commands are told by their own @suffix). A platform that
+// hands the bot only the group messages that mention it (WeCom) keeps the
+// mention in the text, so such a message is always addressed.
 func (c *call) addressesBot(b *Bot) bool {
-	me := b.account()
+	me := c.botSelf(b)
 	if me.id != "" && c.m.ReplyToUser == me.id {
 		return true
 	}
-	return me.username != "" && strings.Contains(strings.ToLower(c.m.Text), "@"+strings.ToLower(me.username))
+	if me.username == "" {
+		return false
+	}
+	_, _, ok := indexFold(c.m.Text, "@"+me.username)
+	return ok
 }
 
 // holdsReport: what the message says would be recorded if sent privately.
 func (c *call) holdsReport(b *Bot) bool {
 	text := c.m.Text
-	if me := b.account(); me.username != "" {
+	if me := c.botSelf(b); me.username != "" {
 		text = replaceFold(text, "@"+me.username, " ")
 	}
 	in := intake.Understand(text, intake.Context{Plan: c.plan, Owned: c.ownedOpen(), Today: c.today(), ReplyText: c.m.ReplyText})
@@ -402,26 +448,60 @@ func (c *call) holdsReport(b *Bot) bool {
 	return false
 }
 
-// replaceFold replaces every case-insensitive occurrence of old (ASCII, as
-// the bot's username is) in s.
+// replaceFold replaces every case-insensitive occurrence of old in s.
 func replaceFold(s, old, new string) string {
-	lower, lo := strings.ToLower(s), strings.ToLower(old)
 	var sb strings.Builder
 	for {
-		i := strings.Index(lower, lo)
-		if i < 0 {
+		i, j, ok := indexFold(s, old)
+		if !ok {
 			sb.WriteString(s)
 			return sb.String()
 		}
 		sb.WriteString(s[:i])
 		sb.WriteString(new)
-		s, lower = s[i+len(old):], lower[i+len(lo):]
+		s = s[j:]
 	}
 }
 
-// privateChatName is how a hint names the bot's private chat.
-func (b *Bot) privateChatName() string {
-	if me := b.account(); me.username != "" {
+// indexFold finds the first case-insensitive occurrence of sub in s: s[i:j].
+// Letters are compared rune by rune, as strings.EqualFold does, so a name
+// that is not ASCII (a WeCom bot's is Chinese) is found where it is, and
+// the match's length is read in s, not assumed to be sub's.
+func indexFold(s, sub string) (i, j int, ok bool) {
+	if sub == "" {
+		return 0, 0, false
+	}
+	for i = 0; i < len(s); {
+		if n, ok := prefixFold(s[i:], sub); ok {
+			return i, i + n, true
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return 0, 0, false
+}
+
+// prefixFold reports whether s begins with prefix, case-insensitively, and
+// how many bytes of s that prefix takes.
+func prefixFold(s, prefix string) (int, bool) {
+	n := 0
+	for _, r := range prefix {
+		if n >= len(s) {
+			return 0, false
+		}
+		c, size := utf8.DecodeRuneInString(s[n:])
+		if c != r && !strings.EqualFold(string(c), string(r)) {
+			return 0, false
+		}
+		n += size
+	}
+	return n, true
+}
+
+// privateChatName is how a hint names the bot's private chat on the
+// platform of the message in hand.
+func (c *call) privateChatName(b *Bot) string {
+	if me := c.botSelf(b); me.username != "" {
 		return "@" + esc(me.username)
 	}
 	return "本机器人"
@@ -514,6 +594,10 @@ func (b *Bot) start(c *call, code string) error {
 		return err
 	}
 	c.me, c.known = who, true
+	// Bound just now from this account: the platform they use.
+	if err := c.seen(); err != nil {
+		return err
+	}
 	c.say(fmt.Sprintf("绑定成功！%s，您好。\n发送 /mine 查看您的事项，/help 查看全部用法。", esc(who.Name)))
 	return nil
 }

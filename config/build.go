@@ -22,6 +22,8 @@ type at struct {
 var (
 	keyPattern  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 	codePattern = regexp.MustCompile(`^[^\s/]+$`)
+	// envPattern is a name the shell takes as an environment variable's.
+	envPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // builder carries what the per-section checks share: the result being
@@ -37,6 +39,8 @@ type builder struct {
 	people   map[string]at
 	sections map[string]at
 	units    map[string]bool
+	// robots are the group robots of wecom.robots, for "robot:NAME".
+	robots map[string]at
 }
 
 // build turns the decoded files into a Config, checking everything that
@@ -49,6 +53,7 @@ func (l *loader) build(files []fileRaw) *Config {
 	b := &builder{l: l, files: files, cfg: cfg, plan: cfg.Plan, todo: l.placeholders(files)}
 	b.topLevel()
 	b.bot()
+	b.wecom()
 	b.rules()
 	b.limits()
 	b.buildPeople()
@@ -105,7 +110,7 @@ func (b *builder) bot() {
 	out := &b.cfg.Bot
 	in := func(key string) at { return at{main.name, rb.Lines.of(key), "bot." + key} }
 	if rb.TokenEnv != "" {
-		if !regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`).MatchString(rb.TokenEnv) {
+		if !envPattern.MatchString(rb.TokenEnv) {
 			b.e(in("token_env"), "%q 不是环境变量名：这里写保存令牌的环境变量的名字（如 PLANBOT_TELEGRAM_TOKEN），令牌本身不要写进文件", redactToken(rb.TokenEnv))
 		} else {
 			out.TokenEnv = rb.TokenEnv

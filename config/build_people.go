@@ -11,11 +11,11 @@ import (
 // buildPeople checks people: in every file, with each person's leave.
 func (b *builder) buildPeople() {
 	b.people = map[string]at{}
-	telegramIDs := map[int64]at{}
+	ids := accountsSeen{telegram: map[int64]at{}, wecom: map[string]at{}}
 	invites := map[string]at{}
 	for _, f := range b.files {
 		for i, p := range f.raw.People {
-			b.person(f.name, i, p, telegramIDs, invites)
+			b.person(f.name, i, p, ids, invites)
 		}
 	}
 	b.units = map[string]bool{}
@@ -26,9 +26,16 @@ func (b *builder) buildPeople() {
 	}
 }
 
-// person checks people[i] of file; telegramIDs and invites are those seen
-// so far, which must not repeat.
-func (b *builder) person(file string, i int, p rawPerson, telegramIDs map[int64]at, invites map[string]at) {
+// accountsSeen are the accounts people were given so far, on each
+// platform, which must not repeat.
+type accountsSeen struct {
+	telegram map[int64]at
+	wecom    map[string]at // by the lower-case id
+}
+
+// person checks people[i] of file; ids and invites are those seen so far,
+// which must not repeat.
+func (b *builder) person(file string, i int, p rawPerson, ids accountsSeen, invites map[string]at) {
 	in := func(key string) at { return at{file, p.Lines.of(key), fmt.Sprintf("people[%d].%s", i+1, key)} }
 	where := at{file, p.Lines.of(""), fmt.Sprintf("people[%d]", i+1)}
 	person := planbot.Person{Key: p.Key, Name: strings.TrimSpace(p.Name), Unit: p.Unit, Principal: p.Principal, Invite: p.Invite}
@@ -48,13 +55,19 @@ func (b *builder) person(file string, i int, p rawPerson, telegramIDs map[int64]
 	if p.TelegramID < 0 {
 		b.e(in("telegram_id"), "%d 不是用户 id：个人的 Telegram 数字 id 是正数（群组 id 才是负数）", p.TelegramID)
 	} else if p.TelegramID > 0 {
-		if prev, dup := telegramIDs[p.TelegramID]; dup {
+		if prev, dup := ids.telegram[p.TelegramID]; dup {
 			b.e(in("telegram_id"), "telegram_id %d 重复：已用于 %s", p.TelegramID, prev.pos())
 		} else {
-			telegramIDs[p.TelegramID] = in("telegram_id")
+			ids.telegram[p.TelegramID] = in("telegram_id")
 		}
 		person.Accounts = append(person.Accounts, planbot.NewUserID(telegramPlatform, strconv.FormatInt(p.TelegramID, 10)))
 	}
+	// Telegram's account first, then WeCom's: the first is where the
+	// person is reached until they have written from one of them.
+	if id := b.wecomAccount(in, p, ids.wecom); id != "" {
+		person.Accounts = append(person.Accounts, planbot.NewUserID(wecomPlatform, id))
+	}
+	person.Prefer = b.prefer(in, p)
 	if p.Invite != "" {
 		if len([]rune(p.Invite)) < 6 || strings.ContainsAny(p.Invite, " \t") {
 			b.e(in("invite"), "邀请码 %q 太短或含空格：至少 6 个字符，不含空格", p.Invite)
@@ -75,8 +88,12 @@ func (b *builder) person(file string, i int, p rawPerson, telegramIDs map[int64]
 		}
 		person.Roles = append(person.Roles, role)
 	}
-	if person.Has(planbot.RoleCadre) && p.TelegramID == 0 && p.Invite == "" {
-		b.e(where, "干部 %s 既没有 telegram_id 也没有 invite：无法收到提醒，请填写其 Telegram 数字 id，或设一个邀请码让其发送 /start 邀请码 绑定", cmpOr(person.Name, p.Key))
+	if person.Has(planbot.RoleCadre) && p.TelegramID == 0 && strings.TrimSpace(p.WeComID) == "" && p.Invite == "" {
+		if b.cfg.WeCom == nil {
+			b.e(where, "干部 %s 既没有 telegram_id 也没有 invite：无法收到提醒，请填写其 Telegram 数字 id，或设一个邀请码让其发送 /start 邀请码 绑定", cmpOr(person.Name, p.Key))
+		} else {
+			b.e(where, "干部 %s 既没有 telegram_id、wecom_id 也没有 invite：无法收到提醒，请填写其 Telegram 数字 id 或企业微信账号（wecom_id），或设一个邀请码让其发送 /start 邀请码 绑定", cmpOr(person.Name, p.Key))
+		}
 	}
 	b.plan.People = append(b.plan.People, person)
 	b.plan.Leaves = append(b.plan.Leaves, b.l.leaves(b.e, file, i, p, b.plan.Year)...)

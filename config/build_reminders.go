@@ -67,11 +67,12 @@ func (b *builder) reminder(file string, i int, r rawReminder, reminders map[stri
 	return out
 }
 
-// recipients checks reminders[i].to: owners, leader, role:…, chat:… or a
-// person's key. It returns them as planbot.Reminder's To: the YAML's
-// "chat:-100123", a Telegram group's number, becomes the chat's address
-// "chat:telegram:-100123", since the scheduler sends to addresses and
-// names no platform.
+// recipients checks reminders[i].to: owners, leader, role:…, chat:…,
+// robot:… or a person's key. It returns them as planbot.Reminder's To:
+// the YAML's "chat:-100123", a Telegram group's number, becomes the chat's
+// address "chat:telegram:-100123", and "robot:leaders", a WeCom group
+// robot, "chat:wecomhook:leaders", since the scheduler sends to addresses
+// and names no platform.
 func (b *builder) recipients(file string, i int, r rawReminder) []string {
 	out := slices.Clone(r.To)
 	for j, to := range r.To {
@@ -88,6 +89,8 @@ func (b *builder) recipients(file string, i int, r rawReminder) []string {
 			} else {
 				out[j] = "chat:" + string(telegramChat(id))
 			}
+		case strings.HasPrefix(to, "robot:"):
+			out[j] = b.robotRecipient(a, to)
 		default:
 			b.personRef(a, to, "接收人")
 		}

@@ -31,6 +31,16 @@ const (
 	DefaultPerSecond         = 30
 	DefaultPerChatSeconds    = 1
 	DefaultPerGroupPerMinute = 20
+
+	// WeCom's: the public cloud's endpoints, and the send limits its
+	// documentation gives (30 messages a minute to one chat, 20 a minute
+	// to one group robot); 10 a second in all keeps well under the rest.
+	DefaultWeComSecretEnv        = "PLANBOT_WECOM_SECRET"
+	DefaultWeComURL              = "wss://openws.work.weixin.qq.com"
+	DefaultWeComWebhookURL       = "https://qyapi.weixin.qq.com/cgi-bin/webhook"
+	DefaultWeComPerSecond        = 10
+	DefaultWeComPerChatPerMinute = 30
+	DefaultRobotPerMinute        = 20
 )
 
 // telegramPlatform is the Telegram adapter's platform name: package
@@ -40,6 +50,15 @@ const (
 // number in bot.admin_chat or a reminder's "chat:N" a chat there; config
 // hands them on as addresses.
 const telegramPlatform = "telegram"
+
+// The WeCom adapter's platform names (package wecom's Platform and
+// HookPlatform), spelled out for the same reason: a person's wecom_id is
+// an account "wecom:<userid>", and a reminder's "robot:NAME" the chat
+// "wecomhook:NAME" of that group robot.
+const (
+	wecomPlatform     = "wecom"
+	wecomHookPlatform = "wecomhook"
+)
 
 // telegramChat is the address of Telegram chat n, as the adapter writes it.
 func telegramChat(n int64) planbot.ChatID {
@@ -51,7 +70,10 @@ type Config struct {
 	Files    []string // every file read, the main file first
 	Database string   // SQLite path; a relative path is relative to the main file's directory
 	Bot      Bot
-	Plan     *planbot.Plan
+	// WeCom is the wecom: section; nil when the file has none, and the
+	// bot then serves Telegram alone.
+	WeCom *WeCom
+	Plan  *planbot.Plan
 }
 
 // Bot holds the bot's settings: the Telegram connection's and the
@@ -76,6 +98,52 @@ type Bot struct {
 
 // Token reads the bot token from the configured environment variable.
 func (b Bot) Token() string { return os.Getenv(b.TokenEnv) }
+
+// WeCom holds the WeCom settings: the AI bot (智能机器人) that people chat
+// with over a long connection, and the group robots (群机器人) reminders
+// may be posted to. As with the token, the secrets are never in a file:
+// only the names of the environment variables that hold them.
+type WeCom struct {
+	BotID     string // the AI bot's BotID; not a secret
+	SecretEnv string // the environment variable holding the AI bot's Secret
+	// Name is the AI bot's name as WeCom shows it and people @ it in a
+	// group ("督办助手"): a group message is for the bot when it names it.
+	Name string
+	// URL is the long connection's address; WebhookURL the group robots'
+	// base, to which the adapter adds /send?key=… Both default to the
+	// public cloud's; a private deployment (政务微信) has its own.
+	URL, WebhookURL string
+	// Send limits of the AI bot: messages a second in all, and a minute
+	// to one chat.
+	PerSecond, PerChatPerMinute float64
+	Robots                      []Robot
+}
+
+// Robot is one group robot: a reminder recipient "robot:Name" posts to
+// its group through the webhook whose key is in the environment variable
+// KeyEnv.
+type Robot struct {
+	Name      string
+	KeyEnv    string
+	PerMinute float64 // messages a minute to its group
+}
+
+// Secret reads the AI bot's Secret from the configured environment
+// variable.
+func (w WeCom) Secret() string { return os.Getenv(w.SecretEnv) }
+
+// Key reads the robot's webhook key from its environment variable.
+func (r Robot) Key() string { return os.Getenv(r.KeyEnv) }
+
+// RobotKeys maps each robot's name to its webhook key, read from the
+// environment; a robot whose variable is unset or empty maps to "".
+func (w WeCom) RobotKeys() map[string]string {
+	out := make(map[string]string, len(w.Robots))
+	for _, r := range w.Robots {
+		out[r.Name] = r.Key()
+	}
+	return out
+}
 
 // Load reads the configuration at path and the files it includes.
 func Load(path string) (*Config, error) {
@@ -144,7 +212,7 @@ func (l *loader) load(path string) (*Config, error) {
 		if len(sub.raw.Include) > 0 {
 			l.errs.add(sub.name, sub.raw.Lines.of("include"), "include", "被包含的文件不能再包含其他文件（只有主文件可以写 include）")
 		}
-		for _, key := range []string{"year", "timezone", "database", "bot", "rules", "reminder_limits"} {
+		for _, key := range []string{"year", "timezone", "database", "bot", "wecom", "rules", "reminder_limits"} {
 			if ln, ok := sub.raw.Lines[key]; ok {
 				l.errs.add(sub.name, ln, key, fmt.Sprintf("%s 只能写在主文件 %s 中", key, main.name))
 			}

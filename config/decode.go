@@ -32,6 +32,7 @@ type rawFile struct {
 	Database   string         `yaml:"database"`
 	Include    []string       `yaml:"include"`
 	Bot        *rawBot        `yaml:"bot"`
+	WeCom      *rawWeCom      `yaml:"wecom"`
 	Rules      *rawRules      `yaml:"rules"`
 	People     []rawPerson    `yaml:"people"`
 	Sections   []rawSection   `yaml:"sections"`
@@ -60,6 +61,33 @@ type rawSendLimits struct {
 	Lines             lines    `yaml:"-"`
 }
 
+// rawWeCom is the wecom: section: the AI bot's long connection and the
+// group robots' webhooks.
+type rawWeCom struct {
+	BotID      string              `yaml:"bot_id"`
+	Name       string              `yaml:"name"`
+	SecretEnv  string              `yaml:"secret_env"`
+	URL        string              `yaml:"url"`
+	WebhookURL string              `yaml:"webhook_url"`
+	Limits     *rawWeComSendLimits `yaml:"send_limits"`
+	Robots     []rawRobot          `yaml:"robots"`
+	Lines      lines               `yaml:"-"`
+}
+
+type rawWeComSendLimits struct {
+	PerSecond        *float64 `yaml:"per_second"`
+	PerChatPerMinute *float64 `yaml:"per_chat_per_minute"`
+	Lines            lines    `yaml:"-"`
+}
+
+// rawRobot is one group robot (群机器人) of wecom.robots.
+type rawRobot struct {
+	Name      string   `yaml:"name"`
+	KeyEnv    string   `yaml:"key_env"`
+	PerMinute *float64 `yaml:"per_minute"`
+	Lines     lines    `yaml:"-"`
+}
+
 type rawRules struct {
 	Tolerance          *float64 `yaml:"tolerance"`
 	SilentDays         *int     `yaml:"silent_days"`
@@ -72,6 +100,8 @@ type rawPerson struct {
 	Key        string     `yaml:"key"`
 	Name       string     `yaml:"name"`
 	TelegramID int64      `yaml:"telegram_id"`
+	WeComID    string     `yaml:"wecom_id"`
+	Prefer     string     `yaml:"prefer"`
 	Invite     string     `yaml:"invite"`
 	Roles      []string   `yaml:"roles"`
 	Unit       string     `yaml:"unit"`

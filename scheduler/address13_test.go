@@ -12,12 +12,18 @@ import (
 )
 
 // memTx is the read side of a run, in memory: nothing reported, the
-// accounts bound by invite and what each chat was sent today. The other
-// methods of planbot.Tx are nil and panic: a run must not call them.
+// accounts bound by invite, when each account last wrote and what each
+// chat was sent today. The other methods of planbot.Tx are nil and panic:
+// a run must not call them.
 type memTx struct {
 	planbot.Tx
 	bound  map[string]planbot.ChatID
+	seen   map[planbot.UserID]time.Time
 	queued map[planbot.ChatID]int
+}
+
+func (m *memTx) AccountsSeen(context.Context) (map[planbot.UserID]time.Time, error) {
+	return m.seen, nil
 }
 
 func (m *memTx) AllReports(context.Context) (map[string][]planbot.Report, error) { return nil, nil }

@@ -29,10 +29,17 @@ type Snapshot struct {
 	// Latest maps indicator key to its latest effective observation in the
 	// plan year up to the job's scheduled time.
 	Latest map[string]planbot.Observation
-	// ChatOf maps person key to the person's private chat: that of their
-	// account in the YAML, else that of the account bound by invite.
-	// Missing or "": unreachable.
+	// ChatOf maps person key to the one private chat the person's
+	// reminders go to (planbot.ReminderChat): of their accounts in the
+	// YAML and the one bound by invite, that on the platform they prefer,
+	// else the one they wrote from last, else the first. Missing or "":
+	// unreachable.
 	ChatOf map[string]planbot.ChatID
+	// ChatsOf maps person key to every private chat of theirs, ChatOf's
+	// among them: a person on two platforms is still one person to the
+	// daily cap, to a held run's release and to the failure notice, on
+	// whichever of them a message went.
+	ChatsOf map[string][]planbot.ChatID
 	// Failed are the deliveries given up since the previous digest (403
 	// blocked and the like); only admins are told about them.
 	Failed []planbot.OutboxMessage
@@ -60,7 +67,8 @@ type Snapshot struct {
 // Recipients (r.To): "owners" are the owners of the items concerned;
 // "leader" their leaders in charge (分管领导); "role:ROLE" every person
 // holding ROLE, "KEY" that person and "chat:ADDRESS" the chat of that
-// planbot.ChatID (a group, "chat:telegram:-100123"), each of
+// planbot.ChatID (a group, "chat:telegram:-100123", or a group robot's,
+// "chat:wecomhook:leaders"), each of
 // whom gets every item concerned, with the owners named. An empty To is
 // "owners" for overdue, due_soon and report_request, and "role:leader" for
 // digest. Buttons "r:CODE" (at most MaxButtons) are offered only for items

@@ -66,8 +66,10 @@ func AdminDigest(s Snapshot, at time.Time) string {
 
 // FailureNotice is the one line about s.Failed, "" when it is empty:
 // "⚠️ N 条消息发送失败（如对方屏蔽了机器人）：张三×2、chat:telegram:-100…".
-// Each chat is named by the person it belongs to when s.ChatOf knows it,
-// else as a reminder's To names a group: "chat:" and its address.
+// Each chat is named by the person it belongs to when s.ChatOf or
+// s.ChatsOf knows it (a message may have failed on the platform a person
+// has since left), else as a reminder's To names a group: "chat:" and its
+// address.
 func FailureNotice(s Snapshot) string {
 	if len(s.Failed) == 0 {
 		return ""
@@ -75,8 +77,8 @@ func FailureNotice(s Snapshot) string {
 	owner := map[planbot.ChatID]string{} // chat → name of its person
 	if s.Plan != nil {
 		for _, p := range s.Plan.People {
-			if id := s.ChatOf[p.Key]; id != "" {
-				if _, dup := owner[id]; !dup {
+			for _, id := range append([]planbot.ChatID{s.ChatOf[p.Key]}, s.ChatsOf[p.Key]...) {
+				if _, dup := owner[id]; !dup && id != "" {
 					owner[id] = cmp.Or(p.Name, p.Key)
 				}
 			}

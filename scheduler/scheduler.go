@@ -35,6 +35,13 @@ type PendingPurger interface {
 	PurgePending(ctx context.Context, olderThan time.Time) (int, error)
 }
 
+// InboxPurger is a Store that keeps the inbound events of platforms that
+// send each event once (WeCom): Housekeep drops those handled more than
+// InboxMaxAge ago, whose duplicates can no longer arrive.
+type InboxPurger interface {
+	PurgeInbound(ctx context.Context, before time.Time) (int, error)
+}
+
 // HoldStore is a Store that keeps the reminders held for quiet hours as
 // placeholders (planbot.OutboxMessage.Held), never sent as composed: at
 // the end of the quiet hours each held run is composed again, as at then,
@@ -165,13 +172,14 @@ func (s *Scheduler) composeFor(ctx context.Context, sess Session, r planbot.Remi
 	if len(unreachable) > 0 && only == nil {
 		s.Log.Warn("reminder recipients without a chat (no account in the YAML, none bound by invite)", "job", r.Name, "people", unreachable)
 	}
+	personal := personalChats(snap)
 	if only != nil {
-		msgs = slices.DeleteFunc(msgs, func(m planbot.OutboxMessage) bool { return !only[m.ChatID] })
+		msgs = slices.DeleteFunc(msgs, func(m planbot.OutboxMessage) bool { return !heldFor(only, personal, m.ChatID) })
 	}
 	if r.Kind == planbot.ReminderDigest && s.Chart != nil && len(msgs) > 0 {
 		msgs = s.withChart(snap, at, msgs)
 	}
-	return s.limit(ctx, sess, plan, r, at, msgs, personalChats(snap), only != nil)
+	return s.limit(ctx, sess, plan, r, at, msgs, personal, only != nil)
 }
 
 // Release composes again, as at now, each run whose reminders were held
@@ -293,8 +301,7 @@ func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planb
 	if snap.Latest, err = sess.LatestObservations(ctx, from, to); err != nil {
 		return snap, err
 	}
-	bound, err := sess.ChatBindings(ctx)
-	if err != nil {
+	if err := reachable(ctx, sess, plan, &snap); err != nil {
 		return snap, err
 	}
 	said, err := sess.Leaves(ctx)
@@ -302,13 +309,6 @@ func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planb
 		return snap, err
 	}
 	snap.Leaves = append(slices.Clip(plan.Leaves), said...)
-	for _, p := range plan.People {
-		if c := p.Chat(); c != "" {
-			snap.ChatOf[p.Key] = c
-		} else if c := bound[p.Key]; c != "" {
-			snap.ChatOf[p.Key] = c
-		}
-	}
 	if r.Kind == planbot.ReminderDigest {
 		if prev, ok, err := sess.LastRunAt(ctx, r.Name); err != nil {
 			return snap, err
@@ -324,6 +324,36 @@ func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planb
 		}
 	}
 	return snap, nil
+}
+
+// reachable fills snap's ChatOf and ChatsOf: each person's private chats
+// (their YAML accounts', then the one bound by invite) and of them the one
+// their reminders go to, so that a person on two platforms is told once,
+// where they prefer or wrote from last.
+func reachable(ctx context.Context, sess Session, plan *planbot.Plan, snap *Snapshot) error {
+	bound, err := sess.ChatBindings(ctx)
+	if err != nil {
+		return err
+	}
+	seen, err := sess.AccountsSeen(ctx)
+	if err != nil {
+		return err
+	}
+	snap.ChatsOf = make(map[string][]planbot.ChatID, len(plan.People))
+	for _, p := range plan.People {
+		var chats []planbot.ChatID
+		for _, a := range p.Accounts {
+			chats = append(chats, a.Chat())
+		}
+		if c := bound[p.Key]; c != "" && !slices.Contains(chats, c) {
+			chats = append(chats, c)
+		}
+		snap.ChatsOf[p.Key] = chats
+		if c := planbot.ReminderChat(p, bound[p.Key], seen); c != "" {
+			snap.ChatOf[p.Key] = c
+		}
+	}
+	return nil
 }
 
 // withChart puts the digest's picture ahead of its text in every chat that
@@ -348,10 +378,28 @@ func (s *Scheduler) withChart(snap Snapshot, at time.Time, msgs []planbot.Outbox
 	return out
 }
 
+// heldFor reports whether a release composing for the held chats in only
+// sends to chat: a chat held for, or a person's chat when one of their
+// chats was held for (they wrote from another platform in the night, and
+// their reminder follows them there).
+func heldFor(only map[planbot.ChatID]bool, personal map[planbot.ChatID][]planbot.ChatID, chat planbot.ChatID) bool {
+	if only[chat] {
+		return true
+	}
+	for _, c := range personal[chat] {
+		if only[c] {
+			return true
+		}
+	}
+	return false
+}
+
 // limit applies the caps: quiet hours defer, the daily cap drops. Digests
 // are what leaders asked for, so only quiet hours apply to them. The cap
-// is per person: it counts only the chats in personal, never a group's,
-// which many read.
+// is per person: it counts only the chats in personal, never a group's
+// (which many read, a group robot's too), and for a person the reminders
+// queued to any of their chats today, so a person on two platforms is
+// capped once.
 //
 // With a HoldStore, messages composed in the quiet hours are held
 // (placeholders composed again at the release, see Release) until their
@@ -359,7 +407,7 @@ func (s *Scheduler) withChart(snap Snapshot, at time.Time, msgs []planbot.Outbox
 // daily cap is then applied at the release, to the day they go out.
 // releasing is a release's composition: one on a day off (the bot was
 // down) of a workdays_only job waits again for a working morning.
-func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time, msgs []planbot.OutboxMessage, personal map[planbot.ChatID]bool, releasing bool) ([]planbot.OutboxMessage, error) {
+func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time, msgs []planbot.OutboxMessage, personal map[planbot.ChatID][]planbot.ChatID, releasing bool) ([]planbot.OutboxMessage, error) {
 	lim := plan.Limits
 	_, canHold := s.Store.(HoldStore)
 	if until, hold := holdUntil(plan, r, at, releasing); hold && canHold {
@@ -383,7 +431,7 @@ func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan,
 	var kept []planbot.OutboxMessage
 	capped := map[planbot.ChatID]bool{}
 	for _, m := range msgs {
-		if personal[m.ChatID] && counts[m.ChatID] >= lim.PerPersonPerDay {
+		if chats, ok := personal[m.ChatID]; ok && sent(counts, chats) >= lim.PerPersonPerDay {
 			capped[m.ChatID] = true
 			continue
 		}
@@ -395,13 +443,29 @@ func (s *Scheduler) limit(ctx context.Context, sess Session, plan *planbot.Plan,
 	return kept, nil
 }
 
-// personalChats is the set of the people's private chats in snap: the chats
-// the daily cap counts. A chat's address does not say whether it is a
+// sent is how many reminders chats were queued in all.
+func sent(counts map[planbot.ChatID]int, chats []planbot.ChatID) int {
+	n := 0
+	for _, c := range chats {
+		n += counts[c]
+	}
+	return n
+}
+
+// personalChats maps each of the people's private chats in snap to all
+// the chats of its person (itself among them): the chats the daily cap
+// counts, together. A chat's address does not say whether it is a
 // person's or a group's; the people's chats are known by name.
-func personalChats(snap Snapshot) map[planbot.ChatID]bool {
-	out := make(map[planbot.ChatID]bool, len(snap.ChatOf))
-	for _, c := range snap.ChatOf {
-		out[c] = true
+func personalChats(snap Snapshot) map[planbot.ChatID][]planbot.ChatID {
+	out := make(map[planbot.ChatID][]planbot.ChatID, len(snap.ChatOf))
+	for key, c := range snap.ChatOf {
+		chats := snap.ChatsOf[key]
+		if !slices.Contains(chats, c) {
+			chats = append(slices.Clip(chats), c)
+		}
+		for _, x := range chats {
+			out[x] = chats
+		}
 	}
 	return out
 }
@@ -580,9 +644,19 @@ const PendingMaxAge = 7 * 24 * time.Hour
 // plan's zone, when nobody reports and no reminder is due.
 const housekeepingCron = "17 3 * * *"
 
+// InboxMaxAge is how long a handled inbound event is remembered: long
+// past any redelivery of the same message id.
+const InboxMaxAge = 30 * 24 * time.Hour
+
 // Housekeep deletes the questions asked more than PendingMaxAge before
-// now and returns how many; nothing when the Store keeps none.
+// now and returns how many (nothing when the Store keeps none), and the
+// inbound events handled more than InboxMaxAge ago.
 func (s *Scheduler) Housekeep(ctx context.Context) (int, error) {
+	if in, ok := s.Store.(InboxPurger); ok {
+		if _, err := in.PurgeInbound(ctx, s.Now().Add(-InboxMaxAge)); err != nil {
+			return 0, fmt.Errorf("housekeeping: %w", err)
+		}
+	}
 	p, ok := s.Store.(PendingPurger)
 	if !ok {
 		return 0, nil

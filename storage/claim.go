@@ -103,10 +103,20 @@ const claimable = `
 // platform's does. It fails with ErrInvalid for a name that is no
 // platform's ("", or one with a ':' in it).
 func platformRange(platform string) ([]any, error) {
-	if platform == "" || strings.ContainsAny(platform, ":;") {
-		return nil, errorf(ErrInvalid, "%q is not a platform", platform)
+	if err := checkPlatform(platform); err != nil {
+		return nil, err
 	}
 	return []any{sql.Named("lo", platform+":"), sql.Named("hi", platform+";")}, nil
+}
+
+// checkPlatform fails with ErrInvalid for a name that is no platform's:
+// "", or one with a ':' (which ends the platform in an address) or a ';'
+// (which bounds platformRange).
+func checkPlatform(platform string) error {
+	if platform == "" || strings.ContainsAny(platform, ":;") {
+		return errorf(ErrInvalid, "%q is not a platform", platform)
+	}
+	return nil
 }
 
 // NextDue is when ClaimBatch will next have something to hand out, as far

@@ -2,10 +2,12 @@
 // program: the schema and its numbered migrations, the plan mirrored from
 // YAML (people, sections, items, indicators), the immutable history of
 // progress reports and indicator observations, the Telegram updates already
-// handled with the poll offset, scheduled job runs, the outbox of
-// messages waiting to be sent, and what the conversation keeps between
-// messages: account bindings, leave, pending questions and the audit log.
-// Chats and accounts are planbot.ChatID and planbot.UserID addresses
+// handled with the poll offset, the inbox of platforms that push each
+// event once (WeCom), scheduled job runs, the outbox of messages waiting
+// to be sent, and what the conversation keeps between messages: account
+// bindings, when each account last wrote, evidence files a platform lends
+// only for a while, leave, pending questions and the audit log. Chats and
+// accounts are planbot.ChatID and planbot.UserID addresses
 // ("telegram:-1001234567"): only the update log is Telegram's own.
 //
 // It runs on SQLite through sqlx and mattn/go-sqlite3 (cgo). Every
@@ -23,8 +25,10 @@
 // one Telegram update in one session and, in the same transaction, queues
 // its replies and records the update as handled with the next poll offset,
 // so after a crash an update has either been applied with all its effects
-// or not at all, and it is never applied twice. InSession is the same
-// without an update (the console chat).
+// or not at all, and it is never applied twice. HandleInbound does the
+// same for an event stored in the inbox (StoreInbound) by a platform that
+// will not send it again. InSession is the same without an update (the
+// console chat).
 //
 // # Scheduled runs
 //

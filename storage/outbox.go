@@ -107,11 +107,11 @@ func insertMessage(ctx context.Context, tx *sqlx.Tx, now time.Time, m OutboxMess
 		data = m.FileData
 	}
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO outbox (method, chat_id, text, buttons, edit_message_id, press_id,
+		INSERT INTO outbox (method, chat_id, text, buttons, edit_message_id, press_id, reply_ref,
 			attachment, file_name, file_data, priority,
 			job, scheduled_at, held, status, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.Method, m.ChatID, m.Text, buttons, nullInt(int64(m.EditMessageID)), nullString(m.PressID),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.Method, m.ChatID, m.Text, buttons, nullInt(int64(m.EditMessageID)), nullString(m.PressID), m.ReplyRef,
 		m.Attachment, nullString(m.FileName), data, m.Priority,
 		job, scheduled, m.Held, OutboxPending, ceilUnix(next), unix(created))
 	return err
@@ -237,7 +237,7 @@ func decodeButtons(s string) (planbot.Keyboard, error) {
 }
 
 // outboxColumns are what listings read: every column but file_data.
-const outboxColumns = `id, method, chat_id, text, buttons, edit_message_id, press_id,
+const outboxColumns = `id, method, chat_id, text, buttons, edit_message_id, press_id, reply_ref,
 	attachment, file_name, priority, job, scheduled_at, held,
 	status, attempts, next_attempt_at, sent_message_id, last_error, created_at, sent_at, given_up_at`
 
@@ -249,6 +249,7 @@ type outboxRow struct {
 	Buttons       string             `db:"buttons"`
 	EditMessageID sql.NullInt64      `db:"edit_message_id"`
 	PressID       sql.NullString     `db:"press_id"`
+	ReplyRef      string             `db:"reply_ref"`
 	Attachment    planbot.Attachment `db:"attachment"`
 	FileName      sql.NullString     `db:"file_name"`
 	FileData      []byte             `db:"file_data"`
@@ -279,6 +280,7 @@ func (r *outboxRow) message() (OutboxMessage, error) {
 		Buttons:       buttons,
 		EditMessageID: int(r.EditMessageID.Int64),
 		PressID:       r.PressID.String,
+		ReplyRef:      r.ReplyRef,
 		Attachment:    r.Attachment,
 		FileName:      r.FileName.String,
 		FileData:      r.FileData,

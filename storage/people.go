@@ -21,6 +21,7 @@ type personFields struct {
 	Unit      string
 	Principal bool
 	Invite    string
+	Prefer    string // the platform reminders go to; "" for none
 }
 
 func personFieldsOf(p planbot.Person) (personFields, error) {
@@ -47,6 +48,7 @@ func personFieldsOf(p planbot.Person) (personFields, error) {
 		Unit:      p.Unit,
 		Principal: p.Principal,
 		Invite:    p.Invite,
+		Prefer:    p.Prefer,
 	}, nil
 }
 
@@ -89,10 +91,10 @@ func (s *planSync) syncPeople(people []planbot.Person) (map[string]int64, error)
 		insert: func(key string, f personFields) (int64, error) {
 			var id int64
 			err := s.tx.GetContext(s.ctx, &id, `
-				INSERT INTO people (person_key, name, roles, unit, principal, invite, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				INSERT INTO people (person_key, name, roles, unit, principal, invite, prefer, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 				RETURNING id`,
-				key, f.Name, f.Roles, f.Unit, f.Principal, f.Invite, s.now, s.now)
+				key, f.Name, f.Roles, f.Unit, f.Principal, f.Invite, f.Prefer, s.now, s.now)
 			if err != nil {
 				return 0, err
 			}
@@ -100,9 +102,9 @@ func (s *planSync) syncPeople(people []planbot.Person) (map[string]int64, error)
 		},
 		update: func(id int64, _ string, old, f personFields) error {
 			_, err := s.tx.ExecContext(s.ctx, `
-				UPDATE people SET name = ?, roles = ?, unit = ?, principal = ?, invite = ?, updated_at = ?
+				UPDATE people SET name = ?, roles = ?, unit = ?, principal = ?, invite = ?, prefer = ?, updated_at = ?
 				WHERE id = ?`,
-				f.Name, f.Roles, f.Unit, f.Principal, f.Invite, s.now, id)
+				f.Name, f.Roles, f.Unit, f.Principal, f.Invite, f.Prefer, s.now, id)
 			if err != nil {
 				return err
 			}
@@ -135,8 +137,8 @@ func (s *planSync) syncPeople(people []planbot.Person) (map[string]int64, error)
 // their invite binding, "" if it does not. Whoever used the old code is
 // not vouched for by the new identity: the admin may have written the
 // accounts in, or replaced the invite, because the wrong person used it.
-// The accounts' order alone (which one gets the reminders) is no change of
-// identity.
+// The accounts' order alone, or the platform preferred (which one gets
+// the reminders), is no change of identity.
 func voidReason(old, f personFields) string {
 	was, is := decodeAccounts(old.Accounts), decodeAccounts(f.Accounts)
 	for _, a := range is {
@@ -166,10 +168,11 @@ func (s *planSync) storedPeople() (map[string]stored[personFields], error) {
 		Unit      string        `db:"unit"`
 		Principal bool          `db:"principal"`
 		Invite    string        `db:"invite"`
+		Prefer    string        `db:"prefer"`
 		Archived  sql.NullInt64 `db:"archived_at"`
 	}
 	if err := s.tx.SelectContext(s.ctx, &rows, `
-		SELECT id, person_key, name, roles, unit, principal, invite, archived_at
+		SELECT id, person_key, name, roles, unit, principal, invite, prefer, archived_at
 		FROM people`); err != nil {
 		return nil, fmt.Errorf("load people: %w", err)
 	}
@@ -193,7 +196,7 @@ func (s *planSync) storedPeople() (map[string]stored[personFields], error) {
 		}
 		have[r.Key] = stored[personFields]{id: r.ID, archived: r.Archived.Valid, fields: personFields{
 			Name: r.Name, Accounts: acc, Roles: r.Roles, Unit: r.Unit,
-			Principal: r.Principal, Invite: r.Invite,
+			Principal: r.Principal, Invite: r.Invite, Prefer: r.Prefer,
 		}}
 	}
 	return have, nil

@@ -73,24 +73,7 @@ func (db *DB) InSession(ctx context.Context, fn func(planbot.Tx) error) error {
 // message's fault: retry those.
 func (db *DB) HandleUpdate(ctx context.Context, updateID, nextOffset int, now time.Time,
 	fn func(planbot.Tx) ([]OutboxMessage, error)) (alreadyHandled bool, err error) {
-	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
-		handled, err := updateHandled(ctx, tx, updateID)
-		if err != nil {
-			return fmt.Errorf("check update: %w", err)
-		}
-		if handled {
-			alreadyHandled = true
-			return recordUpdate(ctx, tx, updateID, nextOffset, now)
-		}
-		msgs, err := fn(&Session{tx: tx, db: db, now: now})
-		if err != nil {
-			return err
-		}
-		if err := db.enqueue(ctx, tx, now, msgs); err != nil {
-			return fmt.Errorf("queue replies: %w", err)
-		}
-		return recordUpdate(ctx, tx, updateID, nextOffset, now)
-	})
+	alreadyHandled, err = db.handleOnce(ctx, telegramUpdate{updateID, nextOffset}, now, fn)
 	if err != nil {
 		return false, fmt.Errorf("handle update %d: %w", updateID, err)
 	}

@@ -9,13 +9,93 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"planbot"
 )
 
 // The Telegram poll loop handles an update with HandleUpdate (which records
 // it in the same transaction), and only then asks for more: after a crash
 // it resumes from Offset, and HandleUpdate skips any update already
 // recorded, so each update is handled once. RecordUpdate records an update
-// without handling it.
+// without handling it. The inbox (inbox.go) does the same for platforms
+// that push each event once: both go through handleOnce and recordOnce.
+
+// handledLog is where an inbound event is recorded as handled, so that it
+// is applied once: Telegram's update log with its poll offset
+// (telegramUpdate), or the inbox (inboundEvent).
+type handledLog interface {
+	// handled reports whether the event was recorded already.
+	handled(ctx context.Context, tx *sqlx.Tx) (bool, error)
+	// record records it as handled at now; recording it again is harmless.
+	record(ctx context.Context, tx *sqlx.Tx, now time.Time) error
+}
+
+// handleOnce is HandleUpdate's and HandleInbound's transaction. In one
+// write transaction it checks whether ev was recorded; if so it returns
+// true without calling fn (recording ev again, which moves a lagging
+// Telegram offset forward). Otherwise it calls fn with a Session, queues
+// the messages fn returns (now stamps them), records ev and commits: the
+// event's effects, its replies and its being handled are written together
+// or not at all. An error from fn, from the queue or from the commit
+// leaves nothing written and ev unhandled; inTx classifies it (ErrLocked,
+// ErrUnwritable), so the caller can tell an outage from a poison event.
+func (db *DB) handleOnce(ctx context.Context, ev handledLog, now time.Time,
+	fn func(planbot.Tx) ([]OutboxMessage, error)) (bool, error) {
+	var already bool
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		already = false
+		handled, err := ev.handled(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("check whether handled: %w", err)
+		}
+		if handled {
+			already = true
+			return ev.record(ctx, tx, now)
+		}
+		msgs, err := fn(&Session{tx: tx, db: db, now: now})
+		if err != nil {
+			return err
+		}
+		if err := db.enqueue(ctx, tx, now, msgs); err != nil {
+			return fmt.Errorf("queue replies: %w", err)
+		}
+		return ev.record(ctx, tx, now)
+	})
+	if err != nil {
+		return false, err
+	}
+	return already, nil
+}
+
+// recordOnce is RecordUpdate's and RecordInbound's transaction: it records
+// ev as handled and, unless ev was recorded already, queues msgs (now
+// stamps them), together or not at all.
+func (db *DB) recordOnce(ctx context.Context, ev handledLog, now time.Time, msgs []OutboxMessage) error {
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		handled, err := ev.handled(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("check whether handled: %w", err)
+		}
+		if !handled {
+			if err := db.enqueue(ctx, tx, now, msgs); err != nil {
+				return fmt.Errorf("queue messages: %w", err)
+			}
+		}
+		return ev.record(ctx, tx, now)
+	})
+}
+
+// telegramUpdate is a Telegram update in the update log, and the poll
+// offset to store with it.
+type telegramUpdate struct{ id, nextOffset int }
+
+func (u telegramUpdate) handled(ctx context.Context, tx *sqlx.Tx) (bool, error) {
+	return updateHandled(ctx, tx, u.id)
+}
+
+func (u telegramUpdate) record(ctx context.Context, tx *sqlx.Tx, now time.Time) error {
+	return recordUpdate(ctx, tx, u.id, u.nextOffset, now)
+}
 
 const offsetKey = "telegram_offset"
 
@@ -41,19 +121,7 @@ func updateHandled(ctx context.Context, q sqlx.QueryerContext, updateID int) (bo
 // stored offset never moves backwards. HandleUpdate does the same in the
 // transaction that applies the update.
 func (db *DB) RecordUpdate(ctx context.Context, updateID int, nextOffset int, now time.Time, msgs ...OutboxMessage) error {
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		handled, err := updateHandled(ctx, tx, updateID)
-		if err != nil {
-			return fmt.Errorf("check update: %w", err)
-		}
-		if !handled {
-			if err := db.enqueue(ctx, tx, now, msgs); err != nil {
-				return fmt.Errorf("queue messages: %w", err)
-			}
-		}
-		return recordUpdate(ctx, tx, updateID, nextOffset, now)
-	})
-	if err != nil {
+	if err := db.recordOnce(ctx, telegramUpdate{updateID, nextOffset}, now, msgs); err != nil {
 		return fmt.Errorf("record update %d: %w", updateID, err)
 	}
 	return nil

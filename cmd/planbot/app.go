@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -15,21 +16,30 @@ import (
 	"planbot/scheduler"
 	"planbot/storage"
 	"planbot/telegram"
+	"planbot/wecom"
 )
 
-// app is one serving bot: the database, the conversation, the outbox
-// sender, the reminders and the Telegram poll loop, wired together.
+// app is one serving bot: the database, the conversation, the reminders,
+// and for each chat platform configured its receiver (Telegram's poll
+// loop, WeCom's long connection) and its outbox sender, wired together.
 // `planbot run` builds one from its flags and the end-to-end tests build
-// one against the fake Bot API, so the tests run the wiring that serves.
-// Open, Run and Close are called once each, in that order; Open and Run
-// take the same ctx (the poll loop's requests are tied to it).
+// one against the fake Bot API and the fake WeCom, so the tests run the
+// wiring that serves. Open, Run and Close are called once each, in that
+// order; Open and Run take the same ctx (the poll loop's requests are tied
+// to it).
 type app struct {
 	// Set before Open.
 	env        *env // the log, database options, font; env.now is the conversation's clock
 	Config     *config.Config
 	ConfigPath string // re-read by /reload and SIGHUP; "" is the built-in example
 	DBPath     string
-	Token      string
+	// Token is Telegram's bot token; "" serves no Telegram.
+	Token string
+	// WeComSecret is the WeCom AI bot's secret; "" serves no AI bot, even
+	// with a wecom: section. WeComRobotKeys are the group robots' webhook
+	// keys by robot name (from the environment).
+	WeComSecret    string
+	WeComRobotKeys map[string]string
 	// PollTimeout is the long poll's; HandlerTimeout bounds one update.
 	PollTimeout, HandlerTimeout time.Duration
 	// NewDB serves the file at DBPath even if it is not the database
@@ -45,9 +55,9 @@ type app struct {
 	// WrapOutbox, if set, stands between the sender and the outbox (tests
 	// count sends, or fail them).
 	WrapOutbox func(delivery.Outbox) delivery.Outbox
-	// Pace, if set, adjusts Telegram's pacing (the tests turn it off to
-	// script a conversation that would otherwise take a minute).
-	Pace func(delivery.Limits) delivery.Limits
+	// Pace, if set, adjusts each platform's pacing (the tests turn it off
+	// to script a conversation that would otherwise take a minute).
+	Pace func(platform string, l delivery.Limits) delivery.Limits
 	// NoReminders leaves the reminders' cron off: it fires on the wall
 	// clock, which would drop the plan's 09:00 reminders into a scripted
 	// conversation whose clock says another day.
@@ -55,9 +65,11 @@ type app struct {
 
 	// Built by Open.
 	Bot       *bot.Bot
-	Sender    *delivery.Sender // Telegram's
+	Sender    *delivery.Sender // Telegram's; nil without Telegram
+	Senders   []*delivery.Sender
 	Scheduler *scheduler.Scheduler
-	Telegram  *telegram.Poller
+	Telegram  *telegram.Poller // nil without Telegram
+	WeCom     *wecom.Receiver  // nil without the WeCom AI bot
 	poller    *tgbotapi.BotAPI
 	closers   []func() // run by Close, last first
 }
@@ -73,41 +85,32 @@ func (a *app) clock() func() time.Time {
 	return a.env.now
 }
 
-// Open opens the database, reaches Telegram and builds the parts. On an
-// error, what it opened is closed by Close all the same.
+// Open opens the database, reaches Telegram (when it is served) and
+// builds the parts. On an error, what it opened is closed by Close all
+// the same.
 func (a *app) Open(ctx context.Context) error {
 	if a.DB == nil {
 		if err := a.openDatabase(ctx); err != nil {
 			return err
 		}
 	}
-	// A server that boots before its network is up keeps trying; a wrong
-	// token fails at once.
 	var senderAPI *tgbotapi.BotAPI
-	err := telegram.UntilReachable(ctx, a.env.log, "connect", func() (err error) {
-		a.poller, err = telegram.Connect(ctx, a.Token, a.Config.Bot.APIEndpoint, a.PollTimeout)
-		if err != nil {
+	if a.Token != "" {
+		var err error
+		if senderAPI, err = a.connectTelegram(ctx); err != nil {
 			return err
 		}
-		// The sender's requests are not tied to ctx: a message in flight
-		// at shutdown is finished, not abandoned.
-		senderAPI, err = telegram.NewClient(a.Token, a.Config.Bot.APIEndpoint)
-		return telegram.Redact(err, a.Token)
-	})
-	if ctx.Err() != nil {
-		a.env.log.Info("planbot stopped before it could reach Telegram")
-		return errStopped
-	} else if err != nil {
-		return err
 	}
 	a.build(senderAPI)
-	if err := telegram.UntilReachable(ctx, a.env.log, "delete webhook", func() error { return a.Telegram.Start(a.poller.Self) }); ctx.Err() != nil {
-		a.env.log.Info("planbot stopped before it could reach Telegram")
-		return errStopped
-	} else if err != nil {
-		return err
+	if a.Telegram != nil {
+		if err := telegram.UntilReachable(ctx, a.env.log, "delete webhook", func() error { return a.Telegram.Start(a.poller.Self) }); ctx.Err() != nil {
+			a.env.log.Info("planbot stopped before it could reach Telegram")
+			return errStopped
+		} else if err != nil {
+			return err
+		}
 	}
-	a.env.log.Info("planbot is running", "bot", a.poller.Self.UserName, "db", a.DB.Path(), "items", len(a.Config.Plan.Items))
+	a.env.log.Info("planbot is running", "platforms", a.platforms(), "db", a.DB.Path(), "items", len(a.Config.Plan.Items))
 	return nil
 }
 
@@ -137,7 +140,7 @@ func (a *app) openDatabase(ctx context.Context) error {
 				return nil, err
 			}
 		}
-		db, err := storage.Open(ctx, a.DBPath, a.env.dbOptions...)
+		db, err := storage.Open(ctx, a.DBPath, a.env.storageOptions()...)
 		if err != nil {
 			return nil, err
 		}
@@ -186,37 +189,31 @@ func (a *app) lockFile() error {
 	return nil
 }
 
-// build makes the conversation, the sender, the reminders and the poll
-// loop. The reminders read the plan the conversation holds (a reload
-// changes it) and the conversation restarts them after a reload: both
-// are assigned here before anything runs.
-func (a *app) build(senderAPI *tgbotapi.BotAPI) {
+// build makes the conversation, the reminders, and each platform's
+// receiver and sender. The reminders read the plan the conversation holds
+// (a reload changes it) and the conversation restarts them after a
+// reload: both are assigned here before anything runs.
+func (a *app) build(telegramAPI *tgbotapi.BotAPI) {
 	log, now := a.env.log, a.clock()
-	var outbox delivery.Outbox = a.DB
-	if a.WrapOutbox != nil {
-		outbox = a.WrapOutbox(outbox)
-	}
-	rates := a.Config.Bot
-	pace := telegram.Limits(rates.PerSecond, rates.PerChatSeconds, rates.PerGroupPerMinute)
-	if a.Pace != nil {
-		pace = a.Pace(pace)
-	}
-	a.Sender = delivery.New(telegram.Platform, telegram.NewChannel(senderAPI, a.Token), outbox, pace, log, now)
-
 	a.Scheduler = newScheduler(a.env, a.DB, func() *planbot.Plan { return a.Bot.Plan() }, log)
 	a.Scheduler.Now = now
-	a.Scheduler.Queued = a.Sender.Wake
+	a.Scheduler.Queued = a.wake
 	bc := botConfig(a.env, a.Config, a.ConfigPath)
 	bc.Reloaded = a.reloaded
 	a.Bot = bot.New(bc)
-	var menu []telegram.Command
-	for _, c := range bot.Commands() {
-		menu = append(menu, telegram.Command(c))
+	if telegramAPI != nil {
+		a.buildTelegram(telegramAPI)
 	}
-	a.Telegram = &telegram.Poller{Conv: a.Bot, Updates: a.DB, API: a.poller, Token: a.Token, Commands: menu,
-		Log: log, Now: now, PollTimeout: a.PollTimeout, HandlerTimeout: a.HandlerTimeout,
-		OnHandled: a.Sender.Wake, OnReachable: a.Sender.Reachable}
-	a.Sender.OnReachable = a.Telegram.Reachable
+	if w := a.Config.WeCom; w != nil {
+		a.buildWeCom(w)
+	}
+}
+
+// wake tells every sender there is something new to send.
+func (a *app) wake() {
+	for _, s := range a.Senders {
+		s.Wake()
+	}
 }
 
 // reloaded restarts the reminders on a reloaded plan. Not inline: a
@@ -232,25 +229,14 @@ func (a *app) reloaded(*planbot.Plan) {
 	}()
 }
 
-// Run serves until ctx ends or polling fails for good, and returns the
-// poll loop's error. Shutdown order: stop polling (the update in hand is
-// finished), then the reminders (running jobs finish), then the sender
-// (the message in flight is finished); Close then closes the database and
-// drops the locks.
+// Run serves until ctx ends or a receiver fails for good (Telegram's 409
+// Conflict), and returns that receiver's error. Shutdown order: stop
+// receiving (the update or event in hand is finished), then the reminders
+// (running jobs finish), then the senders (the messages in flight are
+// finished); Close then closes the database and drops the locks.
 func (a *app) Run(ctx context.Context) error {
 	log := a.env.log
-	senderCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
-	senderDone := make(chan struct{})
-	go func() {
-		defer close(senderDone)
-		if err := a.Sender.Run(senderCtx); err != nil {
-			log.Error("sender stopped", "err", err)
-		}
-	}()
-	stopSending := func() {
-		stopSender()
-		<-senderDone
-	}
+	stopSending := a.startSenders(ctx)
 	if !a.NoReminders {
 		if err := a.Scheduler.CatchUp(ctx); err != nil {
 			log.Error("catching up missed reminders failed", "err", err)
@@ -260,16 +246,62 @@ func (a *app) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	stopHangup := reloadOnHangup(ctx, a.env, a.Bot, a.DB, a.Sender)
+	stopHangup := reloadOnHangup(ctx, a.env, a.Bot, a.DB, a.wake)
 	defer stopHangup()
-	pollErr := a.Telegram.Poll(ctx)
+	err := a.receive(ctx)
 	if !a.NoReminders {
 		stopCtx, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		a.Scheduler.Stop(stopCtx) // running reminder jobs finish first
 		cancelStop()
 	}
 	stopSending()
-	return telegram.Redact(pollErr, a.Token)
+	return telegram.Redact(err, a.Token)
+}
+
+// startSenders runs every platform's sender on a context of their own,
+// and returns what stops them, each after its message in flight.
+func (a *app) startSenders(ctx context.Context) (stop func()) {
+	senderCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, s := range a.Senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Run(senderCtx); err != nil {
+				a.env.log.Error("sender stopped", "err", err)
+			}
+		}()
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+// receive runs every platform's receiver until ctx ends or one of them
+// fails for good; then the others stop too, and its error is returned.
+func (a *app) receive(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var receivers []func(context.Context) error
+	if a.Telegram != nil {
+		receivers = append(receivers, a.Telegram.Poll)
+	}
+	if a.WeCom != nil {
+		receivers = append(receivers, a.WeCom.Run)
+	}
+	errs := make(chan error, len(receivers))
+	for _, r := range receivers {
+		go func() { errs <- r(ctx) }()
+	}
+	var first error
+	for range receivers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			cancel()
+		}
+	}
+	return first
 }
 
 // Close closes what Open opened, last first.
@@ -292,6 +324,11 @@ func (a *app) openWhenWritable(ctx context.Context, open func() (*storage.DB, er
 	began := e.now()
 	e.log.Error("the database cannot be written at start: waiting for room; updates stay at Telegram", "err", cause)
 	api, err := telegram.NewClient(a.Token, a.Config.Bot.APIEndpoint)
+	if a.Token == "" {
+		// WeCom's connection is not up before the database is: the log
+		// is all that can be told.
+		err = errors.New("Telegram is not served")
+	}
 	notify := func(text string) {
 		if err == nil {
 			err = telegram.Notify(api, admins, text)

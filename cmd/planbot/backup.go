@@ -36,7 +36,7 @@ func backupCommand() command {
 				if _, err := os.Stat(dbPath); err != nil {
 					return fail(exitFail, fmt.Errorf("no database to back up: %w", err))
 				}
-				db, err := storage.Open(ctx, dbPath, e.dbOptions...)
+				db, err := storage.Open(ctx, dbPath, e.storageOptions()...)
 				if err != nil {
 					return fail(exitFail, err)
 				}
@@ -45,7 +45,7 @@ func backupCommand() command {
 					return fail(exitFail, err)
 				}
 				// A backup is only as good as the check that it opens.
-				copyDB, err := storage.Open(ctx, *outFlag, e.dbOptions...)
+				copyDB, err := storage.Open(ctx, *outFlag, e.storageOptions()...)
 				if err != nil {
 					return fail(exitFail, fmt.Errorf("the backup %s does not open: %w", *outFlag, err))
 				}

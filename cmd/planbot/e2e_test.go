@@ -199,7 +199,7 @@ func newE2E(tb testing.TB, clock func() time.Time) *e2e {
 
 func (h *e2e) openDB() {
 	h.t.Helper()
-	db, err := storage.Open(h.ctx, h.path)
+	db, err := storage.Open(h.ctx, h.path, textLimits()...)
 	if err != nil {
 		h.t.Fatalf("open database: %v", err)
 	}
@@ -273,7 +273,7 @@ func (h *e2e) start(opts ...func(*instanceOptions)) *instance {
 		// Telegram's pacing (1 s between messages to a chat) would make a
 		// scripted conversation take a minute; TestE2ERunCommand runs with
 		// it. A 429's cooldown still applies (TestE2ERateLimited).
-		Pace: func(l delivery.Limits) delivery.Limits {
+		Pace: func(_ string, l delivery.Limits) delivery.Limits {
 			l.PerChat, l.PerGroup, l.Gap = 0, 0, 0
 			return l
 		}}

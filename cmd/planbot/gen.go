@@ -84,7 +84,7 @@ func genCommand() command {
 					fmt.Fprintln(e.stderr, "planbot gen:", err)
 					return exitUsage
 				}
-				st, err := genCounty(ctx, o, *out, *cfgOut, e.dbOptions...)
+				st, err := genCounty(ctx, o, *out, *cfgOut, e.storageOptions()...)
 				if err != nil {
 					fmt.Fprintln(e.stderr, "planbot gen:", err)
 					return exitFail

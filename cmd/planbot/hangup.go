@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"planbot/bot"
-	"planbot/delivery"
 	"planbot/storage"
 )
 
@@ -29,7 +28,7 @@ const (
 // outcome through the outbox: what changed, or the first problems of a
 // broken file while the running plan stays in force. The returned func
 // stops it, waiting for a reload in progress: the database closes after it.
-func reloadOnHangup(ctx context.Context, e *env, b *bot.Bot, db *storage.DB, sender *delivery.Sender) func() {
+func reloadOnHangup(ctx context.Context, e *env, b *bot.Bot, db *storage.DB, wake func()) func() {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	done, finished := make(chan struct{}), make(chan struct{})
@@ -79,7 +78,7 @@ func reloadOnHangup(ctx context.Context, e *env, b *bot.Bot, db *storage.DB, sen
 			if repeated {
 				e.log.Info("SIGHUP notice not sent again: the admins were told the same within the last minute")
 			}
-			sender.Wake()
+			wake()
 		}
 	}()
 	return func() {

@@ -53,7 +53,7 @@ func newYearCommand() command {
 				if _, err := os.Stat(*fromFlag); err != nil {
 					return fail(exitFail, fmt.Errorf("last year's database: %w", err))
 				}
-				old, err := storage.Open(ctx, *fromFlag, e.dbOptions...)
+				old, err := storage.Open(ctx, *fromFlag, e.storageOptions()...)
 				if err != nil {
 					return fail(exitFail, err)
 				}

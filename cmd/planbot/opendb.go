@@ -39,7 +39,7 @@ func openCommandDB(ctx context.Context, e *env, name string, cfg *config.Config,
 // shown is what the bot would see.
 func openSynced(ctx context.Context, e *env, cfg *config.Config, override string) (*storage.DB, error) {
 	path := dbPathOf(cfg, override)
-	db, err := storage.Open(ctx, path, e.dbOptions...)
+	db, err := storage.Open(ctx, path, e.storageOptions()...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"time"
 
+	"planbot/config"
 	"planbot/storage"
 )
 
 func runCommand() command {
 	return command{
 		name:    "run",
-		summary: "serve the bot on Telegram (long polling); the token comes from the environment",
+		summary: "serve the bot on Telegram and/or WeCom (企业微信); tokens and secrets come from the environment",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
 			path := configFlag(fs)
 			dbFlag := fs.String("db", "", "SQLite database `path` (default: database: in the config)")
@@ -29,15 +30,14 @@ func runCommand() command {
 				if cfg == nil {
 					return exitFail
 				}
-				token := e.getenv(cfg.Bot.TokenEnv)
-				if token == "" {
-					fmt.Fprintf(e.stderr, "planbot run: the bot token is not set: export %s=<token from @BotFather>\n"+
-						"To try the bot without Telegram, run: planbot chat\n", cfg.Bot.TokenEnv)
+				secrets, ok := platformSecrets(e, cfg)
+				if !ok {
 					return exitFail
 				}
 				// First: a test's own options (a shorter timeout) still win.
 				e.dbOptions = append([]storage.Option{storage.WithBusyTimeout(*busy)}, e.dbOptions...)
-				a := &app{env: e, Config: cfg, ConfigPath: *path, DBPath: dbPathOf(cfg, *dbFlag), Token: token,
+				a := &app{env: e, Config: cfg, ConfigPath: *path, DBPath: dbPathOf(cfg, *dbFlag), Token: secrets.token,
+					WeComSecret: secrets.wecom, WeComRobotKeys: secrets.robots,
 					PollTimeout: *poll, HandlerTimeout: *handlerTimeout, NewDB: *newDB}
 				defer a.Close()
 				err := a.Open(ctx)
@@ -85,4 +85,51 @@ func recordServed(ctx context.Context, e *env, db *storage.DB) {
 	if err != nil {
 		e.log.Warn("could not record which database this is; a deleted database will not be noticed at the next start", "db", db.Path(), "err", err)
 	}
+}
+
+// secrets are the platforms' credentials, read from the environment
+// variables the configuration names.
+type secrets struct {
+	token  string            // Telegram's; "" serves no Telegram
+	wecom  string            // the WeCom AI bot's
+	robots map[string]string // group robot name → webhook key
+}
+
+// platformSecrets reads the credentials of every platform configured. A
+// configuration without wecom: needs the Telegram token, as before; with
+// wecom:, Telegram is served only if its token is set, and the AI bot's
+// secret and every robot's key must be. What is missing is named, with
+// the variable to set; false means run cannot start.
+func platformSecrets(e *env, cfg *config.Config) (secrets, bool) {
+	s := secrets{token: e.getenv(cfg.Bot.TokenEnv)}
+	w := cfg.WeCom
+	if w == nil {
+		if s.token == "" {
+			fmt.Fprintf(e.stderr, "planbot run: the bot token is not set: export %s=<token from @BotFather>\n"+
+				"To try the bot without Telegram, run: planbot chat\n", cfg.Bot.TokenEnv)
+			return s, false
+		}
+		return s, true
+	}
+	ok := true
+	if s.wecom = e.getenv(w.SecretEnv); s.wecom == "" {
+		fmt.Fprintf(e.stderr, "planbot run: the WeCom AI bot's secret is not set: export %s=<Secret of bot %s from the WeCom admin console>\n", w.SecretEnv, w.BotID)
+		ok = false
+	}
+	for _, r := range w.Robots {
+		key := e.getenv(r.KeyEnv)
+		if key == "" {
+			fmt.Fprintf(e.stderr, "planbot run: the key of group robot %s is not set: export %s=<the key= part of its webhook address>\n", r.Name, r.KeyEnv)
+			ok = false
+			continue
+		}
+		if s.robots == nil {
+			s.robots = map[string]string{}
+		}
+		s.robots[r.Name] = key
+	}
+	if ok && s.token == "" {
+		e.log.Info("Telegram is not served: its token is not set", "token_env", cfg.Bot.TokenEnv)
+	}
+	return s, ok
 }

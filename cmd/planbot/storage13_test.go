@@ -120,3 +120,31 @@ func TestHousekeepingPurgesStaleQuestions(t *testing.T) {
 		t.Errorf("Housekeep a week later = %d, %v; want 1", n, err)
 	}
 }
+
+// Housekeeping forgets the inbound events handled more than a month ago
+// (their message ids cannot come again), and keeps the recent ones, whose
+// duplicates must still be recognised.
+func TestHousekeepingPurgesOldInboundEvents(t *testing.T) {
+	ctx := context.Background()
+	f := newSchedulerFixture(t, "")
+	handle := func(id string, at time.Time) {
+		t.Helper()
+		if _, err := f.db.StoreInbound(ctx, "wecom", id, []byte("{}"), at); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.db.HandleInbound(ctx, "wecom", id, at, func(planbot.Tx) ([]planbot.OutboxMessage, error) { return nil, nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	handle("old", f.now.Add(-scheduler.InboxMaxAge-time.Hour))
+	handle("recent", f.now.Add(-scheduler.InboxMaxAge+time.Hour))
+	if _, err := f.sch.Housekeep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if fresh, err := f.db.StoreInbound(ctx, "wecom", "old", []byte("{}"), f.now); err != nil || !fresh {
+		t.Errorf("the event handled a month and an hour ago is still remembered (%v, %v)", fresh, err)
+	}
+	if fresh, err := f.db.StoreInbound(ctx, "wecom", "recent", []byte("{}"), f.now); err != nil || fresh {
+		t.Errorf("the event handled 29 days ago was forgotten: its duplicate would be handled again (%v, %v)", fresh, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"planbot/scheduler"
 	"planbot/storage"
 	"planbot/telegram"
+	"planbot/wecom"
 )
 
 // storage's transactions hand a planbot.Tx, the interface bot and
@@ -14,11 +15,14 @@ import (
 var (
 	_ telegram.UpdateLog      = (*storage.DB)(nil)
 	_ telegram.Conversation   = (*bot.Bot)(nil)
+	_ wecom.Conversation      = (*bot.Bot)(nil)
+	_ wecom.Inbox             = (*storage.DB)(nil)
 	_ bot.Sessions            = (*storage.DB)(nil)
 	_ delivery.Outbox         = (*storage.DB)(nil)
 	_ bot.Store               = (*storage.Session)(nil)
 	_ scheduler.Store         = (*storage.DB)(nil)
 	_ scheduler.HoldStore     = (*storage.DB)(nil)
 	_ scheduler.PendingPurger = (*storage.DB)(nil)
+	_ scheduler.InboxPurger   = (*storage.DB)(nil)
 	_ scheduler.Session       = (*storage.ReadSession)(nil)
 )

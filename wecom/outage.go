@@ -1,0 +1,208 @@
+package wecom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"planbot"
+)
+
+// While the database cannot be written (disk full, read-only file,
+// locked by another program) the receiver holds the events in memory, in
+// order, and tries the first again after a backoff: each is stored and
+// handled, once, when the database takes writes again. Unlike Telegram,
+// WeCom keeps nothing for us: what is held is lost if planbot stops
+// meanwhile (those not stored at a graceful stop are logged). The WeCom
+// admins are told when the outage starts and when it ends, and each known
+// person whose private message waits is told once that it is kept. The
+// notices go straight over the connection: the outbox is in the database
+// that cannot be written.
+
+const (
+	unwritableUserNotice = "⚠️ 服务器暂时无法保存数据。您这条消息已暂存，恢复后会自动处理并回复您，请不要重发。"
+	unwritableAdminFmt   = "⚠️ planbot 无法写入数据库：%s\n\n企业微信发来的消息暂存在 planbot 的内存里（planbot 若在此期间重启，这些消息会丢失），恢复后按顺序自动处理；提醒暂停发送。%s"
+	diskHint             = "请检查服务器磁盘空间和数据库文件的权限。"
+	lockedHint           = "数据库被另一个程序锁住了（备份工具、sqlite3 命令行等）：请结束或等它做完，planbot 会自己接着处理。"
+	vanishedHint         = "数据库文件被删除或替换了：planbot 不再往里写，以免数据丢失。请把 planbot 另存的副本（或最新的备份）放回原处，然后重启 planbot。"
+	writableAdminFmt     = "✅ planbot 数据库已恢复写入（中断约 %s），暂存的企业微信消息正在处理。"
+	droppedNotice        = "⚠️ 抱歉，您刚才的消息没能保存下来，请稍后再发一次。"
+)
+
+// writeOutage is a period during which events could not be stored or
+// handled.
+type writeOutage struct {
+	since    time.Time
+	failures int
+	told     map[planbot.UserID]bool // people told their message waits
+
+	// The event held now, how often it failed, and how often a probe
+	// write succeeded right after it failed: then it is the event that
+	// fails, not the database, and after strikeLimit it is given up with
+	// an apology rather than retried forever.
+	eventID string
+	tries   int
+	strikes int
+}
+
+const (
+	probeAfter  = 3 // failures of one event before the database is probed
+	strikeLimit = 2
+)
+
+// outageHint tells the admins what to look at, by the kind of outage the
+// storage error says it is.
+func outageHint(err error) string {
+	var locked interface{ Locked() bool }
+	var vanished interface{ Vanished() bool }
+	switch {
+	case errors.As(err, &vanished) && vanished.Vanished():
+		return vanishedHint
+	case errors.As(err, &locked) && locked.Locked():
+		return lockedHint
+	}
+	return diskHint
+}
+
+// unwritable handles an event that could not be stored or handled, and
+// returns how long to wait before trying it again; done means it was
+// found to fail by itself while the database takes writes, and was given
+// up (with an apology): the loop goes on past it.
+func (r *Receiver) unwritable(ctx context.Context, it *item, err error) (wait time.Duration, done bool) {
+	o := r.outage
+	if o == nil {
+		o = &writeOutage{since: r.clock().Now(), told: map[planbot.UserID]bool{}}
+		r.outage = o
+		r.log().Error("the database cannot be written: WeCom messages wait in memory and are handled once it can",
+			errAttr(err), slog.String("event_id", it.id))
+		r.notifyAdmins(ctx, fmt.Sprintf(unwritableAdminFmt, err, outageHint(err)))
+	}
+	o.failures++
+	if o.eventID != it.id {
+		o.eventID, o.tries, o.strikes = it.id, 0, 0
+	}
+	o.tries++
+	if o.tries >= probeAfter && r.poisoned(ctx, o) {
+		r.log().Error("the WeCom event fails though the database takes writes: given up with an apology",
+			slog.String("event_id", it.id), slog.Int("tries", o.tries), errAttr(err))
+		if r.giveUp(ctx, it) {
+			return 0, true
+		}
+	}
+	wait = planbot.BackoffJitter(o.failures)
+	r.log().Warn("WeCom event held until the database can be written", slog.String("event_id", it.id),
+		slog.Duration("retry_in", wait), errAttr(err))
+	return wait, false
+}
+
+// poisoned probes the database after the held event failed again, and
+// reports whether it has now failed strikeLimit times while the database
+// took a write right after.
+func (r *Receiver) poisoned(ctx context.Context, o *writeOutage) bool {
+	if err := r.Inbox.ProbeWrite(context.WithoutCancel(ctx), r.clock().Now()); err != nil {
+		o.strikes = 0 // the database itself is out: wait, however long
+		return false
+	}
+	o.strikes++
+	return o.strikes >= strikeLimit
+}
+
+// giveUp ends a poison event: a stored one is recorded with the apology;
+// one that cannot even be stored is dropped, its sender told directly.
+func (r *Receiver) giveUp(ctx context.Context, it *item) bool {
+	m, ok, _ := toMessage(it.id, it.ev, it.received)
+	if !it.stored {
+		it.dup = true // dropped: the loop passes it
+		if ok {
+			r.say(ctx, m.ChatID, m.EventRef, droppedNotice)
+		}
+		return true
+	}
+	var msgs []planbot.OutboxMessage
+	if ok {
+		msgs = asReplies(m, r.Conv.ApologyFor(m))
+	}
+	err := r.recordFailed(context.WithoutCancel(ctx), it.id, r.clock().Now().Truncate(time.Second), msgs)
+	if err != nil {
+		r.log().Error("record the given-up WeCom event", slog.String("event_id", it.id), errAttr(err))
+		return false
+	}
+	return true
+}
+
+// tellWaiting tells each known person whose private message waits in the
+// queue, once per outage, that it is kept: as a reply to it.
+func (r *Receiver) tellWaiting(ctx context.Context, q *queue) {
+	o := r.outage
+	if o == nil {
+		return
+	}
+	for _, it := range q.snapshot() {
+		if !isReady(it) || it.dup || it.corrupt != nil {
+			continue
+		}
+		m, ok, _ := toMessage(it.id, it.ev, it.received)
+		if !ok || m.Chat != planbot.ChatPrivate || m.UserID == "" || o.told[m.UserID] || !r.known(ctx, m.UserID) {
+			continue
+		}
+		o.told[m.UserID] = true
+		r.say(ctx, m.ChatID, m.EventRef, unwritableUserNotice)
+	}
+}
+
+// known reports whether u is on the list. Reads still work on a full disk.
+func (r *Receiver) known(ctx context.Context, u planbot.UserID) bool {
+	b := r.Bindings
+	if b == nil {
+		b, _ = r.Inbox.(planbot.BindingReader)
+	}
+	return b != nil && r.Conv.Known(ctx, b, u)
+}
+
+// writable ends an outage, if there was one.
+func (r *Receiver) writable() {
+	o := r.outage
+	if o == nil {
+		return
+	}
+	r.outage = nil
+	down := r.clock().Now().Sub(o.since).Round(time.Second)
+	r.log().Info("the database can be written again; held WeCom messages are being handled", slog.Duration("down_for", down))
+	r.notifyAdmins(context.Background(), fmt.Sprintf(writableAdminFmt, aboutDuration(down)))
+}
+
+// notifyAdmins tells the admins' WeCom chats text, straight over the
+// connection, best effort; other platforms' admins hear from their own
+// adapter.
+func (r *Receiver) notifyAdmins(ctx context.Context, text string) {
+	for _, chat := range r.Conv.AdminChats() {
+		if chat.Platform() == Platform {
+			r.say(ctx, chat, "", text)
+		}
+	}
+}
+
+// say sends plain text to chat straight over the connection (as a reply
+// to replyRef if given), bypassing the outbox; a failure is logged.
+func (r *Receiver) say(ctx context.Context, chat planbot.ChatID, replyRef, text string) {
+	msg := planbot.OutboxMessage{ChatID: chat, Text: planbot.Escape(text), ReplyRef: replyRef}
+	if _, _, err := NewChannel(r.Conn).Send(context.WithoutCancel(ctx), msg); err != nil {
+		r.log().Warn("could not send a notice over WeCom", slog.String("chat_id", string(chat)), errAttr(err))
+	}
+}
+
+// aboutDuration says how long, roughly, in Chinese: "不到 1 分钟",
+// "25 分钟", "3 小时 10 分钟", "2 天 4 小时".
+func aboutDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "不到 1 分钟"
+	case d < time.Hour:
+		return fmt.Sprintf("%d 分钟", d/time.Minute)
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%d 小时 %d 分钟", d/time.Hour, d%time.Hour/time.Minute)
+	}
+	return fmt.Sprintf("%d 天 %d 小时", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
+}
