@@ -59,6 +59,19 @@ func checkCommand() command {
 				}
 				fmt.Fprintf(e.stdout, "配置无误（OK）：%d 人、%d 个板块、%d 个事项、%d 项指标、%d 个提醒（%s）\n",
 					len(p.People), len(p.Sections), len(p.Items), len(p.Indicators), len(p.Reminders), cfg.Files[0])
+				if w := cfg.WeCom; w != nil {
+					// The file is right; run also needs the secrets, which
+					// only the server's environment holds.
+					envs := []string{w.SecretEnv}
+					for _, r := range w.Robots {
+						envs = append(envs, r.KeyEnv)
+					}
+					for _, name := range envs {
+						if e.getenv(name) == "" {
+							fmt.Fprintf(e.stdout, "注意：环境变量 %s 还没有设置，planbot run 会拒绝启动（见 README“企业微信”）\n", name)
+						}
+					}
+				}
 				return exitOK
 			}
 		},

@@ -17,6 +17,7 @@ import (
 	"planbot/scheduler"
 	"planbot/storage"
 	"planbot/telegram"
+	"planbot/wecom"
 )
 
 func newScheduler(e *env, db *storage.DB, plan func() *planbot.Plan, log *slog.Logger) *scheduler.Scheduler {
@@ -375,8 +376,13 @@ func outboxCountsZH(counts map[planbot.OutboxStatus]int) string {
 // chatLabel shows a chat as the YAML names it (see accountLabel): a
 // Telegram chat by its number alone, any other with its platform.
 func chatLabel(c planbot.ChatID) string {
-	if c.Platform() == telegram.Platform {
+	switch c.Platform() {
+	case telegram.Platform:
 		return c.Local()
+	case wecom.Platform:
+		return "企业微信 " + strings.TrimPrefix(c.Local(), "group:")
+	case wecom.HookPlatform:
+		return "群机器人 " + c.Local()
 	}
 	return c.Platform() + " " + c.Local()
 }

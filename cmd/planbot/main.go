@@ -53,7 +53,7 @@ const (
 )
 
 func commands() []command {
-	return []command{runCommand(), chatCommand(), checkCommand(), statusCommand(), jobsCommand(), fireCommand(), digestCommand(), chartCommand(), outboxCommand(), exportCommand(), backupCommand(), newYearCommand(), peopleCommand(), genCommand(), importDocCommand()}
+	return []command{runCommand(), chatCommand(), checkCommand(), statusCommand(), jobsCommand(), fireCommand(), digestCommand(), chartCommand(), outboxCommand(), exportCommand(), backupCommand(), newYearCommand(), peopleCommand(), genCommand(), importDocCommand(), wecomCommand()}
 }
 
 // run is main without os.Exit, so tests can call it.

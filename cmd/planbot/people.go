@@ -9,6 +9,8 @@ import (
 
 	"planbot"
 	"planbot/storage"
+	"planbot/telegram"
+	"planbot/wecom"
 )
 
 // peopleCommand shows who can be reached in the chat: for an office that
@@ -17,7 +19,7 @@ import (
 func peopleCommand() command {
 	return command{
 		name:    "people",
-		summary: "list the plan's people and whether the bot can reach each (Telegram id in YAML, bound by invite, or not yet), and every account that used an invite code, void ones marked",
+		summary: "list the plan's people and where the bot can reach each (Telegram and WeCom accounts in YAML, bound by invite, or not yet; with several, where reminders go), and every account that used an invite code, void ones marked",
 		flags: func(fs *flag.FlagSet) func(context.Context, *env) int {
 			path := configFlag(fs)
 			dbFlag := dbPathFlag(fs)
@@ -32,6 +34,11 @@ func peopleCommand() command {
 				}
 				defer db.Close()
 				bound, err := db.ChatBindings(ctx)
+				if err != nil {
+					fmt.Fprintln(e.stderr, "planbot people:", err)
+					return exitFail
+				}
+				seen, err := db.AccountsSeen(ctx)
 				if err != nil {
 					fmt.Fprintln(e.stderr, "planbot people:", err)
 					return exitFail
@@ -56,7 +63,7 @@ func peopleCommand() command {
 				}
 				roleNames := map[planbot.Role]string{planbot.RoleAdmin: "党政办", planbot.RoleLeader: "领导", planbot.RoleCadre: "干部"}
 				t := &table{maxCols: []int{0, 12, 0, 14, 0}}
-				t.add("key", "姓名", "角色", "单位", "Telegram")
+				t.add("key", "姓名", "角色", "单位", "账号")
 				var unreachable []string
 				for _, p := range cfg.Plan.People {
 					var roles []string
@@ -64,9 +71,13 @@ func peopleCommand() command {
 						roles = append(roles, roleNames[r])
 					}
 					how := ""
-					switch id, ok := bound[p.Key]; {
+					id, ok := bound[p.Key]
+					switch {
 					case len(p.Accounts) > 0:
-						how = accountLabel(p.Accounts[0]) + "（配置中）"
+						how = accountsLabel(p.Accounts) + "（配置中）"
+						if ok && !p.HasAccount(planbot.UserID(id)) {
+							how += "、" + accountLabel(planbot.UserID(id)) + "（已用邀请码绑定）"
+						}
 					case ok:
 						how = accountLabel(planbot.UserID(id)) + "（已用邀请码绑定）"
 					case p.Invite != "":
@@ -75,6 +86,10 @@ func peopleCommand() command {
 					default:
 						how = "无：收不到消息"
 						unreachable = append(unreachable, p.Name)
+					}
+					if n := len(p.Accounts) + btoi(ok && !p.HasAccount(planbot.UserID(id))); n > 1 {
+						// Reachable on several platforms: reminders go to one.
+						how += "，提醒发到" + platformName(planbot.ReminderChat(p, id, seen).Platform())
 					}
 					if l, ok := planbot.OnLeave(leaves, p.Key, today); ok {
 						how += fmt.Sprintf(" 🏖 请假至%s", l.To.Short(cfg.Plan.Year))
@@ -185,3 +200,30 @@ func writeLeaves(e *env, plan *planbot.Plan, leaves []planbot.Leave, today planb
 // accountLabel shows an account as the admin wrote it in the YAML: a
 // Telegram account by its number alone, any other with its platform.
 func accountLabel(u planbot.UserID) string { return chatLabel(u.Chat()) }
+
+// accountsLabel lists a person's YAML accounts.
+func accountsLabel(us []planbot.UserID) string {
+	labels := make([]string, len(us))
+	for i, u := range us {
+		labels[i] = accountLabel(u)
+	}
+	return strings.Join(labels, "、")
+}
+
+// platformName is a platform as the office calls it.
+func platformName(platform string) string {
+	switch platform {
+	case telegram.Platform:
+		return " Telegram"
+	case wecom.Platform:
+		return "企业微信"
+	}
+	return platform
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
