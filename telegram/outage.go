@@ -23,9 +23,6 @@ import (
 const (
 	unwritableUserNotice = "⚠️ 服务器暂时无法保存数据。您这条消息没有丢，系统恢复后会自动处理并回复您，请不要重发。"
 	unwritableAdminFmt   = "⚠️ planbot 无法写入数据库：%s\n\n干部和领导发来的消息暂存在 Telegram（最多保留 24 小时），恢复后按顺序自动处理；提醒暂停发送。%s"
-	diskHint             = "请检查服务器磁盘空间和数据库文件的权限。"
-	lockedHint           = "数据库被另一个程序锁住了（备份工具、sqlite3 命令行等）：请结束或等它做完，planbot 会自己接着处理。"
-	vanishedHint         = "数据库文件被删除或替换了：planbot 不再往里写，以免数据丢失。请按上面英文说明，把 planbot 另存的副本（或最新的备份）放回原处，然后重启 planbot。"
 	writableAdminFmt     = "✅ planbot 数据库已恢复写入（中断约 %s），积压的消息正在处理。"
 )
 
@@ -48,20 +45,6 @@ const (
 	probeAfter  = 3 // failures of one update before the database is probed
 	strikeLimit = 2
 )
-
-// outageHint tells the admins what to look at, by the kind of outage the
-// storage error says it is.
-func outageHint(err error) string {
-	var locked interface{ Locked() bool }
-	var vanished interface{ Vanished() bool }
-	switch {
-	case errors.As(err, &vanished) && vanished.Vanished():
-		return vanishedHint
-	case errors.As(err, &locked) && locked.Locked():
-		return lockedHint
-	}
-	return diskHint
-}
 
 // known reports whether u is on the list (in the YAML, or bound by invite
 // code): only they hear anything but a refusal. Reads still work on a
@@ -132,11 +115,13 @@ func (p *Poller) poisoned(ctx context.Context, o *writeOutage) bool {
 // OutageNotice is the admins' alarm about an outage, for one that began
 // before the bot could poll (a full disk at start); RecoveredNotice ends
 // it.
-func OutageNotice(err error) string { return fmt.Sprintf(unwritableAdminFmt, err, outageHint(err)) }
+func OutageNotice(err error) string {
+	return fmt.Sprintf(unwritableAdminFmt, err, planbot.OutageHint(err))
+}
 
 // RecoveredNotice says the database takes writes again after down.
 func RecoveredNotice(down time.Duration) string {
-	return fmt.Sprintf(writableAdminFmt, aboutDuration(down.Round(time.Second)))
+	return fmt.Sprintf(writableAdminFmt, planbot.AboutDuration(down.Round(time.Second)))
 }
 
 // writable ends an outage, if there was one.
@@ -149,20 +134,6 @@ func (p *Poller) writable() {
 	down := p.Now().Sub(o.since).Round(time.Second)
 	p.Log.Info("the database can be written again; held updates are being handled", slog.Duration("down_for", down))
 	p.notifyAll(p.Conv.AdminChats(), RecoveredNotice(down))
-}
-
-// aboutDuration says how long, roughly, in Chinese: "不到 1 分钟",
-// "25 分钟", "3 小时 10 分钟", "2 天 4 小时".
-func aboutDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "不到 1 分钟"
-	case d < time.Hour:
-		return fmt.Sprintf("%d 分钟", d/time.Minute)
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%d 小时 %d 分钟", d/time.Hour, d%time.Hour/time.Minute)
-	}
-	return fmt.Sprintf("%d 天 %d 小时", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
 }
 
 // Notify sends a plain text (no markup: an error in it may hold "<")

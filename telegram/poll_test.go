@@ -277,7 +277,7 @@ func TestPollerRidesOutAnUnwritableDatabase(t *testing.T) {
 	}
 	admin := srv.Sent(7)
 	if len(admin) != 2 || !strings.HasPrefix(admin[0].Text, "⚠️ planbot 无法写入数据库：") ||
-		!strings.Contains(admin[0].Text, diskHint) || !strings.HasPrefix(admin[1].Text, "✅ planbot 数据库已恢复写入") {
+		!strings.Contains(admin[0].Text, planbot.OutageDiskHint) || !strings.HasPrefix(admin[1].Text, "✅ planbot 数据库已恢复写入") {
 		t.Errorf("the admin was told:\n%s", telegramtest.Describe(admin))
 	}
 	if user := srv.Sent(42); len(user) != 1 || user[0].Text != unwritableUserNotice {

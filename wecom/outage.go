@@ -2,7 +2,6 @@ package wecom
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -24,9 +23,6 @@ import (
 const (
 	unwritableUserNotice = "⚠️ 服务器暂时无法保存数据。您这条消息已暂存，恢复后会自动处理并回复您，请不要重发。"
 	unwritableAdminFmt   = "⚠️ planbot 无法写入数据库：%s\n\n企业微信发来的消息暂存在 planbot 的内存里（planbot 若在此期间重启，这些消息会丢失），恢复后按顺序自动处理；提醒暂停发送。%s"
-	diskHint             = "请检查服务器磁盘空间和数据库文件的权限。"
-	lockedHint           = "数据库被另一个程序锁住了（备份工具、sqlite3 命令行等）：请结束或等它做完，planbot 会自己接着处理。"
-	vanishedHint         = "数据库文件被删除或替换了：planbot 不再往里写，以免数据丢失。请把 planbot 另存的副本（或最新的备份）放回原处，然后重启 planbot。"
 	writableAdminFmt     = "✅ planbot 数据库已恢复写入（中断约 %s），暂存的企业微信消息正在处理。"
 	droppedNotice        = "⚠️ 抱歉，您刚才的消息没能保存下来，请稍后再发一次。"
 )
@@ -52,20 +48,6 @@ const (
 	strikeLimit = 2
 )
 
-// outageHint tells the admins what to look at, by the kind of outage the
-// storage error says it is.
-func outageHint(err error) string {
-	var locked interface{ Locked() bool }
-	var vanished interface{ Vanished() bool }
-	switch {
-	case errors.As(err, &vanished) && vanished.Vanished():
-		return vanishedHint
-	case errors.As(err, &locked) && locked.Locked():
-		return lockedHint
-	}
-	return diskHint
-}
-
 // unwritable handles an event that could not be stored or handled, and
 // returns how long to wait before trying it again; done means it was
 // found to fail by itself while the database takes writes, and was given
@@ -77,7 +59,7 @@ func (r *Receiver) unwritable(ctx context.Context, it *item, err error) (wait ti
 		r.outage = o
 		r.log().Error("the database cannot be written: WeCom messages wait in memory and are handled once it can",
 			errAttr(err), slog.String("event_id", it.id))
-		r.notifyAdmins(ctx, fmt.Sprintf(unwritableAdminFmt, err, outageHint(err)))
+		r.notifyAdmins(ctx, fmt.Sprintf(unwritableAdminFmt, err, planbot.OutageHint(err)))
 	}
 	o.failures++
 	if o.eventID != it.id {
@@ -170,7 +152,7 @@ func (r *Receiver) writable() {
 	r.outage = nil
 	down := r.clock().Now().Sub(o.since).Round(time.Second)
 	r.log().Info("the database can be written again; held WeCom messages are being handled", slog.Duration("down_for", down))
-	r.notifyAdmins(context.Background(), fmt.Sprintf(writableAdminFmt, aboutDuration(down)))
+	r.notifyAdmins(context.Background(), fmt.Sprintf(writableAdminFmt, planbot.AboutDuration(down)))
 }
 
 // notifyAdmins tells the admins' WeCom chats text, straight over the
@@ -191,18 +173,4 @@ func (r *Receiver) say(ctx context.Context, chat planbot.ChatID, replyRef, text 
 	if _, _, err := NewChannel(r.Conn).Send(context.WithoutCancel(ctx), msg); err != nil {
 		r.log().Warn("could not send a notice over WeCom", slog.String("chat_id", string(chat)), errAttr(err))
 	}
-}
-
-// aboutDuration says how long, roughly, in Chinese: "不到 1 分钟",
-// "25 分钟", "3 小时 10 分钟", "2 天 4 小时".
-func aboutDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "不到 1 分钟"
-	case d < time.Hour:
-		return fmt.Sprintf("%d 分钟", d/time.Minute)
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%d 小时 %d 分钟", d/time.Hour, d%time.Hour/time.Minute)
-	}
-	return fmt.Sprintf("%d 天 %d 小时", d/(24*time.Hour), d%(24*time.Hour)/time.Hour)
 }

@@ -210,7 +210,7 @@ func TestReceiverRidesOutAnUnwritableDatabase(t *testing.T) {
 		}
 	}
 	if len(admin) != 2 || !strings.HasPrefix(admin[0].Content, "⚠️ planbot 无法写入数据库：") ||
-		!strings.Contains(admin[0].Content, diskHint) || !strings.HasPrefix(admin[1].Content, "✅ planbot 数据库已恢复写入") {
+		!strings.Contains(admin[0].Content, planbot.OutageDiskHint) || !strings.HasPrefix(admin[1].Content, "✅ planbot 数据库已恢复写入") {
 		t.Errorf("the admin was told %+v", admin)
 	}
 	if len(user) != 1 || user[0].Content != unwritableUserNotice || user[0].Cmd != wecomtest.CmdRespond {
