@@ -380,7 +380,7 @@ func (b *Bot) refuse(c *call, addressed bool) error {
 	}
 	if c.m.Chat == ChatPrivate {
 		return c.sayRefusal(userScope(c.m.UserID), refusalEveryUser, fmt.Sprintf("您好！您还不是本系统的登记用户，暂时无法使用。\n"+
-			"请把您的数字 ID <code>%s</code> 发给党政办，由其登记；\n"+
+			"请把您的账号 ID <code>%s</code> 发给党政办，由其登记；\n"+
 			"如果党政办已给您邀请码，请发送：/start 邀请码", esc(c.m.UserID.Local())))
 	}
 	if addressed && !c.m.Edited {

@@ -43,19 +43,25 @@ func TestRunReachesAPersonOnceOnTwoPlatforms(t *testing.T) {
 		seen   map[planbot.UserID]time.Time
 		bound  map[string]planbot.ChatID
 		want   planbot.ChatID
+		served func(string) bool
 	}{
-		{"never wrote: the first account", "", nil, nil, chatMaJingfa},
-		{"wrote on WeCom last", "", map[planbot.UserID]time.Time{maTelegram: early, maWeCom: late}, nil, maWeCom.Chat()},
-		{"wrote on Telegram last", "", map[planbot.UserID]time.Time{maTelegram: late, maWeCom: early}, nil, chatMaJingfa},
-		{"prefers WeCom, wrote on Telegram last", "wecom", map[planbot.UserID]time.Time{maTelegram: late}, nil, maWeCom.Chat()},
-		{"prefers Telegram, wrote on WeCom last", "telegram", map[planbot.UserID]time.Time{maWeCom: late}, nil, chatMaJingfa},
+		{"never wrote: the first account", "", nil, nil, chatMaJingfa, nil},
+		{"wrote on WeCom last", "", map[planbot.UserID]time.Time{maTelegram: early, maWeCom: late}, nil, maWeCom.Chat(), nil},
+		{"wrote on Telegram last", "", map[planbot.UserID]time.Time{maTelegram: late, maWeCom: early}, nil, chatMaJingfa, nil},
+		{"prefers WeCom, wrote on Telegram last", "wecom", map[planbot.UserID]time.Time{maTelegram: late}, nil, maWeCom.Chat(), nil},
+		{"prefers Telegram, wrote on WeCom last", "telegram", map[planbot.UserID]time.Time{maWeCom: late}, nil, chatMaJingfa, nil},
 		{"wrote last from the account bound by invite", "", map[planbot.UserID]time.Time{maWeCom: early, "telegram:555": late},
-			map[string]planbot.ChatID{"ma_jingfa": tg(555)}, tg(555)},
+			map[string]planbot.ChatID{"ma_jingfa": tg(555)}, tg(555), nil},
+		{"wrote on Telegram last, but only WeCom is served", "", map[planbot.UserID]time.Time{maTelegram: late, maWeCom: early}, nil,
+			maWeCom.Chat(), func(p string) bool { return p == "wecom" }},
+		{"prefers Telegram, but only WeCom is served", "telegram", nil, nil,
+			maWeCom.Chat(), func(p string) bool { return p == "wecom" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			plan := withWeCom(t, tt.prefer)
 			s := addressScheduler(plan, &memStore{tx: &memTx{seen: tt.seen, bound: tt.bound}}, at)
+			s.Served = tt.served
 			_, msgs, err := s.Run(context.Background(), reminder(t, plan, "overdue_daily"), at)
 			if err != nil {
 				t.Fatal(err)

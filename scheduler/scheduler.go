@@ -73,6 +73,10 @@ type Scheduler struct {
 	Now   func() time.Time
 	// Queued is called after a run queued messages (to wake the sender).
 	Queued func()
+	// Served says whether a chat platform is served by this process; a
+	// person's reminders go only to accounts on one that is (nil: all
+	// are), or they would wait for a sender that never comes.
+	Served func(platform string) bool
 	// Chart draws the digest's picture (PNG); nil sends the digest as text
 	// only. A failure to draw is logged and the text still goes.
 	Chart func(planbot.Overview, *planbot.Plan) ([]byte, error)
@@ -268,7 +272,7 @@ func (s *Scheduler) releaseLoop(hs HoldStore, quit, poke <-chan struct{}, done c
 }
 
 func (s *Scheduler) snapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time) (Snapshot, error) {
-	return takeSnapshot(ctx, sess, plan, r, at)
+	return takeSnapshot(ctx, sess, plan, r, at, s.Served)
 }
 
 // DigestIn is the weekly digest as at at, read within sess (a chat
@@ -284,14 +288,14 @@ func DigestIn(ctx context.Context, sess Session, plan *planbot.Plan, at time.Tim
 		}
 	}
 	at = at.In(plan.Location)
-	snap, err := takeSnapshot(ctx, sess, plan, r, at)
+	snap, err := takeSnapshot(ctx, sess, plan, r, at, nil)
 	if err != nil {
 		return "", planbot.Overview{}, err
 	}
 	return Digest(snap, at), plan.Overview(snap.Reports, snap.Latest, at), nil
 }
 
-func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time) (Snapshot, error) {
+func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time, served func(string) bool) (Snapshot, error) {
 	snap := Snapshot{Plan: plan, ChatOf: map[string]planbot.ChatID{}}
 	var err error
 	if snap.Reports, err = sess.AllReports(ctx); err != nil {
@@ -301,7 +305,7 @@ func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planb
 	if snap.Latest, err = sess.LatestObservations(ctx, from, to); err != nil {
 		return snap, err
 	}
-	if err := reachable(ctx, sess, plan, &snap); err != nil {
+	if err := reachable(ctx, sess, plan, served, &snap); err != nil {
 		return snap, err
 	}
 	said, err := sess.Leaves(ctx)
@@ -330,7 +334,7 @@ func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planb
 // (their YAML accounts', then the one bound by invite) and of them the one
 // their reminders go to, so that a person on two platforms is told once,
 // where they prefer or wrote from last.
-func reachable(ctx context.Context, sess Session, plan *planbot.Plan, snap *Snapshot) error {
+func reachable(ctx context.Context, sess Session, plan *planbot.Plan, served func(string) bool, snap *Snapshot) error {
 	bound, err := sess.ChatBindings(ctx)
 	if err != nil {
 		return err
@@ -349,7 +353,14 @@ func reachable(ctx context.Context, sess Session, plan *planbot.Plan, snap *Snap
 			chats = append(chats, c)
 		}
 		snap.ChatsOf[p.Key] = chats
-		if c := planbot.ReminderChat(p, bound[p.Key], seen); c != "" {
+		b := bound[p.Key]
+		if served != nil {
+			p.Accounts = slices.DeleteFunc(slices.Clone(p.Accounts), func(u planbot.UserID) bool { return !served(u.Platform()) })
+			if b != "" && !served(b.Platform()) {
+				b = ""
+			}
+		}
+		if c := planbot.ReminderChat(p, b, seen); c != "" {
 			snap.ChatOf[p.Key] = c
 		}
 	}

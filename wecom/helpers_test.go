@@ -493,6 +493,7 @@ func start(t *testing.T, r *Receiver) (stop func()) {
 				if err != nil {
 					t.Errorf("Run: %v", err)
 				}
+				r.Close()
 			case <-time.After(guard):
 				t.Error("Receiver.Run did not return after its context ended")
 			}

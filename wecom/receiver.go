@@ -92,6 +92,12 @@ type Receiver struct {
 	OnHandled func()
 
 	outage *writeOutage // Run's goroutine only
+
+	// Set by Run for Close: the connection outlives Run, so that the
+	// senders finish what is in flight over it before it closes.
+	stopConn context.CancelFunc
+	connDone chan struct{}
+	q        *queue
 }
 
 // maxFetches is how many callbacks' files are fetched at once.
@@ -131,28 +137,40 @@ type item struct {
 }
 
 // Run connects (it runs the Conn: do not run it separately) and serves
-// until ctx ends. Then the connection closes, and the events received but
-// not yet handled are stored, to be handled at the next start.
+// until ctx ends: then it handles no more events, but the connection
+// stays up until Close, so that what the senders have in flight over it
+// is acknowledged (shutdown stops receiving first and sending last).
 func (r *Receiver) Run(ctx context.Context) error {
 	if r.Conn == nil || r.Inbox == nil || r.Conv == nil {
 		return errors.New("wecom: the receiver needs a Conn, an Inbox and a Conversation")
 	}
 	r.Conv.SetSelf(User(r.Conn.BotID), r.name())
-	connDone := make(chan struct{})
+	connCtx, stopConn := context.WithCancel(context.WithoutCancel(ctx))
+	r.stopConn, r.connDone, r.q = stopConn, make(chan struct{}), newQueue()
 	go func() {
-		defer close(connDone)
-		if err := r.Conn.Run(ctx); err != nil {
+		defer close(r.connDone)
+		if err := r.Conn.Run(connCtx); err != nil {
 			r.log().Error("the WeCom connection did not run", errAttr(err))
 		}
 	}()
-	q := newQueue()
-	go r.intake(q)
-	q.prepend(r.pending(ctx))
-	r.loop(ctx, q)
-	<-connDone // ctx ended: Callbacks is closed, and the intake ends
-	<-q.done
-	r.storeRest(q)
+	go r.intake(r.q)
+	r.q.prepend(r.pending(ctx))
+	r.loop(ctx, r.q)
 	return nil
+}
+
+// Close closes the connection Run opened, once nothing is sent over it
+// any more, and stores the events received but not handled, to be
+// handled at the next start. Call it after Run returned.
+func (r *Receiver) Close() {
+	if r.stopConn == nil {
+		return
+	}
+	r.stopConn()
+	<-r.connDone // Callbacks is closed, and the intake ends
+	<-r.q.done
+	r.storeRest(r.q)
+	r.stopConn = nil
 }
 
 // pending reads the events a crash left, trying until it can or ctx ends.

@@ -347,7 +347,7 @@ func (row accessRow) expect(a accessActor, group bool) accessOutcome {
 		case row.via == viaButton:
 			return refused("您还未登记").audited("button")
 		case !group:
-			return refused("请把您的数字 ID").audited("refused")
+			return refused("请把您的账号 ID").audited("refused")
 		case row.via == viaCommand:
 			return refused("请私聊本机器人了解如何登记").audited("refused")
 		}

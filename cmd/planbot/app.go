@@ -198,6 +198,7 @@ func (a *app) build(telegramAPI *tgbotapi.BotAPI) {
 	a.Scheduler = newScheduler(a.env, a.DB, func() *planbot.Plan { return a.Bot.Plan() }, log)
 	a.Scheduler.Now = now
 	a.Scheduler.Queued = a.wake
+	a.Scheduler.Served = a.served
 	bc := botConfig(a.env, a.Config, a.ConfigPath)
 	bc.Reloaded = a.reloaded
 	a.Bot = bot.New(bc)
@@ -255,6 +256,9 @@ func (a *app) Run(ctx context.Context) error {
 		cancelStop()
 	}
 	stopSending()
+	if a.WeCom != nil {
+		a.WeCom.Close() // the WeCom sender's requests went over its connection
+	}
 	return telegram.Redact(err, a.Token)
 }
 

@@ -67,7 +67,8 @@ func (a *app) sender(platform string, ch delivery.Channel, pace delivery.Limits)
 	if a.Pace != nil {
 		pace = a.Pace(platform, pace)
 	}
-	s := delivery.New(platform, ch, outbox, pace, a.env.log.With("platform", platform), a.clock())
+	// delivery.New adds the platform to its log lines itself.
+	s := delivery.New(platform, ch, outbox, pace, a.env.log, a.clock())
 	a.Senders = append(a.Senders, s)
 	return s
 }
@@ -125,4 +126,18 @@ func (a *app) platforms() []string {
 		names = append(names, wecom.HookPlatform)
 	}
 	return names
+}
+
+// served says whether this process sends to platform's chats: a person's
+// reminders go to one of their accounts on a platform served.
+func (a *app) served(platform string) bool {
+	switch platform {
+	case telegram.Platform:
+		return a.Telegram != nil
+	case wecom.Platform:
+		return a.WeCom != nil
+	case wecom.HookPlatform:
+		return len(a.WeComRobotKeys) > 0
+	}
+	return false
 }
