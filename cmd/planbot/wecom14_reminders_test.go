@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"planbot"
 	"slices"
 	"strings"
 	"testing"
@@ -83,8 +84,16 @@ func TestWeCom14RemindersAndDigest(t *testing.T) {
 		t.Errorf("binding of %s = %q, %v, %v; want sun_cun", wcSun, key, ok, err)
 	}
 	wants(t, "ma's /mine", wc14OneText(t, h.say(wcMa, "/mine")).Content, "马某某的事项")
+	// Qian and Zhao are on Telegram too, which this office does not serve:
+	// their reminders come on WeCom (even Zhao's, who prefers Telegram),
+	// once they have written to the bot there.
+	wants(t, "qian's /mine", wc14OneText(t, h.say(wcQian, "/mine")).Content, "的事项")
+	wants(t, "zhao's /mine", wc14OneText(t, h.say(wcZhao, "/mine")).Content, "的事项")
 	base = len(h.fake.Sent())
 	msgs = h.runJob("thursday_report_nudge", "2027-06-17 16:00")
+	if got := wc14Chats(msgs); got[planbot.NewChatID("telegram", "100000008")]+got[planbot.NewChatID("telegram", "100000009")] != 0 {
+		t.Errorf("thursday_report_nudge queued rows to Telegram, which is not served: %v", got)
+	}
 	for _, who := range []string{wcSun, wcMa} {
 		if n := wc14Chats(msgs)[wecom.UserChat(who)]; n != 1 {
 			t.Errorf("thursday_report_nudge queued %d rows to %s; want 1 (rows: %v)", n, who, wc14Chats(msgs))
