@@ -292,3 +292,26 @@ func TestReplyRefRoundTrip(t *testing.T) {
 		t.Errorf("claimed ReplyRefs = %v, want %v", refs, want)
 	}
 }
+
+// The platforms a run serves are kept for other processes (planbot fire):
+// none before a run recorded them, the last run's after.
+func TestRecordServed(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "served.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got, ok, err := db.Served(ctx); err != nil || ok || got != nil {
+		t.Fatalf("Served before any run = %v, %v, %v", got, ok, err)
+	}
+	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+	for _, want := range [][]string{{"telegram", "wecom", "wecomhook"}, {"wecom"}} {
+		if err := db.RecordServed(ctx, want, now); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok, err := db.Served(ctx); err != nil || !ok || !slices.Equal(got, want) {
+			t.Errorf("Served = %v, %v, %v; want %v", got, ok, err, want)
+		}
+	}
+}

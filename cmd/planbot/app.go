@@ -110,6 +110,10 @@ func (a *app) Open(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := a.DB.RecordServed(ctx, a.platforms(), a.env.now()); err != nil {
+		// planbot fire from another process then queues to every account.
+		a.env.log.Warn("could not record the platforms served", "err", err)
+	}
 	a.env.log.Info("planbot is running", "platforms", a.platforms(), "db", a.DB.Path(), "items", len(a.Config.Plan.Items))
 	return nil
 }

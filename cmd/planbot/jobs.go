@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -197,6 +198,10 @@ func fireCommand() command {
 				}
 				defer db.Close()
 				sch := newScheduler(e, db, func() *planbot.Plan { return cfg.Plan }, e.log)
+				if served, ok, err := db.Served(ctx); err == nil && ok {
+					// Only to platforms the serving process sends to.
+					sch.Served = func(p string) bool { return slices.Contains(served, p) }
+				}
 				var msgs []planbot.OutboxMessage
 				if *dry {
 					msgs, err = sch.Preview(ctx, r, at)
