@@ -104,7 +104,7 @@ func (s *Sender) recording(msg planbot.OutboxMessage, res result, now time.Time,
 		return func(ctx context.Context) error {
 			n, err := o.FailChat(ctx, msg.ChatID, errText, now)
 			if err == nil {
-				log.Warn("chat unreachable (blocked, kicked or gone); its messages are failed",
+				log.Warn("the platform says the chat cannot be reached (blocked, left, or never wrote to the bot: see err); its messages are failed",
 					slog.String("err", errText), slog.Int("failed", n))
 			}
 			return err

@@ -841,9 +841,28 @@ func (j *job) composeReportRequest(b *book, r planbot.Reminder) {
 		}
 	}
 	sinceText := j.dayWeek(planbot.DateOf(since))
+	reporters := j.reportersSince(since)
 	for _, a := range b.order {
-		j.sendReportRequest(b, a, rel, nudge, sinceText)
+		j.sendReportRequest(b, a, rel, nudge, sinceText, reporters[a.person])
 	}
+}
+
+// reportersSince is who reported on any item since t, on an item since
+// closed too: a request about their other items must not tell them that
+// nothing was received from them.
+func (j *job) reportersSince(t time.Time) map[string]bool {
+	out := map[string]bool{}
+	for _, rs := range j.s.Reports {
+		for _, r := range rs {
+			if !r.Withdrawn && !r.At.Before(t) {
+				out[r.Reporter] = true
+				if r.OnBehalfOf != "" {
+					out[r.OnBehalfOf] = true
+				}
+			}
+		}
+	}
+	return out
 }
 
 // reportNudge is who reported since the request's day: an owner who did
@@ -887,7 +906,7 @@ func (j *job) reportRequestOrder() []planbot.ItemView {
 // sendReportRequest sends a its request: the items it owns and has not
 // reported on, and the silent owners of the items it watches; nothing
 // when there are neither.
-func (j *job) sendReportRequest(b *book, a *audience, rel []planbot.ItemView, nudge reportNudge, sinceText string) {
+func (j *job) sendReportRequest(b *book, a *audience, rel []planbot.ItemView, nudge reportNudge, sinceText string, reported bool) {
 	items, _ := j.split(a, rel)
 	var mine []planbot.ItemView
 	others := map[string]bool{} // codes to list by owner
@@ -910,7 +929,11 @@ func (j *job) sendReportRequest(b *book, a *audience, rel []planbot.ItemView, nu
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "<b>📝 汇报提醒</b>（%s）\n", j.dayWeek(j.today))
 	if len(mine) > 0 {
-		fmt.Fprintf(&sb, "%s，自 %s 以来还没有收到您的汇报。您在办的事项 %d 项：\n", planbot.Escape(j.name(a.person)), sinceText, len(mine))
+		if reported {
+			fmt.Fprintf(&sb, "%s，您在办的以下 %d 项事项自 %s 以来还没有汇报：\n", planbot.Escape(j.name(a.person)), len(mine), sinceText)
+		} else {
+			fmt.Fprintf(&sb, "%s，自 %s 以来还没有收到您的汇报。您在办的事项 %d 项：\n", planbot.Escape(j.name(a.person)), sinceText, len(mine))
+		}
 		for _, v := range mine[:min(len(mine), ListMax)] {
 			if j.untouched(v) {
 				fmt.Fprintf(&sb, "%s <b>%s</b> %s · 未汇报，应达 %s\n", v.Status.Status.Mark(), planbot.Escape(v.Item.Code), planbot.Escape(planbot.ClipLine(v.Item.Title, 20)), pct(v.Status.Expected))

@@ -345,3 +345,25 @@ func TestRemindersFitAPhoneAtCountyScale(t *testing.T) {
 		t.Logf("%s: %d messages, longest %d", r.Kind, len(msgs), longest)
 	}
 }
+
+// A cadre who reported this week, on an item since done, is asked about
+// his other items without being told nothing was received from him.
+func TestReportRequestAfterAReportOnAClosedItem(t *testing.T) {
+	at := at27(6, 17, 16, 0) // Thursday
+	nudge := func(s Snapshot) string {
+		msgs, _ := Compose(reminder(t, s.Plan, "thursday_report_nudge"), s, at)
+		text, _ := byChat(t, msgs)
+		return text[chatMaJingfa]
+	}
+	silent := nudge(snapshot(t))
+	if !strings.Contains(silent, "还没有收到您的汇报") {
+		t.Fatalf("马某某, silent all week, is not told so:\n%s", silent)
+	}
+	done := nudge(snapshot(t, progress("2.3", "ma_jingfa", at27(6, 15, 9, 0), 100)))
+	if done == "" {
+		t.Fatal("马某某 is not asked about his other items")
+	}
+	if strings.Contains(done, "还没有收到您的汇报") || !strings.Contains(done, "以来还没有汇报") || strings.Contains(done, "<b>2.3</b>") {
+		t.Errorf("马某某 reported 2.3 done on Tuesday, yet his nudge reads:\n%s", done)
+	}
+}
