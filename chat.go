@@ -1,6 +1,7 @@
 package planbot
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -140,4 +141,32 @@ func ReminderChat(p Person, bound ChatID, seen map[UserID]time.Time) ChatID {
 		return accounts[0].Chat()
 	}
 	return ""
+}
+
+// Conversation is what a platform's receiver hands each inbound message
+// to (the chat bot is one). It is declared here, beside Tx, because every
+// adapter takes the same one and no adapter may import another.
+type Conversation interface {
+	// Serve handles m within tx and returns the replies to queue with it.
+	Serve(ctx context.Context, tx Tx, m Message) ([]OutboxMessage, error)
+	// ApologyFor is what a person reads when handling m failed.
+	ApologyFor(m Message) []OutboxMessage
+	// AdminChats is where the bot's own alarms go.
+	AdminChats() []ChatID
+	// Known reports whether u is on the list (only they hear anything but
+	// a refusal); it only reads, so it works on a full disk.
+	Known(ctx context.Context, r BindingReader, u UserID) bool
+	// SetSelf tells the conversation the bot's own account on u's
+	// platform and the name people @ it by: in a group it answers only
+	// what is addressed to it.
+	SetSelf(id UserID, username string)
+}
+
+// InboundEvent is an event a platform sends only once (WeCom's callbacks),
+// stored as it arrived until it is handled.
+type InboundEvent struct {
+	Platform   string
+	EventID    string
+	Payload    []byte // what the receiver stored: the frame, and any file fetched with it
+	ReceivedAt time.Time
 }

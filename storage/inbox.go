@@ -22,14 +22,6 @@ import (
 // handled event keeps only its key, to refuse a duplicate, until
 // PurgeInbound deletes it.
 
-// Inbound is an event stored and not yet handled.
-type Inbound struct {
-	Platform   string
-	EventID    string
-	Payload    []byte // what the receiver stored: the frame, and any file fetched with it
-	ReceivedAt time.Time
-}
-
 // StoreInbound stores an event of platform as received at now, before it
 // is handled, and reports whether it is new: false when (platform,
 // eventID) was stored before (a duplicate msgid, handled or not), which
@@ -65,7 +57,7 @@ func (db *DB) StoreInbound(ctx context.Context, platform, eventID string, payloa
 // oldest first (in the order they were stored), with their payloads: what
 // a crash or an outage left to handle. They are few: each is handled as
 // soon as it is stored.
-func (db *DB) PendingInbound(ctx context.Context, platform string) ([]Inbound, error) {
+func (db *DB) PendingInbound(ctx context.Context, platform string) ([]planbot.InboundEvent, error) {
 	if err := checkPlatform(platform); err != nil {
 		return nil, fmt.Errorf("list pending inbound events: %w", err)
 	}
@@ -78,9 +70,9 @@ func (db *DB) PendingInbound(ctx context.Context, platform string) ([]Inbound, e
 	if err := db.read.SelectContext(ctx, &rows, pendingInboundQuery, platform); err != nil {
 		return nil, fmt.Errorf("list pending %s events: %w", platform, classify(err))
 	}
-	out := make([]Inbound, len(rows))
+	out := make([]planbot.InboundEvent, len(rows))
 	for i, r := range rows {
-		out[i] = Inbound{Platform: r.Platform, EventID: r.EventID, Payload: r.Payload, ReceivedAt: fromUnix(r.ReceivedAt)}
+		out[i] = planbot.InboundEvent{Platform: r.Platform, EventID: r.EventID, Payload: r.Payload, ReceivedAt: fromUnix(r.ReceivedAt)}
 	}
 	return out, nil
 }

@@ -14,22 +14,6 @@ import (
 	"planbot"
 )
 
-// Conversation is what the poll loop hands messages to (*bot.Bot is one).
-type Conversation interface {
-	// Serve handles m within tx and returns the replies to queue with it.
-	Serve(ctx context.Context, tx planbot.Tx, m planbot.Message) ([]planbot.OutboxMessage, error)
-	// ApologyFor is what a person reads when handling m failed.
-	ApologyFor(m planbot.Message) []planbot.OutboxMessage
-	// AdminChats is where the bot's own alarms go.
-	AdminChats() []planbot.ChatID
-	// Known reports whether u is on the list (only they hear anything but
-	// a refusal); it only reads, so it works on a full disk.
-	Known(ctx context.Context, r planbot.BindingReader, u planbot.UserID) bool
-	// SetSelf tells the conversation the bot's own account: in a group it
-	// answers only what is addressed to it.
-	SetSelf(id planbot.UserID, username string)
-}
-
 // UpdateLog is the storage side of exactly-once handling (storage.DB is
 // one): an update's effects, its replies and the next offset commit
 // together.
@@ -52,7 +36,7 @@ type UpdateLog interface {
 // asking for more (tgbotapi's GetUpdatesChan confirms updates before they
 // are handled, so a crash would lose them).
 type Poller struct {
-	Conv    Conversation
+	Conv    planbot.Conversation
 	Updates UpdateLog
 	// Bindings tells whether a person whose message waits out an outage
 	// is on the list (see outage.go); nil: Updates, if it reads bindings

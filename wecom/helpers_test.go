@@ -233,13 +233,13 @@ func (in *memInbox) StoreInbound(_ context.Context, platform, id string, payload
 	return true, nil
 }
 
-func (in *memInbox) PendingInbound(_ context.Context, platform string) ([]storage.Inbound, error) {
+func (in *memInbox) PendingInbound(_ context.Context, platform string) ([]planbot.InboundEvent, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	var out []storage.Inbound
+	var out []planbot.InboundEvent
 	for _, id := range in.order {
 		if !in.handled[id] {
-			out = append(out, storage.Inbound{Platform: platform, EventID: id, Payload: in.payload[id], ReceivedAt: in.received[id]})
+			out = append(out, planbot.InboundEvent{Platform: platform, EventID: id, Payload: in.payload[id], ReceivedAt: in.received[id]})
 		}
 	}
 	return out, nil
@@ -474,7 +474,7 @@ func runConn(t *testing.T, c *Conn) {
 
 // receiver is a Receiver over a fresh connection to srv with inbox and
 // conv, on clock.
-func newReceiver(srv *wecomtest.Server, inbox Inbox, conv Conversation, clock Clock, logs *syncBuffer) *Receiver {
+func newReceiver(srv *wecomtest.Server, inbox Inbox, conv planbot.Conversation, clock Clock, logs *syncBuffer) *Receiver {
 	return &Receiver{Conv: conv, Inbox: inbox, Bindings: noBindings{}, Conn: newConn(srv, clock, logs),
 		Name: srv.BotName(), Log: logs.logger(), Clock: clock}
 }

@@ -13,26 +13,7 @@ import (
 	"time"
 
 	"planbot"
-	"planbot/storage"
 )
-
-// Conversation is what the receiver hands messages to (*bot.Bot is one);
-// the shape of telegram.Conversation, declared again so that neither
-// adapter imports the other.
-type Conversation interface {
-	// Serve handles m within tx and returns the replies to queue with it.
-	Serve(ctx context.Context, tx planbot.Tx, m planbot.Message) ([]planbot.OutboxMessage, error)
-	// ApologyFor is what a person reads when handling m failed.
-	ApologyFor(m planbot.Message) []planbot.OutboxMessage
-	// AdminChats is where the bot's own alarms go.
-	AdminChats() []planbot.ChatID
-	// Known reports whether u is on the list; it only reads, so it works
-	// on a full disk.
-	Known(ctx context.Context, r planbot.BindingReader, u planbot.UserID) bool
-	// SetSelf tells the conversation the bot's own account and the name
-	// people @ it by in groups.
-	SetSelf(id planbot.UserID, username string)
-}
 
 // Inbox is the storage side of exactly-once handling (storage.DB is one).
 // WeCom pushes a frame once and never again, so each is stored as it
@@ -44,7 +25,7 @@ type Inbox interface {
 	StoreInbound(ctx context.Context, platform, eventID string, payload []byte, now time.Time) (bool, error)
 	// PendingInbound lists the events stored and not handled, oldest
 	// first: what a crash left.
-	PendingInbound(ctx context.Context, platform string) ([]storage.Inbound, error)
+	PendingInbound(ctx context.Context, platform string) ([]planbot.InboundEvent, error)
 	// HandleInbound runs fn in one transaction with marking the event
 	// handled, unless it was (then it returns true and skips fn).
 	HandleInbound(ctx context.Context, platform, eventID string, now time.Time, fn func(planbot.Tx) ([]planbot.OutboxMessage, error)) (bool, error)
@@ -68,7 +49,7 @@ type Inbox interface {
 // handled first. While the database cannot be written, events wait in
 // memory, in order, and are tried again with a backoff (see outage.go).
 type Receiver struct {
-	Conv  Conversation
+	Conv  planbot.Conversation
 	Inbox Inbox
 	// Bindings tells whether a person is on the list (whose files are
 	// kept, who is told their message waits out an outage); nil: Inbox,
@@ -199,7 +180,7 @@ func (r *Receiver) pending(ctx context.Context) []*item {
 }
 
 // restored is a stored event as an item.
-func restored(p storage.Inbound) *item {
+func restored(p planbot.InboundEvent) *item {
 	it := &item{id: p.EventID, received: p.ReceivedAt, ready: make(chan struct{}), stored: true}
 	it.ev, it.corrupt = decodeEvent(p.Payload)
 	close(it.ready)

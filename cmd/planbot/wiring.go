@@ -1,6 +1,7 @@
 package main
 
 import (
+	"planbot"
 	"planbot/bot"
 	"planbot/delivery"
 	"planbot/scheduler"
@@ -14,8 +15,7 @@ import (
 // adapter serves the conversation through the interface it declares.
 var (
 	_ telegram.UpdateLog      = (*storage.DB)(nil)
-	_ telegram.Conversation   = (*bot.Bot)(nil)
-	_ wecom.Conversation      = (*bot.Bot)(nil)
+	_ planbot.Conversation    = (*bot.Bot)(nil)
 	_ wecom.Inbox             = (*storage.DB)(nil)
 	_ bot.Sessions            = (*storage.DB)(nil)
 	_ delivery.Outbox         = (*storage.DB)(nil)
