@@ -72,10 +72,12 @@ func peopleCommand() command {
 					}
 					how := ""
 					id, ok := bound[p.Key]
+					// Bound by invite to an account the YAML does not give.
+					boundElsewhere := ok && !p.HasAccount(planbot.UserID(id))
 					switch {
 					case len(p.Accounts) > 0:
 						how = accountsLabel(p.Accounts) + "（配置中）"
-						if ok && !p.HasAccount(planbot.UserID(id)) {
+						if boundElsewhere {
 							how += "、" + accountLabel(planbot.UserID(id)) + "（已用邀请码绑定）"
 						}
 					case ok:
@@ -87,7 +89,7 @@ func peopleCommand() command {
 						how = "无：收不到消息"
 						unreachable = append(unreachable, p.Name)
 					}
-					if n := len(p.Accounts) + btoi(ok && !p.HasAccount(planbot.UserID(id))); n > 1 {
+					if len(p.Accounts) > 1 || (len(p.Accounts) == 1 && boundElsewhere) {
 						// Reachable on several platforms: reminders go to one.
 						how += "，提醒发到" + platformName(planbot.ReminderChat(p, id, seen).Platform())
 					}
@@ -210,7 +212,8 @@ func accountsLabel(us []planbot.UserID) string {
 	return strings.Join(labels, "、")
 }
 
-// platformName is a platform as the office calls it.
+// platformName is a platform as the office calls it, spaced as it follows
+// Chinese text ("提醒发到 Telegram", "提醒发到企业微信").
 func platformName(platform string) string {
 	switch platform {
 	case telegram.Platform:
@@ -219,11 +222,4 @@ func platformName(platform string) string {
 		return "企业微信"
 	}
 	return platform
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -115,17 +116,8 @@ func (a *app) buildWeCom(w *config.WeCom) {
 
 // platforms names the platforms served, for the log.
 func (a *app) platforms() []string {
-	var names []string
-	if a.Telegram != nil {
-		names = append(names, telegram.Platform)
-	}
-	if a.WeCom != nil {
-		names = append(names, wecom.Platform)
-	}
-	if len(a.WeComRobotKeys) > 0 {
-		names = append(names, wecom.HookPlatform)
-	}
-	return names
+	return slices.DeleteFunc([]string{telegram.Platform, wecom.Platform, wecom.HookPlatform},
+		func(p string) bool { return !a.served(p) })
 }
 
 // served says whether this process sends to platform's chats: a person's
