@@ -161,3 +161,26 @@ func TestAddressed(t *testing.T) {
 		}
 	}
 }
+
+// A press answered by a message in its chat loses its toast (WeCom would
+// push it as a second message saying the same); a press answered by the
+// toast alone keeps it.
+func TestQuietToasts(t *testing.T) {
+	chat := UserChat("ma")
+	press := planbot.Message{ChatID: chat, Callback: &planbot.Callback{ID: "req", Data: "p:1:70"}}
+	answered := quietToasts(press, []planbot.OutboxMessage{
+		{Method: planbot.MethodAnswer, ChatID: chat, PressID: "req", Text: "已记录"},
+		{ChatID: chat, Text: "✅ 已记录 2.5"},
+	})
+	if answered[0].Text != "" || answered[1].Text != "✅ 已记录 2.5" {
+		t.Errorf("a press answered in its chat: %+v", answered)
+	}
+	alone := quietToasts(press, []planbot.OutboxMessage{{Method: planbot.MethodAnswer, ChatID: chat, PressID: "req", Text: "已过期"}})
+	if alone[0].Text != "已过期" {
+		t.Errorf("a toast alone was dropped: %+v", alone)
+	}
+	text := planbot.Message{ChatID: chat, Text: "hi"}
+	if got := quietToasts(text, []planbot.OutboxMessage{{Method: planbot.MethodAnswer, ChatID: chat, Text: "x"}, {ChatID: chat}}); got[0].Text != "x" {
+		t.Errorf("a message that is no press lost an answer's text: %+v", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -454,7 +455,26 @@ func (r *Receiver) serve(ctx context.Context, tx planbot.Tx, m planbot.Message, 
 	if err != nil {
 		return nil, err
 	}
-	return asReplies(m, msgs), nil
+	return asReplies(m, quietToasts(m, msgs)), nil
+}
+
+// quietToasts drops the toast of a button press that was also answered
+// by a message in its chat. WeCom shows no toasts, so the channel pushes
+// one as a message of its own: beside the answer it would read twice
+// ("已记录", then "✅ 已记录 2.5 …"). Alone (a press on someone else's
+// list, a stale card) it is all the person hears, and stays.
+func quietToasts(m planbot.Message, msgs []planbot.OutboxMessage) []planbot.OutboxMessage {
+	if m.Callback == nil || !slices.ContainsFunc(msgs, func(o planbot.OutboxMessage) bool {
+		return o.Method != planbot.MethodAnswer && o.ChatID == m.ChatID
+	}) {
+		return msgs
+	}
+	for i := range msgs {
+		if msgs[i].Method == planbot.MethodAnswer {
+			msgs[i].Text = ""
+		}
+	}
+	return msgs
 }
 
 // saveEvidence keeps the files of a known person's message under their

@@ -185,8 +185,8 @@ func TestWeCom14Conversation(t *testing.T) {
 }
 
 // wc14AllText is the words of every frame among sent, one per line: a
-// press is answered by the message it changes and, on WeCom, its toast
-// pushed as a short message of its own.
+// press is answered by the message it changes or, when there is none, on
+// WeCom by its toast pushed as a short message of its own.
 func wc14AllText(sent []wecomtest.Sent) string {
 	var b strings.Builder
 	for _, s := range wc14Texts(sent) {
