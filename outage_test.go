@@ -31,3 +31,29 @@ func TestOutageHint(t *testing.T) {
 		t.Errorf("a full disk: %q", got)
 	}
 }
+
+// An event that keeps failing while probe writes succeed is poison after
+// the rule's count; while the database itself fails, never. People are
+// told once.
+func TestWriteOutage(t *testing.T) {
+	o := NewWriteOutage(time.Unix(0, 0))
+	dbDown := func() error { return ErrUnwritable }
+	dbUp := func() error { return nil }
+	for i := range 10 {
+		if _, poison := o.Failed("u1", dbDown); poison {
+			t.Fatalf("poison after %d failures while the database is down", i+1)
+		}
+	}
+	var poisonAt int
+	for i := 1; i <= 10 && poisonAt == 0; i++ {
+		if _, poison := o.Failed("u2", dbUp); poison {
+			poisonAt = i
+		}
+	}
+	if poisonAt != PoisonAfter {
+		t.Errorf("poison at failure %d of a new event, want %d", poisonAt, PoisonAfter)
+	}
+	if !o.Tell("telegram:1") || o.Tell("telegram:1") || o.Tell("") {
+		t.Error("a person is told other than once")
+	}
+}

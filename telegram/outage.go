@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -26,26 +27,6 @@ const (
 	writableAdminFmt     = "✅ planbot 数据库已恢复写入（中断约 %s），积压的消息正在处理。"
 )
 
-// writeOutage is a period during which updates could not be recorded.
-type writeOutage struct {
-	since    time.Time
-	failures int
-	told     map[planbot.UserID]bool // people told their message waits
-
-	// The update held now, how often it failed, and how often a probe
-	// write succeeded right after it failed: then it is the update that
-	// fails, not the database, and after strikeLimit it is given up with
-	// an apology rather than retried forever.
-	updateID int
-	tries    int
-	strikes  int
-}
-
-const (
-	probeAfter  = 3 // failures of one update before the database is probed
-	strikeLimit = 2
-)
-
 // known reports whether u is on the list (in the YAML, or bound by invite
 // code): only they hear anything but a refusal. Reads still work on a
 // full disk.
@@ -65,21 +46,19 @@ func (p *Poller) known(ctx context.Context, u planbot.UserID) bool {
 func (p *Poller) unwritable(ctx context.Context, u tgbotapi.Update, next int, err error) (wait time.Duration, skipped bool) {
 	o := p.outage
 	if o == nil {
-		o = &writeOutage{since: p.Now(), told: map[planbot.UserID]bool{}}
+		o = planbot.NewWriteOutage(p.Now())
 		p.outage = o
 		p.Log.Error("the database cannot be written: updates stay at Telegram and are handled once it can",
 			errAttr(err), slog.Int("update_id", u.UpdateID))
 		p.notifyAll(p.Conv.AdminChats(), OutageNotice(err))
 	}
-	o.failures++
-	if o.updateID != u.UpdateID {
-		o.updateID, o.tries, o.strikes = u.UpdateID, 0, 0
-	}
-	o.tries++
 	m, ok := FromUpdate(u)
-	if o.tries >= probeAfter && p.poisoned(ctx, o) {
+	wait, poison := o.Failed(strconv.Itoa(u.UpdateID), func() error {
+		return p.Updates.ProbeWrite(context.WithoutCancel(ctx), p.Now())
+	})
+	if poison {
 		p.Log.Error("the update fails though the database takes writes: given up with an apology",
-			slog.Int("update_id", u.UpdateID), slog.Int("tries", o.tries), errAttr(err))
+			slog.Int("update_id", u.UpdateID), slog.Int("tries", o.Tries()), errAttr(err))
 		var msgs []planbot.OutboxMessage
 		if ok {
 			msgs = p.Conv.ApologyFor(m)
@@ -90,26 +69,12 @@ func (p *Poller) unwritable(ctx context.Context, u tgbotapi.Update, next int, er
 		}
 		p.Log.Error("record the given-up update", slog.Int("update_id", u.UpdateID), errAttr(rerr))
 	}
-	if ok && m.Chat == planbot.ChatPrivate && !o.told[m.UserID] && p.known(ctx, m.UserID) {
-		o.told[m.UserID] = true
+	if ok && m.Chat == planbot.ChatPrivate && !o.Told(m.UserID) && p.known(ctx, m.UserID) && o.Tell(m.UserID) {
 		p.notifyAll([]planbot.ChatID{m.ChatID}, unwritableUserNotice)
 	}
-	wait = planbot.BackoffJitter(o.failures)
 	p.Log.Warn("update held until the database can be written", slog.Int("update_id", u.UpdateID),
 		slog.Duration("retry_in", wait), errAttr(err))
 	return wait, false
-}
-
-// poisoned probes the database after the held update failed again, and
-// reports whether it has now failed strikeLimit times while the database
-// took a write right after.
-func (p *Poller) poisoned(ctx context.Context, o *writeOutage) bool {
-	if err := p.Updates.ProbeWrite(context.WithoutCancel(ctx), p.Now()); err != nil {
-		o.strikes = 0 // the database itself is out: wait, however long
-		return false
-	}
-	o.strikes++
-	return o.strikes >= strikeLimit
 }
 
 // OutageNotice is the admins' alarm about an outage, for one that began
@@ -131,7 +96,7 @@ func (p *Poller) writable() {
 		return
 	}
 	p.outage = nil
-	down := p.Now().Sub(o.since).Round(time.Second)
+	down := p.Now().Sub(o.Since).Round(time.Second)
 	p.Log.Info("the database can be written again; held updates are being handled", slog.Duration("down_for", down))
 	p.notifyAll(p.Conv.AdminChats(), RecoveredNotice(down))
 }

@@ -64,8 +64,8 @@ type Poller struct {
 	// after failures of its own (the sender's Reachable).
 	OnReachable func()
 
-	outage   *writeOutage  // Poll's goroutine only
-	wake     chan struct{} // Reachable: a poll backing off after failures tries now
+	outage   *planbot.WriteOutage // Poll's goroutine only
+	wake     chan struct{}        // Reachable: a poll backing off after failures tries now
 	wakeOnce sync.Once
 }
 

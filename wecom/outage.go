@@ -27,27 +27,6 @@ const (
 	droppedNotice        = "⚠️ 抱歉，您刚才的消息没能保存下来，请稍后再发一次。"
 )
 
-// writeOutage is a period during which events could not be stored or
-// handled.
-type writeOutage struct {
-	since    time.Time
-	failures int
-	told     map[planbot.UserID]bool // people told their message waits
-
-	// The event held now, how often it failed, and how often a probe
-	// write succeeded right after it failed: then it is the event that
-	// fails, not the database, and after strikeLimit it is given up with
-	// an apology rather than retried forever.
-	eventID string
-	tries   int
-	strikes int
-}
-
-const (
-	probeAfter  = 3 // failures of one event before the database is probed
-	strikeLimit = 2
-)
-
 // unwritable handles an event that could not be stored or handled, and
 // returns how long to wait before trying it again; done means it was
 // found to fail by itself while the database takes writes, and was given
@@ -55,40 +34,25 @@ const (
 func (r *Receiver) unwritable(ctx context.Context, it *item, err error) (wait time.Duration, done bool) {
 	o := r.outage
 	if o == nil {
-		o = &writeOutage{since: r.clock().Now(), told: map[planbot.UserID]bool{}}
+		o = planbot.NewWriteOutage(r.clock().Now())
 		r.outage = o
 		r.log().Error("the database cannot be written: WeCom messages wait in memory and are handled once it can",
 			errAttr(err), slog.String("event_id", it.id))
 		r.notifyAdmins(ctx, fmt.Sprintf(unwritableAdminFmt, err, planbot.OutageHint(err)))
 	}
-	o.failures++
-	if o.eventID != it.id {
-		o.eventID, o.tries, o.strikes = it.id, 0, 0
-	}
-	o.tries++
-	if o.tries >= probeAfter && r.poisoned(ctx, o) {
+	wait, poison := o.Failed(it.id, func() error {
+		return r.Inbox.ProbeWrite(context.WithoutCancel(ctx), r.clock().Now())
+	})
+	if poison {
 		r.log().Error("the WeCom event fails though the database takes writes: given up with an apology",
-			slog.String("event_id", it.id), slog.Int("tries", o.tries), errAttr(err))
+			slog.String("event_id", it.id), slog.Int("tries", o.Tries()), errAttr(err))
 		if r.giveUp(ctx, it) {
 			return 0, true
 		}
 	}
-	wait = planbot.BackoffJitter(o.failures)
 	r.log().Warn("WeCom event held until the database can be written", slog.String("event_id", it.id),
 		slog.Duration("retry_in", wait), errAttr(err))
 	return wait, false
-}
-
-// poisoned probes the database after the held event failed again, and
-// reports whether it has now failed strikeLimit times while the database
-// took a write right after.
-func (r *Receiver) poisoned(ctx context.Context, o *writeOutage) bool {
-	if err := r.Inbox.ProbeWrite(context.WithoutCancel(ctx), r.clock().Now()); err != nil {
-		o.strikes = 0 // the database itself is out: wait, however long
-		return false
-	}
-	o.strikes++
-	return o.strikes >= strikeLimit
 }
 
 // giveUp ends a poison event: a stored one is recorded with the apology;
@@ -126,10 +90,9 @@ func (r *Receiver) tellWaiting(ctx context.Context, q *queue) {
 			continue
 		}
 		m, ok, _ := toMessage(it.id, it.ev, it.received)
-		if !ok || m.Chat != planbot.ChatPrivate || m.UserID == "" || o.told[m.UserID] || !r.known(ctx, m.UserID) {
+		if !ok || m.Chat != planbot.ChatPrivate || o.Told(m.UserID) || !r.known(ctx, m.UserID) || !o.Tell(m.UserID) {
 			continue
 		}
-		o.told[m.UserID] = true
 		r.say(ctx, m.ChatID, m.EventRef, unwritableUserNotice)
 	}
 }
@@ -150,7 +113,7 @@ func (r *Receiver) writable() {
 		return
 	}
 	r.outage = nil
-	down := r.clock().Now().Sub(o.since).Round(time.Second)
+	down := r.clock().Now().Sub(o.Since).Round(time.Second)
 	r.log().Info("the database can be written again; held WeCom messages are being handled", slog.Duration("down_for", down))
 	r.notifyAdmins(context.Background(), fmt.Sprintf(writableAdminFmt, planbot.AboutDuration(down)))
 }

@@ -73,7 +73,7 @@ type Receiver struct {
 	// are queued (the sender's Wake).
 	OnHandled func()
 
-	outage *writeOutage // Run's goroutine only
+	outage *planbot.WriteOutage // Run's goroutine only
 
 	// Set by Run for Close: the connection outlives Run, so that the
 	// senders finish what is in flight over it before it closes.

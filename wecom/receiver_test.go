@@ -231,7 +231,7 @@ func TestReceiverGivesUpAPoisonEvent(t *testing.T) {
 	waitUp(t, up)
 	srv.SendText("zhangsan", "poison")
 	srv.SendText("zhangsan", "next")
-	for range probeAfter + strikeLimit - 2 { // the tries before the last
+	for range planbot.PoisonAfter - 1 { // the tries before the last
 		clock.Advance(clock.waitTimer(t, 0, 4*time.Second))
 	}
 	inbox.waitHandled(t, 2)
