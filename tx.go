@@ -14,8 +14,18 @@ import (
 
 // ProgressReader reads the progress reported on items and indicators.
 type ProgressReader interface {
+	// ItemReports is an item's whole history: for the rare reader that
+	// walks it (a correction's chain, an album); a status needs only
+	// Histories.
 	ItemReports(ctx context.Context, code string) ([]Report, error)
-	AllReports(ctx context.Context) (map[string][]Report, error)
+	// Histories is, by item code, the part of the items' histories that
+	// need asks for (Needed): what their statuses derive from.
+	Histories(ctx context.Context, items []Item, need HistoryNeed) (map[string][]Report, error)
+	// Report is the report with that id; ok is false when there is none.
+	Report(ctx context.Context, id int64) (Report, bool, error)
+	// MessageReports is every report stamped with the chat message, in
+	// order: what one message recorded, with the corrections sent as it.
+	MessageReports(ctx context.Context, chat ChatID, messageID int) ([]Report, error)
 	IndicatorObservations(ctx context.Context, key string) ([]Observation, error)
 	LatestObservations(ctx context.Context, from, to time.Time) (map[string]Observation, error)
 	// LastReportBy and LastObservationBy return the newest effective row

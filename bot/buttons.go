@@ -309,11 +309,10 @@ func (b *Bot) undoReport(c *call, id int64) error {
 	} else {
 		// An older report of mine, or one completed since (the rest of its
 		// album, a note): find it as it stands in its item's history.
-		all, err := c.s.AllReports(c.ctx)
+		r, exists, err := c.s.Report(c.ctx, id)
 		if err != nil {
 			return err
 		}
-		r, exists := reportByID(all, id)
 		switch {
 		case !exists:
 			// No such report: a forged button. Whose message it sits on is
@@ -324,7 +323,11 @@ func (b *Bot) undoReport(c *call, id int64) error {
 			c.notYours(r.Reporter, "汇报", "撤回")
 			return nil
 		}
-		target, found = standing(all[r.ItemCode], id, c.me.Key)
+		history, err := c.s.ItemReports(c.ctx, r.ItemCode)
+		if err != nil {
+			return err
+		}
+		target, found = standing(history, id, c.me.Key)
 	}
 	if !found {
 		c.answerButton("已撤回或不能撤回", "这条汇报已经撤回或被更正，不能再撤回。")
@@ -413,18 +416,6 @@ func (c *call) notYours(owner, what, verb string) {
 		name = p.Name
 	}
 	c.answerButton(fmt.Sprintf("这是%s的%s，只有本人可以%s。", name, what, verb), "")
-}
-
-// reportByID finds report id in every item's history.
-func reportByID(all map[string][]planbot.Report, id int64) (planbot.Report, bool) {
-	for _, rs := range all {
-		for _, r := range rs {
-			if r.ID == id {
-				return r, true
-			}
-		}
-	}
-	return planbot.Report{}, false
 }
 
 // received is when the bot received an observation: Received, or At for

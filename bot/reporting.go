@@ -236,9 +236,10 @@ func (b *Bot) recordItem(c *call, code string, d draft) error {
 		d.Step = "percent"
 		return b.askPercent(c, it, d)
 	}
-	// The item's history is read once: for the running total an increment
-	// adds to, for whether the figure falls, and for the echo's status.
-	history, err := c.s.ItemReports(c.ctx, it.Code)
+	// What the item's status derives from is read once: for the running
+	// total an increment adds to, for whether the figure falls, and for
+	// the echo's status.
+	history, err := c.statusReports(it, d.Corrects)
 	if err != nil {
 		return err
 	}
@@ -271,6 +272,19 @@ func (b *Bot) recordItem(c *call, code string, d draft) error {
 		}
 	}
 	return b.echoReport(c, it, saved, added, append(history, saved))
+}
+
+// statusReports is the part of an item's history its status derives from
+// (planbot.Needed), to which the report about to be added can be appended;
+// the whole history when that report corrects another (corrects != 0): the
+// item's standing before the corrected report, and without it, may rest on
+// reports the part does not hold.
+func (c *call) statusReports(it planbot.Item, corrects int64) ([]planbot.Report, error) {
+	if corrects != 0 {
+		return c.s.ItemReports(c.ctx, it.Code)
+	}
+	hs, err := c.s.Histories(c.ctx, []planbot.Item{it}, planbot.HistoryNeed{})
+	return hs[it.Code], err
 }
 
 // itemReport is the report a draft makes on an item, or a question to put
@@ -462,7 +476,7 @@ func (c *call) what(it planbot.Item, r planbot.Report, added *planbot.Amount) st
 func (b *Bot) echoReport(c *call, it planbot.Item, r planbot.Report, added *planbot.Amount, history []planbot.Report) error {
 	if history == nil {
 		var err error
-		if history, err = c.s.ItemReports(c.ctx, it.Code); err != nil {
+		if history, err = c.statusReports(it, 0); err != nil {
 			return err
 		}
 	}

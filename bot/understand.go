@@ -140,7 +140,7 @@ func (b *Bot) recordSeveral(c *call, in intake.Intent) error {
 			return err
 		}
 		d := draftOf(in.Parts[i], c.m)
-		history, err := c.s.ItemReports(c.ctx, it.Code)
+		history, err := c.statusReports(it, 0)
 		if err != nil {
 			return err
 		}
@@ -242,18 +242,21 @@ func (b *Bot) correct(c *call, in intake.Intent) error {
 // report it made (one message may report on several items), or the last
 // indicator figure.
 func (b *Bot) undoMessage(c *call, last planbot.Report) error {
-	all, err := c.s.AllReports(c.ctx)
+	made, err := c.s.MessageReports(c.ctx, last.ChatID, last.MessageID)
 	if err != nil {
 		return err
 	}
 	var ids []int64
-	for code := range all {
-		for _, r := range all[code] {
-			if r.Reporter == c.me.Key && r.ChatID == last.ChatID && r.MessageID == last.MessageID && last.MessageID != 0 && !r.Withdrawn && r.Supersedes == 0 {
-				if cur, ok := standing(all[code], r.ID, c.me.Key); ok {
-					ids = append(ids, cur.ID)
-				}
-			}
+	for _, r := range made {
+		if r.Reporter != c.me.Key || r.Withdrawn || r.Supersedes != 0 {
+			continue
+		}
+		history, err := c.s.ItemReports(c.ctx, r.ItemCode)
+		if err != nil {
+			return err
+		}
+		if cur, ok := standing(history, r.ID, c.me.Key); ok {
+			ids = append(ids, cur.ID)
 		}
 	}
 	if len(ids) <= 1 {
@@ -267,12 +270,12 @@ func (b *Bot) undoReports(c *call, ids []int64) error {
 	if c.m.Callback != nil {
 		// One message's reports are one person's: a press by anyone else
 		// withdraws none of them.
-		all, err := c.s.AllReports(c.ctx)
-		if err != nil {
-			return err
-		}
 		for _, id := range ids {
-			if r, ok := reportByID(all, id); ok && r.Reporter != c.me.Key {
+			r, ok, err := c.s.Report(c.ctx, id)
+			if err != nil {
+				return err
+			}
+			if ok && r.Reporter != c.me.Key {
 				c.notYours(r.Reporter, "汇报", "撤回")
 				return nil
 			}

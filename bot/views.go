@@ -15,7 +15,7 @@ import (
 // overview derives the whole plan's standing now, from the session's view of
 // the reports (which includes what this message just recorded).
 func (c *call) overview() (planbot.Overview, error) {
-	reports, err := c.s.AllReports(c.ctx)
+	reports, err := c.s.Histories(c.ctx, c.plan.Items, planbot.HistoryNeed{})
 	if err != nil {
 		return planbot.Overview{}, err
 	}
@@ -399,11 +399,11 @@ func (b *Bot) unreportedList(c *call) (listView, string, error) {
 	if err != nil {
 		return listView{}, "", err
 	}
-	reports, err := c.s.AllReports(c.ctx)
+	since := c.weekStart()
+	reports, err := c.s.Histories(c.ctx, c.plan.Items, planbot.HistoryNeed{Since: since})
 	if err != nil {
 		return listView{}, "", err
 	}
-	since := c.weekStart()
 	reportedBy := map[string]bool{}
 	for _, rs := range reports {
 		for _, r := range rs {

@@ -26,7 +26,9 @@ func (m *memTx) AccountsSeen(context.Context) (map[planbot.UserID]time.Time, err
 	return m.seen, nil
 }
 
-func (m *memTx) AllReports(context.Context) (map[string][]planbot.Report, error) { return nil, nil }
+func (m *memTx) Histories(context.Context, []planbot.Item, planbot.HistoryNeed) (map[string][]planbot.Report, error) {
+	return nil, nil
+}
 func (m *memTx) LatestObservations(context.Context, time.Time, time.Time) (map[string]planbot.Observation, error) {
 	return nil, nil
 }

@@ -23,8 +23,9 @@ const MaxButtons = 8
 // Snapshot is everything a job reads, taken in the job's transaction.
 type Snapshot struct {
 	Plan *planbot.Plan
-	// Reports maps item code to the item's full history, ordered by ID,
-	// superseded rows and withdrawals included.
+	// Reports maps item code to the part of the item's history, ordered
+	// by ID, that the job's statuses derive from and that it counts:
+	// planbot.Needed with historyNeed. The whole history derives the same.
 	Reports map[string][]planbot.Report
 	// Latest maps indicator key to its latest effective observation in the
 	// plan year up to the job's scheduled time.
@@ -283,12 +284,17 @@ func (j *job) daysLeft(it planbot.Item) (int, bool) {
 // sinceWeekday is 00:00 in the plan's zone of the latest wd strictly before
 // at's calendar day: on a Thursday with wd Monday, this week's Monday; on a
 // Monday, the Monday a week earlier.
-func (j *job) sinceWeekday(wd time.Weekday) time.Time {
-	off := (int(j.at.Weekday()) - int(wd) + 7) % 7
+func (j *job) sinceWeekday(wd time.Weekday) time.Time { return weekdayBefore(j.at, j.loc, wd) }
+
+// weekdayBefore is sinceWeekday of a job at at, for what a snapshot reads
+// before there is a job.
+func weekdayBefore(at time.Time, loc *time.Location, wd time.Weekday) time.Time {
+	at = at.In(loc)
+	off := (int(at.Weekday()) - int(wd) + 7) % 7
 	if off == 0 {
 		off = 7
 	}
-	return j.today.AddDays(-off).Start(j.loc)
+	return planbot.DateOf(at).AddDays(-off).Start(loc)
 }
 
 // reportedSince returns, for each person, whether they reported on one of

@@ -181,41 +181,14 @@ func (j *job) digestFocus(key string) string {
 	return sb.String()
 }
 
-// reportsUpTo returns the reports stamped before t (or at t, when incl),
-// in their order. Histories are ordered by ID and, nearly always, by time
-// too: then the answer is a prefix and nothing is copied.
-func reportsUpTo(rs []planbot.Report, t time.Time, incl bool) []planbot.Report {
-	keep := func(r *planbot.Report) bool {
-		if incl {
-			return !r.At.After(t)
-		}
-		return r.At.Before(t)
-	}
-	n := len(rs)
-	for n > 0 && !keep(&rs[n-1]) {
-		n--
-	}
-	prefix := true
-	for i := 0; i < n; i++ {
-		if !keep(&rs[i]) {
-			prefix = false
-			break
-		}
-	}
-	if prefix {
-		return rs[:n]
-	}
-	out := make([]planbot.Report, 0, n)
-	for i := 0; i < n; i++ {
-		if keep(&rs[i]) {
-			out = append(out, rs[i])
-		}
-	}
-	return out
-}
-
+// deriveAt is an item's status as it was at t: from the reports stamped
+// before t, or at t too when incl.
 func (j *job) deriveAt(it planbot.Item, t time.Time, incl bool) planbot.ItemStatus {
-	return planbot.DeriveStatus(it, reportsUpTo(j.s.Reports[it.Code], t, incl), t, j.loc, j.plan.Rules)
+	upTo := t
+	if incl {
+		upTo = t.Add(time.Nanosecond)
+	}
+	return planbot.DeriveStatus(it, planbot.ReportsBefore(j.s.Reports[it.Code], upTo), t, j.loc, j.plan.Rules)
 }
 
 func (j *job) digest() digestText {

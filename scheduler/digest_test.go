@@ -334,25 +334,6 @@ func TestDigestNilPlan(t *testing.T) {
 	}
 }
 
-func TestReportsUpTo(t *testing.T) {
-	t0 := at27(3, 1, 9, 0)
-	r := func(id int64, h int) planbot.Report {
-		return planbot.Report{ID: id, At: t0.Add(time.Duration(h) * time.Hour)}
-	}
-	sorted := []planbot.Report{r(1, 0), r(2, 1), r(3, 2)}
-	if got := reportsUpTo(sorted, t0.Add(time.Hour), true); len(got) != 2 || &got[0] != &sorted[0] {
-		t.Errorf("sorted, inclusive: %v (want a prefix, no copy)", got)
-	}
-	if got := reportsUpTo(sorted, t0.Add(time.Hour), false); len(got) != 1 {
-		t.Errorf("sorted, exclusive: %v", got)
-	}
-	unsorted := []planbot.Report{r(1, 2), r(2, 0), r(3, 1), r(4, 5)}
-	got := reportsUpTo(unsorted, t0.Add(time.Hour), true)
-	if len(got) != 2 || got[0].ID != 2 || got[1].ID != 3 {
-		t.Errorf("unsorted: %v", got)
-	}
-}
-
 func BenchmarkDigest(b *testing.B) {
 	s := bigSnapshot(b, 400, 150, 60000)
 	at := time.Date(2027, 12, 20, 8, 30, 0, 0, shanghai)

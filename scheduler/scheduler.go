@@ -295,10 +295,41 @@ func DigestIn(ctx context.Context, sess Session, plan *planbot.Plan, at time.Tim
 	return Digest(snap, at), plan.Overview(snap.Reports, snap.Latest, at), nil
 }
 
+// historyNeed is what a run of r at at reads of the reports besides the
+// statuses now (see Snapshot.Reports): a digest the statuses at the start
+// of its week and at the previous digest, and the week's reports; a report
+// request the reports since its weekday.
+func historyNeed(plan *planbot.Plan, r planbot.Reminder, at time.Time, previousDigest time.Time) planbot.HistoryNeed {
+	loc := plan.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	switch r.Kind {
+	case planbot.ReminderDigest:
+		week := weekdayBefore(at, loc, time.Monday)
+		need := planbot.HistoryNeed{Since: week, Before: []time.Time{week}}
+		if !previousDigest.IsZero() {
+			// deriveAt includes a report stamped at the previous digest.
+			need.Before = append(need.Before, previousDigest.Add(time.Nanosecond))
+		}
+		return need
+	case planbot.ReminderReportRequest:
+		return planbot.HistoryNeed{Since: weekdayBefore(at, loc, r.Since)}
+	}
+	return planbot.HistoryNeed{}
+}
+
 func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planbot.Reminder, at time.Time, served func(string) bool) (Snapshot, error) {
 	snap := Snapshot{Plan: plan, ChatOf: map[string]planbot.ChatID{}}
+	if r.Kind == planbot.ReminderDigest {
+		if prev, ok, err := sess.LastRunAt(ctx, r.Name); err != nil {
+			return snap, err
+		} else if ok {
+			snap.PreviousDigest = prev
+		}
+	}
 	var err error
-	if snap.Reports, err = sess.AllReports(ctx); err != nil {
+	if snap.Reports, err = sess.Histories(ctx, plan.Items, historyNeed(plan, r, at, snap.PreviousDigest)); err != nil {
 		return snap, err
 	}
 	from, to := plan.ObservedBy(at)
@@ -314,11 +345,6 @@ func takeSnapshot(ctx context.Context, sess Session, plan *planbot.Plan, r planb
 	}
 	snap.Leaves = append(slices.Clip(plan.Leaves), said...)
 	if r.Kind == planbot.ReminderDigest {
-		if prev, ok, err := sess.LastRunAt(ctx, r.Name); err != nil {
-			return snap, err
-		} else if ok {
-			snap.PreviousDigest = prev
-		}
 		since := snap.PreviousDigest
 		if since.IsZero() {
 			since = at.AddDate(0, 0, -7)

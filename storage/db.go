@@ -83,7 +83,6 @@ type DB struct {
 	write   *sqlx.DB // one connection: the single writer
 	read    *sqlx.DB // several read-only connections
 	applied []int
-	reports reportCache // the committed reports, for AllReports
 	// textLimits is the longest text a message may have, in UTF-16 units,
 	// on each platform given to WithTextLimit (others: DefaultTextLimit).
 	textLimits map[string]int

@@ -33,14 +33,3 @@ func (db *DB) Read(ctx context.Context, scheduledAt time.Time, fn func(planbot.R
 	defer tx.Rollback()
 	return fn(&ReadSession{&Session{tx: tx, db: db, scheduledAt: scheduledAt}})
 }
-
-// AllReports is DB.AllReports in the snapshot. The database's cache of
-// committed reports catches up through the snapshot itself, so the answer
-// is the snapshot's and no second read connection is needed.
-func (r *ReadSession) AllReports(ctx context.Context) (map[string][]planbot.Report, error) {
-	out, _, err := r.db.reports.view(ctx, r.tx)
-	if err != nil {
-		return nil, fmt.Errorf("all reports: %w", err)
-	}
-	return out, nil
-}

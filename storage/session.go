@@ -101,24 +101,15 @@ func (s *Session) AddReport(ctx context.Context, r planbot.Report) (planbot.Repo
 	return out, nil
 }
 
-// ItemReports is DB.ItemReports inside the session. Once AllReports has
-// filled the database's cache, the committed history comes from it (the
-// slice shares its array: do not modify the reports) and only the rows
-// beyond it from the transaction.
+// ItemReports is DB.ItemReports inside the session.
 func (s *Session) ItemReports(ctx context.Context, code string) ([]planbot.Report, error) {
-	if s.db == nil {
-		return itemReports(ctx, s.tx, code)
-	}
-	return s.db.cachedItemReports(ctx, s.tx, code)
+	return itemReports(ctx, s.tx, code)
 }
 
-// AllReports is DB.AllReports inside the session: the committed reports
-// from the database's cache, and the session's own from its transaction.
+// AllReports is DB.AllReports inside the session, its own reports
+// included: for /export's ledger.
 func (s *Session) AllReports(ctx context.Context) (map[string][]planbot.Report, error) {
-	if s.db == nil {
-		return allReports(ctx, s.tx)
-	}
-	return s.db.cachedReports(ctx, s.tx)
+	return allReports(ctx, s.tx)
 }
 
 // AddObservation is DB.AddObservation inside the session.

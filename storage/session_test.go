@@ -19,6 +19,7 @@ var _ planbot.Tx = (*Session)(nil)
 var _ interface {
 	ItemReports(ctx context.Context, code string) ([]planbot.Report, error)
 	AllReports(ctx context.Context) (map[string][]planbot.Report, error)
+	Histories(ctx context.Context, items []planbot.Item, need planbot.HistoryNeed) (map[string][]planbot.Report, error)
 	IndicatorObservations(ctx context.Context, key string) ([]planbot.Observation, error)
 	LatestObservations(ctx context.Context, from, to time.Time) (map[string]planbot.Observation, error)
 	LastReportBy(ctx context.Context, reporter string) (planbot.Report, bool, error)
@@ -43,8 +44,8 @@ func TestSessionReadsOwnWrites(t *testing.T) {
 		if hist, err := s.ItemReports(ctx, "2.3"); err != nil || len(hist) != 1 || hist[0].ID != r.ID {
 			t.Errorf("session ItemReports = %+v, %v", hist, err)
 		}
-		if all, err := s.AllReports(ctx); err != nil || len(all["2.3"]) != 1 {
-			t.Errorf("session AllReports = %v, %v", all, err)
+		if hs, err := s.Histories(ctx, testPlan().Items, planbot.HistoryNeed{}); err != nil || len(hs["2.3"]) != 1 || hs["2.3"][0].ID != r.ID {
+			t.Errorf("session Histories = %v, %v", hs, err)
 		}
 		if last, ok, err := s.LastReportBy(ctx, "li"); err != nil || !ok || last.ID != r.ID {
 			t.Errorf("session LastReportBy = %+v, %v, %v", last, ok, err)

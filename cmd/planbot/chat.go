@@ -124,7 +124,13 @@ func digestIn(e *env) func(ctx context.Context, s bot.Store, plan *planbot.Plan,
 // exportIn is /export: the ledger as at at, read in the chat command's
 // transaction.
 func exportIn(ctx context.Context, s bot.Store, plan *planbot.Plan, at time.Time) (string, []byte, error) {
-	data, err := ledger.Export(ctx, s, plan, at, false)
+	// A ledger lists every report, which no view of the bot reads: the
+	// storage session handed to chat commands can read them all.
+	src, ok := s.(ledger.Source)
+	if !ok {
+		return "", nil, fmt.Errorf("export: the session (%T) cannot read every report", s)
+	}
+	data, err := ledger.Export(ctx, src, plan, at, false)
 	return ledger.FileName(plan, at), data, err
 }
 

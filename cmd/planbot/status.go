@@ -47,10 +47,10 @@ func statusCommand() command {
 	}
 }
 
-// overviewAt is where the plan stands at now, from the database: every
-// report, and the indicators' latest figures up to now.
+// overviewAt is where the plan stands at now, from the database: what the
+// items' statuses derive from, and the indicators' latest figures up to now.
 func overviewAt(ctx context.Context, db *storage.DB, plan *planbot.Plan, now time.Time) (planbot.Overview, error) {
-	reports, err := db.AllReports(ctx)
+	reports, err := db.Histories(ctx, plan.Items, planbot.HistoryNeed{})
 	if err != nil {
 		return planbot.Overview{}, err
 	}
