@@ -170,3 +170,27 @@ type InboundEvent struct {
 	Payload    []byte // what the receiver stored: the frame, and any file fetched with it
 	ReceivedAt time.Time
 }
+
+// PolledUpdate is one update of a polled batch (Telegram's getUpdates),
+// handed to storage to be handled with the others in one transaction: the
+// update's effects, its replies and its being recorded commit with the
+// batch's, and a commit per update was most of an update's cost (issue
+// 15).
+type PolledUpdate struct {
+	ID, NextOffset int
+	Now            time.Time // stamps the replies
+	// Serve handles the update; nil: there is nothing to do but record
+	// it (an update that is not a message).
+	Serve func(Tx) ([]OutboxMessage, error)
+	// Apology is what the sender is told when Serve fails.
+	Apology func() []OutboxMessage
+}
+
+// PolledOutcome is what became of one update of a batch.
+type PolledOutcome struct {
+	Already bool  // recorded before: skipped
+	Failed  error // Serve failed: its effects rolled back, recorded with the apology
+	// ApologyRefused is why the apology could not be queued: the update
+	// is recorded without it.
+	ApologyRefused error
+}

@@ -48,14 +48,6 @@ func readHistories(ctx context.Context, q sqlx.QueryerContext, items []planbot.I
 	for _, t := range need.Before {
 		cutoffs = append(cutoffs, unixBefore(t))
 	}
-	var ids []int64
-	for _, cut := range cutoffs {
-		for _, query := range [2]string{standingQuery, shareStandingQuery} {
-			if ids, err = appendIDs(ctx, q, ids, query, want, cut); err != nil {
-				return nil, err
-			}
-		}
-	}
 	out := map[string][]planbot.Report{}
 	seen := map[int64]bool{}
 	add := func(r planbot.Report) {
@@ -64,19 +56,21 @@ func readHistories(ctx context.Context, q sqlx.QueryerContext, items []planbot.I
 			out[r.ItemCode] = append(out[r.ItemCode], r)
 		}
 	}
+	perOwner := slices.ContainsFunc(items, func(it planbot.Item) bool { return it.Tally == planbot.TallyPerOwner })
+	for _, cut := range cutoffs {
+		for _, query := range [2]string{standingQuery, shareStandingQuery} {
+			if query == shareStandingQuery && !perOwner {
+				continue
+			}
+			if err := queryReports(ctx, q, `WHERE r.id IN (`+query+`)`, add, want, cut); err != nil {
+				return nil, fmt.Errorf("standing reports: %w", err)
+			}
+		}
+	}
 	if from := need.From(); !from.IsZero() {
 		err := queryReports(ctx, q, recentWhere, add, unixBefore(from))
 		if err != nil {
 			return nil, fmt.Errorf("reports since %s: %w", from.Format(time.RFC3339), err)
-		}
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	ids = slices.DeleteFunc(ids, func(id int64) bool { return seen[id] })
-	if len(ids) > 0 {
-		list, _ := json.Marshal(ids)
-		if err := queryReports(ctx, q, `WHERE r.id IN (SELECT value FROM json_each(?))`, add, string(list)); err != nil {
-			return nil, fmt.Errorf("standing reports: %w", err)
 		}
 	}
 	for code := range out {
@@ -115,29 +109,6 @@ func unixBefore(t time.Time) int64 {
 	return s
 }
 
-// appendIDs runs one of the standing queries with the items and a cutoff
-// (reports stamped at or after it are not there yet) and appends the ids
-// it names.
-func appendIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64, query, want string, cut int64) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, want, cut)
-	if err != nil {
-		return nil, classify(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var a, b, c *int64
-		if err := rows.Scan(&a, &b, &c); err != nil {
-			return nil, err
-		}
-		for _, id := range [3]*int64{a, b, c} {
-			if id != nil {
-				ids = append(ids, *id)
-			}
-		}
-	}
-	return ids, classify(rows.Err())
-}
-
 // recentWhere is, for each item, its reports from the first one stamped at
 // or after ?1 on. The first bound finds that moment's first report on
 // reports_at and keeps the rest to a range of ids; the second is the
@@ -161,21 +132,21 @@ const wantedCTE = `want (item_id, unit, per_owner) AS (
 		SELECT i.id, json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]')
 		FROM json_each(?1) j JOIN items i ON i.code = json_extract(j.value, '$[0]'))`
 
-// standingQuery names, per item, the latest report that counts and the
-// latest that counts and gives a progress of its own (planbot's
+// standingQuery is the ids, per item, of the latest report that counts
+// and of the latest that counts and gives a progress of its own (planbot's
 // latestEffective): each a walk back on reports_item from the item's
 // newest report, which stops at the first match.
 const standingQuery = `WITH ` + wantedCTE + `
-	SELECT
-		(SELECT x.id FROM reports x WHERE x.item_id = w.item_id AND ` + effectiveBefore + `
-			ORDER BY x.id DESC LIMIT 1),
-		(SELECT x.id FROM reports x WHERE x.item_id = w.item_id AND ` + effectiveBefore + `
+	SELECT (SELECT x.id FROM reports x WHERE x.item_id = w.item_id AND ` + effectiveBefore + `
+			ORDER BY x.id DESC LIMIT 1)
+	FROM want w
+	UNION
+	SELECT (SELECT x.id FROM reports x WHERE x.item_id = w.item_id AND ` + effectiveBefore + `
 			AND (x.done = 1 OR x.percent IS NOT NULL OR x.value_unit = w.unit)
-			ORDER BY x.id DESC LIMIT 1),
-		NULL
+			ORDER BY x.id DESC LIMIT 1)
 	FROM want w`
 
-// shareStandingQuery names, per share owner of each per_owner item, their
+// shareStandingQuery is the ids, per share owner of each per_owner item, of their
 // first report that counts (it orders the shares), their latest, and their
 // latest whose figure counts toward the target (planbot's shareIndexes).
 // The owners are found by skipping along reports_share, one probe per
@@ -190,12 +161,15 @@ const shareStandingQuery = `WITH RECURSIVE ` + wantedCTE + `,
 			(SELECT MIN(COALESCE(r.on_behalf_of_id, r.reporter_id)) FROM reports r
 				WHERE r.item_id = o.item_id AND COALESCE(r.on_behalf_of_id, r.reporter_id) > o.who)
 		FROM owner o WHERE o.who IS NOT NULL)
-	SELECT
-		(SELECT x.id FROM reports x WHERE x.item_id = o.item_id AND COALESCE(x.on_behalf_of_id, x.reporter_id) = o.who
-			AND ` + effectiveBefore + ` ORDER BY x.id ASC LIMIT 1),
-		(SELECT x.id FROM reports x WHERE x.item_id = o.item_id AND COALESCE(x.on_behalf_of_id, x.reporter_id) = o.who
-			AND ` + effectiveBefore + ` ORDER BY x.id DESC LIMIT 1),
-		(SELECT x.id FROM reports x WHERE x.item_id = o.item_id AND COALESCE(x.on_behalf_of_id, x.reporter_id) = o.who
+	SELECT (SELECT x.id FROM reports x WHERE x.item_id = o.item_id AND COALESCE(x.on_behalf_of_id, x.reporter_id) = o.who
+			AND ` + effectiveBefore + ` ORDER BY x.id ASC LIMIT 1)
+	FROM owner o WHERE o.who IS NOT NULL
+	UNION
+	SELECT (SELECT x.id FROM reports x WHERE x.item_id = o.item_id AND COALESCE(x.on_behalf_of_id, x.reporter_id) = o.who
+			AND ` + effectiveBefore + ` ORDER BY x.id DESC LIMIT 1)
+	FROM owner o WHERE o.who IS NOT NULL
+	UNION
+	SELECT (SELECT x.id FROM reports x WHERE x.item_id = o.item_id AND COALESCE(x.on_behalf_of_id, x.reporter_id) = o.who
 			AND ` + effectiveBefore + ` AND x.value_unit = o.unit ORDER BY x.id DESC LIMIT 1)
 	FROM owner o WHERE o.who IS NOT NULL`
 

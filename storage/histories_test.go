@@ -144,7 +144,7 @@ func TestHistoriesAreWhatStatusNeeds(t *testing.T) {
 // county's twelve years would be read for every view.
 func TestHistoriesUseIndexes(t *testing.T) {
 	db := openTest(t)
-	for _, query := range []string{standingQuery, shareStandingQuery, selectReports + recentWhere} {
+	for _, query := range []string{selectReports + ` WHERE r.id IN (` + standingQuery + `)`, selectReports + ` WHERE r.id IN (` + shareStandingQuery + `)`, selectReports + recentWhere} {
 		rows, err := db.read.Query("EXPLAIN QUERY PLAN "+query, `[["2.3","只",true]]`, 1)
 		if err != nil {
 			t.Fatal(err)

@@ -190,3 +190,96 @@ func (db *DB) ProbeWrite(ctx context.Context, now time.Time) error {
 	}
 	return nil
 }
+
+// HandleUpdates handles a batch of polled updates in one write transaction:
+// each update as HandleUpdate would, inside a savepoint of its own, so that
+// one whose Serve fails (or whose replies the outbox refuses) is rolled
+// back alone and recorded with its apology, as RecordUpdate would. Updates
+// recorded before are skipped (recorded again, which moves a lagging
+// offset on). The batch commits as a whole: an outage (ErrUnwritable,
+// ErrLocked, ErrVanished), from any update or from the commit, leaves
+// nothing written, and the caller handles the updates one by one to learn
+// which it is.
+func (db *DB) HandleUpdates(ctx context.Context, batch []planbot.PolledUpdate) ([]planbot.PolledOutcome, error) {
+	var out []planbot.PolledOutcome
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		out = make([]planbot.PolledOutcome, len(batch))
+		for i, u := range batch {
+			if err := db.handlePolled(ctx, tx, u, &out[i]); err != nil {
+				return fmt.Errorf("update %d: %w", u.ID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("handle %d updates: %w", len(batch), err)
+	}
+	return out, nil
+}
+
+// handlePolled is one update of HandleUpdates. Its error ends the batch.
+func (db *DB) handlePolled(ctx context.Context, tx *sqlx.Tx, u planbot.PolledUpdate, out *planbot.PolledOutcome) error {
+	ev := telegramUpdate{u.ID, u.NextOffset}
+	handled, err := ev.handled(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("check whether handled: %w", err)
+	}
+	if handled {
+		out.Already = true
+		return ev.record(ctx, tx, u.Now)
+	}
+	if u.Serve != nil {
+		err := inSavepoint(ctx, tx, func() error {
+			msgs, err := u.Serve(&Session{tx: tx, db: db, now: u.Now})
+			if err != nil {
+				return err
+			}
+			if err := db.enqueue(ctx, tx, u.Now, msgs); err != nil {
+				return fmt.Errorf("queue replies: %w", err)
+			}
+			return nil
+		})
+		if endsBatch(err) {
+			return classify(err)
+		}
+		if out.Failed = err; err != nil && u.Apology != nil {
+			if msgs := u.Apology(); len(msgs) > 0 {
+				err := inSavepoint(ctx, tx, func() error { return db.enqueue(ctx, tx, u.Now, msgs) })
+				if endsBatch(err) {
+					return classify(err)
+				}
+				out.ApologyRefused = err
+			}
+		}
+	}
+	return ev.record(ctx, tx, u.Now)
+}
+
+// endsBatch reports whether err from one update ends the whole batch: an
+// outage, or a savepoint that could not be rolled back to (SQLite may roll
+// the whole transaction back by itself when a statement is interrupted,
+// as a handler past its deadline is: what follows would then run outside
+// any transaction).
+func endsBatch(err error) bool {
+	return errors.Is(classify(err), planbot.ErrUnwritable) || errors.Is(err, errSavepoint)
+}
+
+var errSavepoint = errors.New("the update's savepoint failed")
+
+// inSavepoint runs fn inside a savepoint of tx: when fn fails, what it
+// wrote is rolled back and the transaction goes on without it.
+func inSavepoint(ctx context.Context, tx *sqlx.Tx, fn func() error) error {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT polled_update`); err != nil {
+		return fmt.Errorf("%w: %w", errSavepoint, classify(err))
+	}
+	ferr := fn()
+	if ferr != nil {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO polled_update`); err != nil {
+			return fmt.Errorf("%w: roll back after %v: %w", errSavepoint, ferr, classify(err))
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE polled_update`); err != nil {
+		return fmt.Errorf("%w: release: %w", errSavepoint, classify(err))
+	}
+	return ferr
+}

@@ -22,6 +22,10 @@ type UpdateLog interface {
 	// HandleUpdate runs fn in one transaction with recording the update,
 	// unless it was already handled (then it returns true and skips fn).
 	HandleUpdate(ctx context.Context, updateID, nextOffset int, now time.Time, fn func(planbot.Tx) ([]planbot.OutboxMessage, error)) (bool, error)
+	// HandleUpdates handles a batch of updates in one transaction, each as
+	// HandleUpdate would and, when its handling fails, as RecordUpdate
+	// would with its apology; an error (an outage) leaves nothing written.
+	HandleUpdates(ctx context.Context, batch []planbot.PolledUpdate) ([]planbot.PolledOutcome, error)
 	// RecordUpdate marks an update handled whose handling failed, queuing
 	// msgs (the apology) in the same transaction.
 	RecordUpdate(ctx context.Context, updateID, nextOffset int, now time.Time, msgs ...planbot.OutboxMessage) error
@@ -139,7 +143,12 @@ func (p *Poller) Poll(ctx context.Context) error {
 		}
 		conflicts, failures = 0, 0
 		var hold time.Duration
-		for _, u := range updates {
+		oneByOne := updates
+		if next, ok := p.handleBatch(ctx, updates); ok {
+			offset = max(offset, next)
+			oneByOne = nil
+		}
+		for _, u := range oneByOne {
 			next := u.UpdateID + 1
 			if err := p.handle(context.WithoutCancel(ctx), u, next); err != nil {
 				// Not recorded: the offset stays before it, so Telegram
@@ -229,6 +238,51 @@ func (p *Poller) handle(ctx context.Context, u tgbotapi.Update, next int) error 
 		}
 	}
 	return nil
+}
+
+// handleBatch handles the updates of one getUpdates answer in one
+// transaction (HandleUpdates): a commit per update was most of what an
+// update cost. It returns the offset after them, or false when the batch
+// could not be written: the loop then handles them one by one, which tells
+// an outage from an update that fails by itself and waits it out.
+func (p *Poller) handleBatch(ctx context.Context, updates []tgbotapi.Update) (int, bool) {
+	if len(updates) == 0 {
+		return 0, false
+	}
+	hctx := context.WithoutCancel(ctx)
+	batch := make([]planbot.PolledUpdate, len(updates))
+	msgs := make([]planbot.Message, len(updates))
+	next := 0
+	for i, u := range updates {
+		m, ok := FromUpdate(u)
+		msgs[i] = m
+		next = max(next, u.UpdateID+1)
+		// Whole seconds: see handle.
+		batch[i] = planbot.PolledUpdate{ID: u.UpdateID, NextOffset: u.UpdateID + 1, Now: p.Now().Truncate(time.Second)}
+		if ok {
+			batch[i].Serve = func(tx planbot.Tx) ([]planbot.OutboxMessage, error) { return p.serve(hctx, tx, m) }
+			batch[i].Apology = func() []planbot.OutboxMessage { return p.Conv.ApologyFor(m) }
+		}
+	}
+	outcomes, err := p.Updates.HandleUpdates(hctx, batch)
+	if err != nil {
+		p.Log.Info("a batch of updates could not be written; handling them one by one", slog.Int("updates", len(updates)), errAttr(err))
+		return 0, false
+	}
+	for i, o := range outcomes {
+		log := p.Log.With(slog.Int("update_id", updates[i].UpdateID), slog.String("chat_id", string(msgs[i].ChatID)), slog.String("user_id", string(msgs[i].UserID)))
+		switch {
+		case o.Already:
+			log.Info("update already handled, skipped")
+		case o.Failed != nil:
+			log.Error("handling failed; apologising", errAttr(o.Failed))
+		}
+		if o.ApologyRefused != nil {
+			log.Error("the apology could not be queued; the update is recorded without it", errAttr(o.ApologyRefused))
+		}
+	}
+	p.writable()
+	return next, true
 }
 
 // recordFailed records an update whose handling failed, with msgs (the

@@ -58,6 +58,45 @@ func (l *memLog) HandleUpdate(_ context.Context, id, next int, _ time.Time, fn f
 	return false, nil
 }
 
+// HandleUpdates is HandleUpdate and RecordUpdate for a batch, all or
+// nothing: while the log is unwritable the batch fails whole (without
+// using up an unwritable write: the poller then goes one by one).
+func (l *memLog) HandleUpdates(_ context.Context, batch []planbot.PolledUpdate) ([]planbot.PolledOutcome, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.unwritable > 0 {
+		return nil, errFull
+	}
+	out := make([]planbot.PolledOutcome, len(batch))
+	type staged struct {
+		id, next int
+		msgs     []planbot.OutboxMessage
+	}
+	var commits []staged
+	for i, u := range batch {
+		if l.handled[u.ID] {
+			out[i].Already = true
+			l.offset = max(l.offset, u.NextOffset)
+			continue
+		}
+		var msgs []planbot.OutboxMessage
+		if u.Serve != nil {
+			var err error
+			if msgs, err = u.Serve(nil); err != nil {
+				out[i].Failed, msgs = err, u.Apology()
+				if slices.ContainsFunc(msgs, func(m planbot.OutboxMessage) bool { return m.Text == refusedApology }) {
+					out[i].ApologyRefused, msgs = errors.New("enqueue: invalid message: no chat id"), nil
+				}
+			}
+		}
+		commits = append(commits, staged{u.ID, u.NextOffset, msgs})
+	}
+	for _, c := range commits {
+		l.commit(c.id, c.next, c.msgs)
+	}
+	return out, nil
+}
+
 func (l *memLog) RecordUpdate(_ context.Context, id, next int, _ time.Time, msgs ...planbot.OutboxMessage) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()

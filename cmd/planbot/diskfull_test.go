@@ -31,6 +31,13 @@ func (f *fullDisk) HandleUpdate(ctx context.Context, id, next int, now time.Time
 	return f.DB.HandleUpdate(ctx, id, next, now, fn)
 }
 
+func (f *fullDisk) HandleUpdates(ctx context.Context, batch []planbot.PolledUpdate) ([]planbot.PolledOutcome, error) {
+	if f.full.Load() {
+		return nil, errDiskFull
+	}
+	return f.DB.HandleUpdates(ctx, batch)
+}
+
 func (f *fullDisk) RecordUpdate(ctx context.Context, id, next int, now time.Time, msgs ...planbot.OutboxMessage) error {
 	if f.full.Load() {
 		return errDiskFull

@@ -1046,6 +1046,27 @@ func (s *stopAfter) HandleUpdate(ctx context.Context, id, next int, now time.Tim
 	return done, err
 }
 
+// HandleUpdates stops within a batch as the process would die between two
+// commits: the updates before the n-th are committed as a batch of their
+// own, the batch's call fails, and the poller, going one by one, finds
+// its context ended.
+func (s *stopAfter) HandleUpdates(ctx context.Context, batch []planbot.PolledUpdate) ([]planbot.PolledOutcome, error) {
+	left := int(s.after - atomic.LoadInt32(&s.n))
+	if left <= 0 || left >= len(batch) {
+		out, err := s.UpdateLog.HandleUpdates(ctx, batch)
+		if err == nil && atomic.AddInt32(&s.n, int32(len(batch))) == s.after {
+			s.stop()
+		}
+		return out, err
+	}
+	if _, err := s.UpdateLog.HandleUpdates(ctx, batch[:left]); err != nil {
+		return nil, err
+	}
+	atomic.AddInt32(&s.n, int32(left))
+	s.stop()
+	return nil, errors.New("stopped within the batch")
+}
+
 // 9. Each update is handled exactly once across a restart, and an update
 // Telegram delivers again is not applied twice.
 func TestE2EExactlyOnceAcrossRestart(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -362,6 +363,15 @@ func (p *poisonWrite) HandleUpdate(ctx context.Context, id, next int, now time.T
 		return false, errDiskFull
 	}
 	return p.DB.HandleUpdate(ctx, id, next, now, fn)
+}
+
+// HandleUpdates fails a batch holding the update as the disk would: the
+// poller then handles the batch one by one.
+func (p *poisonWrite) HandleUpdates(ctx context.Context, batch []planbot.PolledUpdate) ([]planbot.PolledOutcome, error) {
+	if slices.ContainsFunc(batch, func(u planbot.PolledUpdate) bool { return u.ID == p.update }) {
+		return nil, errDiskFull
+	}
+	return p.DB.HandleUpdates(ctx, batch)
 }
 
 // TestE2EOneUpdateNotRetriedForever (in process): an update that fails as

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,16 @@ type poisonLog struct{ *storage.DB }
 
 func (p poisonLog) HandleUpdate(ctx context.Context, id, next int, now time.Time, fn func(bot.Store) ([]planbot.OutboxMessage, error)) (bool, error) {
 	return p.DB.HandleUpdate(ctx, id, next, now, func(s bot.Store) ([]planbot.OutboxMessage, error) { return fn(poisonStore{s}) })
+}
+
+func (p poisonLog) HandleUpdates(ctx context.Context, batch []planbot.PolledUpdate) ([]planbot.PolledOutcome, error) {
+	poisoned := slices.Clone(batch)
+	for i, u := range poisoned {
+		if serve := u.Serve; serve != nil {
+			poisoned[i].Serve = func(s bot.Store) ([]planbot.OutboxMessage, error) { return serve(poisonStore{s}) }
+		}
+	}
+	return p.DB.HandleUpdates(ctx, poisoned)
 }
 
 // 10h. A message whose handling panics: its effects roll back, the person
