@@ -187,7 +187,8 @@ func (f *figures) stats(name string) (med, lo, hi float64) {
 
 // report reports each figure's median over the rounds as a metric, and
 // for the ratios named also their minimum and maximum (units "-min",
-// "-max"), and logs every figure with its range.
+// "-max"). (Not logged: a benchmark's log is cut at ten lines, and the
+// targets' lines come first.)
 func (f *figures) report(b *testing.B, ratios ...string) {
 	for _, name := range f.names {
 		med, lo, hi := f.stats(name)
@@ -196,7 +197,6 @@ func (f *figures) report(b *testing.B, ratios ...string) {
 			b.ReportMetric(lo, name+"-min")
 			b.ReportMetric(hi, name+"-max")
 		}
-		b.Logf("%-24s median %10.3f   range %10.3f – %-10.3f (%d rounds)", name, med, lo, hi, len(f.vals[name]))
 	}
 }
 
