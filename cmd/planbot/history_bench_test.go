@@ -14,7 +14,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -378,5 +380,149 @@ func checkMix(b *testing.B, srv *telegramtest.Server, load []mixMsg) {
 func logv(b *testing.B, format string, args ...any) {
 	if testing.Verbose() {
 		b.Logf(format, args...)
+	}
+}
+
+// BenchmarkColdViews measures what grows with the history when nothing is
+// warm, on the 3-, 6- and 12-year counties back to back in each round (one
+// op is one round, use -benchtime Nx):
+//
+//   - view=status: `planbot status -at <the Monday after the history>` as
+//     a process, from start to exit; CPU is user+system from its rusage;
+//   - view=digest: `planbot digest -at …` the same way;
+//   - view=start: `planbot run` from start to its first long poll, on a
+//     copy that says the bot was down for a week (missedWeek), so the
+//     start catches up a run of every reminder job first (checked with
+//     caughtUp); CPU from /proc (10 ms ticks);
+//   - view=warm-digest: scheduler.DigestText in this process on an open
+//     database, after two untimed calls: the mean of five.
+//
+// Each reports milliseconds per history (medians over the rounds) and the
+// 12y/6y growth taken within each round (median, min, max), with issue
+// 15's target of at most 1.15.
+func BenchmarkColdViews(b *testing.B) {
+	bin, err := planbotBinary()
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := runYearCounties(b)
+	b.Run("view=status", func(b *testing.B) { pairedRounds(b, hs, coldCommand(b, bin, hs, "status", "年度工作计划")) })
+	b.Run("view=digest", func(b *testing.B) { pairedRounds(b, hs, coldCommand(b, bin, hs, "digest", "周报")) })
+	b.Run("view=start", func(b *testing.B) { pairedRounds(b, hs, coldStart(b, bin)) })
+	b.Run("view=warm-digest", func(b *testing.B) { pairedRounds(b, hs, warmDigest(b, hs)) })
+}
+
+// measure is one measurement on one history: wall time, and CPU time
+// (0 when the wall time is the CPU time, as in this process).
+type measure func(h history) (wall, cpu time.Duration)
+
+// pairedRounds runs m on every history, back to back, b.N times.
+func pairedRounds(b *testing.B, hs []history, m measure) {
+	var fig figures
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ResetTimer()
+	for range b.N {
+		walls, cpus := map[int]float64{}, map[int]float64{}
+		for _, h := range hs {
+			wall, cpu := m(h)
+			walls[h.years] = ms(wall)
+			fig.add(fmt.Sprintf("ms@%dy", h.years), ms(wall))
+			if cpu > 0 {
+				cpus[h.years] = ms(cpu)
+				fig.add(fmt.Sprintf("cpu-ms@%dy", h.years), ms(cpu))
+			}
+		}
+		growth(&fig, "x12y/6y", walls)
+		growth(&fig, "cpu-x12y/6y", cpus)
+	}
+	fig.report(b, "x12y/6y", "cpu-x12y/6y")
+	fig.target(b, "x12y/6y", "<=", 1.15)
+	if len(fig.vals["cpu-x12y/6y"]) > 0 {
+		fig.target(b, "cpu-x12y/6y", "<=", 1.15)
+	}
+}
+
+// coldCommand runs `planbot <name> -at …` on its own copy of each
+// county, once untimed first (the copy's first open syncs the plan into
+// it, and the file enters the page cache: "cold" is the process, not the
+// disk), and checks that its output holds want.
+func coldCommand(b *testing.B, bin string, hs []history, name, want string) measure {
+	configs := map[int]string{}
+	for _, h := range hs {
+		dir := b.TempDir()
+		// No Bot API: a command that printed would need none.
+		configs[h.years] = benchConfig(b, h.f, dir, "http://127.0.0.1:9/bot%s/%s", copyDB(b, h.f, dir))
+	}
+	once := func(h history) (time.Duration, time.Duration) {
+		cmd := exec.Command(bin, name, "-config", configs[h.years], "-at", runYearAt(h.f))
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		began := time.Now()
+		err := cmd.Run()
+		wall := time.Since(began)
+		if err != nil || !strings.Contains(stdout.String(), want) {
+			b.Fatalf("planbot %s: %v\n%.500s\n%s", name, err, stdout.String(), stderr.String())
+		}
+		return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	for _, h := range hs {
+		once(h)
+	}
+	return once
+}
+
+// coldStart starts `planbot run` on a fresh copy that missed a week of
+// reminders and measures until its first poll.
+func coldStart(b *testing.B, bin string) measure {
+	return func(h history) (time.Duration, time.Duration) {
+		b.StopTimer()
+		dir := b.TempDir()
+		srv := telegramtest.New(b, telegramtest.WithMaxPollWait(time.Second))
+		defer srv.Close()
+		dbPath := copyDB(b, h.f, dir)
+		week := missedWeek(b, h.f.cfg.Plan, dbPath)
+		cfg := benchConfig(b, h.f, dir, srv.Endpoint(), dbPath)
+		b.StartTimer()
+		p := startProc(b, "planbot run", bin, srv, "run", "-config", cfg, "-poll", "5s")
+		wall := p.waitPolling(b, srv)
+		cpu := p.cpu(b)
+		stopAndCheckLog(b, p)
+		caughtUp(b, dbPath, week)
+		return wall, cpu
+	}
+}
+
+// warmDigest is the weekly digest on an open database of each county,
+// warmed by two calls.
+func warmDigest(b *testing.B, hs []history) measure {
+	ctx := context.Background()
+	digest := map[int]func() error{}
+	for _, h := range hs {
+		f := h.f
+		db := openCounty(b, f)
+		e := &env{now: func() time.Time { return f.at }}
+		sch := newScheduler(e, db, func() *planbot.Plan { return f.cfg.Plan }, slog.New(slog.DiscardHandler))
+		digest[h.years] = func() error {
+			text, err := sch.DigestText(ctx, f.at)
+			if err == nil && !strings.Contains(text, "周报") {
+				err = fmt.Errorf("not a digest: %.200q", text)
+			}
+			return err
+		}
+		for range 2 {
+			if err := digest[h.years](); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return func(h history) (time.Duration, time.Duration) {
+		const calls = 5
+		began := time.Now()
+		for range calls {
+			if err := digest[h.years](); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(began) / calls, 0
 	}
 }

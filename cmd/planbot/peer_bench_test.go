@@ -203,6 +203,7 @@ func (f *figures) report(b *testing.B, ratios ...string) {
 // target logs whether a figure's median meets issue 15's target, so that
 // a run says at a glance what is met.
 func (f *figures) target(b *testing.B, name, op string, bound float64) {
+	b.Helper()
 	med, lo, hi := f.stats(name)
 	met := med <= bound
 	if op == ">=" {
