@@ -13,8 +13,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,22 +25,7 @@ import (
 )
 
 // peerBinary builds cmd/peerbot once per test binary, beside planbot's.
-var peerBinary = sync.OnceValues(func() (string, error) {
-	root, err := scaleRoot()
-	if err != nil {
-		return "", err
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	bin := filepath.Join(root, "peerbot")
-	out, err := exec.Command(goTool, "build", "-o", bin, "../peerbot").CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("go build ../peerbot: %v\n%s", err, out)
-	}
-	return bin, nil
-})
+var peerBinary = sync.OnceValues(func() (string, error) { return buildBinary("peerbot", "../peerbot") })
 
 // benchProc is one bot process under measurement.
 type benchProc struct {

@@ -199,7 +199,11 @@ func BenchmarkTargetsCounty(b *testing.B) { benchHistories(b, chatCounty("/targe
 func BenchmarkPlanCounty(b *testing.B) { benchHistories(b, chatCounty("/plan", "年度工作计划")) }
 
 // planbotBinary builds the command once per test binary.
-var planbotBinary = sync.OnceValues(func() (string, error) {
+var planbotBinary = sync.OnceValues(func() (string, error) { return buildBinary("planbot", ".") })
+
+// buildBinary builds the package at dir (relative to this one) into the
+// test binary's temporary directory as name.
+func buildBinary(name, dir string) (string, error) {
 	root, err := scaleRoot()
 	if err != nil {
 		return "", err
@@ -208,13 +212,13 @@ var planbotBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	bin := filepath.Join(root, "planbot")
-	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	bin := filepath.Join(root, name)
+	out, err := exec.Command(goTool, "build", "-o", bin, dir).CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
+		return "", fmt.Errorf("go build %s: %v\n%s", dir, err, out)
 	}
 	return bin, nil
-})
+}
 
 func planLocation() *time.Location {
 	loc, err := time.LoadLocation(config.DefaultTimezone)
