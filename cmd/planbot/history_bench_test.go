@@ -165,7 +165,7 @@ func plainText(c telegramtest.Call) string {
 	return bot.PlainText(c.Text)
 }
 
-// runYear formats f.at for -at.
+// runYearAt is f.at (the Monday after the history) as -at takes it.
 func runYearAt(f *countyFixture) string { return f.at.In(planLocation()).Format("2006-01-02 15:04") }
 
 // growth adds the 12y/6y ratio of a round's two figures.
