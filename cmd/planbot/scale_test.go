@@ -7,20 +7,17 @@ package main
 // (118,231). Each database is generated once per test binary.
 //
 //	go test -run '^$' -bench 'County' -benchtime 3s ./cmd/planbot/
-//	go test -run '^$' -bench 'RunPeakRSS' -benchtime 1x ./cmd/planbot/
 //
-// Each County benchmark runs history=3y then history=6y; the 6y one also
-// reports "x3y", its ns/op divided by the 3y one's in the same run: 1 is
-// flat, 2 grows with the history.
+// Each County benchmark runs history=3y then history=6y, as two separate
+// measurements; their ns/op are not paired (the machine's load may differ
+// between them), so growth with history is measured by the paired rounds
+// of BenchmarkColdViews and BenchmarkRunMix (history_bench_test.go).
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,7 +25,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +32,6 @@ import (
 	"planbot/bot"
 	"planbot/config"
 	"planbot/storage"
-	"planbot/telegram/telegramtest"
 )
 
 // countyFixture is a generated county: its YAML, its database, and the
@@ -137,10 +132,8 @@ func openCounty(b *testing.B, f *countyFixture) *storage.DB {
 	return db
 }
 
-// benchHistories runs op on the 3-year and the 6-year county, and reports
-// on the second how many times slower it is than the first.
+// benchHistories runs op on the 3-year and the 6-year county.
 func benchHistories(b *testing.B, op func(b *testing.B, f *countyFixture, db *storage.DB) func() error) {
-	var nsPerOp [2]float64
 	for i, years := range []int{3, 6} {
 		b.Run(fmt.Sprintf("history=%dy", years), func(b *testing.B) {
 			f := county(b, [...]func() (*countyFixture, error){county3y, county6y}[i])
@@ -156,11 +149,7 @@ func benchHistories(b *testing.B, op func(b *testing.B, f *countyFixture, db *st
 					b.Fatal(err)
 				}
 			}
-			nsPerOp[i] = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 			b.ReportMetric(float64(f.stats.Reports), "reports")
-			if i == 1 && nsPerOp[0] > 0 {
-				b.ReportMetric(nsPerOp[1]/nsPerOp[0], "x3y")
-			}
 		})
 	}
 }
@@ -210,7 +199,11 @@ func BenchmarkTargetsCounty(b *testing.B) { benchHistories(b, chatCounty("/targe
 func BenchmarkPlanCounty(b *testing.B) { benchHistories(b, chatCounty("/plan", "年度工作计划")) }
 
 // planbotBinary builds the command once per test binary.
-var planbotBinary = sync.OnceValues(func() (string, error) {
+var planbotBinary = sync.OnceValues(func() (string, error) { return buildBinary("planbot", ".") })
+
+// buildBinary builds the package at dir (relative to this one) into the
+// test binary's temporary directory as name.
+func buildBinary(name, dir string) (string, error) {
 	root, err := scaleRoot()
 	if err != nil {
 		return "", err
@@ -219,64 +212,12 @@ var planbotBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
-	bin := filepath.Join(root, "planbot")
-	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
+	bin := filepath.Join(root, name)
+	out, err := exec.Command(goTool, "build", "-o", bin, dir).CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
+		return "", fmt.Errorf("go build %s: %v\n%s", dir, err, out)
 	}
 	return bin, nil
-})
-
-// runLoad is what BenchmarkRunPeakRSS pushes: every fourth message is a
-// /targets from a leader, the others are reports from items' owners.
-const runLoad = 3000
-
-// BenchmarkRunPeakRSS runs the built `planbot run` as its own process on a
-// copy of a county database with 3, then 6 years of history (plan year =
-// this year, so the bot's real clock sees a plan in progress), against the
-// fake Bot API with Telegram's pacing off, pushes runLoad messages, waits
-// until every reply has been delivered, and reads the process's peak
-// resident set (VmHWM) from /proc before stopping it with SIGTERM. Use
-// -benchtime 1x: one op is one whole run.
-func BenchmarkRunPeakRSS(b *testing.B) {
-	if runtime.GOOS != "linux" {
-		b.Skip("reads VmHWM from /proc/<pid>/status")
-	}
-	for i, years := range []int{3, 6} {
-		b.Run(fmt.Sprintf("history=%dy", years), func(b *testing.B) {
-			benchRunPeakRSS(b, [...]func() (*countyFixture, error){countyNow3y, countyNow6y}[i])
-		})
-	}
-}
-
-func benchRunPeakRSS(b *testing.B, get func() (*countyFixture, error)) {
-	bin, err := planbotBinary()
-	if err != nil {
-		b.Fatal(err)
-	}
-	f := county(b, get)
-	b.ResetTimer()
-	var peak, rate float64
-	for i := range b.N {
-		b.StopTimer()
-		dir := b.TempDir()
-		dbPath := filepath.Join(dir, "county.db")
-		data, err := os.ReadFile(f.dbPath)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(dbPath, data, 0o600); err != nil {
-			b.Fatal(err)
-		}
-		srv := telegramtest.New(b)
-		cfgPath := runConfig(b, f, dir, srv.Endpoint(), dbPath)
-		b.StartTimer()
-		kib, perSecond := runUnderLoad(b, bin, cfgPath, srv, f.cfg.Plan, i)
-		peak, rate = max(peak, kib), perSecond
-	}
-	b.ReportMetric(peak, "peak-RSS-KiB")
-	b.ReportMetric(rate, "msgs/s")
-	b.ReportMetric(float64(f.stats.Reports), "reports")
 }
 
 func planLocation() *time.Location {
@@ -288,19 +229,21 @@ func planLocation() *time.Location {
 }
 
 // runConfig is the county's YAML pointed at the fake and at dbPath, with
-// Telegram's pacing off (it would measure only itself).
-func runConfig(b *testing.B, f *countyFixture, dir, endpoint, dbPath string) string {
+// Telegram's pacing off (it would measure only itself) and the extra
+// replacements made.
+func runConfig(b *testing.B, f *countyFixture, dir, endpoint, dbPath string, extra ...[2]string) string {
 	data, err := os.ReadFile(f.cfgPath)
 	if err != nil {
 		b.Fatal(err)
 	}
 	text := string(data)
-	for old, repl := range map[string]string{
-		`api_endpoint: ""`:         "api_endpoint: " + strconv.Quote(endpoint),
-		"per_second: 30":           "per_second: 10000",
-		"per_chat_seconds: 1":      "per_chat_seconds: 0",
-		"per_group_per_minute: 20": "per_group_per_minute: 10000",
-	} {
+	for _, r := range append([][2]string{
+		{`api_endpoint: ""`, "api_endpoint: " + strconv.Quote(endpoint)},
+		{"per_second: 30", "per_second: 10000"},
+		{"per_chat_seconds: 1", "per_chat_seconds: 0"},
+		{"per_group_per_minute: 20", "per_group_per_minute: 10000"},
+	}, extra...) {
+		old, repl := r[0], r[1]
 		if !strings.Contains(text, old) {
 			b.Fatalf("the generated config no longer has %q", old)
 		}
@@ -312,102 +255,6 @@ func runConfig(b *testing.B, f *countyFixture, dir, endpoint, dbPath string) str
 		b.Fatal(err)
 	}
 	return path
-}
-
-// runUnderLoad runs one `planbot run` process through runLoad messages and
-// returns its VmHWM in KiB and the messages answered per second.
-func runUnderLoad(b *testing.B, bin, cfgPath string, srv *telegramtest.Server, plan *planbot.Plan, round int) (float64, float64) {
-	cmd := exec.Command(bin, "run", "-config", cfgPath, "-poll", "5s")
-	cmd.Env = append(os.Environ(), config.DefaultTokenEnv+"="+srv.Token())
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	running := true
-	defer func() {
-		if running {
-			cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	launched := time.Now()
-	srv.WaitPolling(b, time.Minute)
-	startKiB, err := vmHWM(cmd.Process.Pid)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("started in %s, VmHWM %.0f KiB", time.Since(launched).Round(time.Millisecond), startKiB)
-
-	var leaders, reporters []telegramtest.User
-	var codes []string
-	for _, p := range plan.People {
-		if telegramID(p) != 0 && p.Has(planbot.RoleLeader) {
-			leaders = append(leaders, telegramtest.User{ID: telegramID(p), FirstName: p.Name})
-		}
-	}
-	for _, it := range plan.Items {
-		if p, _ := plan.Person(it.Owners[0]); telegramID(p) != 0 {
-			reporters = append(reporters, telegramtest.User{ID: telegramID(p), FirstName: p.Name})
-			codes = append(codes, it.Code)
-		}
-	}
-	start := time.Now()
-	for i := range runLoad {
-		if i%4 == 0 {
-			u := leaders[(i/4)%len(leaders)]
-			srv.SendText(u, telegramtest.PrivateChat(u), "/targets")
-			continue
-		}
-		j := (i + round*7) % len(reporters)
-		u := reporters[j]
-		srv.SendText(u, telegramtest.PrivateChat(u), fmt.Sprintf("%s 进度%d%% 按计划推进", codes[j], 40+i%60))
-	}
-	deadline := time.Now().Add(10 * time.Minute)
-	for {
-		sent := 0
-		for _, c := range srv.CallsTo("sendMessage") {
-			if c.Status == http.StatusOK {
-				sent++
-			}
-		}
-		if sent >= runLoad {
-			break
-		}
-		select {
-		case err := <-exited:
-			running = false
-			b.Fatalf("planbot run exited after %d replies: %v\n%s", sent, err, stderr.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("%d of %d replies after 10 minutes", sent, runLoad)
-		}
-	}
-	elapsed := time.Since(start)
-	kib, err := vmHWM(cmd.Process.Pid)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("%d messages answered in %s, VmHWM %.0f KiB", runLoad, elapsed.Round(time.Millisecond), kib)
-	stopping := time.Now()
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-exited:
-		running = false
-		if err != nil {
-			b.Fatalf("planbot run: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(time.Minute):
-		b.Fatalf("planbot run did not stop on SIGTERM\n%s", stderr.String())
-	}
-	b.Logf("stopped in %s", time.Since(stopping).Round(time.Millisecond))
-	if !strings.Contains(stderr.String(), "planbot stopped") {
-		b.Fatalf("planbot run did not stop cleanly:\n%s", stderr.String())
-	}
-	return kib, float64(runLoad) / elapsed.Seconds()
 }
 
 // vmHWM reads a process's peak resident set size, in KiB.

@@ -241,6 +241,9 @@ func (s *Server) record(call *Call) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = append(s.calls, *call)
+	if call.OK {
+		s.okCounts[okKey{call.Method, call.ChatID}]++
+	}
 	s.notifyLocked()
 }
 

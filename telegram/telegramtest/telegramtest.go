@@ -131,6 +131,7 @@ type Server struct {
 	changed      chan struct{} // closed and replaced on every state change
 	closed       bool
 	calls        []Call
+	okCounts     map[okKey]int // calls that took effect, by method and chat (OKCount)
 	updates      []pendingUpdate
 	nextUpdateID int
 	offset       int
@@ -196,6 +197,7 @@ func New(tb testing.TB, opts ...Option) *Server {
 		blocked:      map[int64]bool{},
 		migrated:     map[int64]int64{},
 		sendTimes:    map[int64][]time.Time{},
+		okCounts:     map[okKey]int{},
 	}
 	for _, o := range opts {
 		o(s)
