@@ -92,3 +92,12 @@ type OutboxMessage struct {
 	SentAt        time.Time
 	GivenUpAt     time.Time // when it became failed or uncertain
 }
+
+// Delivered is a message the platform took, to be recorded as sent: by
+// the sender before its next request, in the transaction that claims the
+// next messages when it claims (one commit per reply instead of two).
+type Delivered struct {
+	ID            int64
+	SentMessageID int // the platform's number of the message, 0 if none
+	At            time.Time
+}

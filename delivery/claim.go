@@ -54,10 +54,11 @@ func (s *serviceTime) get() time.Duration {
 	return s.d
 }
 
-// claim fills s.held with messages that may go now, and reports whether
-// it did; if not, it first waits for the next due message, the end of a
-// chat's pause, or Wake.
-func (s *Sender) claim(ctx context.Context) bool {
+// claim records delivered as sent and fills s.held with messages that may
+// go now, in one transaction, and reports whether it did; if not, it
+// first waits for the next due message, the end of a chat's pause, or
+// Wake. When the transaction fails, delivered waits for the next try.
+func (s *Sender) claim(ctx context.Context, delivered []planbot.Delivered) bool {
 	now := s.now()
 	var earliest time.Time // the soonest end of a pause that held a due message back
 	skip := func(chat planbot.ChatID) bool {
@@ -72,7 +73,8 @@ func (s *Sender) claim(ctx context.Context) bool {
 	}
 	n := batchSize(s.pace.lim.Gap, s.service.get(), s.MaxInFlight)
 	var err error
-	s.held, err = s.outbox.ClaimBatch(ctx, s.platform, now, n, skip)
+	s.held, err = s.outbox.ClaimBatchAfter(ctx, s.platform, now, n, skip, delivered)
+	s.sentRecorded(delivered, err)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return false

@@ -81,7 +81,7 @@ func TestClaimSkipsChatsInTheirPause(t *testing.T) {
 	s.pace.answered(chat("g2"), t0.Add(-2*time.Second))       // a group: most of its pause left
 	s.service.observe(30 * time.Millisecond)
 
-	if !s.claim(context.Background()) {
+	if !s.claim(context.Background(), nil) {
 		t.Fatal("nothing claimed")
 	}
 	var got []int64
@@ -105,7 +105,7 @@ func TestClaimNothingWaits(t *testing.T) {
 	s.pace.answered(chat("1"), t0)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if s.claim(ctx) || len(s.held) != 0 {
+	if s.claim(ctx, nil) || len(s.held) != 0 {
 		t.Errorf("claimed %v from a chat in its pause", s.held)
 	}
 }

@@ -16,14 +16,17 @@ import (
 // ("MarkSent 7 42"). ClaimBatch hands out queue, asking skip about each
 // message's chat; it ignores n unless batch is set (then it honours it).
 type fakeOutbox struct {
-	mu      sync.Mutex
-	queue   []planbot.OutboxMessage
-	calls   []string
-	claimN  []int
-	fail    int // writes (Mark*, FailChat, RetargetChat) still to fail
-	nextDue time.Time
-	honourN bool
-	wrote   chan string // if set, told each write taken
+	mu     sync.Mutex
+	queue  []planbot.OutboxMessage
+	calls  []string
+	claimN []int
+	// recordOnly counts the writes that recorded delivered messages
+	// without claiming (ClaimBatchAfter with n 0).
+	recordOnly int
+	fail       int // writes (Mark*, FailChat, RetargetChat) still to fail
+	nextDue    time.Time
+	honourN    bool
+	wrote      chan string // if set, told each write taken
 }
 
 var errDiskFull = errors.New("disk full")
@@ -53,9 +56,29 @@ func (o *fakeOutbox) Calls() []string {
 	return append([]string(nil), o.calls...)
 }
 
-func (o *fakeOutbox) ClaimBatch(_ context.Context, platform string, _ time.Time, n int, skip func(planbot.ChatID) bool) ([]planbot.OutboxMessage, error) {
+// ClaimBatchAfter logs each delivered message as "MarkSent id sentID",
+// all refused (and nothing claimed) while writes are to fail, as one
+// transaction would be; with n 0 it only records.
+func (o *fakeOutbox) ClaimBatchAfter(_ context.Context, platform string, _ time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if len(delivered) > 0 && o.fail > 0 {
+		o.fail--
+		for _, d := range delivered {
+			o.log("refused MarkSent %d %d", d.ID, d.SentMessageID)
+		}
+		return nil, errDiskFull
+	}
+	for _, d := range delivered {
+		o.log("MarkSent %d %d", d.ID, d.SentMessageID)
+		if o.wrote != nil {
+			o.wrote <- fmt.Sprintf("MarkSent %d %d", d.ID, d.SentMessageID)
+		}
+	}
+	if n == 0 {
+		o.recordOnly++
+		return nil, nil
+	}
 	o.claimN = append(o.claimN, n)
 	var out, left []planbot.OutboxMessage
 	for _, m := range o.queue {
@@ -74,10 +97,6 @@ func (o *fakeOutbox) NextDue(context.Context, string) (time.Time, bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.nextDue, !o.nextDue.IsZero(), nil
-}
-
-func (o *fakeOutbox) MarkSent(_ context.Context, id int64, sentID int, _ time.Time) error {
-	return o.write("MarkSent %d %d", id, sentID)
 }
 
 func (o *fakeOutbox) MarkRetry(_ context.Context, id int64, next time.Time, errText string) error {

@@ -12,14 +12,15 @@ import (
 // messages (ClaimBatch, NextDue, RequeueInFlight) take the platform and
 // see only its chats.
 //
-// ClaimBatch claims up to n messages in one transaction, each the head of
+// ClaimBatchAfter records the messages delivered as sent and claims up to
+// n messages, in one transaction (n 0: it only records): each the head of
 // its chat's lane (button answers aside), skipping the chats skip says
-// must wait: with a thousand chats waiting, reading the queue is most of
-// a claim's cost, and a batch reads it once.
+// must wait. With a thousand chats waiting, reading the queue is most of a
+// claim's cost, and a batch reads it once; and a reply's outcome and the
+// next claim were a commit each (issue 15).
 type Outbox interface {
-	ClaimBatch(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool) ([]planbot.OutboxMessage, error)
+	ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error)
 	NextDue(ctx context.Context, platform string) (time.Time, bool, error)
-	MarkSent(ctx context.Context, id int64, sentMessageID int, now time.Time) error
 	MarkRetry(ctx context.Context, id int64, nextAttempt time.Time, errText string) error
 	MarkFailed(ctx context.Context, id int64, errText string, now time.Time) error
 	FailChat(ctx context.Context, chat planbot.ChatID, errText string, now time.Time) (int, error)

@@ -77,7 +77,13 @@ func (s *Sender) recording(msg planbot.OutboxMessage, res result, now time.Time,
 	}
 	switch res.verdict {
 	case verdictSent:
-		return func(ctx context.Context) error { return o.MarkSent(ctx, msg.ID, res.sentID, now) }
+		// deliver leaves this one to Run (see Sender); recorded alone, it
+		// is the same write.
+		sent := []planbot.Delivered{{ID: msg.ID, SentMessageID: res.sentID, At: now}}
+		return func(ctx context.Context) error {
+			_, err := o.ClaimBatchAfter(ctx, s.platform, now, 0, nil, sent)
+			return err
+		}
 	case verdictCool:
 		until := now.Add(res.after)
 		log.Warn("rate limited by the platform; this chat waits", slog.Duration("retry_after", res.after))

@@ -16,12 +16,13 @@ import (
 //
 // Run's goroutine claims messages and starts their requests, each at least
 // Gap after the previous one and after its chat's pause; a worker awaits
-// the platform's answer and records the outcome. A message is in flight
-// from its request's start until its outcome is recorded, and up to
-// MaxInFlight (default 1: one at a time) are, each to a different chat
-// (the outbox hands out one message per chat at a time). A process killed
-// mid-way sends those again at its next start: at most MaxInFlight
-// duplicates.
+// the platform's answer and records the outcome, except a message the
+// platform took: Run records that one before its next request, in the
+// claim's transaction when it claims. A message is in flight from its
+// request's start until its outcome is recorded, and up to MaxInFlight
+// (default 1: one at a time) are, each to a different chat (the outbox
+// hands out one message per chat at a time). A process killed mid-way
+// sends those again at its next start: at most MaxInFlight duplicates.
 type Sender struct {
 	// A message that failed without an answer (see Channel) is given up
 	// as failed once it failed MaxAttempts times and is older than
@@ -57,6 +58,12 @@ type Sender struct {
 	// Run's goroutine only:
 	held          []planbot.OutboxMessage // claimed, not yet sent
 	claimFailures int                     // claims that failed in a row
+
+	sentMu sync.Mutex
+	sent   []planbot.Delivered // taken by the platform, not yet recorded
+	// sentRefused: recording s.sent failed, and has not worked since (Run's
+	// goroutine only).
+	sentRefused bool
 }
 
 // New returns a sender of platform's messages in outbox through ch, paced
@@ -114,6 +121,7 @@ func (s *Sender) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer func() {
 		wg.Wait()
+		s.recordSentAtStop()
 		if !s.rec.resettle(context.Background()) {
 			s.log.Error("delivery outcomes not recorded at the stop; those messages are sent again at the next start (may duplicate)",
 				slog.Int("count", s.rec.left()))
@@ -125,21 +133,19 @@ func (s *Sender) Run(ctx context.Context) error {
 			s.wait(ctx, s.backoff(0))
 			continue
 		}
-		if len(s.held) == 0 {
-			if !s.outagePause(ctx) {
-				return nil
-			}
-			if !s.claim(ctx) {
-				continue
-			}
-		}
+		// The slot first: with it taken, every request but MaxInFlight-1
+		// has finished, and what the platform took is recorded before
+		// the next one starts (in the claim's commit, when claiming).
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
 			return nil
 		}
-		// With the slot taken, the outcome of the request before is known
-		// (one in flight): if it failed, this one waits out the pause too.
+		if !s.ready(ctx) {
+			<-slots
+			continue
+		}
+		// If the request before failed, this one waits out the pause too.
 		if !s.outagePause(ctx) || !s.pauseUntil(ctx, s.pace.nextStart()) {
 			<-slots
 			return nil
@@ -155,6 +161,79 @@ func (s *Sender) Run(ctx context.Context) error {
 		}()
 	}
 	return nil
+}
+
+// ready records the messages the platform took since the last call and
+// has a message to send in s.held: claimed with that record in one
+// transaction when none is held. False means nothing is to be sent now
+// (ctx ended, the outbox failed or had nothing due: claim waited).
+func (s *Sender) ready(ctx context.Context) bool {
+	delivered := s.takeSent()
+	if len(s.held) > 0 {
+		if len(delivered) == 0 {
+			return true
+		}
+		_, err := s.outbox.ClaimBatchAfter(ctx, s.platform, s.now(), 0, nil, delivered)
+		s.sentRecorded(delivered, err)
+		if err != nil {
+			s.wait(ctx, s.backoff(0))
+			return false
+		}
+		return true
+	}
+	if !s.outagePause(ctx) {
+		s.keepSent(delivered)
+		return false
+	}
+	return s.claim(ctx, delivered)
+}
+
+// sentRecorded notes how recording delivered went (err from the outbox):
+// refused, they are kept for the next try, which must come before any
+// other request.
+func (s *Sender) sentRecorded(delivered []planbot.Delivered, err error) {
+	switch {
+	case len(delivered) == 0:
+	case err != nil:
+		s.keepSent(delivered)
+		s.sentRefused = true
+		s.log.Error("could not record delivered messages; will record them again before the next send",
+			slog.Int("count", len(delivered)), errAttr(err))
+	case s.sentRefused:
+		s.sentRefused = false
+		s.log.Info("delivered messages recorded after all", slog.Int("count", len(delivered)))
+	}
+}
+
+// takeSent takes the messages the platform took, to be recorded.
+func (s *Sender) takeSent() []planbot.Delivered {
+	s.sentMu.Lock()
+	defer s.sentMu.Unlock()
+	out := s.sent
+	s.sent = nil
+	return out
+}
+
+// keepSent puts back messages taken but not recorded, ahead of any since.
+func (s *Sender) keepSent(d []planbot.Delivered) {
+	if len(d) == 0 {
+		return
+	}
+	s.sentMu.Lock()
+	defer s.sentMu.Unlock()
+	s.sent = append(d, s.sent...)
+}
+
+// recordSentAtStop records what the platform took before the stop.
+func (s *Sender) recordSentAtStop() {
+	delivered := s.takeSent()
+	if len(delivered) == 0 {
+		return
+	}
+	if _, err := s.outbox.ClaimBatchAfter(context.Background(), s.platform, s.now(), 0, nil, delivered); err != nil {
+		s.log.Error("delivered messages not recorded at the stop; they are sent again at the next start (may duplicate)",
+			slog.Int("count", len(delivered)), errAttr(err))
+	}
 }
 
 // watchCommits wakes the sender for commits of other processes, if the
@@ -196,6 +275,12 @@ func (s *Sender) deliver(ctx context.Context, msg planbot.OutboxMessage) {
 	s.noteAnswer(res, log)
 	if res.verdict == verdictCool {
 		s.pace.cool(msg.ChatID, now.Add(res.after))
+	}
+	if res.verdict == verdictSent {
+		s.sentMu.Lock()
+		s.sent = append(s.sent, planbot.Delivered{ID: msg.ID, SentMessageID: res.sentID, At: now})
+		s.sentMu.Unlock()
+		return
 	}
 	s.rec.settle(ctx, log, res.verdict.String(), s.recording(msg, res, now, log))
 }

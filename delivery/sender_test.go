@@ -53,9 +53,14 @@ func TestDeliverNotesTheAnswer(t *testing.T) {
 	if at := s.pace.readyAt(chat("4")); at.After(t0) {
 		t.Errorf("a button answer paused its chat until %v", at)
 	}
-	want := []string{"MarkSent 1 101", `MarkRetry 2 09:01:00.000 "EOF"`, `MarkRetry 3 09:00:05.000 "rate limited: retry after 5s"`, "MarkSent 4 104"}
+	want := []string{`MarkRetry 2 09:01:00.000 "EOF"`, `MarkRetry 3 09:00:05.000 "rate limited: retry after 5s"`}
 	if got := o.Calls(); !slices.Equal(got, want) {
 		t.Errorf("writes %q, want %q", got, want)
+	}
+	// What the platform took is recorded by Run, before its next request.
+	wantSent := []planbot.Delivered{{ID: 1, SentMessageID: 101, At: t0}, {ID: 4, SentMessageID: 104, At: t0}}
+	if got := s.takeSent(); !slices.Equal(got, wantSent) {
+		t.Errorf("delivered %+v, want %+v", got, wantSent)
 	}
 	if s.service.get() != 0 {
 		// The fixed clock stood still: no time in flight.

@@ -164,16 +164,34 @@ func (db *DB) NextDue(ctx context.Context, platform string) (time.Time, bool, er
 // MarkFailed: until then its chat gets nothing else. Two senders may
 // claim concurrently; they never get the same chat's messages at once.
 func (db *DB) ClaimBatch(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool) ([]OutboxMessage, error) {
+	return db.ClaimBatchAfter(ctx, platform, now, n, skip, nil)
+}
+
+// ClaimBatchAfter is ClaimBatch after recording delivered as sent, in the
+// same transaction: the sender records its last request's outcome and
+// claims the next messages with one commit (issue 15). A message no longer
+// in flight (its chat was given up meanwhile) is left as it is. With n 0
+// it only records.
+func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]OutboxMessage, error) {
 	args, err := platformRange(platform)
 	if err != nil {
 		return nil, fmt.Errorf("claim messages: %w", err)
 	}
-	if n <= 0 {
+	if n <= 0 && len(delivered) == 0 {
 		return nil, nil
 	}
 	var out []OutboxMessage
 	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
 		out = nil
+		for _, d := range delivered {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ?, file_data = NULL
+				WHERE id = ? AND status = 'sending'`, nullInt(int64(d.SentMessageID)), unix(d.At), d.ID); err != nil {
+				return fmt.Errorf("mark message %d sent: %w", d.ID, err)
+			}
+		}
+		if n <= 0 {
+			return nil
+		}
 		var cands []struct {
 			ID     int64          `db:"id"`
 			ChatID planbot.ChatID `db:"chat_id"`

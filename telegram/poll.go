@@ -314,7 +314,17 @@ func (p *Poller) serve(ctx context.Context, tx planbot.Tx, m planbot.Message) (m
 			err = fmt.Errorf("the handler ran past its %v deadline: %w", p.HandlerTimeout, err)
 		}
 	}()
-	return p.Conv.Serve(hctx, tx, m)
+	// The conversation runs on a context without cancellation, its
+	// deadline checked when it returns: go-sqlite3 watches a cancellable
+	// context with a goroutine for every statement it executes, and the
+	// goroutines and the thread switches they cause were a third of an
+	// update's CPU (issue 15). A handler past its deadline is rolled back
+	// all the same; a statement is not cut short, and none is long.
+	msgs, err = p.Conv.Serve(context.WithoutCancel(hctx), tx, m)
+	if err == nil && hctx.Err() != nil {
+		msgs, err = nil, fmt.Errorf("the handler ran past its %v deadline", p.HandlerTimeout)
+	}
+	return msgs, err
 }
 
 // Reachable tells a poll loop waiting out failures that Telegram answers

@@ -506,8 +506,8 @@ func TestSenderKeepsEachChatsOrder(t *testing.T) {
 	}
 }
 
-// crashingOutbox records nothing more once its MarkSent was called for
-// the crashAt-th time: it drops that outcome and every later one, as if
+// crashingOutbox records nothing more once it was asked to record the
+// crashAt-th message delivered: it drops that outcome and every later one, as if
 // the process died right after the request, and stops the sender.
 type crashingOutbox struct {
 	*storage.DB
@@ -529,8 +529,8 @@ func (o *crashingOutbox) dropped() int {
 
 var errCrashed = errors.New("crashed")
 
-func (o *crashingOutbox) MarkSent(ctx context.Context, id int64, msgID int, now time.Time) error {
-	if o.marks.Add(1) >= o.crashAt && !o.crashed.Swap(true) {
+func (o *crashingOutbox) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
+	if len(delivered) > 0 && o.marks.Add(int64(len(delivered))) >= o.crashAt && !o.crashed.Swap(true) {
 		o.stop()
 	}
 	if o.crashed.Load() {
@@ -538,11 +538,13 @@ func (o *crashingOutbox) MarkSent(ctx context.Context, id int64, msgID int, now 
 		if o.lost == nil {
 			o.lost = map[int64]bool{}
 		}
-		o.lost[id] = true
+		for _, d := range delivered {
+			o.lost[d.ID] = true
+		}
 		o.mu.Unlock()
-		return errCrashed
+		return nil, errCrashed
 	}
-	return o.DB.MarkSent(ctx, id, msgID, now)
+	return o.DB.ClaimBatchAfter(ctx, platform, now, n, skip, delivered)
 }
 
 func (o *crashingOutbox) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {

@@ -11,7 +11,6 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/chart"
 	"planbot/config"
 	"planbot/ledger"
 	"planbot/scheduler"
@@ -112,7 +111,7 @@ func digestIn(e *env) func(ctx context.Context, s bot.Store, plan *planbot.Plan,
 		if err != nil {
 			return "", nil, err
 		}
-		picture, err := chart.Digest(ov, plan, chart.Options{FontPath: e.fontPath, Log: e.log})
+		picture, err := e.digestChart(ctx, ov, plan, e.log)
 		if err != nil {
 			e.log.Error("digest chart not drawn; /digest goes as text", "err", err)
 			return text, nil, nil

@@ -13,7 +13,6 @@ import (
 
 	"planbot"
 	"planbot/bot"
-	"planbot/chart"
 	"planbot/config"
 	"planbot/scheduler"
 	"planbot/storage"
@@ -24,7 +23,7 @@ import (
 func newScheduler(e *env, db *storage.DB, plan func() *planbot.Plan, log *slog.Logger) *scheduler.Scheduler {
 	return &scheduler.Scheduler{Plan: plan, Store: db, Log: log, Now: e.now,
 		Chart: func(ov planbot.Overview, p *planbot.Plan) ([]byte, error) {
-			return chart.Digest(ov, p, chart.Options{FontPath: e.fontPath, Log: log})
+			return e.digestChart(context.Background(), ov, p, log)
 		}}
 }
 

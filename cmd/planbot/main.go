@@ -21,7 +21,11 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}))
+	self, err := os.Executable()
+	if err != nil {
+		self = "" // the charts are then drawn in the process
+	}
+	os.Exit(run(os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now, chartApart: self}))
 }
 
 // command is one subcommand: its flags are parsed by run, then it does its
@@ -30,16 +34,20 @@ type command struct {
 	name    string
 	summary string
 	arg     bool // takes one positional argument (the job of fire)
+	hidden  bool // not listed: run's own helper (draw-chart)
 	flags   func(fs *flag.FlagSet) func(ctx context.Context, env *env) int
 }
 
 // env is what a subcommand may touch of the world.
 type env struct {
-	ctx            context.Context // nil: Background; run also stops on SIGINT/SIGTERM
-	stdin          io.Reader       // nil: os.Stdin
-	getenv         func(string) string
-	arg            string // the positional argument of commands that take one
-	fontPath       string // CJK font for charts; "" searches the system
+	ctx      context.Context // nil: Background; run also stops on SIGINT/SIGTERM
+	stdin    io.Reader       // nil: os.Stdin
+	getenv   func(string) string
+	arg      string // the positional argument of commands that take one
+	fontPath string // CJK font for charts; "" searches the system
+	// chartApart is the binary that draws run's digest charts in a child
+	// process (see chartapart.go): main sets it to itself; "" draws here.
+	chartApart     string
 	stdout, stderr io.Writer
 	now            func() time.Time
 	log            *slog.Logger
@@ -53,7 +61,7 @@ const (
 )
 
 func commands() []command {
-	return []command{runCommand(), chatCommand(), checkCommand(), statusCommand(), jobsCommand(), fireCommand(), digestCommand(), chartCommand(), outboxCommand(), exportCommand(), backupCommand(), newYearCommand(), peopleCommand(), genCommand(), importDocCommand(), wecomCommand()}
+	return []command{runCommand(), chatCommand(), checkCommand(), statusCommand(), jobsCommand(), fireCommand(), digestCommand(), chartCommand(), outboxCommand(), exportCommand(), backupCommand(), newYearCommand(), peopleCommand(), genCommand(), importDocCommand(), wecomCommand(), drawChartCommand()}
 }
 
 // run is main without os.Exit, so tests can call it.
@@ -123,7 +131,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nUsage: planbot <command> [flags]   (planbot <command> -help for its flags)")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		if !c.hidden {
+			fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		}
 	}
 	fmt.Fprintln(w, "\nWith no -config, the built-in example (config.example.yaml) is used.")
 }

@@ -66,7 +66,10 @@ func scaleRoot() (string, error) {
 func TestMain(m *testing.M) {
 	code := m.Run()
 	scaleDir.Lock()
-	if scaleDir.path != "" {
+	// PLANBOT_BENCH_KEEP=1 keeps the built binaries and counties, for a
+	// profiler to read the symbols of a process a benchmark ran (perf
+	// report needs the binary after the run).
+	if scaleDir.path != "" && os.Getenv("PLANBOT_BENCH_KEEP") == "" {
 		os.RemoveAll(scaleDir.path)
 	}
 	scaleDir.Unlock()
