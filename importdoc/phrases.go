@@ -609,17 +609,6 @@ func hasAnyPrefix(s string, ps ...string) bool {
 // Indicators
 // ---------------------------------------------------------------------------
 
-var (
-	reFigure     = regexp.MustCompile(`(\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+)\s*(?:余|多)?\s*(亿元|万元|千元|万美元|亿美元|美元|元|%)`)
-	reGrowth     = regexp.MustCompile(`(增长|增加|上升|提高|下降|减少|降低)\s*(\d+(?:\.\d+)?)\s*%`)
-	reShare      = regexp.MustCompile(`(?:任务|目标|计划)[^，,；;。\d]{0,6}?(\d+(?:\.\d+)?)\s*%`)
-	reNameLead   = regexp.MustCompile(`^(?:截[至止](?:目前|\d{1,2}月底?|年底)|全年|全[镇乡区县]|全街道|我[镇乡]|累计|共计|共|实现了?|完成了?|达到|其中|预计|新增)`)
-	reNameVerb   = regexp.MustCompile(`实现|完成|累计|达到|全年`)
-	reNameTail   = regexp.MustCompile(`(?:达到|达|为|共计|合计|约|总计|累计|实现|完成)$`)
-	reNameNot    = regexp.MustCompile(`增长|下降|同比|增幅|目标|任务|的|占|比重|较|比上年|以来`)
-	reFigureName = regexp.MustCompile(`^[\p{Han}A-Za-z]+$`)
-)
-
 // knownIndicators give the usual English key and chat aliases of the
 // figures township summaries report; matched by substring of the name.
 var knownIndicators = []struct {
@@ -645,118 +634,6 @@ var knownIndicators = []struct {
 	{"村集体", "village_collective_income", []string{"村集体收入"}},
 	{"利用外资", "foreign_investment", []string{"利用外资", "外资"}},
 	{"税收", "tax_revenue", []string{"税收"}},
-}
-
-// indicators reads figures from the summary: each money or percent figure
-// with a year-on-year change (同比增长24％) or a share of its target (完成全
-// 年任务目标的121.6％), and every money figure of the opening paragraphs
-// (before the summary's first heading), where the year's key figures are.
-func indicators(summary []para) []Indicator {
-	overview := slices.IndexFunc(summary, func(p para) bool { return p.level != 0 })
-	if overview < 0 {
-		overview = len(summary)
-	}
-	var out []Indicator
-	names := map[string]bool{}
-	for pi, p := range summary {
-		for _, clause := range figureClauses(p.text) {
-			locs := reFigure.FindAllStringSubmatchIndex(clause, -1)
-			for k, loc := range locs {
-				lo, hi := loc[0], loc[1]
-				if prev, _ := utf8.DecodeLastRuneInString(clause[:lo]); lo > 0 && prev < utf8.RuneSelf && (unicode.IsLetter(prev) || unicode.IsDigit(prev) || prev == '.') {
-					continue
-				}
-				num, unit := clause[loc[2]:loc[3]], clause[loc[4]:loc[5]]
-				name := figureName(tail(clause[:lo], 96))
-				if name == "" || names[name] {
-					continue
-				}
-				// The change that follows belongs to this figure, up to the
-				// next figure that is not itself a percentage.
-				next := len(clause)
-				for _, l := range locs[k+1:] {
-					if clause[l[4]:l[5]] != "%" {
-						next = l[0]
-						break
-					}
-				}
-				after := head(clause[hi:next], 120)
-				ind := Indicator{Name: name, Source: strings.TrimSpace(clause), Line: p.line, Accumulate: planbot.AccumulateYTD}
-				if m := reGrowth.FindStringSubmatch(after); m != nil {
-					ind.Growth = m[2]
-					if strings.ContainsAny(m[1], "降减") {
-						ind.Growth = "-" + m[2]
-					}
-				}
-				if m := reShare.FindStringSubmatch(after); m != nil && ind.Growth == "" {
-					ind.Share = m[1]
-				}
-				if ind.Growth == "" && ind.Share == "" && pi >= overview {
-					continue
-				}
-				switch unit {
-				case "%":
-					ind.Unit, ind.Accumulate = "%", planbot.AccumulateLevel
-				case "万美元", "亿美元", "美元":
-					ind.WrittenUnit = unit
-				default:
-					ind.Unit = unit
-				}
-				if num[0] == 'X' || num[0] == 'x' {
-					ind.Hidden = true
-				} else if v := strings.ReplaceAll(num, ",", ""); ind.Unit == "" {
-					ind.LastYear = v // in WrittenUnit: the draft leaves it commented out
-				} else if _, err := planbot.ParseAmountIn(v, ind.Unit); err == nil {
-					ind.LastYear = v
-				}
-				ind.Target = suggest(ind)
-				names[name] = true
-				out = append(out, ind)
-			}
-		}
-	}
-	assignKeys(out)
-	return out
-}
-
-// figureClauses splits a paragraph at stops and semicolons.
-func figureClauses(text string) []string {
-	rs := []rune(text)
-	var out []string
-	start := 0
-	for i, r := range rs {
-		if r == '；' || r == ';' || isStop(rs, i) {
-			out = append(out, string(rs[start:i]))
-			start = i + 1
-		}
-	}
-	return append(out, string(rs[start:]))
-}
-
-// figureName is the name before a figure: 全镇实现固定资产投资 → 固定资产投资.
-func figureName(before string) string {
-	rs := []rune(before)
-	i := len(rs)
-	for i > 0 && !strings.ContainsRune("，,：:、（(“\" ", rs[i-1]) {
-		i--
-	}
-	name := string(rs[i:])
-	// ZZ镇全年完成一般公共预算收入 → 一般公共预算收入
-	if loc := reNameVerb.FindAllStringIndex(name, -1); loc != nil {
-		name = name[loc[len(loc)-1][1]:]
-	}
-	for {
-		n := reNameLead.ReplaceAllString(name, "")
-		n = reNameTail.ReplaceAllString(n, "")
-		if n == name {
-			break
-		}
-		name = n
-	}
-	if l := runeLen(name); l < 2 || l > 16 || !reFigureName.MatchString(name) || reNameNot.MatchString(name) {
-		return ""
-	}
-	return name
 }
 
 // suggest proposes this year's target: last year's figure grown at last
