@@ -20,7 +20,7 @@ var (
 	reNameLead2   = regexp.MustCompile(`^(?:截[至止](?:目前|\d{1,2}月底?|年底)|\d{1,2}\s*[-—至~]\s*\d{1,2}\s*月份?|全年|全[镇乡区县]|全街道|街道|我[镇乡]|累计|共计|共|实现了?|完成了?|达到|其中|预计|新增|全部)`)
 	reNameBad     = regexp.MustCompile(`增长|下降|增幅|目标|任务|的|占|比重|较|比上年|以来|项目|总投资|计划|分别|影响`)
 	reQualifier   = regexp.MustCompile(`(?:超过|不低于|不少于|高于)$`)
-	reGrowthWord  = regexp.MustCompile(`(?:增长|增加|上升|提高|下降|减少|降低|同比|分别|增幅|增速|比上年|较上年)[^，,；;\d]{0,3}$`)
+	reGrowthWord  = regexp.MustCompile(`(?:增长|增加|上升|提高|下降|减少|降低|同比|分别|增幅|增速|比上年|较上年)(?:了|为|达到|达)?$`)
 	reShareWord   = regexp.MustCompile(`(?:任务|目标|计划)[^，,；;。\d]{0,6}$`)
 	reFallWord    = regexp.MustCompile(`下降|减少|降低`)
 )
@@ -133,6 +133,7 @@ func figureSentences(text string) []string {
 func sentenceFigures(s string) []figure {
 	var figs []figure
 	var pendingNames []string // a 分别 list of names waiting for its values
+	lastGrowth := -1          // where the last rate of change ended
 	for _, loc := range reValue.FindAllStringSubmatchIndex(s, -1) {
 		lo, hi := loc[0], loc[1]
 		if prev, _ := utf8.DecodeLastRuneInString(s[:lo]); lo > 0 && prev < utf8.RuneSelf && (unicode.IsLetter(prev) || unicode.IsDigit(prev) || prev == '.') {
@@ -141,6 +142,9 @@ func sentenceFigures(s string) []figure {
 		num, unit := s[loc[4]:loc[5]], s[loc[6]:loc[7]]
 		neg := loc[3] > loc[2]
 		seg := segmentBefore(s[:lo])
+		if lastGrowth >= 0 && unit == "%" && strings.Trim(s[lastGrowth:lo], " 、和及") == "" {
+			seg = "" // 分别增长21.3%和18.6%: the list goes on
+		}
 		if unit == "%" {
 			switch {
 			case reShareWord.MatchString(seg):
@@ -156,6 +160,7 @@ func sentenceFigures(s string) []figure {
 					continue
 				}
 				attach(figs, func(f *figure) *string { return &f.growth }, []string{g}, strings.Contains(seg, "分别") || seg == "" && listContinues(s[:lo]))
+				lastGrowth = hi
 				continue
 			}
 		}
@@ -163,8 +168,8 @@ func sentenceFigures(s string) []figure {
 		switch {
 		case seg == "" && len(pendingNames) > 0:
 			f.name, pendingNames = pendingNames[0], pendingNames[1:]
-		case strings.Contains(seg, "分别"):
-			names := strings.Split(strings.Split(seg, "分别")[0], "、")
+		case strings.Contains(clauseBefore(s[:lo]), "分别"):
+			names := strings.Split(strings.Split(clauseBefore(s[:lo]), "分别")[0], "、")
 			for i := range names {
 				names[i] = cleanName(names[i])
 			}
@@ -218,6 +223,17 @@ func segmentBefore(s string) string {
 	}
 	_, size := utf8.DecodeRuneInString(s[i:])
 	return strings.TrimSpace(s[i+size:])
+}
+
+// clauseBefore is the words before a figure back to the last comma: a
+// 分别 list of names (规上工业总产值、外贸出口额分别完成) whole.
+func clauseBefore(s string) string {
+	i := strings.LastIndexAny(s, "，,：:（(“ ")
+	if i < 0 {
+		return s
+	}
+	_, size := utf8.DecodeRuneInString(s[i:])
+	return s[i+size:]
 }
 
 // cleanName is the name in the words before a figure: 全乡生产总值完成 →

@@ -29,7 +29,12 @@ var (
 	reTimeLead = regexp.MustCompile(`^(?:(?:于|从)?` + cnNum + `(?:\s*(?:至|到|-|—|~)\s*` + cnNum + `)?\s*月份?(?:` + cnNum + `\s*[日号])?(?:底|末|中旬|上旬|下旬)?(?:前|之前|以前|起|开始)?|(?:前|第)?[一二三四1-4]季度(?:末|底)?(?:前|之前|起)?|上半年|下半年|年中|年底前?|年末前?|年内|年终|全年|年度内|春节(?:前|之前|期间)?|汛期?前|国庆节?前)`)
 	// reMeans: clauses saying how or on what basis (通过…、依托…、围绕…):
 	// not the task itself, so not the title when a better clause follows.
-	reMeans = regexp.MustCompile(`^(?:通过|依托|围绕|按照|根据|依据|结合|借助|本着|立足|以|为了|坚持以|对照)`)
+	reMeans = regexp.MustCompile(`^(?:通过|依托|围绕|按照|根据|依据|结合|借助|本着|立足|以|为了|坚持以|对照|对于|针对|面对|在[^\d，,]{1,10}$|[\p{Han}]{2,4}工作$)`)
+	// reInlineDate: a deadline inside a clause (项目10月底前竣工): the
+	// dates say it already.
+	reInlineDate = regexp.MustCompile(`(?:\d{1,2}月(?:\d{1,2}日)?(?:底|末|中旬|上旬|下旬)?(?:前|之前)|[一二三四1-4]季度(?:末|底)?(?:前)?|年底前|年内)`)
+	// reNumLead: numbering left inside a clause (（4）养老保险).
+	reNumLead = regexp.MustCompile(`^(?:[（(]\d{1,2}[）)]|\d{1,2}[.、]|[①②③④⑤⑥⑦⑧⑨⑩])`)
 )
 
 // pairMax bounds a title made of two clauses, in display columns (a
@@ -50,6 +55,9 @@ func Title(s string) string {
 	var cs []clause
 	for _, p := range splitClauses(s) {
 		p = stripLead(p)
+		if q := strings.TrimSpace(reInlineDate.ReplaceAllString(p, "")); letters(q) >= 4 {
+			p = q
+		}
 		if letters(p) == 0 {
 			continue
 		}
@@ -86,6 +94,11 @@ func splitClauses(s string) []string {
 func stripLead(p string) string {
 	for {
 		q := strings.TrimLeft(strings.TrimSpace(p), "、，,.。；; ")
+		if loc := reNumLead.FindStringIndex(q); loc != nil {
+			if r, _ := utf8.DecodeRuneInString(q[loc[1]:]); unicode.IsLetter(r) || r == '“' {
+				q = q[loc[1]:]
+			}
+		}
 		for _, re := range []*regexp.Regexp{reFiller, reTimeLead} {
 			if loc := re.FindStringIndex(q); loc != nil && loc[1] > 0 {
 				q = q[loc[1]:]
@@ -108,7 +121,8 @@ func shorten(t string) string {
 	}
 	cut := -1
 	for i := TitleMax; i >= 6; i-- {
-		if strings.ContainsRune("、和及与并", rs[i]) {
+		// never at a 、: a list cut short reads as the whole list
+		if strings.ContainsRune("和及与并", rs[i]) && !strings.ContainsRune(string(rs[max(0, i-8):i]), '、') {
 			cut = i
 			if rs[i] == '及' && rs[i-1] == '以' {
 				cut = i - 1
