@@ -52,7 +52,7 @@ type block struct {
 // its expected figures (主要目标) for the indicators.
 func (d *Document) readSections(plan []para) (goals []para) {
 	var blocks []block
-	skipLevel := 0    // inside a preamble heading's part
+	skipLevel := 0   // inside a preamble heading's part
 	inGoals := false // … and that heading is 主要目标
 	for _, p := range plan {
 		if skipLevel != 0 && (p.level == 0 || p.level > skipLevel) {
