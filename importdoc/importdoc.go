@@ -141,7 +141,7 @@ const MaxInput = 1 << 20
 
 // Errors a conversion can end with.
 var (
-	ErrNoPlan  = errors.New("没有找到计划部分：文中应有“明年工作打算”“下一步工作打算”或“20XX年工作计划”这样的标题")
+	ErrNoPlan  = errors.New("没有找到计划部分：文中应有“明年工作打算”“下一步工作打算”“20XX年工作计划”“工作要点”“今年工作安排”“工作思路”“工作目标和工作措施”这样的标题，或在开头写明“报告我镇20XX年度工作计划”")
 	ErrNoItems = errors.New("计划部分里没有找到可以作为事项的句子")
 )
 
