@@ -60,7 +60,6 @@ type Document struct {
 	// clerk can check them against the document.
 	Skipped []Skip
 
-	halfYear   bool // the summary is of the first half year
 	secondHalf bool // the plan is for the second half of Year
 	reportYear int  // the year of a 政府工作报告, 0 if none
 }
@@ -168,7 +167,6 @@ func Parse(src []byte, opt Options) (*Document, error) {
 	}
 	if m := reSummaryYear.FindStringSubmatch(text); m != nil {
 		d.SummaryYear, _ = strconv.Atoi(m[1])
-		d.halfYear = strings.Contains(m[0], "上半年")
 	}
 	if m := reReportYear.FindStringSubmatch(text); m != nil {
 		d.reportYear, _ = strconv.Atoi(m[1])
