@@ -45,6 +45,7 @@ var corpus = []struct {
 		spot: []wantItem{
 			{"1.2", "加快东岭工业园二期基础设施建设", "2026-01-01", "2026-06-30", ""},
 			{"2.2", "重点引进新材料上下游配套企业", "2026-01-01", "2026-12-31", ""}, // not 在东岭新材料产业园
+			{"2.3", "实行“一个项目”等工作机制", "2026-01-01", "2026-12-31", ""},  // not cut inside the quote
 			{"2.4", "鑫源冷链物流中心投入运营", "2026-01-01", "2026-05-31", ""},
 			{"3.2", "新建高标准农田3000亩", "2026-01-01", "2026-05-31", "3000亩"},
 			{"4.3", "完成东岭中学学生宿舍楼建设", "2026-01-01", "2026-08-31", ""},
@@ -332,7 +333,63 @@ var (
 	// place or condition clause, numbering left in, a list cut short,
 	// rhetoric, a bare label.
 	reBadTitle = regexp.MustCompile(`^(?:在|对于|针对|围绕|按照)|^[（(]?\d{1,2}[）).、]|、$|、[^、]{0,6}…$|让我们|奋斗|之年|^[\p{Han}]{2,4}工作$|^.{0,3}$`)
+	// reListEnd: the last two elements of a 、-list closing a title or
+	// its quote.
+	reListEnd = regexp.MustCompile(`([^、“”《》（）]+)、([^、“”《》（）…]+)[”》）]?…?$`)
 )
+
+// badTitle reports why a title is not a usable task title, "" if it is.
+func badTitle(t string) string {
+	switch {
+	case reBadTitle.MatchString(t):
+		return "place, condition, numbering, rhetoric or a bare label"
+	case !balanced(t):
+		return "a quote or bracket left open or unmatched"
+	}
+	if m := reListEnd.FindStringSubmatch(t); m != nil && 2*len([]rune(m[2])) < len([]rune(m[1])) {
+		return "a list cut mid-way"
+	}
+	return ""
+}
+
+// balanced: every “ 《 （ ( has its closing mark, in order.
+func balanced(t string) bool {
+	pairs := map[rune]rune{'“': '”', '《': '》', '（': '）', '(': ')', '「': '」'}
+	closing := map[rune]bool{'”': true, '》': true, '）': true, ')': true, '」': true}
+	var stack []rune
+	for _, r := range t {
+		if c, ok := pairs[r]; ok {
+			stack = append(stack, c)
+		} else if closing[r] {
+			if len(stack) == 0 || stack[len(stack)-1] != r {
+				return false
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return len(stack) == 0
+}
+
+// TestBadTitle: the usable-title check flags what the draft used to write.
+func TestBadTitle(t *testing.T) {
+	for _, bad := range []string{
+		"实行“一个项目、一名领导、一套班子、一”", // moulue 2.3 before the fix
+		"实行“一个项目、一名领导、一套班子…",
+		"推进商州、山阳、",
+		"开展《桃溪镇志编纂",
+		"推进项目建设）",
+		"在御窑社区",
+	} {
+		if badTitle(bad) == "" {
+			t.Errorf("badTitle(%q) = \"\", want a reason", bad)
+		}
+	}
+	for _, good := range []string{"实行“一个项目”等工作机制", "推进商州、山阳、柞水务工人员服务站建设", "打响“青石葡萄”“青石云雾”品牌", "新建高标准农田3000亩"} {
+		if why := badTitle(good); why != "" {
+			t.Errorf("badTitle(%q) = %q, want usable", good, why)
+		}
+	}
+}
 
 // TestCorpusShares measures the issue's bar over the whole corpus: at least
 // 90% of the items have usable task titles, and at least 80% of the
@@ -345,10 +402,10 @@ func TestCorpusShares(t *testing.T) {
 		for _, s := range doc.Sections {
 			for _, it := range s.Items {
 				items++
-				if !reBadTitle.MatchString(it.Title) {
+				if why := badTitle(it.Title); why == "" {
 					usable++
 				} else {
-					t.Logf("%s %s: title %q", tt.file, it.Code, it.Title)
+					t.Logf("%s %s: title %q: %s", tt.file, it.Code, it.Title, why)
 				}
 			}
 		}

@@ -134,14 +134,62 @@ func shorten(t string) string {
 	if cut >= 6 {
 		out = string(rs[:cut])
 	}
-	if strings.Count(out, "“") > strings.Count(out, "”") {
-		out = strings.TrimSuffix(out, "…") + "”"
-		if runeLen(out) > TitleMax {
-			// 19 runes, a closing quote and no ellipsis still fit
-			out = string([]rune(out)[:TitleMax-1]) + "”"
-		}
+	if q := openQuote([]rune(out)); q >= 0 {
+		out = cutQuote(rs, q)
 	}
 	return out
+}
+
+// quotePairs are the marks a title must not leave open.
+var quotePairs = map[rune]rune{'“': '”', '《': '》', '（': '）', '「': '」'}
+
+// openQuote is the index of the first quote or bracket left open in rs,
+// -1 when every one is closed.
+func openQuote(rs []rune) int {
+	var stack []int
+	for i, r := range rs {
+		if _, ok := quotePairs[r]; ok {
+			stack = append(stack, i)
+			continue
+		}
+		if len(stack) > 0 && quotePairs[rs[stack[len(stack)-1]]] == r {
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) == 0 {
+		return -1
+	}
+	return stack[0]
+}
+
+// cutQuote shortens a title whose quote, opened at q, does not fit:
+// before the quote when enough is left, else the quote's first list
+// element and 等 (实行“一个项目、一名领导、一套班子、一抓到底”工作机制 →
+// 实行“一个项目”等工作机制), never a list cut off inside the quote.
+func cutQuote(rs []rune, q int) string {
+	before := strings.TrimRight(string(rs[:q]), "，,、和及与并 ")
+	if runeLen(before) >= 6 {
+		return before
+	}
+	end := slices.Index(rs[q+1:], quotePairs[rs[q]])
+	if end < 0 {
+		dropped := []rune(string(rs[:q]) + string(rs[q+1:]))
+		return cmpOr(before, string(dropped[:min(len(dropped), TitleMax-1)])+"…")
+	}
+	end += q + 1
+	inner := rs[q+1 : end]
+	first := inner
+	if i := slices.IndexFunc(inner, func(r rune) bool { return r == '、' || r == '，' || r == ',' }); i > 0 {
+		first = inner[:i]
+	}
+	short := string(rs[:q+1]) + string(first) + string(rs[end]) + "等"
+	if runeLen(short) > TitleMax {
+		return string(rs[:TitleMax-1]) + "…"
+	}
+	if after := string(rs[end+1:]); runeLen(short+after) <= TitleMax {
+		return short + after
+	}
+	return short
 }
 
 // ---------------------------------------------------------------------------
