@@ -41,14 +41,23 @@ type figure struct {
 // sameYear is a half-year summary: its figures are this year's so far.
 func indicators(summary []para, sameYear bool) []Indicator {
 	var out []Indicator
-	seen := map[string]bool{}
+	var figs []figure
+	seen := map[string]int{}
 	for _, p := range summary {
 		for _, sent := range figureSentences(p.num + p.text) {
 			for _, f := range sentenceFigures(sent) {
-				if seen[f.name] || !headline(f) {
+				if !headline(f) {
 					continue
 				}
-				seen[f.name] = true
+				if at, ok := seen[f.name]; ok {
+					// a festival's 接待游客12万人次, then the year's 全年接待游客86万人次
+					if wholeYear(f) && !wholeYear(figs[at]) {
+						figs[at], out[at] = f, f.indicator(p.line, sameYear)
+					}
+					continue
+				}
+				seen[f.name] = len(out)
+				figs = append(figs, f)
 				out = append(out, f.indicator(p.line, sameYear))
 			}
 		}
@@ -56,7 +65,18 @@ func indicators(summary []para, sameYear bool) []Indicator {
 	return out
 }
 
+// wholeYear: the figure's clause says it is the year's (全年接待游客…).
+func wholeYear(f figure) bool {
+	return strings.Contains(tail(f.source[:f.at], 30), "全年")
+}
+
+// rePerUnit: a figure per mu, household or village is no headline figure.
+var rePerUnit = regexp.MustCompile(`亩均|户均|村均|人均税收`)
+
 func headline(f figure) bool {
+	if rePerUnit.MatchString(f.name) {
+		return false
+	}
 	if f.rate {
 		// 规上工业增加值增长8.2%, but not 刑事案件发案率下降12.4%
 		return reHeadline.MatchString(f.name)
@@ -138,6 +158,7 @@ func sentenceFigures(s string) []figure {
 	var figs []figure
 	var pendingNames []string // a 分别 list of names waiting for its values
 	lastGrowth := -1          // where the last rate of change ended
+	lastValue := -1           // where the last figure with a unit ended
 	for _, loc := range reValue.FindAllStringSubmatchIndex(s, -1) {
 		lo, hi := loc[0], loc[1]
 		if prev, _ := utf8.DecodeLastRuneInString(s[:lo]); lo > 0 && prev < utf8.RuneSelf && (unicode.IsLetter(prev) || unicode.IsDigit(prev) || prev == '.') {
@@ -170,10 +191,10 @@ func sentenceFigures(s string) []figure {
 		}
 		f := figure{num: num, unit: unit, at: lo, source: s}
 		switch {
-		case seg == "" && len(pendingNames) > 0:
+		case len(pendingNames) > 0 && (seg == "" || lastValue >= 0 && strings.Trim(s[lastValue:lo], "和、及 ") == ""):
 			f.name, pendingNames = pendingNames[0], pendingNames[1:]
 		case strings.Contains(clauseBefore(s[:lo]), "分别"):
-			names := strings.Split(strings.Split(clauseBefore(s[:lo]), "分别")[0], "、")
+			names := splitNames(strings.Split(clauseBefore(s[:lo]), "分别")[0])
 			for i := range names {
 				names[i] = cleanName(names[i])
 			}
@@ -186,6 +207,7 @@ func sentenceFigures(s string) []figure {
 		}
 		if f.name != "" {
 			figs = append(figs, f)
+			lastValue = hi
 		}
 	}
 	return figs
@@ -264,3 +286,24 @@ func cleanName(seg string) string {
 }
 
 var reFigureName = regexp.MustCompile(`^[\p{Han}A-Za-z]+$`)
+
+// splitNames splits the names of a 分别 list: 规上工业总产值、外贸出口额;
+// 城镇和农村居民人均可支配收入 and 城乡居民人均可支配收入 (城镇… and 农村…),
+// where short first names share the last name's rest.
+func splitNames(list string) []string {
+	list = strings.TrimSpace(list)
+	if rest, ok := strings.CutPrefix(list, "城乡"); ok && rest != "" {
+		return []string{"城镇" + rest, "农村" + rest}
+	}
+	names := strings.FieldsFunc(list, func(r rune) bool { return r == '、' || r == '和' || r == '及' })
+	if len(names) < 2 {
+		return []string{list}
+	}
+	last := []rune(names[len(names)-1])
+	for i, n := range names[:len(names)-1] {
+		if k := runeLen(n); k <= 3 && len(last) > k+2 {
+			names[i] = n + string(last[k:])
+		}
+	}
+	return names
+}

@@ -28,6 +28,10 @@ func readGoals(goals []para) []goal {
 		text := reGoalIntro.ReplaceAllString(p.text, "")
 		for _, c := range strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune("；;。，,", r) }) {
 			c = strings.TrimSpace(c)
+			if gs := listGoals(c); gs != nil {
+				out = append(out, gs...)
+				continue
+			}
 			if m := reGoalGrowth.FindStringSubmatch(c); m != nil {
 				if name := cleanName(m[1]); name != "" {
 					out = append(out, goal{name: name, text: c, growth: m[2]})
@@ -147,4 +151,29 @@ func planFigure(text, name, unit string) (string, string) {
 	}
 	v := convert(rest[m[2]:m[3]], rest[m[4]:m[5]], unit)
 	return v, name + rest[:m[1]]
+}
+
+var reGoalList = regexp.MustCompile(`^(.+?)分别(?:同比)?(?:增长|增加|提高)\s*((?:\d+(?:\.\d+)?\s*%?\s*[、和]\s*)+\d+(?:\.\d+)?)\s*%`)
+
+// listGoals reads a 分别 goal: 城乡居民人均可支配收入分别增长6%和7.5% is
+// 城镇居民… 6% and 农村居民… 7.5%; nil when the clause is none, or its
+// names and rates do not pair up.
+func listGoals(c string) []goal {
+	m := reGoalList.FindStringSubmatch(c)
+	if m == nil {
+		return nil
+	}
+	names := splitNames(m[1])
+	rates := strings.FieldsFunc(m[2], func(r rune) bool { return strings.ContainsRune("%、和 ", r) })
+	if len(names) != len(rates) {
+		return nil
+	}
+	var out []goal
+	for i, n := range names {
+		if n = cleanName(n); n == "" {
+			return nil
+		}
+		out = append(out, goal{name: n, text: n + "增长" + rates[i] + "%", growth: rates[i]})
+	}
+	return out
 }

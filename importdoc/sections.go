@@ -19,6 +19,8 @@ var (
 	reGoalHead = regexp.MustCompile(`目标`)
 	// reGoalLead: a paragraph that lists the plan's expected figures.
 	reGoalLead = regexp.MustCompile(`^(?:全[镇乡年]|今年|明年|\d{4}年)?(?:经济社会发展的?)?(?:主要)?(?:预期)?目标(?:任务)?(?:是|为)?[：:]`)
+	// reGoalIn: the expected figures named inside a longer paragraph.
+	reGoalIn = regexp.MustCompile(`(?:主要)?预期目标(?:任务)?(?:是|为)[：:]?|(?:主要)?预期目标[：:]`)
 	// reLabel: a section written as a label (党建工作：…).
 	reLabel = regexp.MustCompile(`^([\p{Han}、]{2,10})[：:]`)
 	// reEnum: 一是 … 二是 … enumerations.
@@ -63,6 +65,12 @@ func (d *Document) readSections(plan []para) (goals []para) {
 			continue
 		}
 		skipLevel, inGoals = 0, false
+		if loc := reGoalIn.FindStringIndex(p.text); p.level == 0 && loc != nil && loc[0] > 0 {
+			// 2026年是…之年。全镇…主要预期目标是：… inside a lead-in
+			goals = append(goals, para{text: p.text[loc[0]:], line: p.line})
+			d.skip(p.line, p.text, "引导语和预期目标（目标已用作指标目标）")
+			continue
+		}
 		if p.level == 0 && reGoalLead.MatchString(p.text) {
 			goals = append(goals, p)
 			d.skip(p.line, p.text, "预期目标（已用作指标目标）")
