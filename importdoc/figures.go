@@ -15,7 +15,7 @@ var (
 	reValue = regexp.MustCompile(`([-－]?)(\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+)\s*(?:余|多)?\s*(亿元|万元|千元|万美元|亿美元|美元|元|万吨|吨|万人次|人次|万亩|亩|%)`)
 	// reHeadline: the names of the figures a summary leads with.
 	reHeadline    = regexp.MustCompile(`生产总值|总产值|产值|增加值|财政收入|预算收入|税收|可支配收入|纯收入|集体经济收入|经营性收入|固定资产投资|零售总额|出口|进出口|外贸|到位资金|利用外资|营业收入|营业额|利润|用电量|总产量|旅游.{0,2}收入|接待游客`)
-	reNameVerbEnd = regexp.MustCompile(`(?:分别)?(?:完成|实现|达到|达|为|突破|累计|共计|合计|总计|约|预计|同比)+$`)
+	reNameVerbEnd = regexp.MustCompile(`(?:分别|全部|均)?(?:完成|实现|达到|达|为|突破|累计|共计|合计|总计|约|预计|同比)+$`)
 	reNameVerbIn  = regexp.MustCompile(`完成|实现|达到|累计|全年`)
 	reNameLead2   = regexp.MustCompile(`^(?:截[至止](?:目前|\d{1,2}月底?|年底)|\d{1,2}\s*[-—至~]\s*\d{1,2}\s*月份?|全年|全[镇乡区县]|全街道|街道|我[镇乡]|累计|共计|共|实现了?|完成了?|达到|其中|预计|新增|全部)`)
 	reNameBad     = regexp.MustCompile(`增长|下降|增幅|目标|任务|的|占|比重|较|比上年|以来|项目|总投资|计划|分别|影响`)
@@ -71,18 +71,22 @@ func wholeYear(f figure) bool {
 }
 
 // rePerUnit: a figure per mu, household or village is no headline figure.
+var bareName = map[string]bool{"营业收入": true, "营业额": true, "利润": true, "产值": true, "总产值": true, "销售额": true}
+
 var rePerUnit = regexp.MustCompile(`亩均|户均|村均|人均税收`)
 
 func headline(f figure) bool {
-	if rePerUnit.MatchString(f.name) {
-		return false
+	if rePerUnit.MatchString(f.name) || bareName[f.name] && f.growth == "" && f.share == "" {
+		return false // 园区…实现营业收入12.6亿元: a park's, not the town's
 	}
 	if f.rate {
 		// 规上工业增加值增长8.2%, but not 刑事案件发案率下降12.4%
 		return reHeadline.MatchString(f.name)
 	}
 	if f.growth != "" || f.share != "" {
-		return true
+		// 一般性支出压减6%，“三公”经费同比下降8.2%: a percentage is a
+		// headline figure only under a headline name
+		return f.unit != "%" || reHeadline.MatchString(f.name)
 	}
 	return f.unit != "%" && reHeadline.MatchString(f.name) && !strings.HasPrefix(f.name, "年")
 }

@@ -10,7 +10,7 @@ import (
 
 var (
 	reGoalGrowth = regexp.MustCompile(`^(.+?)(?:同比)?(?:增长|增加|提高)\s*(\d+(?:\.\d+)?)\s*%`)
-	reGoalValue  = regexp.MustCompile(`^(.+?)(?:达到|完成|实现|突破|力争|为)?\s*(\d+(?:\.\d+)?)\s*(亿元|万元|元)`)
+	reGoalValue  = regexp.MustCompile(`^(.+?)(?:全部|均)?(?:达到|完成|实现|突破|力争|为)?\s*(\d+(?:\.\d+)?)\s*(亿元|万元|元)`)
 	reGoalIntro  = regexp.MustCompile(`^.{0,16}?目标(?:任务)?(?:是|为)?[：:]`)
 	moneyFactor  = map[string]float64{"元": 1, "万元": 1e4, "亿元": 1e8}
 )

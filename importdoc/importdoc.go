@@ -180,6 +180,13 @@ func Parse(src []byte, opt Options) (*Document, error) {
 	if d.Items() == 0 {
 		return nil, ErrNoItems
 	}
+	for _, p := range summary {
+		// a plan-only document's covering notice and signature
+		if why := preambleWhy(p.text); why != "" {
+			d.skip(p.line, p.num+p.text, why)
+		}
+	}
+	slices.SortStableFunc(d.Skipped, func(a, b Skip) int { return a.Line - b.Line })
 	d.Indicators = indicators(summary, d.Year == d.SummaryYear)
 	d.Indicators = applyGoals(d.Indicators, goals, plan)
 	assignKeys(d.Indicators)
@@ -356,8 +363,11 @@ func cleanLine(s string, tokens bool) string {
 	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 		return "" // rules, bullets, stray punctuation
 	}
-	return fullPunct(s)
+	return rePunctSpace.ReplaceAllString(fullPunct(s), "$1")
 }
+
+// rePunctSpace: the space typed after a half-width comma, gone with it.
+var rePunctSpace = regexp.MustCompile(`([，；：（）。])\s+`)
 
 var reBareNum = regexp.MustCompile(`^\d{1,4}$`)
 
@@ -401,6 +411,7 @@ func lineLayout(lines []string) layout {
 func paragraphs(text string) []para {
 	lines := strings.Split(text, "\n")
 	lay := lineLayout(lines)
+	indent := indentedParas(lines)
 	var out []para
 	var cur *para
 	var lastLine string // the last physical line added to cur
@@ -427,6 +438,16 @@ func paragraphs(text string) []para {
 		s := cleanLine(raw, lay.tokens)
 		if s == "" {
 			continue
+		}
+		if cur != nil && indent && !lay.tokens {
+			// a web copy whose paragraphs open indented: a line that does
+			// not is the one before it wrapped, even after a full stop
+			if !strings.HasPrefix(raw, "  ") {
+				joined = append(joined, s)
+				lastLine = s
+				continue
+			}
+			flush()
 		}
 		lv, num, rest := numbering(s)
 		if cur != nil && lv == 0 && !isPlanHeading(para{text: s}) {
@@ -574,4 +595,20 @@ func dedupe(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// indentedParas: a copy whose paragraphs open with an indent (two spaces
+// or a full-width one, already made spaces) and whose wrapped lines do not.
+func indentedParas(lines []string) bool {
+	in, out := 0, 0
+	for _, l := range lines {
+		switch {
+		case strings.TrimSpace(l) == "":
+		case strings.HasPrefix(l, "  "):
+			in++
+		default:
+			out++
+		}
+	}
+	return in >= 5 && out >= in
 }

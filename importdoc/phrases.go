@@ -521,7 +521,10 @@ func cnAtoi(s string) int {
 // ---------------------------------------------------------------------------
 
 var (
-	reQty        = regexp.MustCompile(`\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+`)
+	reQty = regexp.MustCompile(`\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+`)
+	// reShareOf: a percentage that is a share of spending or funds, a
+	// condition of the task rather than what it delivers.
+	reShareOf    = regexp.MustCompile(`占|用于|比重|支出|资金|经费|投入`)
 	reRateBefore = regexp.MustCompile(`(?:增长|增幅|提高|提升|下降|降低|减少|压缩|缩短|增加|上涨|节约|同比|比上年|较上年)了?\s*$`)
 )
 
@@ -559,8 +562,8 @@ func Target(s string) (target, hidden, context string) {
 			continue
 		}
 		if u, _ := planbot.LookupUnit(unit); u.Base == "%" {
-			if reRateBefore.MatchString(tail(s[:lo], 24)) {
-				continue
+			if reRateBefore.MatchString(tail(s[:lo], 24)) || reShareOf.MatchString(contextBefore(tail(s[:lo], 96), 30)) {
+				continue // a rate of change, or a share the task must keep to (民生支出占…的80%以上)
 			}
 		}
 		r, _ := utf8.DecodeRuneInString(after)

@@ -2,6 +2,7 @@ package importdoc
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -61,7 +62,7 @@ func (d *Document) readSections(plan []para) (goals []para) {
 			if inGoals {
 				goals = append(goals, p)
 			}
-			d.skip(p.line, p.text, "计划的总体要求、目标或保障措施")
+			d.skip(p.line, p.text, cmpOr(preambleWhy(p.text), "计划的总体要求、目标或保障措施"))
 			continue
 		}
 		skipLevel, inGoals = 0, false
@@ -191,7 +192,7 @@ func (d *Document) buildSections(blocks []block) {
 		case b.level == -1:
 			// a heading grouping sections (三、重点任务)
 		case cur == nil:
-			d.skip(b.line, b.num+b.text, "计划的引导语")
+			d.skip(b.line, b.num+b.text, cmpOr(preambleWhy(b.text), "计划的引导语"))
 		case b.heading:
 			// 1.抓好重点项目。 followed by （1）（2）: a label, not an item.
 			if b.body == "" && i+1 < len(blocks) && blocks[i+1].heading && blocks[i+1].level > b.level {
@@ -202,11 +203,57 @@ func (d *Document) buildSections(blocks []block) {
 			} else {
 				d.addPoint(cur, b.text, b.line)
 			}
+		case preambleWhy(b.body) != "":
+			d.skip(b.line, b.text, preambleWhy(b.body)) // a web page's title repeated on its second page
+		case themeLine(blocks, i):
+			d.skip(b.line, b.text, "部分的主题句（小标题）")
+		case reClosing.MatchString(b.body) && len(inlineMarkers(b.body)) == 0:
+			d.skip(b.line, b.text, "结束语")
 		default:
 			d.addText(cur, b.body, b.line)
 		}
 	}
 }
+
+// themeLine: a short sentence alone on its line, followed by the numbered
+// tasks it introduces (实施工业倍增计划。 then 1. 2. 3.): a sub-heading.
+func themeLine(blocks []block, i int) bool {
+	b := blocks[i]
+	if b.heading || i+1 >= len(blocks) || !blocks[i+1].heading || blocks[i+1].level <= 0 {
+		return false
+	}
+	ss := sentences(b.body)
+	return len(ss) == 1 && runeLen(ss[0]) <= 16 && !strings.ContainsFunc(ss[0], unicode.IsDigit)
+}
+
+// preambleWhy says what a paragraph before or around a plan is when it is
+// a known part of a published document: its covering notice, reference
+// number, addressees, signature, attachment line or web-page data.
+func preambleWhy(s string) string {
+	t := strings.TrimRight(strings.TrimSpace(s), "。")
+	switch {
+	case reNotice.MatchString(t):
+		return "印发通知"
+	case reDocNo.MatchString(t):
+		return "文号"
+	case reAddressee.MatchString(t):
+		return "主送单位"
+	case reSignature.MatchString(t):
+		return "落款（签署单位和日期）"
+	case strings.HasPrefix(t, "附件"):
+		return "附件"
+	case reSiteInfo.MatchString(t):
+		return "网页信息"
+	}
+	return ""
+}
+
+var (
+	reNotice    = regexp.MustCompile(`^关于印发.{0,40}(?:通知|意见)$|印发给你们|现印发给|请结合实际`)
+	reDocNo     = regexp.MustCompile(`^[\p{Han}]{1,8}〔20\d\d〕\d{1,4}号$|^索引号`)
+	reAddressee = regexp.MustCompile(`^各[\p{Han}（）()、]{2,40}[：:]$`)
+	reSiteInfo  = regexp.MustCompile(`主办单位|承办单位|网站标识码|ICP备|版权所有|技术支持`)
+)
 
 // addText makes items of a piece of text: one per numbered point or
 // 一是/二是 when it has them, else one per sentence and ；-clause.
@@ -259,7 +306,7 @@ func (d *Document) addTask(s *Section, desc, titleFrom string, line int) {
 	if it.Title == "" {
 		return
 	}
-	dates := Dates(desc, d.Year)
+	dates := taskDates(desc, d.Year)
 	it.Start, it.Due, it.StartPhrase, it.DuePhrase, it.Earlier = dates.Start, dates.Due, dates.StartPhrase, dates.DuePhrase, dates.Earlier
 	if d.secondHalf {
 		// a 下半年 plan: its tasks start on 1 July, and a date before then
@@ -291,7 +338,7 @@ var (
 	// reMeta: notes about the text, not in it.
 	reMeta = regexp.MustCompile(`新闻发布会|本文根据|来源[：:]|印发给你们|请结合实际|现将.{0,12}(?:报告|汇报)如下`)
 	// reSignature: the issuing office and date under a document.
-	reSignature = regexp.MustCompile(`^(?:中共)?[\p{Han}\s]{0,20}(?:人民政府|委员会|办事处|党委|党工委)$|^20\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$`)
+	reSignature = regexp.MustCompile(`^(?:中共)?[\p{Han}\s]{0,20}(?:人民政府|委员会|办事处|党委|党工委)(?:\s*20\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)?$|^20\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$`)
 )
 
 // notTask says why a sentence of the plan is not a task, "" when it is one.
@@ -412,6 +459,52 @@ func sentences(text string) []string {
 	}
 	if start < len(rs) {
 		emit(string(rs[start:]), false)
+	}
+	return out
+}
+
+// taskDates reads a task's dates from its own words: the first clause of
+// its first sentence (after a short title sentence: 优化企业服务。深化…).
+// A date in a later sentence (4月举办…) is a step of the task, listed as
+// an earlier deadline, unless it is the task's only date and a deadline
+// (…。10月份完成清理处置).
+func taskDates(desc string, year int) DateInfo {
+	whole := Dates(desc, year)
+	ss := sentences(desc)
+	if len(ss) < 2 {
+		return whole
+	}
+	lead := ss[0]
+	if runeLen(lead) <= TitleMax+4 && !strings.ContainsAny(lead, "，,；;") {
+		lead += ss[1] // the title sentence and the first sentence of the task
+	}
+	if i := strings.IndexAny(lead, "；;"); i >= 0 {
+		lead = lead[:i]
+	}
+	own := Dates(lead, year)
+	if own.DuePhrase != "" || own.StartPhrase != "" {
+		own.Earlier = laterSteps(own, whole)
+		return own
+	}
+	if whole.StartPhrase == "" && whole.DuePhrase != "" && len(whole.Earlier) == 0 {
+		return whole // the point's only date, a deadline
+	}
+	own.Earlier = laterSteps(own, whole)
+	return own
+}
+
+// laterSteps lists the deadlines of the whole point before own's due date
+// that own does not already list: candidates for milestones.
+func laterSteps(own, whole DateInfo) []string {
+	out := slices.Clone(own.Earlier)
+	steps := slices.Clone(whole.Earlier)
+	if whole.DuePhrase != "" && whole.Due.Before(own.Due) {
+		steps = append(steps, whole.DuePhrase+"（"+whole.Due.String()+"）")
+	}
+	for _, e := range steps {
+		if !slices.Contains(out, e) && !strings.Contains(e, "（"+own.Due.String()+"）") {
+			out = append(out, e)
+		}
 	}
 	return out
 }
