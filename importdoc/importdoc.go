@@ -55,6 +55,20 @@ type Document struct {
 	PlanLine    int    // line of the plan heading, 0 when the whole document is the plan
 	Sections    []Section
 	Indicators  []Indicator
+	// Skipped are the paragraphs and sentences of the plan part that were
+	// not made items (lead-ins, preambles, closing words), so that the
+	// clerk can check them against the document.
+	Skipped []Skip
+
+	secondHalf bool // the plan is for the second half of Year
+	reportYear int  // the year of a 政府工作报告, 0 if none
+}
+
+// Skip is a piece of the plan part left out of the draft.
+type Skip struct {
+	Line int
+	Text string // its first words
+	Why  string // 引导语, 结束语, 落款 …
 }
 
 // Section is one heading of the plan part.
@@ -101,8 +115,18 @@ type Indicator struct {
 	Hidden   bool   // written as X
 	Growth   string // year-on-year change in percent, "24" or "-3.5"; "" if not given
 	Share    string // share of last year's target reached, "121.6"; "" if not given
-	// Target is a suggestion (LastYear × (1+Growth)), "" when there is no basis.
-	Target     string
+	// Value is the figure as written, in Unit or WrittenUnit ("5.2"); for
+	// an annual summary it is also LastYear.
+	Value string
+	// Target is this year's target: the document's own (Goal), or a
+	// suggestion (LastYear × (1+Growth)); "" when there is no basis.
+	Target string
+	// TargetFrom says where Target came from: "goal" (the plan's 预期目标),
+	// "plan" (a figure the plan part sets for it), "share" (a half-year
+	// figure over its share of the year's task), "growth" (a suggestion).
+	TargetFrom string
+	// Goal is the document's own target as written ("增长6.5%左右").
+	Goal       string
 	Accumulate planbot.Accumulation
 	Source     string // the clause it came from
 	Line       int
@@ -116,7 +140,7 @@ const MaxInput = 1 << 20
 
 // Errors a conversion can end with.
 var (
-	ErrNoPlan  = errors.New("没有找到计划部分：文中应有“明年工作打算”“下一步工作打算”或“20XX年工作计划”这样的标题")
+	ErrNoPlan  = errors.New("没有找到计划部分：文中应有“明年工作打算”“下一步工作打算”“20XX年工作计划”“工作要点”“今年工作安排”“工作思路”“工作目标和工作措施”这样的标题，或在开头写明“报告我镇20XX年度工作计划”")
 	ErrNoItems = errors.New("计划部分里没有找到可以作为事项的句子")
 )
 
@@ -138,68 +162,88 @@ func Parse(src []byte, opt Options) (*Document, error) {
 	}
 	paras := paragraphs(text)
 	d := &Document{Source: opt.Source}
-
-	if len(paras) > 0 && paras[0].level == 0 && runeLen(paras[0].text) <= 40 {
+	if len(paras) > 0 && titleLike(paras[0]) {
 		d.Title = strings.TrimRight(paras[0].text, "。.")
 	}
 	if m := reSummaryYear.FindStringSubmatch(text); m != nil {
 		d.SummaryYear, _ = strconv.Atoi(m[1])
 	}
-
-	planIdx := -1
-	for i, p := range paras {
-		if i == 0 && d.Title != "" {
-			continue
-		}
-		if isPlanHeading(p) {
-			planIdx = i
-			break
+	if m := reReportYear.FindStringSubmatch(text); m != nil {
+		d.reportYear, _ = strconv.Atoi(m[1])
+	}
+	plan, summary, ok := d.findPlan(paras)
+	if !ok {
+		return nil, ErrNoPlan
+	}
+	d.Year, d.YearFrom = planYear(opt, d)
+	goals := d.readSections(plan)
+	if d.Items() == 0 {
+		return nil, ErrNoItems
+	}
+	for _, p := range summary {
+		// a plan-only document's covering notice and signature
+		if why := preambleWhy(p.text); why != "" {
+			d.skip(p.line, p.num+p.text, why)
 		}
 	}
-	var plan, summary []para
-	switch {
-	case planIdx >= 0:
-		d.PlanHeading = headingOf(paras[planIdx])
-		d.PlanLine = paras[planIdx].line
+	slices.SortStableFunc(d.Skipped, func(a, b Skip) int { return a.Line - b.Line })
+	d.Indicators = indicators(summary, d.Year == d.SummaryYear)
+	d.Indicators = applyGoals(d.Indicators, goals, plan)
+	assignKeys(d.Indicators)
+	return d, nil
+}
+
+var (
+	reSummaryYear = regexp.MustCompile(`(20\d\d)\s*年度?[^，。,;；\n]{0,8}?(?:工作总结|工作回顾|工作开展情况|工作完成情况|主要工作完成情况)`)
+	reReportYear  = regexp.MustCompile(`(20\d\d)\s*年(?:[^，。\n]{0,12}人民)?政府工作报告`)
+	reYear        = regexp.MustCompile(`(20\d\d)\s*年`)
+	// reOpening: a plan named only in the opening words of a document
+	// that is nothing else (现向区委、区政府报告我镇2026年度工作计划).
+	reOpening = regexp.MustCompile(`(?:报告|汇报|印发|制定)[^。；]{0,16}?((?:20\d\d)\s*年度?(?:工作)?(?:计划|要点|安排|打算|思路))`)
+)
+
+// titleLike: a first line naming the document, not a sentence of it.
+func titleLike(p para) bool {
+	return p.level == 0 && runeLen(p.text) <= 40 && !hasBody(p.text) && !strings.ContainsAny(p.text, "，；")
+}
+
+// findPlan splits the paragraphs into the summary and the plan part.
+func (d *Document) findPlan(paras []para) (plan, summary []para, ok bool) {
+	for i, p := range paras {
+		if i == 0 && d.Title != "" || !isPlanHeading(p) {
+			continue
+		}
+		d.PlanHeading = headingOf(p)
+		d.PlanLine = p.line
 		end := len(paras)
-		if lv := paras[planIdx].level; lv != 0 {
-			for j := planIdx + 1; j < len(paras); j++ {
-				if paras[j].level == lv {
+		if lv := p.level; lv != 0 {
+			for j := i + 1; j < len(paras); j++ {
+				if paras[j].level != 0 && paras[j].level <= lv {
 					end = j
 					break
 				}
 			}
 		}
-		plan = paras[planIdx+1 : end]
-		summary = paras[:planIdx]
+		start := 0
 		if d.Title != "" {
-			summary = summary[1:]
+			start = 1
 		}
-	case d.Title != "" && isPlanHeading(paras[0]):
+		return paras[i+1 : end], paras[start:i], true
+	}
+	if d.Title != "" && isPlanHeading(paras[0]) {
 		// The whole document is a plan (2027年工作要点).
 		d.PlanHeading = d.Title
-		plan = paras[1:]
-	default:
-		return nil, ErrNoPlan
+		return paras[1:], nil, true
 	}
-
-	d.Year, d.YearFrom = planYear(opt, d)
-	d.Sections = sections(plan, d.PlanHeading, d.Year)
-	n := 0
-	for _, s := range d.Sections {
-		n += len(s.Items)
+	// A plan named only in its opening words.
+	for i, p := range paras[:min(len(paras), 6)] {
+		if m := reOpening.FindStringSubmatch(p.text); m != nil {
+			d.PlanHeading = m[1]
+			return paras[i+1:], nil, true
+		}
 	}
-	if n == 0 {
-		return nil, ErrNoItems
-	}
-	d.Indicators = indicators(summary)
-	return d, nil
+	return nil, nil, false
 }
-
-var (
-	reSummaryYear = regexp.MustCompile(`(20\d\d)\s*年度?[^，。,;；\n]{0,8}?工作总结`)
-	reYear        = regexp.MustCompile(`(20\d\d)\s*年`)
-)
 
 func planYear(opt Options, d *Document) (int, string) {
 	if opt.Year != 0 {
@@ -208,6 +252,13 @@ func planYear(opt Options, d *Document) (int, string) {
 	if m := reYear.FindStringSubmatch(d.PlanHeading); m != nil {
 		y, _ := strconv.Atoi(m[1])
 		return y, fmt.Sprintf("取自计划标题“%s”", d.PlanHeading)
+	}
+	if strings.Contains(d.PlanHeading, "下半年") && d.SummaryYear != 0 {
+		d.secondHalf = true
+		return d.SummaryYear, fmt.Sprintf("原文是 %d 年上半年的总结，下半年的安排仍在 %d 年", d.SummaryYear, d.SummaryYear)
+	}
+	if d.reportYear != 0 {
+		return d.reportYear, fmt.Sprintf("原文是 %d 年的政府工作报告", d.reportYear)
 	}
 	if d.SummaryYear != 0 {
 		return d.SummaryYear + 1, fmt.Sprintf("原文是 %d 年的工作总结，“明年”即 %d 年", d.SummaryYear, d.SummaryYear+1)
@@ -273,7 +324,7 @@ func decode(src []byte) (string, error) {
 		case r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ':
 			// control characters, zero-width spaces, BOMs, private use: dropped
 		default:
-			b.WriteRune(r)
+			b.WriteRune(simplify(r))
 		}
 	}
 	return b.String(), nil
@@ -295,8 +346,10 @@ var (
 	entities  = strings.NewReplacer("&nbsp;", " ", "&ensp;", " ", "&emsp;", " ", "&lt;", "<", "&gt;", ">", "&quot;", "\"", "&#39;", "'", "&ldquo;", "“", "&rdquo;", "”", "&amp;", "&")
 )
 
-// cleanLine strips markup and reports whether anything readable is left.
-func cleanLine(s string) string {
+// cleanLine strips markup and web-page furniture and reports what is left
+// to read. In a copy with one token per line a bare number is a token, not
+// a page number.
+func cleanLine(s string, tokens bool) string {
 	s = reMarker.ReplaceAllString(s, "")
 	s = reTag.ReplaceAllString(s, "")
 	s = entities.Replace(s)
@@ -304,19 +357,61 @@ func cleanLine(s string) string {
 	s = reMDHead.ReplaceAllString(s, "")
 	s = strings.NewReplacer("**", "", "__", "").Replace(s)
 	s = strings.TrimSpace(s)
-	if rePageNum.MatchString(s) {
+	if rePageNum.MatchString(s) && !(tokens && reBareNum.MatchString(s)) || isChrome(s) {
 		return ""
 	}
 	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 		return "" // rules, bullets, stray punctuation
 	}
-	return s
+	return rePunctSpace.ReplaceAllString(fullPunct(s), "$1")
+}
+
+// rePunctSpace: the space typed after a half-width comma, gone with it.
+var rePunctSpace = regexp.MustCompile(`([，；：（）。])\s+`)
+
+var reBareNum = regexp.MustCompile(`^\d{1,4}$`)
+
+// layout is how the lines of a copy were broken: tokens when a PDF's text
+// layer put a few characters on each line, else the width at which a web
+// page or a narrow column hard-wrapped its paragraphs.
+type layout struct {
+	tokens bool
+	wrap   int
+}
+
+func lineLayout(lines []string) layout {
+	var lens []int
+	count := map[int]int{}
+	for _, l := range lines {
+		if n := runeLen(strings.TrimSpace(l)); n > 0 {
+			lens = append(lens, n)
+			if n >= 16 {
+				count[n]++
+			}
+		}
+	}
+	if len(lens) >= 30 {
+		slices.Sort(lens)
+		if lens[len(lens)/2] <= 8 {
+			return layout{tokens: true}
+		}
+	}
+	wrap, best := 28, 0
+	for n, c := range count {
+		if c >= 4 && (c > best || c == best && n > wrap) {
+			wrap, best = n, c
+		}
+	}
+	return layout{wrap: min(wrap, 28)}
 }
 
 // paragraphs splits the text into paragraphs. A blank line ends one; a line
 // of markup or a page number is dropped without ending one, so that a
 // sentence wrapped across a page break is joined again.
 func paragraphs(text string) []para {
+	lines := strings.Split(text, "\n")
+	lay := lineLayout(lines)
+	indent := indentedParas(lines)
 	var out []para
 	var cur *para
 	var lastLine string // the last physical line added to cur
@@ -328,20 +423,45 @@ func paragraphs(text string) []para {
 			cur, joined = nil, nil
 		}
 	}
-	for i, raw := range strings.Split(text, "\n") {
+	for i, raw := range lines {
 		if strings.TrimSpace(raw) == "" {
-			flush()
+			if !lay.tokens {
+				flush()
+			}
 			continue
 		}
-		s := cleanLine(raw)
+		if cur != nil && punctOnly(raw) {
+			joined = append(joined, strings.TrimSpace(raw))
+			lastLine += strings.TrimSpace(raw)
+			continue
+		}
+		s := cleanLine(raw, lay.tokens)
 		if s == "" {
 			continue
 		}
+		if cur != nil && indent && !lay.tokens {
+			// a web copy whose paragraphs open indented: a line that does
+			// not is the one before it wrapped, even after a full stop
+			if !strings.HasPrefix(raw, "  ") {
+				joined = append(joined, s)
+				lastLine = s
+				continue
+			}
+			flush()
+		}
 		lv, num, rest := numbering(s)
-		if cur != nil && lv == 0 && continues(*cur, lastLine) && !isPlanHeading(para{text: s}) {
-			joined = append(joined, s)
-			lastLine = s
-			continue
+		if cur != nil && lv == 0 && !isPlanHeading(para{text: s}) {
+			join := continues(*cur, lastLine, lay.wrap)
+			if lay.tokens {
+				// a PDF's text layer: every line goes on, except after the
+				// document's title line
+				join = len(out) > 0 || !titleLike(para{text: cur.text + strings.Join(joined, "")}) || !reYear.MatchString(cur.text)
+			}
+			if join {
+				joined = append(joined, s)
+				lastLine = s
+				continue
+			}
 		}
 		flush()
 		cur = &para{level: lv, num: num, text: rest, line: i + 1}
@@ -352,9 +472,9 @@ func paragraphs(text string) []para {
 }
 
 // continues reports whether a paragraph whose last line was last goes on
-// with the next line: the line stops mid-sentence (a comma) or is long and
-// stops without a full stop, as lines of a wrapped paragraph do.
-func continues(p para, last string) bool {
+// with the next line: the line stops mid-sentence (a comma) or is as long
+// as the copy's wrapped lines and stops without a full stop.
+func continues(p para, last string, wrap int) bool {
 	r, _ := utf8.DecodeLastRuneInString(strings.TrimRight(last, "”’」』）)"))
 	if strings.ContainsRune("。！？；!?;：:", r) || r == '.' {
 		return false
@@ -362,7 +482,7 @@ func continues(p para, last string) bool {
 	if p.level != 0 && !hasBody(p.text) {
 		return false // a heading on its own line
 	}
-	return strings.ContainsRune("，,、", r) || runeLen(last) >= 28
+	return strings.ContainsRune("，,、", r) || runeLen(last) >= wrap-1
 }
 
 var (
@@ -433,137 +553,6 @@ func isStop(rs []rune, i int) bool {
 	return false
 }
 
-var (
-	rePlanWhen = regexp.MustCompile(`明年|来年|下一?年|下一?步|今后|新的一年|次年|20\d\d\s*年`)
-	rePlanWhat = regexp.MustCompile(`打算|计划|安排|思路|要点|举措|目标任务|工作重点|重点工作`)
-	rePlanNot  = regexp.MustCompile(`总结|回顾|完成情况|成效|做法|以来`)
-)
-
-// isPlanHeading: 二、明年工作打算, 下一步工作打算, 2027年工作计划 … as a
-// heading or a line of its own, not a sentence that mentions 明年.
-func isPlanHeading(p para) bool {
-	t := headingOf(p)
-	if p.level == 0 && (hasBody(p.text) || runeLen(p.text) > 30) {
-		return false
-	}
-	if runeLen(t) > 30 {
-		return false
-	}
-	return rePlanWhen.MatchString(t) && rePlanWhat.MatchString(t) && !rePlanNot.MatchString(t)
-}
-
-// sections reads the plan part: its first level of headings are the
-// sections; lower headings (1. （1）) are items; other paragraphs are split
-// into sentences, each an item.
-func sections(plan []para, planHeading string, year int) []Section {
-	secLevel := 0
-	for _, p := range plan {
-		if p.level != 0 {
-			secLevel = p.level
-			break
-		}
-	}
-	var out []Section
-	var cur *Section
-	add := func(title string, line int, num string) {
-		out = append(out, Section{Code: strconv.Itoa(len(out) + 1), Title: title, Num: num, Line: line})
-		cur = &out[len(out)-1]
-	}
-	if secLevel == 0 && len(plan) > 0 {
-		add(cmpOr(planHeading, "工作计划"), plan[0].line, "")
-	}
-	for i, p := range plan {
-		switch {
-		case p.level == secLevel && secLevel != 0:
-			title, body := splitHeading(p.text)
-			title = strings.TrimRight(title, "，,、；;。.！!？? ")
-			if title == "" {
-				title = "第" + strconv.Itoa(len(out)+1) + "部分"
-			}
-			add(title, p.line, p.num)
-			addSentences(cur, body, p.line, year)
-		case cur == nil:
-			// the plan's opening words, before its first heading
-		case p.level != 0:
-			title, body := splitHeading(p.text)
-			// 1.抓好重点项目。 followed by （1）（2）: a label, not an item.
-			if body == "" && i+1 < len(plan) && plan[i+1].level > p.level && plan[i+1].level != secLevel {
-				continue
-			}
-			addItem(cur, p.text, title, p.line, year)
-		default:
-			addSentences(cur, p.text, p.line, year)
-		}
-	}
-	return out
-}
-
-// addSentences makes an item of each sentence and ；-clause of text.
-func addSentences(s *Section, text string, line, year int) {
-	for _, sent := range sentences(text) {
-		addItem(s, sent, sent, line, year)
-	}
-}
-
-func addItem(s *Section, desc, titleFrom string, line, year int) {
-	desc = strings.TrimSpace(desc)
-	if desc == "" {
-		return
-	}
-	it := Item{Description: desc, Line: line}
-	it.Title = Title(titleFrom)
-	if it.Title == "" {
-		return
-	}
-	dates := Dates(desc, year)
-	it.Start, it.Due, it.StartPhrase, it.DuePhrase, it.Earlier = dates.Start, dates.Due, dates.StartPhrase, dates.DuePhrase, dates.Earlier
-	it.Target, it.TargetHidden, it.TargetContext = Target(desc)
-	it.Code = s.Code + "." + strconv.Itoa(len(s.Items)+1)
-	s.Items = append(s.Items, it)
-}
-
-// sentences splits text at full stops and semicolons. Lead-ins (……如下：)
-// and fragments too short to be a task are left out.
-func sentences(text string) []string {
-	var out []string
-	rs := []rune(text)
-	emit := func(s string, semicolon bool) {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return
-		}
-		if last, _ := utf8.DecodeLastRuneInString(s); last == '：' || last == ':' {
-			return
-		}
-		if semicolon {
-			s = strings.TrimRight(s, "；;") + "。"
-		}
-		if letters(s) < 5 {
-			return
-		}
-		out = append(out, s)
-	}
-	start := 0
-	for i := 0; i < len(rs); i++ {
-		switch {
-		case rs[i] == '；' || rs[i] == ';':
-			emit(string(rs[start:i+1]), true)
-			start = i + 1
-		case isStop(rs, i):
-			// keep closing quotes with their sentence: ……。”
-			for i+1 < len(rs) && strings.ContainsRune("”’」』", rs[i+1]) {
-				i++
-			}
-			emit(string(rs[start:i+1]), false)
-			start = i + 1
-		}
-	}
-	if start < len(rs) {
-		emit(string(rs[start:]), false)
-	}
-	return out
-}
-
 func letters(s string) int {
 	n := 0
 	for _, r := range s {
@@ -606,4 +595,20 @@ func dedupe(xs []string) []string {
 		}
 	}
 	return out
+}
+
+// indentedParas: a copy whose paragraphs open with an indent (two spaces
+// or a full-width one, already made spaces) and whose wrapped lines do not.
+func indentedParas(lines []string) bool {
+	in, out := 0, 0
+	for _, l := range lines {
+		switch {
+		case strings.TrimSpace(l) == "":
+		case strings.HasPrefix(l, "  "):
+			in++
+		default:
+			out++
+		}
+	}
+	return in >= 5 && out >= in
 }

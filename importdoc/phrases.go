@@ -29,7 +29,12 @@ var (
 	reTimeLead = regexp.MustCompile(`^(?:(?:于|从)?` + cnNum + `(?:\s*(?:至|到|-|—|~)\s*` + cnNum + `)?\s*月份?(?:` + cnNum + `\s*[日号])?(?:底|末|中旬|上旬|下旬)?(?:前|之前|以前|起|开始)?|(?:前|第)?[一二三四1-4]季度(?:末|底)?(?:前|之前|起)?|上半年|下半年|年中|年底前?|年末前?|年内|年终|全年|年度内|春节(?:前|之前|期间)?|汛期?前|国庆节?前)`)
 	// reMeans: clauses saying how or on what basis (通过…、依托…、围绕…):
 	// not the task itself, so not the title when a better clause follows.
-	reMeans = regexp.MustCompile(`^(?:通过|依托|围绕|按照|根据|依据|结合|借助|本着|立足|以|为了|坚持以|对照)`)
+	reMeans = regexp.MustCompile(`^(?:通过|依托|围绕|按照|根据|依据|结合|借助|本着|立足|以|为了|坚持以|对照|对于|针对|面对|在[^\d，,]{1,10}$|[\p{Han}]{2,4}工作$)`)
+	// reInlineDate: a deadline inside a clause (项目10月底前竣工): the
+	// dates say it already.
+	reInlineDate = regexp.MustCompile(`(?:\d{1,2}月(?:\d{1,2}日)?(?:底|末|中旬|上旬|下旬)?(?:前|之前)|[一二三四1-4]季度(?:末|底)?(?:前)?|年底前|年内)`)
+	// reNumLead: numbering left inside a clause (（4）养老保险).
+	reNumLead = regexp.MustCompile(`^(?:[（(]\d{1,2}[）)]|\d{1,2}[.、]|[①②③④⑤⑥⑦⑧⑨⑩])`)
 )
 
 // pairMax bounds a title made of two clauses, in display columns (a
@@ -50,6 +55,9 @@ func Title(s string) string {
 	var cs []clause
 	for _, p := range splitClauses(s) {
 		p = stripLead(p)
+		if q := strings.TrimSpace(reInlineDate.ReplaceAllString(p, "")); letters(q) >= 4 {
+			p = q
+		}
 		if letters(p) == 0 {
 			continue
 		}
@@ -86,6 +94,11 @@ func splitClauses(s string) []string {
 func stripLead(p string) string {
 	for {
 		q := strings.TrimLeft(strings.TrimSpace(p), "、，,.。；; ")
+		if loc := reNumLead.FindStringIndex(q); loc != nil {
+			if r, _ := utf8.DecodeRuneInString(q[loc[1]:]); unicode.IsLetter(r) || r == '“' {
+				q = q[loc[1]:]
+			}
+		}
 		for _, re := range []*regexp.Regexp{reFiller, reTimeLead} {
 			if loc := re.FindStringIndex(q); loc != nil && loc[1] > 0 {
 				q = q[loc[1]:]
@@ -108,7 +121,8 @@ func shorten(t string) string {
 	}
 	cut := -1
 	for i := TitleMax; i >= 6; i-- {
-		if strings.ContainsRune("、和及与并", rs[i]) {
+		// never at a 、: a list cut short reads as the whole list
+		if strings.ContainsRune("和及与并", rs[i]) && !strings.ContainsRune(string(rs[max(0, i-8):i]), '、') {
 			cut = i
 			if rs[i] == '及' && rs[i-1] == '以' {
 				cut = i - 1
@@ -120,14 +134,62 @@ func shorten(t string) string {
 	if cut >= 6 {
 		out = string(rs[:cut])
 	}
-	if strings.Count(out, "“") > strings.Count(out, "”") {
-		out = strings.TrimSuffix(out, "…") + "”"
-		if runeLen(out) > TitleMax {
-			// 19 runes, a closing quote and no ellipsis still fit
-			out = string([]rune(out)[:TitleMax-1]) + "”"
-		}
+	if q := openQuote([]rune(out)); q >= 0 {
+		out = cutQuote(rs, q)
 	}
 	return out
+}
+
+// quotePairs are the marks a title must not leave open.
+var quotePairs = map[rune]rune{'“': '”', '《': '》', '（': '）', '「': '」'}
+
+// openQuote is the index of the first quote or bracket left open in rs,
+// -1 when every one is closed.
+func openQuote(rs []rune) int {
+	var stack []int
+	for i, r := range rs {
+		if _, ok := quotePairs[r]; ok {
+			stack = append(stack, i)
+			continue
+		}
+		if len(stack) > 0 && quotePairs[rs[stack[len(stack)-1]]] == r {
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) == 0 {
+		return -1
+	}
+	return stack[0]
+}
+
+// cutQuote shortens a title whose quote, opened at q, does not fit:
+// before the quote when enough is left, else the quote's first list
+// element and 等 (实行“一个项目、一名领导、一套班子、一抓到底”工作机制 →
+// 实行“一个项目”等工作机制), never a list cut off inside the quote.
+func cutQuote(rs []rune, q int) string {
+	before := strings.TrimRight(string(rs[:q]), "，,、和及与并 ")
+	if runeLen(before) >= 6 {
+		return before
+	}
+	end := slices.Index(rs[q+1:], quotePairs[rs[q]])
+	if end < 0 {
+		dropped := []rune(string(rs[:q]) + string(rs[q+1:]))
+		return cmpOr(before, string(dropped[:min(len(dropped), TitleMax-1)])+"…")
+	}
+	end += q + 1
+	inner := rs[q+1 : end]
+	first := inner
+	if i := slices.IndexFunc(inner, func(r rune) bool { return r == '、' || r == '，' || r == ',' }); i > 0 {
+		first = inner[:i]
+	}
+	short := string(rs[:q+1]) + string(first) + string(rs[end]) + "等"
+	if runeLen(short) > TitleMax {
+		return string(rs[:TitleMax-1]) + "…"
+	}
+	if after := string(rs[end+1:]); runeLen(short+after) <= TitleMax {
+		return short + after
+	}
+	return short
 }
 
 // ---------------------------------------------------------------------------
@@ -459,7 +521,10 @@ func cnAtoi(s string) int {
 // ---------------------------------------------------------------------------
 
 var (
-	reQty        = regexp.MustCompile(`\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+`)
+	reQty = regexp.MustCompile(`\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+`)
+	// reShareOf: a percentage that is a share of spending or funds, a
+	// condition of the task rather than what it delivers.
+	reShareOf    = regexp.MustCompile(`占|用于|比重|支出|资金|经费|投入`)
 	reRateBefore = regexp.MustCompile(`(?:增长|增幅|提高|提升|下降|降低|减少|压缩|缩短|增加|上涨|节约|同比|比上年|较上年)了?\s*$`)
 )
 
@@ -497,8 +562,8 @@ func Target(s string) (target, hidden, context string) {
 			continue
 		}
 		if u, _ := planbot.LookupUnit(unit); u.Base == "%" {
-			if reRateBefore.MatchString(tail(s[:lo], 24)) {
-				continue
+			if reRateBefore.MatchString(tail(s[:lo], 24)) || reShareOf.MatchString(contextBefore(tail(s[:lo], 96), 30)) {
+				continue // a rate of change, or a share the task must keep to (民生支出占…的80%以上)
 			}
 		}
 		r, _ := utf8.DecodeRuneInString(after)
@@ -609,17 +674,6 @@ func hasAnyPrefix(s string, ps ...string) bool {
 // Indicators
 // ---------------------------------------------------------------------------
 
-var (
-	reFigure     = regexp.MustCompile(`(\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+)\s*(?:余|多)?\s*(亿元|万元|千元|万美元|亿美元|美元|元|%)`)
-	reGrowth     = regexp.MustCompile(`(增长|增加|上升|提高|下降|减少|降低)\s*(\d+(?:\.\d+)?)\s*%`)
-	reShare      = regexp.MustCompile(`(?:任务|目标|计划)[^，,；;。\d]{0,6}?(\d+(?:\.\d+)?)\s*%`)
-	reNameLead   = regexp.MustCompile(`^(?:截[至止](?:目前|\d{1,2}月底?|年底)|全年|全[镇乡区县]|全街道|我[镇乡]|累计|共计|共|实现了?|完成了?|达到|其中|预计|新增)`)
-	reNameVerb   = regexp.MustCompile(`实现|完成|累计|达到|全年`)
-	reNameTail   = regexp.MustCompile(`(?:达到|达|为|共计|合计|约|总计|累计|实现|完成)$`)
-	reNameNot    = regexp.MustCompile(`增长|下降|同比|增幅|目标|任务|的|占|比重|较|比上年|以来`)
-	reFigureName = regexp.MustCompile(`^[\p{Han}A-Za-z]+$`)
-)
-
 // knownIndicators give the usual English key and chat aliases of the
 // figures township summaries report; matched by substring of the name.
 var knownIndicators = []struct {
@@ -645,118 +699,6 @@ var knownIndicators = []struct {
 	{"村集体", "village_collective_income", []string{"村集体收入"}},
 	{"利用外资", "foreign_investment", []string{"利用外资", "外资"}},
 	{"税收", "tax_revenue", []string{"税收"}},
-}
-
-// indicators reads figures from the summary: each money or percent figure
-// with a year-on-year change (同比增长24％) or a share of its target (完成全
-// 年任务目标的121.6％), and every money figure of the opening paragraphs
-// (before the summary's first heading), where the year's key figures are.
-func indicators(summary []para) []Indicator {
-	overview := slices.IndexFunc(summary, func(p para) bool { return p.level != 0 })
-	if overview < 0 {
-		overview = len(summary)
-	}
-	var out []Indicator
-	names := map[string]bool{}
-	for pi, p := range summary {
-		for _, clause := range figureClauses(p.text) {
-			locs := reFigure.FindAllStringSubmatchIndex(clause, -1)
-			for k, loc := range locs {
-				lo, hi := loc[0], loc[1]
-				if prev, _ := utf8.DecodeLastRuneInString(clause[:lo]); lo > 0 && prev < utf8.RuneSelf && (unicode.IsLetter(prev) || unicode.IsDigit(prev) || prev == '.') {
-					continue
-				}
-				num, unit := clause[loc[2]:loc[3]], clause[loc[4]:loc[5]]
-				name := figureName(tail(clause[:lo], 96))
-				if name == "" || names[name] {
-					continue
-				}
-				// The change that follows belongs to this figure, up to the
-				// next figure that is not itself a percentage.
-				next := len(clause)
-				for _, l := range locs[k+1:] {
-					if clause[l[4]:l[5]] != "%" {
-						next = l[0]
-						break
-					}
-				}
-				after := head(clause[hi:next], 120)
-				ind := Indicator{Name: name, Source: strings.TrimSpace(clause), Line: p.line, Accumulate: planbot.AccumulateYTD}
-				if m := reGrowth.FindStringSubmatch(after); m != nil {
-					ind.Growth = m[2]
-					if strings.ContainsAny(m[1], "降减") {
-						ind.Growth = "-" + m[2]
-					}
-				}
-				if m := reShare.FindStringSubmatch(after); m != nil && ind.Growth == "" {
-					ind.Share = m[1]
-				}
-				if ind.Growth == "" && ind.Share == "" && pi >= overview {
-					continue
-				}
-				switch unit {
-				case "%":
-					ind.Unit, ind.Accumulate = "%", planbot.AccumulateLevel
-				case "万美元", "亿美元", "美元":
-					ind.WrittenUnit = unit
-				default:
-					ind.Unit = unit
-				}
-				if num[0] == 'X' || num[0] == 'x' {
-					ind.Hidden = true
-				} else if v := strings.ReplaceAll(num, ",", ""); ind.Unit == "" {
-					ind.LastYear = v // in WrittenUnit: the draft leaves it commented out
-				} else if _, err := planbot.ParseAmountIn(v, ind.Unit); err == nil {
-					ind.LastYear = v
-				}
-				ind.Target = suggest(ind)
-				names[name] = true
-				out = append(out, ind)
-			}
-		}
-	}
-	assignKeys(out)
-	return out
-}
-
-// figureClauses splits a paragraph at stops and semicolons.
-func figureClauses(text string) []string {
-	rs := []rune(text)
-	var out []string
-	start := 0
-	for i, r := range rs {
-		if r == '；' || r == ';' || isStop(rs, i) {
-			out = append(out, string(rs[start:i]))
-			start = i + 1
-		}
-	}
-	return append(out, string(rs[start:]))
-}
-
-// figureName is the name before a figure: 全镇实现固定资产投资 → 固定资产投资.
-func figureName(before string) string {
-	rs := []rune(before)
-	i := len(rs)
-	for i > 0 && !strings.ContainsRune("，,：:、（(“\" ", rs[i-1]) {
-		i--
-	}
-	name := string(rs[i:])
-	// ZZ镇全年完成一般公共预算收入 → 一般公共预算收入
-	if loc := reNameVerb.FindAllStringIndex(name, -1); loc != nil {
-		name = name[loc[len(loc)-1][1]:]
-	}
-	for {
-		n := reNameLead.ReplaceAllString(name, "")
-		n = reNameTail.ReplaceAllString(n, "")
-		if n == name {
-			break
-		}
-		name = n
-	}
-	if l := runeLen(name); l < 2 || l > 16 || !reFigureName.MatchString(name) || reNameNot.MatchString(name) {
-		return ""
-	}
-	return name
 }
 
 // suggest proposes this year's target: last year's figure grown at last

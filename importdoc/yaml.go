@@ -80,8 +80,9 @@ func (d *Document) header(w *writer) {
 	if d.PlanLine > 0 {
 		where = fmt.Sprintf("原文第 %d 行起", d.PlanLine)
 	}
-	w.line("# 计划部分：“%s”（%s）：%d 个部分、%d 个事项；指标 %d 项（取自总结部分）",
+	w.line("# 计划部分：“%s”（%s）：找到 %d 个部分、%d 个事项；指标 %d 项 —— 请对照原文核对",
 		comment(d.PlanHeading), where, len(d.Sections), d.Items(), len(d.Indicators))
+	d.skippedLines(w)
 	w.line("# 计划年度：%d —— %s。", d.Year, comment(d.YearFrom))
 	w.line("#   年度不对：重新生成（planbot import-doc -year %d 原文.txt），或改 year 和下面所有日期。", d.Year+1)
 	w.line("#")
@@ -102,6 +103,23 @@ func (d *Document) header(w *writer) {
 	w.field("", "year", strconv.Itoa(d.Year), "计划年度")
 	w.field("", "timezone", "Asia/Shanghai", "")
 	w.field("", "database", "planbot.db", "汇报记录存在这个文件里，请定期备份")
+}
+
+// skippedLines lists what of the plan part did not become an item, so that
+// a task the reader missed is found by comparing with the document.
+func (d *Document) skippedLines(w *writer) {
+	if len(d.Skipped) == 0 {
+		return
+	}
+	const most = 30
+	w.line("# 计划部分中没有作为事项的段落和句子（引导语、结束语、目标、落款等）：")
+	for i, s := range d.Skipped {
+		if i == most {
+			w.line("#   …… 另有 %d 处", len(d.Skipped)-most)
+			break
+		}
+		w.line("#   第 %d 行（%s）：%s……", s.Line, comment(s.Why), comment(s.Text))
+	}
 }
 
 func (d *Document) sections(w *writer) {
@@ -199,6 +217,9 @@ func (d *Document) indicators(w *writer) {
 				}
 			}
 		}
+		if ind.LastYear == "" && ind.Value != "" {
+			w.line("    # 原文数字：%s%s（今年以来累计，不是上年数）", ind.Value, unit)
+		}
 		switch {
 		case ind.LastYear != "" && ind.Unit != "":
 			w.field("    ", "last_year", ind.LastYear, fmt.Sprintf("%d 年实际数（原文）", last))
@@ -208,9 +229,12 @@ func (d *Document) indicators(w *writer) {
 			w.field("    ", "# last_year", ind.LastYear, fmt.Sprintf("%d 年实际数（原文，单位 %s）：换算成上面的 unit 后去掉行首的“# ”", last, unit))
 		}
 		if ind.Target != "" {
-			w.field("    ", "target", ind.Target, fmt.Sprintf("建议值：%s × (1 + %s%%) ≈ %s，按上年增速推算；请按县里下达的任务核定", ind.LastYear, ind.Growth, ind.Target))
+			w.field("    ", "target", ind.Target, targetNote(ind))
 		} else {
 			note := fmt.Sprintf("%d 年全年目标（%s）", d.Year, unit)
+			if ind.Goal != "" {
+				note += "；原文：" + ind.Goal
+			}
 			if change != "" {
 				note += "；" + change
 			}
@@ -224,6 +248,17 @@ func (d *Document) indicators(w *writer) {
 		w.field("    ", "accumulate", acc, accNote)
 		w.line("")
 	}
+}
+
+// targetNote says where a target came from, for the admin to check.
+func targetNote(ind Indicator) string {
+	switch ind.TargetFrom {
+	case "goal", "plan":
+		return "原文目标：" + ind.Goal
+	case "share":
+		return fmt.Sprintf("按原文推算：已完成 %s，占全年任务的 %s%%", ind.Value, ind.Share)
+	}
+	return fmt.Sprintf("建议值：%s × (1 + %s%%) ≈ %s，按上年增速推算；请按县里下达的任务核定", ind.LastYear, ind.Growth, ind.Target)
 }
 
 func reminders(w *writer) {

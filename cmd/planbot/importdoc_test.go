@@ -80,3 +80,28 @@ func TestImportDocBadInput(t *testing.T) {
 		t.Errorf("help does not list import-doc:\n%s", r.stdout)
 	}
 }
+
+// TestImportDocStyles: import-doc drafts every test document, in each
+// style offices publish, and check finds nothing wrong in a draft but its
+// placeholders.
+func TestImportDocStyles(t *testing.T) {
+	docs, err := filepath.Glob("../../importdoc/testdata/*.txt")
+	if err != nil || len(docs) < 12 {
+		t.Fatalf("%d test documents (%v), want at least 12", len(docs), err)
+	}
+	located := regexp.MustCompile(`: 待填写：`)
+	for _, doc := range docs {
+		plan := filepath.Join(t.TempDir(), "plan.yaml")
+		r := runCmd(t, "import-doc", "-o", plan, doc)
+		if r.code != exitOK || !strings.Contains(r.stderr, "个部分") {
+			t.Errorf("%s: import-doc = %d\n%s", doc, r.code, r.stderr)
+			continue
+		}
+		c := runCmd(t, "check", "-config", plan)
+		for _, l := range strings.Split(strings.TrimSpace(c.stderr), "\n") {
+			if strings.HasPrefix(l, plan+":") && !located.MatchString(l) {
+				t.Errorf("%s: check reports more than a placeholder: %s", filepath.Base(doc), l)
+			}
+		}
+	}
+}
