@@ -1,7 +1,6 @@
 package importdoc
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -12,17 +11,17 @@ import (
 
 var (
 	// reValue: a figure with its unit. A sign is kept for 同比分别-6.2%.
-	reValue = regexp.MustCompile(`([-－]?)(\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+)\s*(?:余|多)?\s*(亿元|万元|千元|万美元|亿美元|美元|元|万吨|吨|万人次|人次|万亩|亩|%)`)
+	reValue = lazyCompile(`([-－]?)(\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+)\s*(?:余|多)?\s*(亿元|万元|千元|万美元|亿美元|美元|元|万吨|吨|万人次|人次|万亩|亩|%)`)
 	// reHeadline: the names of the figures a summary leads with.
-	reHeadline    = regexp.MustCompile(`生产总值|总产值|产值|增加值|财政收入|预算收入|税收|可支配收入|纯收入|集体经济收入|经营性收入|固定资产投资|零售总额|出口|进出口|外贸|到位资金|利用外资|营业收入|营业额|利润|用电量|总产量|旅游.{0,2}收入|接待游客`)
-	reNameVerbEnd = regexp.MustCompile(`(?:分别|全部|均)?(?:完成|实现|达到|达|为|突破|累计|共计|合计|总计|约|预计|同比)+$`)
-	reNameVerbIn  = regexp.MustCompile(`完成|实现|达到|累计|全年`)
-	reNameLead2   = regexp.MustCompile(`^(?:截[至止](?:目前|\d{1,2}月底?|年底)|\d{1,2}\s*[-—至~]\s*\d{1,2}\s*月份?|全年|全[镇乡区县]|全街道|街道|我[镇乡]|累计|共计|共|实现了?|完成了?|达到|其中|预计|新增|全部)`)
-	reNameBad     = regexp.MustCompile(`增长|下降|增幅|目标|任务|的|占|比重|较|比上年|以来|项目|总投资|计划|分别|影响`)
-	reQualifier   = regexp.MustCompile(`(?:超过|不低于|不少于|高于)$`)
-	reGrowthWord  = regexp.MustCompile(`(?:增长|增加|上升|提高|下降|减少|降低|同比|分别|增幅|增速|比上年|较上年)(?:了|为|达到|达)?$`)
-	reShareWord   = regexp.MustCompile(`(?:任务|目标|计划)[^，,；;。\d]{0,6}$`)
-	reFallWord    = regexp.MustCompile(`下降|减少|降低`)
+	reHeadline    = lazyCompile(`生产总值|总产值|产值|增加值|财政收入|预算收入|税收|可支配收入|纯收入|集体经济收入|经营性收入|固定资产投资|零售总额|出口|进出口|外贸|到位资金|利用外资|营业收入|营业额|利润|用电量|总产量|旅游.{0,2}收入|接待游客`)
+	reNameVerbEnd = lazyCompile(`(?:分别|全部|均)?(?:完成|实现|达到|达|为|突破|累计|共计|合计|总计|约|预计|同比)+$`)
+	reNameVerbIn  = lazyCompile(`完成|实现|达到|累计|全年`)
+	reNameLead2   = lazyCompile(`^(?:截[至止](?:目前|\d{1,2}月底?|年底)|\d{1,2}\s*[-—至~]\s*\d{1,2}\s*月份?|全年|全[镇乡区县]|全街道|街道|我[镇乡]|累计|共计|共|实现了?|完成了?|达到|其中|预计|新增|全部)`)
+	reNameBad     = lazyCompile(`增长|下降|增幅|目标|任务|的|占|比重|较|比上年|以来|项目|总投资|计划|分别|影响`)
+	reQualifier   = lazyCompile(`(?:超过|不低于|不少于|高于)$`)
+	reGrowthWord  = lazyCompile(`(?:增长|增加|上升|提高|下降|减少|降低|同比|分别|增幅|增速|比上年|较上年)(?:了|为|达到|达)?$`)
+	reShareWord   = lazyCompile(`(?:任务|目标|计划)[^，,；;。\d]{0,6}$`)
+	reFallWord    = lazyCompile(`下降|减少|降低`)
 )
 
 // figure is one number read from a summary sentence.
@@ -73,7 +72,7 @@ func wholeYear(f figure) bool {
 // rePerUnit: a figure per mu, household or village is no headline figure.
 var bareName = map[string]bool{"营业收入": true, "营业额": true, "利润": true, "产值": true, "总产值": true, "销售额": true}
 
-var rePerUnit = regexp.MustCompile(`亩均|户均|村均|人均税收`)
+var rePerUnit = lazyCompile(`亩均|户均|村均|人均税收`)
 
 func headline(f figure) bool {
 	if rePerUnit.MatchString(f.name) || bareName[f.name] && f.growth == "" && f.share == "" {
@@ -289,7 +288,7 @@ func cleanName(seg string) string {
 	return name
 }
 
-var reFigureName = regexp.MustCompile(`^[\p{Han}A-Za-z]+$`)
+var reFigureName = lazyCompile(`^[\p{Han}A-Za-z]+$`)
 
 // splitNames splits the names of a 分别 list: 规上工业总产值、外贸出口额;
 // 城镇和农村居民人均可支配收入 and 城乡居民人均可支配收入 (城镇… and 农村…),

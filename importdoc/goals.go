@@ -1,7 +1,6 @@
 package importdoc
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -9,9 +8,9 @@ import (
 )
 
 var (
-	reGoalGrowth = regexp.MustCompile(`^(.+?)(?:同比)?(?:增长|增加|提高)\s*(\d+(?:\.\d+)?)\s*%`)
-	reGoalValue  = regexp.MustCompile(`^(.+?)(?:全部|均)?(?:达到|完成|实现|突破|力争|为)?\s*(\d+(?:\.\d+)?)\s*(亿元|万元|元)`)
-	reGoalIntro  = regexp.MustCompile(`^.{0,16}?目标(?:任务)?(?:是|为)?[：:]`)
+	reGoalGrowth = lazyCompile(`^(.+?)(?:同比)?(?:增长|增加|提高)\s*(\d+(?:\.\d+)?)\s*%`)
+	reGoalValue  = lazyCompile(`^(.+?)(?:全部|均)?(?:达到|完成|实现|突破|力争|为)?\s*(\d+(?:\.\d+)?)\s*(亿元|万元|元)`)
+	reGoalIntro  = lazyCompile(`^.{0,16}?目标(?:任务)?(?:是|为)?[：:]`)
 	moneyFactor  = map[string]float64{"元": 1, "万元": 1e4, "亿元": 1e8}
 )
 
@@ -135,7 +134,7 @@ func convert(v, from, to string) string {
 	return round3(x * f / t)
 }
 
-var rePlanFigure = regexp.MustCompile(`^(?:全年|力争|达到|完成|实现|突破|到位|为)*\s*(\d+(?:\.\d+)?)\s*(亿元|万元|元)`)
+var rePlanFigure = lazyCompile(`^(?:全年|力争|达到|完成|实现|突破|到位|为)*\s*(\d+(?:\.\d+)?)\s*(亿元|万元|元)`)
 
 // planFigure finds a figure the plan sets for name: the name followed by a
 // money amount within a few words.
@@ -153,7 +152,7 @@ func planFigure(text, name, unit string) (string, string) {
 	return v, name + rest[:m[1]]
 }
 
-var reGoalList = regexp.MustCompile(`^(.+?)分别(?:同比)?(?:增长|增加|提高)\s*((?:\d+(?:\.\d+)?\s*%?\s*[、和]\s*)+\d+(?:\.\d+)?)\s*%`)
+var reGoalList = lazyCompile(`^(.+?)分别(?:同比)?(?:增长|增加|提高)\s*((?:\d+(?:\.\d+)?\s*%?\s*[、和]\s*)+\d+(?:\.\d+)?)\s*%`)
 
 // listGoals reads a 分别 goal: 城乡居民人均可支配收入分别增长6%和7.5% is
 // 城镇居民… 6% and 农村居民… 7.5%; nil when the clause is none, or its

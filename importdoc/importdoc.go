@@ -20,7 +20,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -194,12 +193,12 @@ func Parse(src []byte, opt Options) (*Document, error) {
 }
 
 var (
-	reSummaryYear = regexp.MustCompile(`(20\d\d)\s*年度?[^，。,;；\n]{0,8}?(?:工作总结|工作回顾|工作开展情况|工作完成情况|主要工作完成情况)`)
-	reReportYear  = regexp.MustCompile(`(20\d\d)\s*年(?:[^，。\n]{0,12}人民)?政府工作报告`)
-	reYear        = regexp.MustCompile(`(20\d\d)\s*年`)
+	reSummaryYear = lazyCompile(`(20\d\d)\s*年度?[^，。,;；\n]{0,8}?(?:工作总结|工作回顾|工作开展情况|工作完成情况|主要工作完成情况)`)
+	reReportYear  = lazyCompile(`(20\d\d)\s*年(?:[^，。\n]{0,12}人民)?政府工作报告`)
+	reYear        = lazyCompile(`(20\d\d)\s*年`)
 	// reOpening: a plan named only in the opening words of a document
 	// that is nothing else (现向区委、区政府报告我镇2026年度工作计划).
-	reOpening = regexp.MustCompile(`(?:报告|汇报|印发|制定)[^。；]{0,16}?((?:20\d\d)\s*年度?(?:工作)?(?:计划|要点|安排|打算|思路))`)
+	reOpening = lazyCompile(`(?:报告|汇报|印发|制定)[^。；]{0,16}?((?:20\d\d)\s*年度?(?:工作)?(?:计划|要点|安排|打算|思路))`)
 )
 
 // titleLike: a first line naming the document, not a sentence of it.
@@ -339,10 +338,10 @@ type para struct {
 }
 
 var (
-	reMarker  = regexp.MustCompile(`##[^#\n]{0,60}##`)
-	reTag     = regexp.MustCompile(`<!--.*?-->|</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>`)
-	reMDHead  = regexp.MustCompile(`^#{1,6}\s+`)
-	rePageNum = regexp.MustCompile(`^(?:[-—–－_~\s]*\d{1,4}[-—–－_~\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*[/／]\s*\d{1,4}|(?i:page)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?)$`)
+	reMarker  = lazyCompile(`##[^#\n]{0,60}##`)
+	reTag     = lazyCompile(`<!--.*?-->|</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>`)
+	reMDHead  = lazyCompile(`^#{1,6}\s+`)
+	rePageNum = lazyCompile(`^(?:[-—–－_~\s]*\d{1,4}[-—–－_~\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*[/／]\s*\d{1,4}|(?i:page)\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?)$`)
 	entities  = strings.NewReplacer("&nbsp;", " ", "&ensp;", " ", "&emsp;", " ", "&lt;", "<", "&gt;", ">", "&quot;", "\"", "&#39;", "'", "&ldquo;", "“", "&rdquo;", "”", "&amp;", "&")
 )
 
@@ -367,9 +366,9 @@ func cleanLine(s string, tokens bool) string {
 }
 
 // rePunctSpace: the space typed after a half-width comma, gone with it.
-var rePunctSpace = regexp.MustCompile(`([，；：（）。])\s+`)
+var rePunctSpace = lazyCompile(`([，；：（）。])\s+`)
 
-var reBareNum = regexp.MustCompile(`^\d{1,4}$`)
+var reBareNum = lazyCompile(`^\d{1,4}$`)
 
 // layout is how the lines of a copy were broken: tokens when a PDF's text
 // layer put a few characters on each line, else the width at which a web
@@ -486,17 +485,17 @@ func continues(p para, last string, wrap int) bool {
 }
 
 var (
-	reNumA = regexp.MustCompile(`^([一二三四五六七八九十]{1,3})\s*[、.，,]\s*`)
-	reNumB = regexp.MustCompile(`^[（(]\s*([一二三四五六七八九十]{1,3})\s*[）)]\s*[、.]?\s*`)
-	reNumC = regexp.MustCompile(`^(\d{1,2})\s*[.、，,]\s*`)
-	reNumD = regexp.MustCompile(`^[（(]\s*(\d{1,2})\s*[）)]\s*[、.]?\s*`)
-	reNumE = regexp.MustCompile(`^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]\s*`)
+	reNumA = lazyCompile(`^([一二三四五六七八九十]{1,3})\s*[、.，,]\s*`)
+	reNumB = lazyCompile(`^[（(]\s*([一二三四五六七八九十]{1,3})\s*[）)]\s*[、.]?\s*`)
+	reNumC = lazyCompile(`^(\d{1,2})\s*[.、，,]\s*`)
+	reNumD = lazyCompile(`^[（(]\s*(\d{1,2})\s*[）)]\s*[、.]?\s*`)
+	reNumE = lazyCompile(`^[①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳]\s*`)
 )
 
 // numbering recognises a heading's numbering: 一、(1) （一）(2) 1.(3)
 // （1）(4) ①(5). It returns level 0 and s unchanged when there is none.
 func numbering(s string) (level int, num, rest string) {
-	for i, re := range []*regexp.Regexp{reNumA, reNumB, reNumC, reNumD, reNumE} {
+	for i, re := range []*lazyRegexp{reNumA, reNumB, reNumC, reNumD, reNumE} {
 		loc := re.FindStringIndex(s)
 		if loc == nil {
 			continue

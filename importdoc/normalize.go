@@ -1,7 +1,6 @@
 package importdoc
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -60,10 +59,10 @@ var (
 	// reChrome: the lines a web page wraps an article in (breadcrumbs,
 	// publication data, print and font links, page links of a split
 	// article): none of them is text of the document.
-	reChrome = regexp.MustCompile(`^(?:首页\s*[>＞›»]|当前位置|您的位置|发布时间|发布日期|来源[：:]|浏览次数|点击数|阅读次数|作者[：:]|【\s*字[体号]|字号[：:]|【打印|【关闭|打印本页|关闭窗口|共\s*\d{1,3}\s*页[：:]|分享到|扫一扫|上一篇|下一篇|责任编辑|相关链接)`)
+	reChrome = lazyCompile(`^(?:首页\s*[>＞›»]|当前位置|您的位置|发布时间|发布日期|来源[：:]|浏览次数|点击数|阅读次数|作者[：:]|【\s*字[体号]|字号[：:]|【打印|【关闭|打印本页|关闭窗口|共\s*\d{1,3}\s*页[：:]|分享到|扫一扫|上一篇|下一篇|责任编辑|相关链接)`)
 	// reChunk: the page links of an article split over several pages
 	// (1、 2、 3、 下一页), and the lone page marker (2、) heading each part.
-	reChunk = regexp.MustCompile(`^(?:(?:上一页|首页)\s*)?(?:\d{1,2}\s*、\s*)+(?:(?:下一页|尾页)\s*)*$|^(?:上一页|下一页|尾页)(?:\s|$)`)
+	reChunk = lazyCompile(`^(?:(?:上一页|首页)\s*)?(?:\d{1,2}\s*、\s*)+(?:(?:下一页|尾页)\s*)*$|^(?:上一页|下一页|尾页)(?:\s|$)`)
 )
 
 // isChrome reports lines of web-page furniture and page links.

@@ -2,7 +2,6 @@ package importdoc
 
 import (
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,17 +23,17 @@ const cnNum = `(?:\d{1,2}|[一二三四五六七八九十]{1,3})`
 var (
 	// reFiller: words that open a clause without saying what is done
 	// (注重、积极、深入、切实、全力 …) and enumerators (一是、首先).
-	reFiller = regexp.MustCompile(`^(?:[一二三四五六七八九十]是|首先|其次|再次|最后|同时|此外|另外|还要|也要|注重|积极|深入|切实|全力|进一步|持续|不断|努力|着力|着重|大力|全面|扎实|认真|坚决|继续|力争|我[镇乡]将|我街道将|全[镇乡]将|第[一二三四五六七八九十](?:，|,)?)`)
+	reFiller = lazyCompile(`^(?:[一二三四五六七八九十]是|首先|其次|再次|最后|同时|此外|另外|还要|也要|注重|积极|深入|切实|全力|进一步|持续|不断|努力|着力|着重|大力|全面|扎实|认真|坚决|继续|力争|我[镇乡]将|我街道将|全[镇乡]将|第[一二三四五六七八九十](?:，|,)?)`)
 	// reTimeLead: a time phrase opening a clause; the dates say it already.
-	reTimeLead = regexp.MustCompile(`^(?:(?:于|从)?` + cnNum + `(?:\s*(?:至|到|-|—|~)\s*` + cnNum + `)?\s*月份?(?:` + cnNum + `\s*[日号])?(?:底|末|中旬|上旬|下旬)?(?:前|之前|以前|起|开始)?|(?:前|第)?[一二三四1-4]季度(?:末|底)?(?:前|之前|起)?|上半年|下半年|年中|年底前?|年末前?|年内|年终|全年|年度内|春节(?:前|之前|期间)?|汛期?前|国庆节?前)`)
+	reTimeLead = lazyCompile(`^(?:(?:于|从)?` + cnNum + `(?:\s*(?:至|到|-|—|~)\s*` + cnNum + `)?\s*月份?(?:` + cnNum + `\s*[日号])?(?:底|末|中旬|上旬|下旬)?(?:前|之前|以前|起|开始)?|(?:前|第)?[一二三四1-4]季度(?:末|底)?(?:前|之前|起)?|上半年|下半年|年中|年底前?|年末前?|年内|年终|全年|年度内|春节(?:前|之前|期间)?|汛期?前|国庆节?前)`)
 	// reMeans: clauses saying how or on what basis (通过…、依托…、围绕…):
 	// not the task itself, so not the title when a better clause follows.
-	reMeans = regexp.MustCompile(`^(?:通过|依托|围绕|按照|根据|依据|结合|借助|本着|立足|以|为了|坚持以|对照|对于|针对|面对|在[^\d，,]{1,10}$|[\p{Han}]{2,4}工作$)`)
+	reMeans = lazyCompile(`^(?:通过|依托|围绕|按照|根据|依据|结合|借助|本着|立足|以|为了|坚持以|对照|对于|针对|面对|在[^\d，,]{1,10}$|[\p{Han}]{2,4}工作$)`)
 	// reInlineDate: a deadline inside a clause (项目10月底前竣工): the
 	// dates say it already.
-	reInlineDate = regexp.MustCompile(`(?:\d{1,2}月(?:\d{1,2}日)?(?:底|末|中旬|上旬|下旬)?(?:前|之前)|[一二三四1-4]季度(?:末|底)?(?:前)?|年底前|年内)`)
+	reInlineDate = lazyCompile(`(?:\d{1,2}月(?:\d{1,2}日)?(?:底|末|中旬|上旬|下旬)?(?:前|之前)|[一二三四1-4]季度(?:末|底)?(?:前)?|年底前|年内)`)
 	// reNumLead: numbering left inside a clause (（4）养老保险).
-	reNumLead = regexp.MustCompile(`^(?:[（(]\d{1,2}[）)]|\d{1,2}[.、]|[①②③④⑤⑥⑦⑧⑨⑩])`)
+	reNumLead = lazyCompile(`^(?:[（(]\d{1,2}[）)]|\d{1,2}[.、]|[①②③④⑤⑥⑦⑧⑨⑩])`)
 )
 
 // pairMax bounds a title made of two clauses, in display columns (a
@@ -99,7 +98,7 @@ func stripLead(p string) string {
 				q = q[loc[1]:]
 			}
 		}
-		for _, re := range []*regexp.Regexp{reFiller, reTimeLead} {
+		for _, re := range []*lazyRegexp{reFiller, reTimeLead} {
 			if loc := re.FindStringIndex(q); loc != nil && loc[1] > 0 {
 				q = q[loc[1]:]
 			}
@@ -210,18 +209,18 @@ type dateHit struct {
 }
 
 var (
-	reDay        = regexp.MustCompile(`(` + cnNum + `)\s*月\s*(` + cnNum + `)\s*[日号](前|之前|以前|起|开始)?`)
-	reMonthRange = regexp.MustCompile(`(` + cnNum + `)\s*(?:至|到|-|—|~)\s*(` + cnNum + `)\s*月份?(底|末)?`)
-	reMonthEnd   = regexp.MustCompile(`(` + cnNum + `)\s*月份?\s*(底|末|中旬|上旬|下旬)(前|之前|以前)?`)
-	reMonthStart = regexp.MustCompile(`(` + cnNum + `)\s*月份?\s*(起|开始|启动)`)
-	reMonthPre   = regexp.MustCompile(`(` + cnNum + `)\s*月份?\s*(前|之前|以前)`)
-	reQuarter    = regexp.MustCompile(`(前)?第?([一二三四1-4])\s*季度(末|底)?(前|之前|以前|起|开始)?`)
-	reNamed      = regexp.MustCompile(`上半年|下半年|年中|年底|年末|年内|年终|全年|年度内|春节(?:前|之前|期间)?|国庆节?(?:前|之前)|五一(?:前|之前)|劳动节(?:前|之前)|汛期?(?:前|之前)|元旦(?:前|之前)`)
-	reMonthOnly  = regexp.MustCompile(`(` + cnNum + `)\s*月份?`)
+	reDay        = lazyCompile(`(` + cnNum + `)\s*月\s*(` + cnNum + `)\s*[日号](前|之前|以前|起|开始)?`)
+	reMonthRange = lazyCompile(`(` + cnNum + `)\s*(?:至|到|-|—|~)\s*(` + cnNum + `)\s*月份?(底|末)?`)
+	reMonthEnd   = lazyCompile(`(` + cnNum + `)\s*月份?\s*(底|末|中旬|上旬|下旬)(前|之前|以前)?`)
+	reMonthStart = lazyCompile(`(` + cnNum + `)\s*月份?\s*(起|开始|启动)`)
+	reMonthPre   = lazyCompile(`(` + cnNum + `)\s*月份?\s*(前|之前|以前)`)
+	reQuarter    = lazyCompile(`(前)?第?([一二三四1-4])\s*季度(末|底)?(前|之前|以前|起|开始)?`)
+	reNamed      = lazyCompile(`上半年|下半年|年中|年底|年末|年内|年终|全年|年度内|春节(?:前|之前|期间)?|国庆节?(?:前|之前)|五一(?:前|之前)|劳动节(?:前|之前)|汛期?(?:前|之前)|元旦(?:前|之前)`)
+	reMonthOnly  = lazyCompile(`(` + cnNum + `)\s*月份?`)
 
-	reDone        = regexp.MustCompile(`^(?:前|底前)?(?:全部|全面|基本)?(?:完成|完工|建成|竣工|实现|到位)`)
-	reYearBefore  = regexp.MustCompile(`(20\d\d)\s*年度?\s*$`)
-	reDigitBefore = regexp.MustCompile(`(20\d\d)\s*$`)
+	reDone        = lazyCompile(`^(?:前|底前)?(?:全部|全面|基本)?(?:完成|完工|建成|竣工|实现|到位)`)
+	reYearBefore  = lazyCompile(`(20\d\d)\s*年度?\s*$`)
+	reDigitBefore = lazyCompile(`(20\d\d)\s*$`)
 )
 
 // Dates reads the start and due dates of a task in the plan year from its
@@ -305,7 +304,7 @@ func (d *dateScanner) otherYear(lo int, named bool) bool {
 
 // scan reads every match of re not already read, marking its bytes read
 // and keeping it as a hit when f makes a date of it.
-func (d *dateScanner) scan(re *regexp.Regexp, named bool, f phraseDates) {
+func (d *dateScanner) scan(re *lazyRegexp, named bool, f phraseDates) {
 	s := d.s
 	for _, loc := range re.FindAllStringSubmatchIndex(s, -1) {
 		lo, hi := loc[0], loc[1]
@@ -521,11 +520,11 @@ func cnAtoi(s string) int {
 // ---------------------------------------------------------------------------
 
 var (
-	reQty = regexp.MustCompile(`\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+`)
+	reQty = lazyCompile(`\d+(?:,\d{3})*(?:\.\d+)?|[Xx]+`)
 	// reShareOf: a percentage that is a share of spending or funds, a
 	// condition of the task rather than what it delivers.
-	reShareOf    = regexp.MustCompile(`占|用于|比重|支出|资金|经费|投入`)
-	reRateBefore = regexp.MustCompile(`(?:增长|增幅|提高|提升|下降|降低|减少|压缩|缩短|增加|上涨|节约|同比|比上年|较上年)了?\s*$`)
+	reShareOf    = lazyCompile(`占|用于|比重|支出|资金|经费|投入`)
+	reRateBefore = lazyCompile(`(?:增长|增幅|提高|提升|下降|降低|减少|压缩|缩短|增加|上涨|节约|同比|比上年|较上年)了?\s*$`)
 )
 
 // Target finds a measurable target in a sentence: a number with a unit

@@ -1,7 +1,6 @@
 package importdoc
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,20 +11,20 @@ import (
 )
 
 var (
-	rePlanWhen = regexp.MustCompile(`明年|来年|今年|下一?年|新一年|新的一年|下一?步|下半年|今后|次年|年度|20\d\d\s*年`)
-	rePlanWhat = regexp.MustCompile(`打算|计划|安排|思路|要点|谋划|举措|目标和(?:工作)?措施|目标任务|工作重点|重点工作`)
-	rePlanNot  = regexp.MustCompile(`总结|回顾|完成情况|成效|做法|以来|印发|通知`)
+	rePlanWhen = lazyCompile(`明年|来年|今年|下一?年|新一年|新的一年|下一?步|下半年|今后|次年|年度|20\d\d\s*年`)
+	rePlanWhat = lazyCompile(`打算|计划|安排|思路|要点|谋划|举措|目标和(?:工作)?措施|目标任务|工作重点|重点工作`)
+	rePlanNot  = lazyCompile(`总结|回顾|完成情况|成效|做法|以来|印发|通知`)
 	// rePreamble: headings of a plan that set out aims, not tasks.
-	rePreamble = regexp.MustCompile(`^(?:总体要求|指导思想|基本原则|总体思路|工作思路和目标|主要目标|预期目标|主要预期目标|发展目标|目标任务|保障措施|组织保障|工作要求|有关要求|工作保障)$`)
-	reGoalHead = regexp.MustCompile(`目标`)
+	rePreamble = lazyCompile(`^(?:总体要求|指导思想|基本原则|总体思路|工作思路和目标|主要目标|预期目标|主要预期目标|发展目标|目标任务|保障措施|组织保障|工作要求|有关要求|工作保障)$`)
+	reGoalHead = lazyCompile(`目标`)
 	// reGoalLead: a paragraph that lists the plan's expected figures.
-	reGoalLead = regexp.MustCompile(`^(?:全[镇乡年]|今年|明年|\d{4}年)?(?:经济社会发展的?)?(?:主要)?(?:预期)?目标(?:任务)?(?:是|为)?[：:]`)
+	reGoalLead = lazyCompile(`^(?:全[镇乡年]|今年|明年|\d{4}年)?(?:经济社会发展的?)?(?:主要)?(?:预期)?目标(?:任务)?(?:是|为)?[：:]`)
 	// reGoalIn: the expected figures named inside a longer paragraph.
-	reGoalIn = regexp.MustCompile(`(?:主要)?预期目标(?:任务)?(?:是|为)[：:]?|(?:主要)?预期目标[：:]`)
+	reGoalIn = lazyCompile(`(?:主要)?预期目标(?:任务)?(?:是|为)[：:]?|(?:主要)?预期目标[：:]`)
 	// reLabel: a section written as a label (党建工作：…).
-	reLabel = regexp.MustCompile(`^([\p{Han}、]{2,10})[：:]`)
+	reLabel = lazyCompile(`^([\p{Han}、]{2,10})[：:]`)
 	// reEnum: 一是 … 二是 … enumerations.
-	reEnum = regexp.MustCompile(`^[一二三四五六七八九十]{1,2}是`)
+	reEnum = lazyCompile(`^[一二三四五六七八九十]{1,2}是`)
 )
 
 // isPlanHeading: 二、明年工作打算, 下一步工作打算, 2027年工作计划 … as a
@@ -249,10 +248,10 @@ func preambleWhy(s string) string {
 }
 
 var (
-	reNotice    = regexp.MustCompile(`^关于印发.{0,40}(?:通知|意见)$|印发给你们|现印发给|请结合实际`)
-	reDocNo     = regexp.MustCompile(`^[\p{Han}]{1,8}〔20\d\d〕\d{1,4}号$|^索引号`)
-	reAddressee = regexp.MustCompile(`^各[\p{Han}（）()、]{2,40}[：:]$`)
-	reSiteInfo  = regexp.MustCompile(`主办单位|承办单位|网站标识码|ICP备|版权所有|技术支持`)
+	reNotice    = lazyCompile(`^关于印发.{0,40}(?:通知|意见)$|印发给你们|现印发给|请结合实际`)
+	reDocNo     = lazyCompile(`^[\p{Han}]{1,8}〔20\d\d〕\d{1,4}号$|^索引号`)
+	reAddressee = lazyCompile(`^各[\p{Han}（）()、]{2,40}[：:]$`)
+	reSiteInfo  = lazyCompile(`主办单位|承办单位|网站标识码|ICP备|版权所有|技术支持`)
 )
 
 // addText makes items of a piece of text: one per numbered point or
@@ -332,13 +331,13 @@ func (d *Document) skip(line int, text, why string) {
 
 var (
 	// reClosing: the rhetoric a report ends with.
-	reClosing = regexp.MustCompile(`让我们|同志们|各位代表|努力奋斗|不懈奋斗|谱写.{0,16}篇章|团结在.{0,30}周围|奋力开创.{0,16}新局面[！!。]?$`)
+	reClosing = lazyCompile(`让我们|同志们|各位代表|努力奋斗|不懈奋斗|谱写.{0,16}篇章|团结在.{0,30}周围|奋力开创.{0,16}新局面[！!。]?$`)
 	// reLeadIn: a plan's opening words (2026年是…之年；下半年，我镇将继续…).
-	reLeadIn = regexp.MustCompile(`^(?:20\d\d年|明年|今年|下半年|新的一年|新一年|下一步)[，,]?(?:我[镇乡区县]|全[镇乡]|[镇乡]党委|街道|我们)?(?:将|要)(?:继续|坚持|紧紧|紧扣|按照|围绕|以|深入)|^(?:20\d\d年|明年|今年)是.{0,24}(?:之年|一年)|以下.{0,6}(?:工作|方面|任务)|如下[：:]?$`)
+	reLeadIn = lazyCompile(`^(?:20\d\d年|明年|今年|下半年|新的一年|新一年|下一步)[，,]?(?:我[镇乡区县]|全[镇乡]|[镇乡]党委|街道|我们)?(?:将|要)(?:继续|坚持|紧紧|紧扣|按照|围绕|以|深入)|^(?:20\d\d年|明年|今年)是.{0,24}(?:之年|一年)|以下.{0,6}(?:工作|方面|任务)|如下[：:]?$`)
 	// reMeta: notes about the text, not in it.
-	reMeta = regexp.MustCompile(`新闻发布会|本文根据|来源[：:]|印发给你们|请结合实际|现将.{0,12}(?:报告|汇报)如下`)
+	reMeta = lazyCompile(`新闻发布会|本文根据|来源[：:]|印发给你们|请结合实际|现将.{0,12}(?:报告|汇报)如下`)
 	// reSignature: the issuing office and date under a document.
-	reSignature = regexp.MustCompile(`^(?:中共)?[\p{Han}\s]{0,20}(?:人民政府|委员会|办事处|党委|党工委)(?:\s*20\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)?$|^20\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$`)
+	reSignature = lazyCompile(`^(?:中共)?[\p{Han}\s]{0,20}(?:人民政府|委员会|办事处|党委|党工委)(?:\s*20\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)?$|^20\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$`)
 )
 
 // notTask says why a sentence of the plan is not a task, "" when it is one.
@@ -377,7 +376,7 @@ func slogan(s string) bool {
 // marker is an inline numbered point or enumeration inside a text.
 type marker struct{ at, size int }
 
-var reInline = regexp.MustCompile(`[一二三四五六七八九十]{1,2}是|[（(]\d{1,2}[）)]|\d{1,2}[.、]|[①②③④⑤⑥⑦⑧⑨⑩]`)
+var reInline = lazyCompile(`[一二三四五六七八九十]{1,2}是|[（(]\d{1,2}[）)]|\d{1,2}[.、]|[①②③④⑤⑥⑦⑧⑨⑩]`)
 
 // inlineMarkers finds the numbered points written inside a text: 1.…2.…,
 // （1）…（2）…, ①…②…, 一是…二是…, counting from one at the start of the

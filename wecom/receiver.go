@@ -451,7 +451,13 @@ func (r *Receiver) serve(ctx context.Context, tx planbot.Tx, m planbot.Message, 
 	if err := r.saveEvidence(hctx, tx, m, it); err != nil {
 		return nil, err
 	}
-	msgs, err = r.Conv.Serve(hctx, tx, m)
+	// Without cancellation, the deadline checked when it returns, as the
+	// Telegram poller does (see telegram.Poller.serve): go-sqlite3 watches
+	// a cancellable context with a goroutine per statement.
+	msgs, err = r.Conv.Serve(context.WithoutCancel(hctx), tx, m)
+	if err == nil && hctx.Err() != nil {
+		err = fmt.Errorf("the handler ran past its %v deadline", r.handlerTimeout())
+	}
 	if err != nil {
 		return nil, err
 	}
