@@ -74,7 +74,7 @@ func (s *Sender) claim(ctx context.Context, delivered []planbot.Delivered) bool 
 	n := batchSize(s.pace.lim.Gap, s.service.get(), s.MaxInFlight)
 	var err error
 	s.held, err = s.outbox.ClaimBatchAfter(ctx, s.platform, now, n, skip, delivered)
-	s.sentRecorded(delivered, err)
+	s.sentRecorded(ctx, delivered, err)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return false

@@ -174,7 +174,7 @@ func (s *Sender) ready(ctx context.Context) bool {
 			return true
 		}
 		_, err := s.outbox.ClaimBatchAfter(ctx, s.platform, s.now(), 0, nil, delivered)
-		s.sentRecorded(delivered, err)
+		s.sentRecorded(ctx, delivered, err)
 		if err != nil {
 			s.wait(ctx, s.backoff(0))
 			return false
@@ -191,9 +191,11 @@ func (s *Sender) ready(ctx context.Context) bool {
 // sentRecorded notes how recording delivered went (err from the outbox):
 // refused, they are kept for the next try, which must come before any
 // other request.
-func (s *Sender) sentRecorded(delivered []planbot.Delivered, err error) {
+func (s *Sender) sentRecorded(ctx context.Context, delivered []planbot.Delivered, err error) {
 	switch {
 	case len(delivered) == 0:
+	case err != nil && ctx.Err() != nil:
+		s.keepSent(delivered) // the stop records them (recordSentAtStop)
 	case err != nil:
 		s.keepSent(delivered)
 		s.sentRefused = true

@@ -114,6 +114,10 @@ func TestRunPutsBackWhatItClaimed(t *testing.T) {
 	if got := o.Calls(); !slices.Equal(got, want) {
 		t.Errorf("calls %q, want %q", got, want)
 	}
+	// The stop is no failure: nothing to alarm an admin about.
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("a clean stop logged an error:\n%s", logs.String())
+	}
 }
 
 // TestRunRecordsAgain: an outcome the database refused is written again,
