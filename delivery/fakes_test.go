@@ -20,6 +20,7 @@ type fakeOutbox struct {
 	queue  []planbot.OutboxMessage
 	calls  []string
 	claimN []int
+	files  map[int64][]byte // attachments, read by FileData
 	// recordOnly counts the writes that recorded delivered messages
 	// without claiming (ClaimBatchAfter with n 0).
 	recordOnly int
@@ -91,6 +92,14 @@ func (o *fakeOutbox) ClaimBatchAfter(_ context.Context, platform string, _ time.
 	}
 	o.queue = left
 	return out, nil
+}
+
+// FileData finds the attachment in files, keyed by message id.
+func (o *fakeOutbox) FileData(_ context.Context, id int64) ([]byte, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.log("FileData %d", id)
+	return o.files[id], nil
 }
 
 func (o *fakeOutbox) NextDue(context.Context, string) (time.Time, bool, error) {

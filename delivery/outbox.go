@@ -21,6 +21,9 @@ import (
 type Outbox interface {
 	ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error)
 	NextDue(ctx context.Context, platform string) (time.Time, bool, error)
+	// FileData is a claimed message's attachment, read just before its
+	// request: a claimed batch does not hold them all.
+	FileData(ctx context.Context, id int64) ([]byte, error)
 	MarkRetry(ctx context.Context, id int64, nextAttempt time.Time, errText string) error
 	MarkFailed(ctx context.Context, id int64, errText string, now time.Time) error
 	FailChat(ctx context.Context, chat planbot.ChatID, errText string, now time.Time) (int, error)

@@ -261,6 +261,19 @@ func (s *Sender) deliver(ctx context.Context, msg planbot.OutboxMessage) {
 	log := s.log.With(slog.Int64("outbox_id", msg.ID), slog.String("chat_id", string(msg.ChatID)),
 		slog.String("method", string(msg.Method)), slog.Int("attempt", msg.Attempts))
 	start := s.now()
+	if msg.Attachment != planbot.AttachNone && msg.FileData == nil {
+		data, err := s.outbox.FileData(ctx, msg.ID)
+		if err != nil {
+			// Nothing was sent: the message waits its turn again.
+			log.Error("could not read the message's attachment; it is sent later", errAttr(err))
+			s.rec.settle(ctx, log, "retry", func(ctx context.Context) error {
+				return s.outbox.MarkRetry(ctx, msg.ID, start.Add(s.backoff(0)), err.Error())
+			})
+			s.Wake()
+			return
+		}
+		msg.FileData = data
+	}
 	sentID, retry, err := s.ch.Send(ctx, msg)
 	now := s.now()
 	if msg.Method != planbot.MethodAnswer {

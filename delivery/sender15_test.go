@@ -81,3 +81,50 @@ func TestRunRecordsBeforeTheNextRequest(t *testing.T) {
 		t.Errorf("%d claims and %d writes of their own for 6 messages claimed one at a time; want every record but the last in a claim", len(o.claimN), o.recordOnly)
 	}
 }
+
+// fileChannel keeps the attachment each request carried.
+type fileChannel struct {
+	mu   sync.Mutex
+	got  map[int64]string
+	done chan struct{}
+}
+
+func (c *fileChannel) Send(_ context.Context, m planbot.OutboxMessage) (int, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got[m.ID] = string(m.FileData)
+	if len(c.got) == 2 {
+		close(c.done)
+	}
+	return 1, false, nil
+}
+
+// A claimed message's attachment is read just before its request, not
+// with the claim: a batch of digests does not hold all their pictures.
+func TestRunReadsTheAttachmentBeforeTheRequest(t *testing.T) {
+	o := &fakeOutbox{
+		queue: []planbot.OutboxMessage{{ID: 1, ChatID: chat("1"), Attachment: planbot.AttachPicture}, {ID: 2, ChatID: chat("2"), Text: "文字"}},
+		files: map[int64][]byte{1: []byte("PNG")},
+	}
+	ch := &fileChannel{got: map[int64]string{}, done: make(chan struct{})}
+	var logs testLog
+	s := New("p", ch, o, Limits{}, logs.logger(), func() time.Time { return t0 })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	select {
+	case <-ch.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("not sent")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if ch.got[1] != "PNG" || ch.got[2] != "" {
+		t.Errorf("attachments sent %v", ch.got)
+	}
+	if calls := o.Calls(); !slices.Contains(calls, "FileData 1") || slices.Contains(calls, "FileData 2") {
+		t.Errorf("calls %q: want the picture's attachment read, and none for the text", calls)
+	}
+}

@@ -164,14 +164,32 @@ func (db *DB) NextDue(ctx context.Context, platform string) (time.Time, bool, er
 // MarkFailed: until then its chat gets nothing else. Two senders may
 // claim concurrently; they never get the same chat's messages at once.
 func (db *DB) ClaimBatch(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool) ([]OutboxMessage, error) {
-	return db.ClaimBatchAfter(ctx, platform, now, n, skip, nil)
+	out, err := db.ClaimBatchAfter(ctx, platform, now, n, skip, nil)
+	for i := range out {
+		if err == nil && out[i].Attachment != planbot.AttachNone {
+			out[i].FileData, err = db.FileData(ctx, out[i].ID)
+		}
+	}
+	return out, err
+}
+
+// FileData is the bytes of message id's attachment: the sender reads them
+// just before sending it (ClaimBatchAfter leaves them out: a claimed batch
+// of digests, each with its chart, held the pictures of a hundred leaders
+// at once, a third of run's peak memory).
+func (db *DB) FileData(ctx context.Context, id int64) ([]byte, error) {
+	var data []byte
+	if err := db.read.GetContext(ctx, &data, `SELECT COALESCE(file_data, x'') FROM outbox WHERE id = ?`, id); err != nil {
+		return nil, fmt.Errorf("the attachment of message %d: %w", id, classify(err))
+	}
+	return data, nil
 }
 
 // ClaimBatchAfter is ClaimBatch after recording delivered as sent, in the
 // same transaction: the sender records its last request's outcome and
 // claims the next messages with one commit (issue 15). A message no longer
 // in flight (its chat was given up meanwhile) is left as it is. With n 0
-// it only records.
+// it only records. The messages carry no FileData: see FileData.
 func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]OutboxMessage, error) {
 	args, err := platformRange(platform)
 	if err != nil {
@@ -228,7 +246,7 @@ func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Tim
 		query, args, err := sqlx.In(`
 			UPDATE outbox SET status = 'sending', attempts = attempts + 1
 			WHERE id IN (?) AND status = 'pending'
-			RETURNING `+outboxColumns+`, file_data`, ids)
+			RETURNING `+outboxColumns, ids)
 		if err != nil {
 			return err
 		}
