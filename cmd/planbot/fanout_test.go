@@ -81,12 +81,15 @@ type fanoutCounter struct {
 	done chan struct{}
 }
 
-func (c *fanoutCounter) MarkSent(ctx context.Context, id int64, msgID int, now time.Time) error {
-	err := c.DB.MarkSent(ctx, id, msgID, now)
-	if err == nil && c.n.Add(1) == c.want {
-		close(c.done)
+// ClaimBatchAfter counts the messages recorded as delivered.
+func (c *fanoutCounter) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
+	out, err := c.DB.ClaimBatchAfter(ctx, platform, now, n, skip, delivered)
+	if k := int64(len(delivered)); err == nil && k > 0 {
+		if total := c.n.Add(k); total >= c.want && total-k < c.want {
+			close(c.done)
+		}
 	}
-	return err
+	return out, err
 }
 
 // fanoutViolations counts, over the sends' arrival times, the windows
