@@ -128,11 +128,24 @@ func (db *DB) RecordUpdate(ctx context.Context, updateID int, nextOffset int, no
 }
 
 func recordUpdate(ctx context.Context, tx *sqlx.Tx, updateID int, nextOffset int, now time.Time) error {
+	if err := markHandled(ctx, tx, updateID, now); err != nil {
+		return err
+	}
+	return storeOffset(ctx, tx, nextOffset, now)
+}
+
+// markHandled records the update as handled (again is harmless).
+func markHandled(ctx context.Context, tx *sqlx.Tx, updateID int, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO telegram_updates (update_id, handled_at) VALUES (?, ?)
 		ON CONFLICT (update_id) DO NOTHING`, updateID, unix(now)); err != nil {
 		return fmt.Errorf("mark handled: %w", err)
 	}
+	return nil
+}
+
+// storeOffset stores the poll offset to ask for next, never backwards.
+func storeOffset(ctx context.Context, tx *sqlx.Tx, nextOffset int, now time.Time) error {
 	cur, err := offset(ctx, tx)
 	if err != nil {
 		return err
@@ -204,12 +217,16 @@ func (db *DB) HandleUpdates(ctx context.Context, batch []planbot.PolledUpdate) (
 	var out []planbot.PolledOutcome
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		out = make([]planbot.PolledOutcome, len(batch))
+		next := 0
+		var now time.Time
 		for i, u := range batch {
 			if err := db.handlePolled(ctx, tx, u, &out[i]); err != nil {
 				return fmt.Errorf("update %d: %w", u.ID, err)
 			}
+			next, now = max(next, u.NextOffset), u.Now
 		}
-		return nil
+		// The offset once for the batch, not once an update.
+		return storeOffset(ctx, tx, next, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("handle %d updates: %w", len(batch), err)
@@ -226,7 +243,7 @@ func (db *DB) handlePolled(ctx context.Context, tx *sqlx.Tx, u planbot.PolledUpd
 	}
 	if handled {
 		out.Already = true
-		return ev.record(ctx, tx, u.Now)
+		return nil
 	}
 	if u.Serve != nil {
 		err := inSavepoint(ctx, tx, func() error {
@@ -252,7 +269,7 @@ func (db *DB) handlePolled(ctx context.Context, tx *sqlx.Tx, u planbot.PolledUpd
 			}
 		}
 	}
-	return ev.record(ctx, tx, u.Now)
+	return markHandled(ctx, tx, u.ID, u.Now)
 }
 
 // endsBatch reports whether err from one update ends the whole batch: an
