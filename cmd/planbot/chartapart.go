@@ -122,6 +122,11 @@ func (e *env) digestChart(ctx context.Context, ov planbot.Overview, plan *planbo
 	if png.over {
 		return nil, errors.New("the chart drawn is larger than 16 MB")
 	}
+	if said := strings.TrimSpace(stderr.String()); said != "" {
+		// What the child logged (no CJK font, labels in ASCII) is the
+		// operator's to read, as when the chart was drawn here.
+		log.Warn("the chart's drawing said", slog.String("log", said))
+	}
 	return png.Bytes(), nil
 }
 
