@@ -900,6 +900,9 @@ func (s *Server) getUpdates(w http.ResponseWriter, req *request) {
 	if limit <= 0 || limit > 100 {
 		limit = 100
 	}
+	if s.maxUpdates > 0 {
+		limit = min(limit, s.maxUpdates)
+	}
 	wait := time.Duration(atoi(req.params.Get("timeout"))) * time.Second
 	if wait < 0 {
 		wait = 0

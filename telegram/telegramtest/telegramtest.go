@@ -109,6 +109,11 @@ func WithMaxPollWait(d time.Duration) Option { return func(s *Server) { s.maxPol
 // WithStrictChats makes sends to a chat the server has never seen (through
 // a pushed update, or KnownChat) fail with 400 "Bad Request: chat not
 // found", as Telegram does. By default any chat id is accepted.
+// WithMaxUpdatesPerPoll caps how many updates one getUpdates answer holds,
+// below the limit the bot asks for: a bot that handles an answer in one
+// transaction then commits in several steps, as when updates trickle in.
+func WithMaxUpdatesPerPoll(n int) Option { return func(s *Server) { s.maxUpdates = n } }
+
 func WithStrictChats() Option { return func(s *Server) { s.strictChats = true } }
 
 // WithFirstUpdateID sets the first update_id.
@@ -123,6 +128,7 @@ type Server struct {
 	bot         User
 	now         func() time.Time
 	maxPoll     time.Duration
+	maxUpdates  int // WithMaxUpdatesPerPoll; 0: the bot's limit
 	strictChats bool
 	albums      int           // media groups made by SendAlbum
 	done        chan struct{} // closed by Close
