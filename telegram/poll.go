@@ -298,33 +298,13 @@ func (p *Poller) recordFailed(ctx context.Context, updateID, next int, now time.
 	return p.Updates.RecordUpdate(ctx, updateID, next, now)
 }
 
-// serve runs the conversation on m under the handler's deadline, a panic
-// turned into an error (the transaction then rolls back).
-func (p *Poller) serve(ctx context.Context, tx planbot.Tx, m planbot.Message) (msgs []planbot.OutboxMessage, err error) {
-	// The deadline starts once the transaction is ours: waiting for a
-	// lock another program holds is an outage (ErrUnwritable after the
-	// busy timeout), not this message running late.
-	hctx, cancel := context.WithTimeout(ctx, p.HandlerTimeout)
-	defer cancel()
-	defer func() {
-		if r := recover(); r != nil {
-			msgs, err = nil, fmt.Errorf("the handler panicked: %v", r)
-		}
-		if err != nil && hctx.Err() != nil && !errors.Is(err, planbot.ErrUnwritable) {
-			err = fmt.Errorf("the handler ran past its %v deadline: %w", p.HandlerTimeout, err)
-		}
-	}()
-	// The conversation runs on a context without cancellation, its
-	// deadline checked when it returns: go-sqlite3 watches a cancellable
-	// context with a goroutine for every statement it executes, and the
-	// goroutines and the thread switches they cause were a third of an
-	// update's CPU (issue 15). A handler past its deadline is rolled back
-	// all the same; a statement is not cut short, and none is long.
-	msgs, err = p.Conv.Serve(context.WithoutCancel(hctx), tx, m)
-	if err == nil && hctx.Err() != nil {
-		msgs, err = nil, fmt.Errorf("the handler ran past its %v deadline", p.HandlerTimeout)
-	}
-	return msgs, err
+// serve runs the conversation on m within the handler's limit
+// (planbot.ServeWithin): a panic or a late end is an error, and the
+// transaction then rolls back.
+func (p *Poller) serve(ctx context.Context, tx planbot.Tx, m planbot.Message) ([]planbot.OutboxMessage, error) {
+	return planbot.ServeWithin(ctx, p.HandlerTimeout, func(ctx context.Context) ([]planbot.OutboxMessage, error) {
+		return p.Conv.Serve(ctx, tx, m)
+	})
 }
 
 // Reachable tells a poll loop waiting out failures that Telegram answers

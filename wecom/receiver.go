@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -437,31 +436,17 @@ func (r *Receiver) recordFailed(ctx context.Context, id string, now time.Time, m
 // serve keeps the event's files (a known person's) and runs the
 // conversation on m under the handler's deadline, a panic turned into an
 // error (the transaction then rolls back).
-func (r *Receiver) serve(ctx context.Context, tx planbot.Tx, m planbot.Message, it *item) (msgs []planbot.OutboxMessage, err error) {
-	hctx, cancel := context.WithTimeout(ctx, r.handlerTimeout())
-	defer cancel()
-	defer func() {
-		if p := recover(); p != nil {
-			msgs, err = nil, fmt.Errorf("the handler panicked: %v", p)
+func (r *Receiver) serve(ctx context.Context, tx planbot.Tx, m planbot.Message, it *item) ([]planbot.OutboxMessage, error) {
+	return planbot.ServeWithin(ctx, r.handlerTimeout(), func(ctx context.Context) ([]planbot.OutboxMessage, error) {
+		if err := r.saveEvidence(ctx, tx, m, it); err != nil {
+			return nil, err
 		}
-		if err != nil && hctx.Err() != nil && !errors.Is(err, planbot.ErrUnwritable) {
-			err = fmt.Errorf("the handler ran past its %v deadline: %w", r.handlerTimeout(), err)
+		msgs, err := r.Conv.Serve(ctx, tx, m)
+		if err != nil {
+			return nil, err
 		}
-	}()
-	if err := r.saveEvidence(hctx, tx, m, it); err != nil {
-		return nil, err
-	}
-	// Without cancellation, the deadline checked when it returns, as the
-	// Telegram poller does (see telegram.Poller.serve): go-sqlite3 watches
-	// a cancellable context with a goroutine per statement.
-	msgs, err = r.Conv.Serve(context.WithoutCancel(hctx), tx, m)
-	if err == nil && hctx.Err() != nil {
-		err = fmt.Errorf("the handler ran past its %v deadline", r.handlerTimeout())
-	}
-	if err != nil {
-		return nil, err
-	}
-	return asReplies(m, quietToasts(m, msgs)), nil
+		return asReplies(m, quietToasts(m, msgs)), nil
+	})
 }
 
 // quietToasts drops the toast of a button press that was also answered
