@@ -202,8 +202,8 @@ func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Tim
 	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
 		out = nil
 		for _, d := range delivered {
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ?, file_data = NULL
-				WHERE id = ? AND status = 'sending'`, nullInt(int64(d.SentMessageID)), unix(d.At), d.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET `+markSent+` WHERE id = ? AND status = 'sending'`,
+				nullInt(int64(d.SentMessageID)), unix(d.At), d.ID); err != nil {
 				return fmt.Errorf("mark message %d sent: %w", d.ID, err)
 			}
 		}

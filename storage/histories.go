@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -74,7 +75,7 @@ func readHistories(ctx context.Context, q sqlx.QueryerContext, items []planbot.I
 		}
 	}
 	for code := range out {
-		slices.SortFunc(out[code], func(a, b planbot.Report) int { return int(a.ID - b.ID) })
+		slices.SortFunc(out[code], func(a, b planbot.Report) int { return cmp.Compare(a.ID, b.ID) })
 	}
 	return out, nil
 }

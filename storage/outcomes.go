@@ -52,10 +52,12 @@ func (db *DB) settle(ctx context.Context, what string, id int64, set string, arg
 // no messages), and drops its FileData. The next message of its chat
 // becomes claimable.
 func (db *DB) MarkSent(ctx context.Context, id int64, sentMessageID int, now time.Time) error {
-	return db.settle(ctx, "mark sent", id,
-		`status = 'sent', sent_message_id = ?, sent_at = ?, file_data = NULL`,
-		nullInt(int64(sentMessageID)), unix(now))
+	return db.settle(ctx, "mark sent", id, markSent, nullInt(int64(sentMessageID)), unix(now))
 }
+
+// markSent is what recording a message sent sets (sent_message_id and
+// sent_at are its arguments), here and in ClaimBatchAfter.
+const markSent = `status = 'sent', sent_message_id = ?, sent_at = ?, file_data = NULL`
 
 // MarkRetry puts claimed message id back to pending, not to be sent before
 // nextAttempt (rounded up to the second), with errText as its last error.
