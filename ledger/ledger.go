@@ -1,7 +1,10 @@
-// Package ledger writes the plan as an Excel workbook, the ledger (台账)
-// every township office keeps: one sheet of items with their status, one of
-// the key indicators, and the full log of reports, corrections and
-// withdrawals included.
+// Package ledger lays out the plan as the ledger (台账) every township
+// office keeps: one sheet of items with their status, one of the key
+// indicators, and the full log of reports, corrections and withdrawals
+// included. It makes a Book, every cell with its value and style; package
+// ledger/xlsx writes a Book as an Excel workbook. The two are apart so that
+// `planbot run` never links the spreadsheet library (issue 15): run lays
+// the book out and planbot-render writes the file.
 //
 // Every text that came from a user (titles, notes, names) is stored as a
 // string cell (an inline string), never as a formula, so a note such as
@@ -12,19 +15,15 @@
 package ledger
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/xuri/excelize/v2"
 
 	"planbot"
 )
@@ -85,20 +84,6 @@ const (
 // FileName is a name for the workbook as at at, e.g. "2027年度工作台账_20270615.xlsx".
 func FileName(plan *planbot.Plan, at time.Time) string {
 	return fmt.Sprintf("%d年度工作台账_%s.xlsx", plan.Year, at.In(zone(plan)).Format("20060102"))
-}
-
-// Bytes is Workbook into memory, for sending as a document.
-func Bytes(plan *planbot.Plan, ov planbot.Overview, reports map[string][]planbot.Report, observations map[string][]planbot.Observation, at time.Time) ([]byte, error) {
-	return DataBytes(plan, ov, Data{Reports: reports, Observations: observations}, at)
-}
-
-// DataBytes is Write into memory.
-func DataBytes(plan *planbot.Plan, ov planbot.Overview, d Data, at time.Time) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := Write(&buf, plan, ov, d, at); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // Source is where Load reads the history; storage.DB and the bot's Store
@@ -183,39 +168,33 @@ func until[T any](rows []T, at time.Time, stamp func(T) time.Time) []T {
 	return out
 }
 
-// Export is the ledger as at at, in memory: Load, the plan's Overview and
-// Bytes in one call, for the chat's /export. past is Load's.
-func Export(ctx context.Context, src Source, plan *planbot.Plan, at time.Time, past bool) ([]byte, error) {
+// Export is the ledger as at at: Load, the plan's Overview and Lay in one
+// call, for the chat's /export. past is Load's.
+func Export(ctx context.Context, src Source, plan *planbot.Plan, at time.Time, past bool) (*Book, error) {
 	d, err := Load(ctx, src, plan, at, past)
 	if err != nil {
 		return nil, err
 	}
-	return DataBytes(plan, plan.Overview(d.Reports, d.Latest, at), d, at)
+	return Lay(plan, plan.Overview(d.Reports, d.Latest, at), d, at)
 }
 
-// Workbook writes the ledger as at at: the sheets 事项台账 (one row per item
+// Lay lays out the ledger as at at: the sheets 事项台账 (one row per item
 // of ov, in plan order), 指标 (one row per indicator of ov) and 汇报记录
-// (every report row in reports, superseded ones and withdrawals included,
-// oldest first). When observations is not nil (each indicator's full
-// history, as storage.IndicatorObservations gives it) a fourth sheet
-// 指标填报记录 lists them the same way.
+// (every report row in d.Reports, superseded ones and withdrawals
+// included, oldest first). When d.Observations is not nil (each
+// indicator's full history, as storage.IndicatorObservations gives it) a
+// fourth sheet 指标填报记录 lists them the same way.
+//
+// The 请假 column of 事项台账 names the owners and leader away on the day
+// of at, and a sheet 请假记录 lists every leave (the plan's and d.Leaves)
+// when there is any. d.Latest is not read: ov holds the figures.
 //
 // ov should be plan.Overview at at over the same reports; reports and
-// observations are written as given, so a caller exporting a past moment
+// observations are laid out as given, so a caller exporting a past moment
 // leaves out the rows that came after it.
-func Workbook(w io.Writer, plan *planbot.Plan, ov planbot.Overview, reports map[string][]planbot.Report, observations map[string][]planbot.Observation, at time.Time) error {
-	return Write(w, plan, ov, Data{Reports: reports, Observations: observations}, at)
-}
-
-// Write is Workbook from d, with who is away: the 请假 column of 事项台账
-// names the owners and leader away on the day of at, and a sheet 请假记录
-// lists every leave (the plan's and d.Leaves) when there is any. d.Latest
-// is not read: ov holds the figures.
-func Write(w io.Writer, plan *planbot.Plan, ov planbot.Overview, d Data, at time.Time) error {
+func Lay(plan *planbot.Plan, ov planbot.Overview, d Data, at time.Time) (*Book, error) {
 	reports, observations := d.Reports, d.Observations
-	f := excelize.NewFile()
-	defer f.Close()
-	b := &book{f: f, plan: plan, loc: zone(plan), styles: map[styleKey]int{},
+	b := &book{out: &Book{}, plan: plan, loc: zone(plan), styles: map[styleKey]int{},
 		items: map[string]planbot.Item{}, people: map[string]planbot.Person{}}
 	b.today = planbot.DateOf(at.In(b.loc))
 	b.leaves = append(slices.Clip(plan.Leaves), d.Leaves...)
@@ -226,9 +205,6 @@ func Write(w io.Writer, plan *planbot.Plan, ov planbot.Overview, d Data, at time
 		b.people[p.Key] = p
 	}
 
-	if err := f.SetSheetName("Sheet1", SheetItems); err != nil {
-		return err
-	}
 	b.itemSheet(ov)
 	b.indicatorSheet(ov)
 	b.reportSheet(reports)
@@ -243,13 +219,9 @@ func Write(w io.Writer, plan *planbot.Plan, ov planbot.Overview, d Data, at time
 	}
 	b.props(at)
 	if b.err != nil {
-		return fmt.Errorf("ledger: %w", b.err)
+		return nil, fmt.Errorf("ledger: %w", b.err)
 	}
-	f.SetActiveSheet(0)
-	if err := f.Write(w); err != nil {
-		return fmt.Errorf("ledger: write workbook: %w", err)
-	}
-	return nil
+	return b.out, nil
 }
 
 func zone(plan *planbot.Plan) *time.Location {
@@ -259,10 +231,10 @@ func zone(plan *planbot.Plan) *time.Location {
 	return plan.Location
 }
 
-// book is a workbook being written. The first error sticks and makes every
+// book is a ledger being laid out. The first error sticks and makes every
 // later call a no-op, so the sheet builders read as straight lines.
 type book struct {
-	f      *excelize.File
+	out    *Book
 	plan   *planbot.Plan
 	loc    *time.Location
 	items  map[string]planbot.Item   // by code
@@ -282,7 +254,7 @@ func (b *book) fail(err error) {
 
 func (b *book) props(at time.Time) {
 	title := fmt.Sprintf("%d 年度工作计划台账（截至 %s）", b.plan.Year, at.In(b.loc).Format("2006-01-02 15:04"))
-	b.fail(b.f.SetDocProps(&excelize.DocProperties{
+	b.out.Props = Props{
 		Title:       title,
 		Subject:     title,
 		Creator:     "planbot",
@@ -290,33 +262,26 @@ func (b *book) props(at time.Time) {
 		Created:     at.UTC().Format(time.RFC3339),
 		Modified:    at.UTC().Format(time.RFC3339),
 		Language:    "zh-CN",
-	}))
+	}
 }
 
 // styleKey names a style: its kind and what varies within the kind.
 type styleKey struct{ kind, a, b string }
 
 // style returns the id of the style key, made by mk the first time.
-func (b *book) style(key styleKey, mk func() *excelize.Style) int {
+func (b *book) style(key styleKey, mk func() Style) int {
 	if id, ok := b.styles[key]; ok {
 		return id
 	}
-	id, err := b.f.NewStyle(mk())
-	b.fail(err)
+	b.out.Styles = append(b.out.Styles, mk())
+	id := len(b.out.Styles)
 	b.styles[key] = id
 	return id
 }
 
-var thinBottom = []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}
-
 func (b *book) headerStyle() int {
-	return b.style(styleKey{kind: "header"}, func() *excelize.Style {
-		return &excelize.Style{
-			Font:      &excelize.Font{Bold: true},
-			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
-			Border:    thinBottom,
-			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"},
-		}
+	return b.style(styleKey{kind: "header"}, func() Style {
+		return Style{Bold: true, Fill: "DDEBF7", BottomBorder: "808080", Horizontal: "center", Vertical: "center"}
 	})
 }
 
@@ -325,23 +290,20 @@ func (b *book) textStyle(wrap bool) int {
 	if wrap {
 		key.a = "wrap"
 	}
-	return b.style(key, func() *excelize.Style {
-		return &excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: wrap}}
+	return b.style(key, func() Style {
+		return Style{Vertical: "top", Wrap: wrap}
 	})
 }
 
 func (b *book) numFmtStyle(format, align string) int {
-	return b.style(styleKey{"number", format, align}, func() *excelize.Style {
-		return &excelize.Style{
-			CustomNumFmt: &format,
-			Alignment:    &excelize.Alignment{Horizontal: align, Vertical: "top"},
-		}
+	return b.style(styleKey{"number", format, align}, func() Style {
+		return Style{NumFmt: format, Horizontal: align, Vertical: "top"}
 	})
 }
 
 func (b *book) centered() int {
-	return b.style(styleKey{kind: "center"}, func() *excelize.Style {
-		return &excelize.Style{Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "top"}}
+	return b.style(styleKey{kind: "center"}, func() Style {
+		return Style{Horizontal: "center", Vertical: "top"}
 	})
 }
 
@@ -350,29 +312,23 @@ func (b *book) statusStyle(s planbot.Status) int {
 	if !ok {
 		return b.textStyle(false)
 	}
-	return b.style(styleKey{kind: "status", a: string(s)}, func() *excelize.Style {
-		return &excelize.Style{
-			Font:      &excelize.Font{Bold: true, Color: statusFonts[s]},
-			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill}},
-			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "top"},
-		}
+	return b.style(styleKey{kind: "status", a: string(s)}, func() Style {
+		return Style{Bold: true, FontColor: statusFonts[s], Fill: fill, Horizontal: "center", Vertical: "top"}
 	})
 }
 
 // sheet is one table being built: a header row, then rows of cells, each
-// cell measured so the columns can be sized to fit. The rows are kept
-// until finish streams them out: column widths must precede the rows in
-// the file, and streaming keeps a ledger of 50,000 reports to tens of
-// megabytes where setting cells one by one took ten times as much.
+// cell measured so the columns can be sized to fit. finish lays it out as
+// a Sheet of the Book: column widths must precede the rows in the file.
 type sheet struct {
 	b        *book
 	name     string
 	headers  []string
-	maxLines int               // the most lines a row is given; longer text goes to SheetNotes
-	rows     [][]excelize.Cell // rows[0] is the header
-	lines    []int             // how many lines each row's wrapped text needs
-	widths   []int             // display width of the widest cell of each column
-	caps     []int             // the widest a column may grow before its text wraps
+	maxLines int      // the most lines a row is given; longer text goes to SheetNotes
+	rows     [][]Cell // rows[0] is the header
+	lines    []int    // how many lines each row's wrapped text needs
+	widths   []int    // display width of the widest cell of each column
+	caps     []int    // the widest a column may grow before its text wraps
 }
 
 // Column width caps; a column wider than its cap wraps instead.
@@ -412,12 +368,12 @@ func (b *book) sheet(name string, headers []string, caps map[int]int) *sheet {
 
 // next starts a row.
 func (s *sheet) next() {
-	s.rows = append(s.rows, make([]excelize.Cell, len(s.widths)))
+	s.rows = append(s.rows, make([]Cell, len(s.widths)))
 	s.lines = append(s.lines, 1)
 }
 
 func (s *sheet) put(col int, v any, style int) {
-	s.rows[len(s.rows)-1][col] = excelize.Cell{StyleID: style, Value: v}
+	s.rows[len(s.rows)-1][col] = Cell{Style: style, Value: v}
 }
 
 func (s *sheet) measure(col int, shown string) {
@@ -467,8 +423,7 @@ func (s *sheet) text(col int, v string) {
 func (s *sheet) overflow(col int, v string, per int) string {
 	b := s.b
 	row := len(s.rows)
-	ref, err := excelize.CoordinatesToCellName(col+1, row)
-	b.fail(err)
+	ref := CellName(col+1, row)
 	var key string
 	if c := s.rows[row-1][0]; c.Value != nil {
 		key = fmt.Sprint(c.Value)
@@ -639,71 +594,24 @@ func (s *sheet) amount(col int, a planbot.Amount, unit string) {
 	s.num(col, v, format, shown+strings.Repeat(",", (len(intDigits)-1)/3)) // room for the separators
 }
 
-// finish writes the sheet: columns sized, header row frozen, a filter over
-// the table, set up to print.
+// finish adds the sheet to the book: columns sized, rows as high as
+// their wrapped text.
 func (s *sheet) finish() {
 	b := s.b
 	if b.err != nil {
 		return
 	}
-	if s.name != SheetItems { // the first sheet exists already
-		_, err := b.f.NewSheet(s.name)
-		b.fail(err)
-	}
-	// What the stream writer writes before the rows (sheetPr) or copies
-	// from the sheet at Flush (autoFilter, pageSetup) is set first.
-	last, err := excelize.CoordinatesToCellName(len(s.widths), len(s.rows))
-	b.fail(err)
-	if b.err == nil {
-		// The stream writer would leave the dimension at A1, and some
-		// readers trust it.
-		b.fail(b.f.SetSheetDimension(s.name, "A1:"+last))
-		b.fail(b.f.AutoFilter(s.name, "A1:"+last, nil))
-	}
-	// Printed, a ledger is landscape, one page wide, its header on every page.
-	landscape, one, tall, fit := "landscape", 1, 0, true
-	b.fail(b.f.SetPageLayout(s.name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &tall}))
-	b.fail(b.f.SetSheetProps(s.name, &excelize.SheetPropsOptions{FitToPage: &fit}))
-	b.fail(b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + s.name + "'!$1:$1", Scope: s.name}))
-	if b.err != nil {
-		return
-	}
-	sw, err := b.f.NewStreamWriter(s.name)
-	if err != nil {
-		b.fail(err)
-		return
-	}
+	out := Sheet{Name: s.name, Rows: s.rows, Widths: make([]float64, len(s.widths)), Heights: make([]float64, len(s.rows))}
 	for i, w := range s.widths {
-		b.fail(sw.SetColWidth(i+1, i+1, float64(min(w, s.caps[i])+2)))
+		out.Widths[i] = float64(min(w, s.caps[i]) + 2)
 	}
-	b.fail(sw.SetPanes(&excelize.Panes{
-		Freeze:      true,
-		YSplit:      1,
-		TopLeftCell: "A2",
-		ActivePane:  "bottomLeft",
-		Selection:   []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
-	}))
-	row := make([]any, len(s.widths))
-	for i, cells := range s.rows {
-		for j, c := range cells {
-			row[j] = nil // SetRow skips nil: an empty cell
-			if c.Value != nil {
-				row[j] = c
-			}
+	for i, n := range s.lines {
+		if n > 1 {
+			out.Heights[i] = float64(n)*lineHeight + 2
 		}
-		var opts []excelize.RowOpts
-		if s.lines[i] > 1 {
-			opts = append(opts, excelize.RowOpts{Height: float64(s.lines[i])*lineHeight + 2})
-		}
-		ref, err := excelize.CoordinatesToCellName(1, i+1)
-		b.fail(err)
-		if b.err != nil {
-			return
-		}
-		b.fail(sw.SetRow(ref, row, opts...))
-		s.rows[i] = nil // let the cells go as they are written
 	}
-	b.fail(sw.Flush())
+	b.out.Sheets = append(b.out.Sheets, out)
+	s.rows = nil
 }
 
 // lineHeight is the height in points of one line of 11-point text,

@@ -1,4 +1,4 @@
-package ledger
+package ledger_test
 
 import (
 	"strconv"
@@ -9,6 +9,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"planbot"
+	. "planbot/ledger"
 )
 
 // longNotes adds to the fixture a report of 2.5 with a 650-character note
@@ -73,7 +74,7 @@ func TestLongNotesExport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if h > float64(maxLines)*lineHeight+2 {
+			if h > float64(MaxLines)*LineHeight+2 {
 				t.Errorf("%s row %d is %.1f points high", sheet, i+1, h)
 			}
 		}

@@ -1,4 +1,4 @@
-package ledger
+package ledger_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"planbot"
+	. "planbot/ledger"
+	"planbot/ledger/xlsx"
 )
 
 // officeFixture is the fixture with 3.4 aiming at 28万只 as the issue's
@@ -225,7 +227,11 @@ func TestLoadLeaves(t *testing.T) {
 	said := planbot.Leave{Person: "zhao_cun", From: planbot.Date{Year: 2027, Month: 7, Day: 9}, To: planbot.Date{Year: 2027, Month: 7, Day: 20},
 		Source: planbot.LeaveFromChat, At: time.Date(2027, 7, 8, 12, 0, 0, 0, loc)}
 	src := leaveSource{source: source{reports: fx.reports, observations: fx.observations}, leaves: []planbot.Leave{said}}
-	b, err := Export(context.Background(), src, fx.plan, fx.at, false)
+	book, err := Export(context.Background(), src, fx.plan, fx.at, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := xlsx.Bytes(book)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package ledger
+package ledger_test
 
 import (
 	"archive/zip"
@@ -21,6 +21,8 @@ import (
 
 	"planbot"
 	"planbot/config"
+	. "planbot/ledger"
+	"planbot/ledger/xlsx"
 )
 
 func loadPlan(t *testing.T) *planbot.Plan {
@@ -548,17 +550,17 @@ func TestInUnit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, places, ok := inUnit(a, c.unit)
+		v, places, ok := InUnit(a, c.unit)
 		if v != c.want || places != c.places || ok != c.ok {
-			t.Errorf("inUnit(%s, %s) = %v, %d, %v; want %v, %d, %v", c.in, c.unit, v, places, ok, c.want, c.places, c.ok)
+			t.Errorf("InUnit(%s, %s) = %v, %d, %v; want %v, %d, %v", c.in, c.unit, v, places, ok, c.want, c.places, c.ok)
 		}
 	}
 }
 
 func TestDisplayWidth(t *testing.T) {
 	for s, want := range map[string]int{"": 0, "abc": 3, "事项": 4, "2.3 项目": 8, "（二）": 6, "🟢": 2, "e\u0301": 1} {
-		if got := displayWidth(s); got != want {
-			t.Errorf("displayWidth(%q) = %d, want %d", s, got, want)
+		if got := DisplayWidth(s); got != want {
+			t.Errorf("DisplayWidth(%q) = %d, want %d", s, got, want)
 		}
 	}
 }
@@ -717,7 +719,11 @@ func TestLoadAndExport(t *testing.T) {
 		t.Errorf("Load changed the source's map: %v", src.reports)
 	}
 
-	b, err := Export(context.Background(), src, fx.plan, april, true)
+	book, err := Export(context.Background(), src, fx.plan, april, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := xlsx.Bytes(book)
 	if err != nil {
 		t.Fatal(err)
 	}

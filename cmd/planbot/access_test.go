@@ -202,7 +202,7 @@ func (w *accessWorld) newBot() *bot.Bot {
 		Plan:   w.plan,
 		Now:    func() time.Time { return accessNow },
 		Digest: digestIn(&env{log: slog.New(slog.DiscardHandler)}),
-		Export: exportIn,
+		Export: exportIn(&env{log: slog.New(slog.DiscardHandler)}),
 		LoadPlan: func(context.Context) (*planbot.Plan, error) {
 			cfg, err := config.Load(accessConfig)
 			if err != nil {

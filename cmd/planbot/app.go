@@ -115,6 +115,7 @@ func (a *app) Open(ctx context.Context) error {
 		a.env.log.Warn("could not record the platforms served", "err", err)
 	}
 	a.env.log.Info("planbot is running", "platforms", a.platforms(), "db", a.DB.Path(), "items", len(a.Config.Plan.Items))
+	a.env.warnIfNoRenderer(a.env.log)
 	return nil
 }
 

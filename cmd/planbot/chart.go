@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"planbot/chart"
+	"planbot/render"
 )
 
 func chartCommand() command {
@@ -43,19 +43,18 @@ func chartCommand() command {
 					fmt.Fprintln(e.stderr, "planbot chart:", err)
 					return exitFail
 				}
-				opts := chart.Options{FontPath: *fontFlag, Log: e.log}
-				png, err := chart.Digest(ov, cfg.Plan, opts)
+				res, err := e.make(ctx, render.Job{Chart: render.ChartOf(ov, cfg.Plan), Font: *fontFlag}, e.log)
 				if err != nil {
 					fmt.Fprintln(e.stderr, "planbot chart:", err)
 					return exitFail
 				}
+				png := res.Data
 				if err := os.WriteFile(*outFlag, png, 0o644); err != nil {
 					fmt.Fprintln(e.stderr, "planbot chart:", err)
 					return exitFail
 				}
-				font := chart.FontStatus(opts)
-				what := "字体 " + font.Name
-				if !font.CJK {
+				what := "字体 " + res.FontName
+				if !res.FontCJK {
 					what = "没有中文字体：指标按计划顺序标为 #1、#2…，数值照常显示，单位略去；装 fonts-wqy-microhei 或 fonts-noto-cjk，或用 -font 指定字体文件，即显示中文"
 				}
 				fmt.Fprintf(e.stdout, "已生成 %s（%d KB，%s）\n", *outFlag, (len(png)+1023)/1024, what)

@@ -12,7 +12,6 @@ import (
 	"planbot"
 	"planbot/bot"
 	"planbot/config"
-	"planbot/ledger"
 	"planbot/scheduler"
 )
 
@@ -43,6 +42,7 @@ func chatCommand() command {
 					return exitFail
 				}
 				defer db.Close()
+				e.warnIfNoRenderer(e.log)
 				b := bot.New(botConfig(e, cfg, *path))
 				con := &bot.Console{Bot: b, Sessions: db, Person: person.Key, UserID: consoleUser(person), Now: e.now}
 				stdin := e.stdin
@@ -84,7 +84,7 @@ func botConfig(e *env, cfg *config.Config, path string) bot.Config {
 		JumpShare:  cfg.Bot.JumpShare,
 		AdminChat:  cfg.Bot.AdminChat,
 		Digest:     digestIn(e),
-		Export:     exportIn,
+		Export:     exportIn(e),
 		Log:        e.log,
 		LoadPlan: func(context.Context) (*planbot.Plan, error) {
 			var next *config.Config
@@ -118,19 +118,6 @@ func digestIn(e *env) func(ctx context.Context, s bot.Store, plan *planbot.Plan,
 		}
 		return text, picture, nil
 	}
-}
-
-// exportIn is /export: the ledger as at at, read in the chat command's
-// transaction.
-func exportIn(ctx context.Context, s bot.Store, plan *planbot.Plan, at time.Time) (string, []byte, error) {
-	// A ledger lists every report, which no view of the bot reads: the
-	// storage session handed to chat commands can read them all.
-	src, ok := s.(ledger.Source)
-	if !ok {
-		return "", nil, fmt.Errorf("export: the session (%T) cannot read every report", s)
-	}
-	data, err := ledger.Export(ctx, src, plan, at, false)
-	return ledger.FileName(plan, at), data, err
 }
 
 // consoleUser is who the console speaks as: the person's first account,

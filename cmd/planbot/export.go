@@ -47,11 +47,19 @@ func exportCommand() command {
 				if err != nil {
 					return fail(exitFail, err)
 				}
-				ov := plan.Overview(data.Reports, data.Latest, now)
+				// data carries the chat's leaves (the database is a
+				// ledger.LeaveSource), for the 请假 column and sheet.
+				book, err := ledger.Lay(plan, plan.Overview(data.Reports, data.Latest, now), data, now)
+				if err != nil {
+					return fail(exitFail, err)
+				}
+				xlsx, err := e.workbook(ctx, book)
+				if err != nil {
+					return fail(exitFail, err)
+				}
 				write := func(w io.Writer) error {
-					// data carries the chat's leaves (the database is a
-					// ledger.LeaveSource), for the 请假 column and sheet.
-					return ledger.Write(w, plan, ov, data, now)
+					_, err := w.Write(xlsx)
+					return err
 				}
 				say := e.stdout
 				if *outFlag == "-" {

@@ -82,7 +82,8 @@ func planbotTestBinary(t *testing.T) string {
 			return
 		}
 		bin := filepath.Join(dir, "planbot")
-		args := []string{"build", "-o", bin}
+		// planbot-render beside it, where planbot looks for it.
+		args := []string{"build", "-o", dir + string(filepath.Separator)}
 		if info, ok := debug.ReadBuildInfo(); ok {
 			for _, s := range info.Settings {
 				if s.Key == "-race" && s.Value == "true" {
@@ -91,7 +92,7 @@ func planbotTestBinary(t *testing.T) string {
 			}
 		}
 		began := time.Now()
-		out, err := exec.Command(goTool, append(args, ".")...).CombinedOutput()
+		out, err := exec.Command(goTool, append(args, ".", "../planbot-render")...).CombinedOutput()
 		if err != nil {
 			b.err = fmt.Errorf("go build: %v\n%s", err, out)
 			return

@@ -21,11 +21,7 @@ import (
 )
 
 func main() {
-	self, err := os.Executable()
-	if err != nil {
-		self = "" // the charts are then drawn in the process
-	}
-	os.Exit(run(os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now, chartApart: self}))
+	os.Exit(run(os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}))
 }
 
 // command is one subcommand: its flags are parsed by run, then it does its
@@ -34,7 +30,6 @@ type command struct {
 	name    string
 	summary string
 	arg     bool // takes one positional argument (the job of fire)
-	hidden  bool // not listed: run's own helper (draw-chart)
 	flags   func(fs *flag.FlagSet) func(ctx context.Context, env *env) int
 }
 
@@ -45,9 +40,10 @@ type env struct {
 	getenv   func(string) string
 	arg      string // the positional argument of commands that take one
 	fontPath string // CJK font for charts; "" searches the system
-	// chartApart is the binary that draws run's digest charts in a child
-	// process (see chartapart.go): main sets it to itself; "" draws here.
-	chartApart     string
+	// render makes the chart and the workbook (planbot-render); nil: found
+	// on first use, or renderErr says why not.
+	render         renderer
+	renderErr      error
 	stdout, stderr io.Writer
 	now            func() time.Time
 	log            *slog.Logger
@@ -61,7 +57,7 @@ const (
 )
 
 func commands() []command {
-	return []command{runCommand(), chatCommand(), checkCommand(), statusCommand(), jobsCommand(), fireCommand(), digestCommand(), chartCommand(), outboxCommand(), exportCommand(), backupCommand(), newYearCommand(), peopleCommand(), genCommand(), importDocCommand(), wecomCommand(), drawChartCommand()}
+	return []command{runCommand(), chatCommand(), checkCommand(), statusCommand(), jobsCommand(), fireCommand(), digestCommand(), chartCommand(), outboxCommand(), exportCommand(), backupCommand(), newYearCommand(), peopleCommand(), genCommand(), importDocCommand(), wecomCommand()}
 }
 
 // run is main without os.Exit, so tests can call it.
@@ -131,9 +127,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nUsage: planbot <command> [flags]   (planbot <command> -help for its flags)")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, c := range commands() {
-		if !c.hidden {
-			fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-		}
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nWith no -config, the built-in example (config.example.yaml) is used.")
 }

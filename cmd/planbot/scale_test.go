@@ -31,6 +31,7 @@ import (
 	"planbot"
 	"planbot/bot"
 	"planbot/config"
+	"planbot/render"
 	"planbot/storage"
 )
 
@@ -64,6 +65,13 @@ func scaleRoot() (string, error) {
 }
 
 func TestMain(m *testing.M) {
+	findRenderer = func() (renderer, error) {
+		path, err := renderBinary()
+		if err != nil {
+			return nil, err
+		}
+		return render.Program{Path: path}, nil
+	}
 	code := m.Run()
 	scaleDir.Lock()
 	// PLANBOT_BENCH_KEEP=1 keeps the built binaries and counties, for a
@@ -201,8 +209,18 @@ func BenchmarkTargetsCounty(b *testing.B) { benchHistories(b, chatCounty("/targe
 // BenchmarkPlanCounty is /plan: every item's status, counted by section.
 func BenchmarkPlanCounty(b *testing.B) { benchHistories(b, chatCounty("/plan", "年度工作计划")) }
 
-// planbotBinary builds the command once per test binary.
-var planbotBinary = sync.OnceValues(func() (string, error) { return buildBinary("planbot", ".") })
+// planbotBinary builds the command once per test binary, with
+// planbot-render beside it, where planbot looks for it.
+var planbotBinary = sync.OnceValues(func() (string, error) {
+	if _, err := renderBinary(); err != nil {
+		return "", err
+	}
+	return buildBinary("planbot", ".")
+})
+
+// renderBinary builds planbot-render once per test binary; TestMain points
+// every in-process app's findRenderer at it.
+var renderBinary = sync.OnceValues(func() (string, error) { return buildBinary("planbot-render", "../planbot-render") })
 
 // buildBinary builds the package at dir (relative to this one) into the
 // test binary's temporary directory as name.
