@@ -232,7 +232,7 @@ func dsn(path string, busy time.Duration, readOnly bool) string {
 
 // connect opens a pool of at most n connections and checks that one works.
 func connect(ctx context.Context, path, dsn string, n int) (*sqlx.DB, error) {
-	x, err := sqlx.Open("sqlite3", dsn)
+	x, err := sqlx.Open(driverName, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}

@@ -86,13 +86,19 @@ func addReport(ctx context.Context, tx *sqlx.Tx, r planbot.Report) (planbot.Repo
 	if r.AsOf != nil {
 		asOf = nullString(r.AsOf.String())
 	}
-	if err := tx.GetContext(ctx, &r.ID, `
+	// The new id is the connection's last rowid, not a RETURNING clause:
+	// SQLite gathers what RETURNING returns in a temporary table, made and
+	// freed for every report (issue 15).
+	res, err := tx.ExecContext(ctx, `
 		INSERT INTO reports (item_id, reporter_id, on_behalf_of_id, reported_at, as_of_date, percent, value, value_unit,
 			done, note, photo_ids, chat_id, message_id, supersedes, withdrawn, words)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		itemID, reporter, onBehalf, unix(r.At), asOf, r.Percent, value, unit,
-		r.Done, r.Note, photos, r.ChatID, r.MessageID, nullInt(r.Supersedes), r.Withdrawn, r.Words); err != nil {
+		r.Done, r.Note, photos, r.ChatID, r.MessageID, nullInt(r.Supersedes), r.Withdrawn, r.Words)
+	if err != nil {
+		return r, err
+	}
+	if r.ID, err = res.LastInsertId(); err != nil {
 		return r, err
 	}
 	r.At = fromUnix(unix(r.At))

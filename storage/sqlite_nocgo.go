@@ -10,6 +10,8 @@ import _ "github.com/mattn/go-sqlite3"
 
 const cgoEnabled = false
 
+const driverName = "sqlite3"
+
 func isBusy(error) bool { return false }
 
 func isUnwritable(error) bool { return false }

@@ -134,11 +134,12 @@ func recordUpdate(ctx context.Context, tx *sqlx.Tx, updateID int, nextOffset int
 	return storeOffset(ctx, tx, nextOffset, now)
 }
 
+const markHandledSQL = `INSERT INTO telegram_updates (update_id, handled_at) VALUES (?, ?)
+	ON CONFLICT (update_id) DO NOTHING`
+
 // markHandled records the update as handled (again is harmless).
 func markHandled(ctx context.Context, tx *sqlx.Tx, updateID int, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, `
-		INSERT INTO telegram_updates (update_id, handled_at) VALUES (?, ?)
-		ON CONFLICT (update_id) DO NOTHING`, updateID, unix(now)); err != nil {
+	if _, err := tx.ExecContext(ctx, markHandledSQL, updateID, unix(now)); err != nil {
 		return fmt.Errorf("mark handled: %w", err)
 	}
 	return nil
@@ -236,14 +237,16 @@ func (db *DB) HandleUpdates(ctx context.Context, batch []planbot.PolledUpdate) (
 
 // handlePolled is one update of HandleUpdates. Its error ends the batch.
 func (db *DB) handlePolled(ctx context.Context, tx *sqlx.Tx, u planbot.PolledUpdate, out *planbot.PolledOutcome) error {
-	ev := telegramUpdate{u.ID, u.NextOffset}
-	handled, err := ev.handled(ctx, tx)
+	// Marked handled first: one statement that also says whether it was
+	// handled before. The batch's transaction holds both, so a batch that
+	// is not committed leaves the update unhandled, as before.
+	res, err := tx.ExecContext(ctx, markHandledSQL, u.ID, unix(u.Now))
 	if err != nil {
-		return fmt.Errorf("check whether handled: %w", err)
+		return fmt.Errorf("mark handled: %w", err)
 	}
-	if handled {
-		out.Already = true
-		return nil
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		out.Already = err == nil
+		return err
 	}
 	if u.Serve != nil {
 		err := inSavepoint(ctx, tx, func() error {
@@ -269,7 +272,7 @@ func (db *DB) handlePolled(ctx context.Context, tx *sqlx.Tx, u planbot.PolledUpd
 			}
 		}
 	}
-	return markHandled(ctx, tx, u.ID, u.Now)
+	return nil
 }
 
 // endsBatch reports whether err from one update ends the whole batch: an
