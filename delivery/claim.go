@@ -73,7 +73,10 @@ func (s *Sender) claim(ctx context.Context, delivered []planbot.Delivered) bool 
 	}
 	n := batchSize(s.pace.lim.Gap, s.service.get(), s.MaxInFlight)
 	var err error
-	s.held, err = s.outbox.ClaimBatchAfter(ctx, s.platform, now, n, skip, delivered)
+	// Not cancellable: a cancellable context costs a goroutine per
+	// statement in database/sql and go-sqlite3, and a claim is short (the
+	// busy timeout bounds it); ctx is looked at once it returns.
+	s.held, err = s.outbox.ClaimBatchAfter(context.WithoutCancel(ctx), s.platform, now, n, skip, delivered)
 	s.sentRecorded(ctx, delivered, err)
 	switch {
 	case err != nil && ctx.Err() != nil:

@@ -173,7 +173,7 @@ func (s *Sender) ready(ctx context.Context) bool {
 		if len(delivered) == 0 {
 			return true
 		}
-		_, err := s.outbox.ClaimBatchAfter(ctx, s.platform, s.now(), 0, nil, delivered)
+		_, err := s.outbox.ClaimBatchAfter(context.WithoutCancel(ctx), s.platform, s.now(), 0, nil, delivered)
 		s.sentRecorded(ctx, delivered, err)
 		if err != nil {
 			s.wait(ctx, s.backoff(0))
