@@ -153,6 +153,14 @@ func (s *Sender) Run(ctx context.Context) error {
 		msg := s.held[0]
 		s.held = s.held[1:]
 		s.pace.started(s.now())
+		if cap(slots) == 1 {
+			// One in flight: Run would only wait for the slot, so the
+			// request is made here, without a goroutine and two hand-offs
+			// per message (issue 15).
+			s.deliver(context.WithoutCancel(ctx), msg)
+			<-slots
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -21,7 +22,24 @@ import (
 )
 
 func main() {
+	if oneProcessor(os.Args[1:], os.Getenv) {
+		runtime.GOMAXPROCS(1)
+	}
 	os.Exit(run(os.Args[1:], &env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now}))
+}
+
+// oneProcessor says whether the process runs Go code on one processor:
+// `planbot run`, unless GOMAXPROCS says otherwise. The bot's work is a
+// pipeline of short steps (poll, handle, send) that hand off to each other
+// and spend their time in SQLite (cgo) and the network. With two
+// processors the runtime spins threads looking for work and takes
+// processors back from cgo calls tens of thousands of times a second: on
+// the 2-core machine one processor answered the same 2,000 reports with
+// 30% less CPU and at a higher rate (docs/BENCHMARKS.md, issue 15), and
+// leaves the other core to the server's other work. Other commands (gen,
+// import-doc, export) are batch work and keep every core.
+func oneProcessor(args []string, getenv func(string) string) bool {
+	return len(args) > 0 && args[0] == "run" && getenv("GOMAXPROCS") == ""
 }
 
 // command is one subcommand: its flags are parsed by run, then it does its

@@ -229,3 +229,22 @@ func TestDisplayWidth(t *testing.T) {
 		t.Errorf("truncate = %q (width %d)", got, displayWidth(got))
 	}
 }
+
+func TestOneProcessorForRunOnly(t *testing.T) {
+	unset := func(string) string { return "" }
+	for _, c := range []struct {
+		args   []string
+		getenv func(string) string
+		want   bool
+	}{
+		{[]string{"run", "-config", "c.yaml"}, unset, true},
+		{[]string{"run"}, func(k string) string { return map[string]string{"GOMAXPROCS": "2"}[k] }, false},
+		{[]string{"gen", "-o", "county.db"}, unset, false},
+		{[]string{"chat"}, unset, false},
+		{nil, unset, false},
+	} {
+		if got := oneProcessor(c.args, c.getenv); got != c.want {
+			t.Errorf("oneProcessor(%q) = %v, want %v", c.args, got, c.want)
+		}
+	}
+}
