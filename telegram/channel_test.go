@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -60,7 +61,11 @@ func (f *fakeAPI) GetUpdates(tgbotapi.UpdateConfig) ([]tgbotapi.Update, error) {
 
 func (f *fakeAPI) Request(c tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
 	f.reqs = append(f.reqs, c)
-	return &tgbotapi.APIResponse{Ok: f.err == nil}, f.err
+	if f.err != nil {
+		return &tgbotapi.APIResponse{}, f.err
+	}
+	// What the Bot API answers a send or an edit with: the message.
+	return &tgbotapi.APIResponse{Ok: true, Result: json.RawMessage(fmt.Sprintf(`{"message_id":%d,"chat":{"id":42}}`, f.id))}, nil
 }
 
 func (f *fakeAPI) Send(c tgbotapi.Chattable) (tgbotapi.Message, error) {
