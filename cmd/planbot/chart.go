@@ -43,7 +43,7 @@ func chartCommand() command {
 					fmt.Fprintln(e.stderr, "planbot chart:", err)
 					return exitFail
 				}
-				res, err := e.make(ctx, render.Job{Chart: render.ChartOf(ov, cfg.Plan), Font: *fontFlag}, e.log)
+				res, err := e.makeFile(ctx, render.Job{Chart: render.ChartOf(ov, cfg.Plan), Font: *fontFlag}, e.log)
 				if err != nil {
 					fmt.Fprintln(e.stderr, "planbot chart:", err)
 					return exitFail

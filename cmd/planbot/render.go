@@ -47,9 +47,9 @@ func (e *env) warnIfNoRenderer(log *slog.Logger) {
 	}
 }
 
-// make has job made and logs what planbot-render said (no CJK font:
+// makeFile has job made and logs what planbot-render said (no CJK font:
 // labels in ASCII), as the operator's to read.
-func (e *env) make(ctx context.Context, job render.Job, log *slog.Logger) (render.Result, error) {
+func (e *env) makeFile(ctx context.Context, job render.Job, log *slog.Logger) (render.Result, error) {
 	r, err := e.renderer()
 	if err != nil {
 		return render.Result{}, err
@@ -67,13 +67,13 @@ func (e *env) digestChart(ctx context.Context, ov planbot.Overview, plan *planbo
 	if _, err := e.renderer(); err != nil {
 		return nil, nil
 	}
-	res, err := e.make(ctx, render.Job{Chart: render.ChartOf(ov, plan), Font: e.fontPath}, log)
+	res, err := e.makeFile(ctx, render.Job{Chart: render.ChartOf(ov, plan), Font: e.fontPath}, log)
 	return res.Data, err
 }
 
 // workbook writes a laid-out ledger as an .xlsx.
 func (e *env) workbook(ctx context.Context, book *ledger.Book) ([]byte, error) {
-	res, err := e.make(ctx, render.Job{Ledger: book}, e.log)
+	res, err := e.makeFile(ctx, render.Job{Ledger: book}, e.log)
 	if err != nil {
 		return nil, fmt.Errorf("write the workbook: %w", err)
 	}
