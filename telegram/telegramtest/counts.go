@@ -36,22 +36,9 @@ func (s *Server) OKCount(method string, chat func(int64) bool) int {
 // the test goroutine.
 func (s *Server) WaitUntil(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
 	tb.Helper()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	for {
-		s.mu.Lock()
-		ch := s.changed
-		s.mu.Unlock()
-		if cond() {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timer.C:
-			tb.Fatalf("telegramtest: %s: not within %v; offset %d, %d pending updates", what, timeout, s.Offset(), s.Pending())
-			return
-		}
-	}
+	s.waitChanged(tb, timeout, cond, func() {
+		tb.Fatalf("telegramtest: %s: not within %v; offset %d, %d pending updates", what, timeout, s.Offset(), s.Pending())
+	})
 }
 
 // WaitOK waits until OKCount(method, chat) is at least n.

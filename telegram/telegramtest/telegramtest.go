@@ -717,22 +717,35 @@ func (s *Server) Pending() int {
 // calls seen, so call it from the test goroutine.
 func (s *Server) WaitFor(tb testing.TB, timeout time.Duration, cond func(calls []Call) bool) []Call {
 	tb.Helper()
+	var calls []Call
+	s.waitChanged(tb, timeout, func() bool {
+		calls = s.Calls()
+		return cond(calls)
+	}, func() {
+		tb.Fatalf("telegramtest: condition not met within %v; offset %d, %d pending updates; calls:\n%s",
+			timeout, s.Offset(), s.Pending(), Describe(calls))
+	})
+	return calls
+}
+
+// waitChanged re-evaluates cond on every change of the server's state
+// until it holds, or calls timedOut once timeout has passed.
+func (s *Server) waitChanged(tb testing.TB, timeout time.Duration, cond func() bool, timedOut func()) {
+	tb.Helper()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for {
 		s.mu.Lock()
-		calls := slices.Clone(s.calls)
-		ch := s.changed
+		ch := s.changed // taken before cond looks: a change after it closes ch
 		s.mu.Unlock()
-		if cond(calls) {
-			return calls
+		if cond() {
+			return
 		}
 		select {
 		case <-ch:
 		case <-timer.C:
-			tb.Fatalf("telegramtest: condition not met within %v; offset %d, %d pending updates; calls:\n%s",
-				timeout, s.Offset(), s.Pending(), Describe(calls))
-			return calls
+			timedOut()
+			return
 		}
 	}
 }
