@@ -210,7 +210,7 @@ func (p *Poller) handle(ctx context.Context, u tgbotapi.Update, next int) error 
 	// whole second at or after its stamp: a fractional now would hold
 	// every reply back until the next second ticks.
 	now := p.Now().Truncate(time.Second)
-	log := p.Log.With(slog.Int("update_id", u.UpdateID), slog.String("chat_id", string(m.ChatID)), slog.String("user_id", string(m.UserID)))
+	log := p.updateLog(u.UpdateID, m)
 	if !ok {
 		if err := p.Updates.RecordUpdate(ctx, u.UpdateID, next, now); err != nil {
 			log.Error("record ignored update", errAttr(err))
@@ -270,7 +270,10 @@ func (p *Poller) handleBatch(ctx context.Context, updates []tgbotapi.Update) (in
 		return 0, false
 	}
 	for i, o := range outcomes {
-		log := p.Log.With(slog.Int("update_id", updates[i].UpdateID), slog.String("chat_id", string(msgs[i].ChatID)), slog.String("user_id", string(msgs[i].UserID)))
+		if !o.Already && o.Failed == nil && o.ApologyRefused == nil {
+			continue // the common case: nothing to say, no logger to build
+		}
+		log := p.updateLog(updates[i].UpdateID, msgs[i])
 		switch {
 		case o.Already:
 			log.Info("update already handled, skipped")
@@ -283,6 +286,11 @@ func (p *Poller) handleBatch(ctx context.Context, updates []tgbotapi.Update) (in
 	}
 	p.writable()
 	return next, true
+}
+
+// updateLog is the log of one update, naming it, its chat and its sender.
+func (p *Poller) updateLog(updateID int, m planbot.Message) *slog.Logger {
+	return p.Log.With(slog.Int("update_id", updateID), slog.String("chat_id", string(m.ChatID)), slog.String("user_id", string(m.UserID)))
 }
 
 // recordFailed records an update whose handling failed, with msgs (the
