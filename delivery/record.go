@@ -80,10 +80,7 @@ func (s *Sender) recording(msg planbot.OutboxMessage, res result, now time.Time,
 		// deliver leaves this one to Run (see Sender); recorded alone, it
 		// is the same write.
 		sent := []planbot.Delivered{{ID: msg.ID, SentMessageID: res.sentID, At: now}}
-		return func(ctx context.Context) error {
-			_, err := o.ClaimBatchAfter(ctx, s.platform, now, 0, nil, sent)
-			return err
-		}
+		return func(ctx context.Context) error { return s.recordSent(ctx, now, sent) }
 	case verdictCool:
 		until := now.Add(res.after)
 		log.Warn("rate limited by the platform; this chat waits", slog.Duration("retry_after", res.after))

@@ -181,7 +181,7 @@ func (s *Sender) ready(ctx context.Context) bool {
 		if len(delivered) == 0 {
 			return true
 		}
-		_, err := s.outbox.ClaimBatchAfter(context.WithoutCancel(ctx), s.platform, s.now(), 0, nil, delivered)
+		err := s.recordSent(context.WithoutCancel(ctx), s.now(), delivered)
 		s.sentRecorded(ctx, delivered, err)
 		if err != nil {
 			s.wait(ctx, s.backoff(0))
@@ -234,13 +234,19 @@ func (s *Sender) keepSent(d []planbot.Delivered) {
 	s.sent = append(d, s.sent...)
 }
 
+// recordSent records delivered as sent: a claim of nothing after them.
+func (s *Sender) recordSent(ctx context.Context, now time.Time, delivered []planbot.Delivered) error {
+	_, err := s.outbox.ClaimBatchAfter(ctx, s.platform, now, 0, nil, delivered)
+	return err
+}
+
 // recordSentAtStop records what the platform took before the stop.
 func (s *Sender) recordSentAtStop() {
 	delivered := s.takeSent()
 	if len(delivered) == 0 {
 		return
 	}
-	if _, err := s.outbox.ClaimBatchAfter(context.Background(), s.platform, s.now(), 0, nil, delivered); err != nil {
+	if err := s.recordSent(context.Background(), s.now(), delivered); err != nil {
 		s.log.Error("delivered messages not recorded at the stop; they are sent again at the next start (may duplicate)",
 			slog.Int("count", len(delivered)), errAttr(err))
 	}
