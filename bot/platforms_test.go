@@ -244,3 +244,16 @@ func TestFoldedName(t *testing.T) {
 		}
 	}
 }
+
+// A bot that cannot export (no planbot-render on the server) says so in
+// words a cadre can act on.
+func TestExportUnavailable(t *testing.T) {
+	m := Message{ChatID: "console:1", Chat: ChatPrivate, UserID: maTG, AsPerson: "zheng_dzb", Text: "/export", At: now14} // the office's admin
+	rs, err := newBot14(t).Handle(context.Background(), &memStore{}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := texts(rs); !strings.Contains(got, "暂时不能导出台账") || !strings.Contains(got, "请联系管理员") {
+		t.Errorf("/export without an exporter: %q", got)
+	}
+}

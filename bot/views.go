@@ -577,7 +577,7 @@ func (b *Bot) export(c *call, _ string) error {
 		return nil
 	}
 	if b.cfg.Export == nil {
-		c.say("这个运行方式不支持导出台账。")
+		c.say("暂时不能导出台账：服务器上缺少导出程序，请联系管理员。")
 		return nil
 	}
 	name, data, err := b.cfg.Export(c.ctx, c.s, c.plan, c.now)
