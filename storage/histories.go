@@ -133,6 +133,10 @@ const wantedCTE = `want (item_id, unit, per_owner) AS (
 		SELECT i.id, json_extract(j.value, '$[1]'), json_extract(j.value, '$[2]')
 		FROM json_each(?1) j JOIN items i ON i.code = json_extract(j.value, '$[0]'))`
 
+// The standing queries are read as r.id IN (…), which keeps each id once:
+// their parts are joined with UNION ALL, not a UNION that would sort them
+// into a temporary table of its own first.
+
 // standingQuery is the ids, per item, of the latest report that counts
 // and of the latest that counts and gives a progress of its own (planbot's
 // latestEffective): each a walk back on reports_item from the item's
@@ -141,7 +145,7 @@ const standingQuery = `WITH ` + wantedCTE + `
 	SELECT (SELECT x.id FROM reports x WHERE x.item_id = w.item_id AND ` + effectiveBefore + `
 			ORDER BY x.id DESC LIMIT 1)
 	FROM want w
-	UNION
+	UNION ALL
 	SELECT (SELECT x.id FROM reports x WHERE x.item_id = w.item_id AND ` + effectiveBefore + `
 			AND (x.done = 1 OR x.percent IS NOT NULL OR x.value_unit = w.unit)
 			ORDER BY x.id DESC LIMIT 1)
@@ -165,11 +169,11 @@ const shareStandingQuery = `WITH RECURSIVE ` + wantedCTE + `,
 	SELECT (SELECT x.id FROM reports x WHERE x.item_id = o.item_id AND COALESCE(x.on_behalf_of_id, x.reporter_id) = o.who
 			AND ` + effectiveBefore + ` ORDER BY x.id ASC LIMIT 1)
 	FROM owner o WHERE o.who IS NOT NULL
-	UNION
+	UNION ALL
 	SELECT (SELECT x.id FROM reports x WHERE x.item_id = o.item_id AND COALESCE(x.on_behalf_of_id, x.reporter_id) = o.who
 			AND ` + effectiveBefore + ` ORDER BY x.id DESC LIMIT 1)
 	FROM owner o WHERE o.who IS NOT NULL
-	UNION
+	UNION ALL
 	SELECT (SELECT x.id FROM reports x WHERE x.item_id = o.item_id AND COALESCE(x.on_behalf_of_id, x.reporter_id) = o.who
 			AND ` + effectiveBefore + ` AND x.value_unit = o.unit ORDER BY x.id DESC LIMIT 1)
 	FROM owner o WHERE o.who IS NOT NULL`
