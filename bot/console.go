@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -28,6 +30,10 @@ type Console struct {
 	Person   string         // person key
 	UserID   planbot.UserID // one of the person's accounts, or a stand-in ("console:KEY")
 	Now      func() time.Time
+	// SaveDir is where the files the bot sends (the digest's picture, the
+	// ledger) are saved, as a terminal cannot show them; "" only names
+	// them.
+	SaveDir string
 
 	nextMessageID int
 	keyboard      []Button // the last keyboard shown, numbered from 1
@@ -111,6 +117,11 @@ func (con *Console) say(ctx context.Context, line string, out io.Writer) error {
 }
 
 func (con *Console) print(r Reply, out io.Writer) {
+	for _, f := range []*File{r.Photo, r.Document} {
+		if f != nil {
+			con.printFile(f, out)
+		}
+	}
 	if r.Text == "" && r.CallbackText != "" {
 		fmt.Fprintf(out, "  〔%s〕\n", r.CallbackText)
 		return
@@ -136,6 +147,25 @@ func (con *Console) print(r Reply, out io.Writer) {
 			fmt.Fprintln(out, "  "+strings.Join(row, "  "))
 		}
 	}
+}
+
+// printFile shows a file the bot sends: its caption, and where it was
+// saved.
+func (con *Console) printFile(f *File, out io.Writer) {
+	if f.Caption != "" {
+		fmt.Fprintln(out, PlainText(f.Caption))
+	}
+	what := fmt.Sprintf("文件 %s，%d KB", f.Name, (len(f.Data)+1023)/1024)
+	if con.SaveDir == "" {
+		fmt.Fprintf(out, "  〔%s〕\n", what)
+		return
+	}
+	path := filepath.Join(con.SaveDir, filepath.Base(f.Name))
+	if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+		fmt.Fprintf(out, "  〔%s，未能保存：%v〕\n", what, err)
+		return
+	}
+	fmt.Fprintf(out, "  〔%s，已存为 %s〕\n", what, path)
 }
 
 var tagPattern = regexp.MustCompile(`<[^>]*>`)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -44,7 +45,9 @@ func chatCommand() command {
 				defer db.Close()
 				e.warnIfNoRenderer(e.log)
 				b := bot.New(botConfig(e, cfg, *path))
-				con := &bot.Console{Bot: b, Sessions: db, Person: person.Key, UserID: consoleUser(person), Now: e.now}
+				// Files go beside the database: the terminal cannot show them.
+				con := &bot.Console{Bot: b, Sessions: db, Person: person.Key, UserID: consoleUser(person), Now: e.now,
+					SaveDir: filepath.Dir(db.Path())}
 				stdin := e.stdin
 				if stdin == nil {
 					stdin = os.Stdin

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,5 +87,29 @@ func TestRunWithoutToken(t *testing.T) {
 	code := run([]string{"run", "-db", filepath.Join(t.TempDir(), "x.db")}, e)
 	if code != exitFail || !strings.Contains(errOut.String(), "PLANBOT_TELEGRAM_TOKEN") || !strings.Contains(errOut.String(), "planbot chat") {
 		t.Errorf("run without a token = %d: %s", code, errOut.String())
+	}
+}
+
+// A terminal cannot show the digest's picture or the ledger: the console
+// saves them beside the database and says where.
+func TestConsoleSavesFiles(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	e := &env{stdin: strings.NewReader("/digest\n/export\n"), stdout: &out, stderr: &errOut, now: func() time.Time { return fixedNow }}
+	if code := run([]string{"chat", "-db", filepath.Join(dir, "planbot.db")}, e); code != exitOK {
+		t.Fatalf("chat = %d\n%s", code, errOut.String())
+	}
+	for _, f := range []struct{ name, magic string }{
+		{"digest-2027-06-15.png", "\x89PNG"},
+		{"2027年度工作台账_20270615.xlsx", "PK"},
+	} {
+		path := filepath.Join(dir, f.name)
+		if !strings.Contains(out.String(), "已存为 "+path) {
+			t.Errorf("the console does not say it saved %s:\n%s", path, out.String())
+		}
+		data, err := os.ReadFile(path)
+		if err != nil || !strings.HasPrefix(string(data), f.magic) {
+			t.Errorf("%s: %d bytes, %v; want a file starting %q", f.name, len(data), err, f.magic)
+		}
 	}
 }
