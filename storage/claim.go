@@ -51,8 +51,9 @@ import (
 //	    SEARCH n USING INDEX outbox_lane_reply (chat_id>? AND chat_id<?) -- the next chat's head: one seek
 //	SCAN outbox USING INDEX outbox_answer            -- partial: pending answers only
 //
-// INDEXED BY, because the planner would otherwise take outbox_job_run
-// (job, scheduled_at) for "job IS NULL", a scan of every reply ever sent.
+// INDEXED BY, because the planner once took outbox_job_run (job,
+// scheduled_at) for "job IS NULL", a scan of every reply ever sent (that
+// index holds job runs only since 0015, but the plan must not depend on it).
 // The heads are materialized once: the candidates read them twice (the
 // pending heads, and the chats with a head in flight).
 //

@@ -157,8 +157,8 @@ func TestMigratePlatformAddresses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if got := db.AppliedMigrations(); !slices.Equal(got, []int{12, 13, 14}) {
-		t.Fatalf("applied %v, want [12 13 14]", got)
+	if got := db.AppliedMigrations(); !slices.Equal(got, []int{12, 13, 14, 15}) {
+		t.Fatalf("applied %v, want [12 13 14 15]", got)
 	}
 	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Fatal(err)

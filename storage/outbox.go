@@ -321,12 +321,7 @@ func (db *DB) PendingMessages(ctx context.Context, now time.Time, limit int) ([]
 		return nil, fmt.Errorf("list pending messages: %w", errorf(ErrInvalid, "limit %d is not positive", limit))
 	}
 	var rows []outboxRow
-	if err := db.read.SelectContext(ctx, &rows, `
-		SELECT `+outboxColumns+`
-		FROM outbox
-		WHERE status = 'pending' AND next_attempt_at <= ?
-		ORDER BY priority DESC, id
-		LIMIT ?`, unix(now), limit); err != nil {
+	if err := db.read.SelectContext(ctx, &rows, pendingMessages, unix(now), limit); err != nil {
 		return nil, fmt.Errorf("list pending messages: %w", classify(err))
 	}
 	out, err := messages(rows)
@@ -335,6 +330,13 @@ func (db *DB) PendingMessages(ctx context.Context, now time.Time, limit int) ([]
 	}
 	return out, nil
 }
+
+// pendingMessages is PendingMessages' query: now, then limit.
+const pendingMessages = `
+	SELECT ` + outboxColumns + ` FROM outbox
+	WHERE id IN (` + unsentIDs + `) AND status = 'pending' AND next_attempt_at <= ?
+	ORDER BY priority DESC, id
+	LIMIT ?`
 
 // HeldRun is a job run's reminders held for quiet hours and due for
 // release (ReleaseHeld).
