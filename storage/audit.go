@@ -6,8 +6,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jmoiron/sqlx"
-
 	"planbot"
 )
 
@@ -15,7 +13,7 @@ import (
 // message, so that nobody can fill the disk through the audit log.
 const maxAuditDetail = 1024
 
-func audit(ctx context.Context, tx *sqlx.Tx, e planbot.AuditEntry, now time.Time) error {
+func audit(ctx context.Context, tx *txn, e planbot.AuditEntry, now time.Time) error {
 	if e.Action == "" {
 		return errorf(ErrInvalid, "audit entry has no action")
 	}

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"planbot"
 )
 
@@ -49,7 +47,7 @@ func BenchmarkAllReports(b *testing.B) {
 	db := openTest(b)
 	plan := bigPlan(400)
 	mustSync(b, db, plan, t0)
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		for i := range 150 {
 			for _, it := range plan.Items {
 				r := planbot.Report{ItemCode: it.Code, Reporter: it.Owners[0], At: t0.Add(time.Duration(i) * time.Hour),
@@ -88,7 +86,7 @@ func BenchmarkRawInsert(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := db.inTx(ctx, func(tx *txn) error {
 			_, err := tx.ExecContext(ctx, `INSERT INTO raw_bench (at, note) VALUES (?, ?)`, 1700000000, "已与XX酒店签约")
 			return err
 		})

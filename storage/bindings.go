@@ -88,7 +88,7 @@ func checkAccount(user planbot.UserID) error {
 
 // bindAccount spends invite and binds user to person (see Session.Bind).
 // Either all of it is written or nothing.
-func bindAccount(ctx context.Context, tx *sqlx.Tx, person string, user planbot.UserID, invite string, now time.Time) error {
+func bindAccount(ctx context.Context, tx *txn, person string, user planbot.UserID, invite string, now time.Time) error {
 	switch {
 	case person == "":
 		return errorf(ErrInvalid, "no person")
@@ -138,7 +138,7 @@ func bindAccount(ctx context.Context, tx *sqlx.Tx, person string, user planbot.U
 // checkBindable fails with ErrConflict when invite was spent, or user
 // belongs to another person than personID: by a live binding, or in the
 // plan.
-func checkBindable(ctx context.Context, tx *sqlx.Tx, personID int64, user planbot.UserID, invite string) error {
+func checkBindable(ctx context.Context, tx *txn, personID int64, user planbot.UserID, invite string) error {
 	// The invite itself is never put in a message: it is a secret.
 	var spent int
 	if err := tx.GetContext(ctx, &spent, `SELECT COUNT(*) FROM spent_invites WHERE invite = ?`, invite); err != nil {
@@ -205,7 +205,7 @@ func (db *DB) Bindings(ctx context.Context) ([]Binding, error) {
 // bindings it made; the others' people are not in this plan, or bound.
 func (db *DB) CarryBindings(ctx context.Context, from []Binding) ([]Binding, error) {
 	var made []Binding
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		for _, b := range from {
 			var personID int64
 			err := tx.GetContext(ctx, &personID, `
@@ -240,14 +240,14 @@ const (
 
 // voidBindings voids the live binding of person id (plan sync: the person's
 // identity in the YAML changed).
-func voidBindings(ctx context.Context, tx *sqlx.Tx, personID int64, reason string, now int64) error {
+func voidBindings(ctx context.Context, tx *txn, personID int64, reason string, now int64) error {
 	return voidWhere(ctx, tx, reason, now, `person_id = ?`, personID)
 }
 
 // voidWhere voids the live bindings that match cond (with args), in the
 // binding and, for good, in its spent invite's row. cond is our constant
 // SQL, never user input.
-func voidWhere(ctx context.Context, tx *sqlx.Tx, reason string, now int64, cond string, args ...any) error {
+func voidWhere(ctx context.Context, tx *txn, reason string, now int64, cond string, args ...any) error {
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE spent_invites SET void_at = ?, void_reason = ?
 		WHERE invite IN (SELECT invite FROM account_bindings WHERE void_at IS NULL AND `+cond+`)`,
@@ -264,7 +264,7 @@ func voidWhere(ctx context.Context, tx *sqlx.Tx, reason string, now int64, cond 
 
 // voidRemoved voids the bindings of people removed from the plan: coming
 // back later does not bring back whoever had used their code.
-func voidRemoved(ctx context.Context, tx *sqlx.Tx, now int64) error {
+func voidRemoved(ctx context.Context, tx *txn, now int64) error {
 	return voidWhere(ctx, tx, VoidRemoved, now, `person_id IN (SELECT id FROM people WHERE archived_at IS NOT NULL)`)
 }
 

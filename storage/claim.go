@@ -200,7 +200,7 @@ func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Tim
 		return nil, nil
 	}
 	var out []OutboxMessage
-	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		out = nil
 		for _, d := range delivered {
 			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET `+markSent+` WHERE id = ? AND status = 'sending'`,

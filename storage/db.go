@@ -268,31 +268,36 @@ func (db *DB) Path() string { return db.path }
 func (db *DB) AppliedMigrations() []int { return append([]int(nil), db.applied...) }
 
 // inTx runs fn in a write transaction (BEGIN IMMEDIATE on the single write
-// connection) and commits it if fn returns nil. If fn fails or panics, the
-// transaction is rolled back (a panic is re-raised): the one write
-// connection is never left inside a transaction.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.write.BeginTxx(ctx, nil)
+// connection) and commits it if fn returns nil and ctx has not ended
+// (fn's statements run to their end regardless: see txn). If fn fails or
+// panics, the transaction is rolled back (a panic is re-raised): the one
+// write connection is never left inside a transaction.
+func (db *DB) inTx(ctx context.Context, fn func(tx *txn) error) error {
+	tx, err := beginTxn(ctx, db.write, "BEGIN IMMEDIATE")
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", classify(err))
 	}
 	done := false
 	defer func() {
 		if !done {
-			tx.Rollback()
+			tx.end(false)
 		}
 	}()
 	if err := fn(tx); err != nil {
 		return classify(err)
 	}
+	done = true
+	if err := ctx.Err(); err != nil {
+		// Stopped before the commit: as if the process had stopped there.
+		tx.end(false)
+		return fmt.Errorf("commit: %w", err)
+	}
 	if err := db.checkFile(); err != nil {
-		tx.Rollback()
-		done = true
+		tx.end(false)
 		return db.rescueVanished(ctx, err)
 	}
-	done = true
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", classify(err))
+	if err := tx.end(true); err != nil {
+		return classify(err)
 	}
 	return nil
 }
@@ -345,7 +350,7 @@ func (db *DB) rescueVanished(ctx context.Context, err error) error {
 // savepoint runs fn inside a SAVEPOINT of tx: if fn fails, what it wrote is
 // undone and the transaction goes on, so a Session method that fails leaves
 // the session as it found it.
-func savepoint(ctx context.Context, tx *sqlx.Tx, fn func() error) error {
+func savepoint(ctx context.Context, tx *txn, fn func() error) error {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT storage_step`); err != nil {
 		return err
 	}

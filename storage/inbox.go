@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"planbot"
 )
 
@@ -36,7 +34,7 @@ func (db *DB) StoreInbound(ctx context.Context, platform, eventID string, payloa
 		payload = []byte{} // NULL marks a handled event's cleared payload
 	}
 	var stored bool
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `
 			INSERT INTO inbound_events (platform, event_id, payload, received_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (platform, event_id) DO NOTHING`, platform, eventID, payload, unix(now))
@@ -134,7 +132,7 @@ func (db *DB) RecordInbound(ctx context.Context, platform, eventID string, now t
 // Pending events are never purged.
 func (db *DB) PurgeInbound(ctx context.Context, before time.Time) (int, error) {
 	var n int64
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM inbound_events WHERE handled_at < ?`, ceilUnix(before))
 		if err != nil {
 			return err
@@ -163,7 +161,7 @@ func checkInbound(platform, eventID string) error {
 // inboundEvent is an event in the inbox, as a handledLog.
 type inboundEvent struct{ platform, eventID string }
 
-func (e inboundEvent) handled(ctx context.Context, tx *sqlx.Tx) (bool, error) {
+func (e inboundEvent) handled(ctx context.Context, tx *txn) (bool, error) {
 	var handled bool
 	err := tx.GetContext(ctx, &handled, `
 		SELECT handled_at IS NOT NULL FROM inbound_events WHERE platform = ? AND event_id = ?`,
@@ -178,7 +176,7 @@ func (e inboundEvent) handled(ctx context.Context, tx *sqlx.Tx) (bool, error) {
 // are committed the frame and its file are not needed (the file, if
 // evidence, was saved with SaveEvidence in the same transaction). An
 // event handled already keeps its first handled_at.
-func (e inboundEvent) record(ctx context.Context, tx *sqlx.Tx, now time.Time) error {
+func (e inboundEvent) record(ctx context.Context, tx *txn, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO inbound_events (platform, event_id, payload, received_at, handled_at) VALUES (?, ?, NULL, ?, ?)
 		ON CONFLICT (platform, event_id) DO UPDATE SET handled_at = excluded.handled_at, payload = NULL

@@ -90,7 +90,7 @@ func (db *DB) RunJob(ctx context.Context, job string, scheduledAt, now time.Time
 	fn func(planbot.Tx) ([]OutboxMessage, error)) (ran bool, err error) {
 	err = checkRunKey(job, scheduledAt)
 	if err == nil {
-		err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+		err = db.inTx(ctx, func(tx *txn) error {
 			inserted, err := insertJobRun(ctx, tx, job, scheduledAt, now, JobDone, "", "")
 			if err != nil || !inserted {
 				return err
@@ -130,7 +130,7 @@ func (db *DB) recordJobRun(ctx context.Context, job string, scheduledAt, now tim
 		return false, err
 	}
 	var ok bool
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var err error
 		ok, err = insertJobRun(ctx, tx, job, scheduledAt, now, status, errText, reason)
 		return err
@@ -150,7 +150,7 @@ func checkRunKey(job string, scheduledAt time.Time) error {
 
 // insertJobRun records a finished run (finished at now) unless its key is
 // taken, and says whether it did.
-func insertJobRun(ctx context.Context, tx *sqlx.Tx, job string, scheduledAt, now time.Time, status JobStatus, errText, reason string) (bool, error) {
+func insertJobRun(ctx context.Context, tx *txn, job string, scheduledAt, now time.Time, status JobStatus, errText, reason string) (bool, error) {
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO job_runs (job, scheduled_at, status, started_at, finished_at, error, reason)
 		VALUES (?, ?, ?, ?, ?, ?, ?)

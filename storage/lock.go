@@ -180,7 +180,7 @@ func (db *DB) Identity(ctx context.Context) (string, error) {
 	}
 	b := make([]byte, 16)
 	rand.Read(b)
-	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = db.inTx(ctx, func(tx *txn) error {
 		// Another process may have made one meanwhile: keep the first.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO bot_state (name, value, updated_at) VALUES (?, ?, 0)
 			ON CONFLICT (name) DO NOTHING`, identityKey, hex.EncodeToString(b)); err != nil {

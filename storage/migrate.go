@@ -97,7 +97,7 @@ func (db *DB) migrate(ctx context.Context, migs []migration) ([]int, error) {
 		return nil, nil
 	}
 	var current int
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, createSchemaMigrations); err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
@@ -113,7 +113,7 @@ func (db *DB) migrate(ctx context.Context, migs []migration) ([]int, error) {
 	}
 	var applied []int
 	for _, m := range migs[current:] {
-		err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := db.inTx(ctx, func(tx *txn) error {
 			// Another process may have migrated between our transactions.
 			var n int
 			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM schema_migrations WHERE version >= ?`, m.version); err != nil {

@@ -19,7 +19,7 @@ import (
 // those of AddReport, for the indicator instead of the item.
 func (db *DB) AddObservation(ctx context.Context, o planbot.Observation) (planbot.Observation, error) {
 	var out planbot.Observation
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var err error
 		out, err = addObservation(ctx, tx, o)
 		return err
@@ -30,7 +30,7 @@ func (db *DB) AddObservation(ctx context.Context, o planbot.Observation) (planbo
 	return out, nil
 }
 
-func addObservation(ctx context.Context, tx *sqlx.Tx, o planbot.Observation) (planbot.Observation, error) {
+func addObservation(ctx context.Context, tx *txn, o planbot.Observation) (planbot.Observation, error) {
 	switch {
 	case o.At.IsZero():
 		return o, errorf(ErrInvalid, "observation has no time")

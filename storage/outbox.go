@@ -48,7 +48,7 @@ func (db *DB) Enqueue(ctx context.Context, msgs ...OutboxMessage) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		return db.enqueue(ctx, tx, time.Now(), msgs)
 	})
 	if err != nil {
@@ -65,7 +65,7 @@ func (db *DB) textLimit(platform string) int {
 	return DefaultTextLimit
 }
 
-func (db *DB) enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs []OutboxMessage) error {
+func (db *DB) enqueue(ctx context.Context, tx *txn, now time.Time, msgs []OutboxMessage) error {
 	for i, whole := range msgs {
 		for _, m := range planbot.SplitOutbox(whole, db.textLimit(whole.ChatID.Platform())) {
 			if err := insertMessage(ctx, tx, now, m); err != nil {
@@ -77,7 +77,7 @@ func (db *DB) enqueue(ctx context.Context, tx *sqlx.Tx, now time.Time, msgs []Ou
 }
 
 // insertMessage checks m and adds it to the outbox as pending.
-func insertMessage(ctx context.Context, tx *sqlx.Tx, now time.Time, m OutboxMessage) error {
+func insertMessage(ctx context.Context, tx *txn, now time.Time, m OutboxMessage) error {
 	if m.Method == "" {
 		m.Method = MethodSend
 	}
@@ -370,7 +370,7 @@ func (db *DB) NextHeldRelease(ctx context.Context) (time.Time, bool, error) {
 // released: their chat is unreachable.
 func (db *DB) ReleaseHeld(ctx context.Context, now time.Time, fn func(planbot.Tx, HeldRun) ([]OutboxMessage, error)) (int, error) {
 	var released int
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		released = 0
 		var rows []struct {
 			ID          int64          `db:"id"`

@@ -22,7 +22,7 @@ const maxErrorText = 1024
 // clause of an UPDATE, and its args. It fails with ErrNotFound for an
 // unknown id and ErrConflict for a message that is not in flight.
 func (db *DB) settle(ctx context.Context, what string, id int64, set string, args ...any) error {
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET `+set+` WHERE id = ? AND status = 'sending'`,
 			append(args, id)...)
 		if err != nil {
@@ -130,7 +130,7 @@ func (db *DB) RetargetChat(ctx context.Context, oldChat, newChat planbot.ChatID)
 			errorf(ErrInvalid, "a chat stays on its platform"))
 	}
 	var moved int64
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, failEditsOfChat,
 			sql.Named("err", "chat migrated to "+string(newChat)+": the message to edit stayed in the old chat"),
 			sql.Named("now", unix(time.Now())), sql.Named("chat", oldChat)); err != nil {
@@ -193,7 +193,7 @@ const (
 // changed.
 func (db *DB) update(ctx context.Context, query string, args ...any) (int, error) {
 	var n int64
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return err
@@ -288,11 +288,11 @@ func (db *DB) OutboxSummary(ctx context.Context, limit int) (pending, failed []O
 	if limit <= 0 {
 		return nil, nil, fmt.Errorf("summarise outbox: %w", errorf(ErrInvalid, "limit %d is not positive", limit))
 	}
-	tx, err := db.read.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := beginTxn(ctx, db.read, "BEGIN")
 	if err != nil {
 		return nil, nil, fmt.Errorf("summarise outbox: %w", classify(err))
 	}
-	defer tx.Rollback()
+	defer tx.end(false)
 	var rows []outboxRow
 	if err := tx.SelectContext(ctx, &rows, outboxSummaryPending, limit); err != nil {
 		return nil, nil, fmt.Errorf("summarise outbox: pending messages: %w", classify(err))

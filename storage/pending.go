@@ -15,7 +15,7 @@ import (
 
 // savePending stores p (see Session.SavePending); now stamps a zero
 // CreatedAt.
-func savePending(ctx context.Context, tx *sqlx.Tx, p planbot.Pending, now time.Time) (int64, error) {
+func savePending(ctx context.Context, tx *txn, p planbot.Pending, now time.Time) (int64, error) {
 	switch {
 	case p.Kind == "":
 		return 0, errorf(ErrInvalid, "pending question has no kind")
@@ -99,7 +99,7 @@ func pendingFor(ctx context.Context, q sqlx.QueryerContext, chat planbot.ChatID,
 	return loadPending(ctx, q, id)
 }
 
-func deletePending(ctx context.Context, tx *sqlx.Tx, id int64) error {
+func deletePending(ctx context.Context, tx *txn, id int64) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM pending_questions WHERE id = ?`, id)
 	return err
 }
@@ -110,7 +110,7 @@ func deletePending(ctx context.Context, tx *sqlx.Tx, id int64) error {
 // housekeeping runs it.
 func (db *DB) PurgePending(ctx context.Context, olderThan time.Time) (int, error) {
 	var n int64
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM pending_questions WHERE created_at < ?`, ceilUnix(olderThan))
 		if err != nil {
 			return err

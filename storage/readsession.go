@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -26,10 +25,10 @@ type ReadSession struct {
 // scheduledAt would see the database (LastRunAt answers with the latest
 // run before it; zero: the latest of all), and returns fn's error.
 func (db *DB) Read(ctx context.Context, scheduledAt time.Time, fn func(planbot.ReadTx) error) error {
-	tx, err := db.read.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := beginTxn(ctx, db.read, "BEGIN")
 	if err != nil {
 		return fmt.Errorf("begin read transaction: %w", classify(err))
 	}
-	defer tx.Rollback()
+	defer tx.end(false)
 	return fn(&ReadSession{&Session{tx: tx, db: db, scheduledAt: scheduledAt}})
 }

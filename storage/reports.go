@@ -23,7 +23,7 @@ import (
 // (correct the latest report instead).
 func (db *DB) AddReport(ctx context.Context, r planbot.Report) (planbot.Report, error) {
 	var out planbot.Report
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var err error
 		out, err = addReport(ctx, tx, r)
 		return err
@@ -34,7 +34,7 @@ func (db *DB) AddReport(ctx context.Context, r planbot.Report) (planbot.Report, 
 	return out, nil
 }
 
-func addReport(ctx context.Context, tx *sqlx.Tx, r planbot.Report) (planbot.Report, error) {
+func addReport(ctx context.Context, tx *txn, r planbot.Report) (planbot.Report, error) {
 	switch {
 	case r.At.IsZero():
 		return r, errorf(ErrInvalid, "report has no time")
@@ -106,7 +106,7 @@ func addReport(ctx context.Context, tx *sqlx.Tx, r planbot.Report) (planbot.Repo
 }
 
 // activeItemID resolves an item code that can take new reports.
-func activeItemID(ctx context.Context, tx *sqlx.Tx, code string) (int64, error) {
+func activeItemID(ctx context.Context, tx *txn, code string) (int64, error) {
 	var it struct {
 		ID       int64         `db:"id"`
 		Archived sql.NullInt64 `db:"archived_at"`
@@ -125,7 +125,7 @@ func activeItemID(ctx context.Context, tx *sqlx.Tx, code string) (int64, error) 
 
 // personID resolves a person key (archived people included: history may
 // name them).
-func personID(ctx context.Context, tx *sqlx.Tx, key string) (int64, error) {
+func personID(ctx context.Context, tx *txn, key string) (int64, error) {
 	var id int64
 	err := tx.GetContext(ctx, &id, `SELECT id FROM people WHERE person_key = ?`, key)
 	switch {
@@ -141,7 +141,7 @@ func personID(ctx context.Context, tx *sqlx.Tx, key string) (int64, error) {
 // exists, belongs to the same parent (item or indicator), is not a
 // withdrawal and has not been superseded yet. noun is "report" or
 // "observation"; parent names the parent for messages.
-func checkSupersedes(ctx context.Context, tx *sqlx.Tx, table, parentCol, noun string, id, parentID int64, parent string) error {
+func checkSupersedes(ctx context.Context, tx *txn, table, parentCol, noun string, id, parentID int64, parent string) error {
 	var old struct {
 		ParentID  int64 `db:"parent_id"`
 		Withdrawn bool  `db:"withdrawn"`

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // servedKey is the bot_state row naming the chat platforms the serving
@@ -18,7 +16,7 @@ const servedKey = "served_platforms"
 
 // RecordServed records the platforms `run` serves, at its start.
 func (db *DB) RecordServed(ctx context.Context, platforms []string, now time.Time) error {
-	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO bot_state (name, value, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"planbot"
 )
 
@@ -22,7 +20,7 @@ import (
 // connection: inside it, use the Session only, never the DB's write
 // methods (they would wait for the connection forever), and keep it short.
 type Session struct {
-	tx  *sqlx.Tx
+	tx  *txn
 	db  *DB       // for its cache of committed reports
 	now time.Time // stamps pending questions and audit entries without a time
 
@@ -50,7 +48,7 @@ func (s *Session) stamp(msgs []OutboxMessage) []OutboxMessage {
 // uses it; Telegram updates go through HandleUpdate.
 func (db *DB) InSession(ctx context.Context, fn func(planbot.Tx) error) error {
 	now := time.Now()
-	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		return fn(&Session{tx: tx, db: db, now: now})
 	})
 }

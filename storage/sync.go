@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
 	"planbot"
 )
 
@@ -31,7 +29,7 @@ func (db *DB) SyncPlan(ctx context.Context, plan *planbot.Plan, now time.Time) (
 		return planbot.SyncReport{}, fmt.Errorf("sync plan into %s: no plan", db.path)
 	}
 	var rep planbot.SyncReport
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		var err error
 		rep, err = syncPlan(ctx, tx, plan, now)
 		return err
@@ -46,7 +44,7 @@ func (db *DB) SyncPlan(ctx context.Context, plan *planbot.Plan, now time.Time) (
 // database keeps.
 const planYearKey = "plan_year"
 
-func syncPlan(ctx context.Context, tx *sqlx.Tx, plan *planbot.Plan, now time.Time) (planbot.SyncReport, error) {
+func syncPlan(ctx context.Context, tx *txn, plan *planbot.Plan, now time.Time) (planbot.SyncReport, error) {
 	var rep planbot.SyncReport
 	if err := checkPlanYear(ctx, tx, plan.Year, now); err != nil {
 		return rep, err
@@ -68,7 +66,7 @@ func syncPlan(ctx context.Context, tx *sqlx.Tx, plan *planbot.Plan, now time.Tim
 // planSync is the state of one SyncPlan transaction.
 type planSync struct {
 	ctx      context.Context
-	tx       *sqlx.Tx
+	tx       *txn
 	now      int64
 	rep      *planbot.SyncReport
 	people   map[string]int64 // person key → id
@@ -174,7 +172,7 @@ func (s *planSync) personID(key string) (any, error) {
 // "done" of last year would make it done). A new year starts a new
 // database file; the old one stays as the year's record. A database with no
 // report yet takes any year.
-func checkPlanYear(ctx context.Context, tx *sqlx.Tx, year int, now time.Time) error {
+func checkPlanYear(ctx context.Context, tx *txn, year int, now time.Time) error {
 	var stored string
 	err := tx.GetContext(ctx, &stored, `SELECT value FROM bot_state WHERE name = ?`, planYearKey)
 	if errors.Is(err, sql.ErrNoRows) {

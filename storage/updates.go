@@ -25,9 +25,9 @@ import (
 // (telegramUpdate), or the inbox (inboundEvent).
 type handledLog interface {
 	// handled reports whether the event was recorded already.
-	handled(ctx context.Context, tx *sqlx.Tx) (bool, error)
+	handled(ctx context.Context, tx *txn) (bool, error)
 	// record records it as handled at now; recording it again is harmless.
-	record(ctx context.Context, tx *sqlx.Tx, now time.Time) error
+	record(ctx context.Context, tx *txn, now time.Time) error
 }
 
 // handleOnce is HandleUpdate's and HandleInbound's transaction. In one
@@ -42,7 +42,7 @@ type handledLog interface {
 func (db *DB) handleOnce(ctx context.Context, ev handledLog, now time.Time,
 	fn func(planbot.Tx) ([]OutboxMessage, error)) (bool, error) {
 	var already bool
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		already = false
 		handled, err := ev.handled(ctx, tx)
 		if err != nil {
@@ -71,7 +71,7 @@ func (db *DB) handleOnce(ctx context.Context, ev handledLog, now time.Time,
 // ev as handled and, unless ev was recorded already, queues msgs (now
 // stamps them), together or not at all.
 func (db *DB) recordOnce(ctx context.Context, ev handledLog, now time.Time, msgs []OutboxMessage) error {
-	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+	return db.inTx(ctx, func(tx *txn) error {
 		handled, err := ev.handled(ctx, tx)
 		if err != nil {
 			return fmt.Errorf("check whether handled: %w", err)
@@ -89,11 +89,11 @@ func (db *DB) recordOnce(ctx context.Context, ev handledLog, now time.Time, msgs
 // offset to store with it.
 type telegramUpdate struct{ id, nextOffset int }
 
-func (u telegramUpdate) handled(ctx context.Context, tx *sqlx.Tx) (bool, error) {
+func (u telegramUpdate) handled(ctx context.Context, tx *txn) (bool, error) {
 	return updateHandled(ctx, tx, u.id)
 }
 
-func (u telegramUpdate) record(ctx context.Context, tx *sqlx.Tx, now time.Time) error {
+func (u telegramUpdate) record(ctx context.Context, tx *txn, now time.Time) error {
 	return recordUpdate(ctx, tx, u.id, u.nextOffset, now)
 }
 
@@ -127,7 +127,7 @@ func (db *DB) RecordUpdate(ctx context.Context, updateID int, nextOffset int, no
 	return nil
 }
 
-func recordUpdate(ctx context.Context, tx *sqlx.Tx, updateID int, nextOffset int, now time.Time) error {
+func recordUpdate(ctx context.Context, tx *txn, updateID int, nextOffset int, now time.Time) error {
 	if err := markHandled(ctx, tx, updateID, now); err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ const markHandledSQL = `INSERT INTO telegram_updates (update_id, handled_at) VAL
 	ON CONFLICT (update_id) DO NOTHING`
 
 // markHandled records the update as handled (again is harmless).
-func markHandled(ctx context.Context, tx *sqlx.Tx, updateID int, now time.Time) error {
+func markHandled(ctx context.Context, tx *txn, updateID int, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, markHandledSQL, updateID, unix(now)); err != nil {
 		return fmt.Errorf("mark handled: %w", err)
 	}
@@ -146,7 +146,7 @@ func markHandled(ctx context.Context, tx *sqlx.Tx, updateID int, now time.Time) 
 }
 
 // storeOffset stores the poll offset to ask for next, never backwards.
-func storeOffset(ctx context.Context, tx *sqlx.Tx, nextOffset int, now time.Time) error {
+func storeOffset(ctx context.Context, tx *txn, nextOffset int, now time.Time) error {
 	cur, err := offset(ctx, tx)
 	if err != nil {
 		return err
@@ -192,7 +192,7 @@ func offset(ctx context.Context, q sqlx.QueryerContext) (int, error) {
 // bot_state): nil when the database takes writes now. The poll loop asks
 // it to tell a database outage from an update that fails by itself.
 func (db *DB) ProbeWrite(ctx context.Context, now time.Time) error {
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `
 			INSERT INTO bot_state (name, value, updated_at) VALUES ('write_probe', ?, ?)
 			ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
@@ -216,7 +216,7 @@ func (db *DB) ProbeWrite(ctx context.Context, now time.Time) error {
 // which it is.
 func (db *DB) HandleUpdates(ctx context.Context, batch []planbot.PolledUpdate) ([]planbot.PolledOutcome, error) {
 	var out []planbot.PolledOutcome
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inTx(ctx, func(tx *txn) error {
 		out = make([]planbot.PolledOutcome, len(batch))
 		next := 0
 		var now time.Time
@@ -236,7 +236,7 @@ func (db *DB) HandleUpdates(ctx context.Context, batch []planbot.PolledUpdate) (
 }
 
 // handlePolled is one update of HandleUpdates. Its error ends the batch.
-func (db *DB) handlePolled(ctx context.Context, tx *sqlx.Tx, u planbot.PolledUpdate, out *planbot.PolledOutcome) error {
+func (db *DB) handlePolled(ctx context.Context, tx *txn, u planbot.PolledUpdate, out *planbot.PolledOutcome) error {
 	// Marked handled first: one statement that also says whether it was
 	// handled before. The batch's transaction holds both, so a batch that
 	// is not committed leaves the update unhandled, as before.
@@ -288,7 +288,7 @@ var errSavepoint = errors.New("the update's savepoint failed")
 
 // inSavepoint runs fn inside a savepoint of tx: when fn fails, what it
 // wrote is rolled back and the transaction goes on without it.
-func inSavepoint(ctx context.Context, tx *sqlx.Tx, fn func() error) error {
+func inSavepoint(ctx context.Context, tx *txn, fn func() error) error {
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT polled_update`); err != nil {
 		return fmt.Errorf("%w: %w", errSavepoint, classify(err))
 	}
