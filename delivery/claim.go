@@ -31,6 +31,23 @@ func batchSize(gap, service time.Duration, inFlight int) int {
 	return int(max(1, min(batchHorizon/period, maxBatch)))
 }
 
+// perLane is how many messages of one chat's lane a claim may take (its
+// head and those right behind it): as many as can go within the batch's
+// horizon after the chat's pause (PerChat), or 1 with more than one
+// request in flight, where two messages of a chat must never be in
+// flight at once. At Telegram's pause of a second it is 1; without a
+// pause, a chat with a backlog of replies is claimed once per batch
+// instead of once per reply (issue 15).
+func (s *Sender) perLane() int {
+	switch {
+	case s.MaxInFlight > 1:
+		return 1
+	case s.pace.lim.PerChat <= 0:
+		return maxBatch
+	}
+	return 1 + int(batchHorizon/s.pace.lim.PerChat)
+}
+
 // serviceTime is a moving average of how long a message stays in flight,
 // from its request's start to its outcome's recording.
 type serviceTime struct {
@@ -76,7 +93,7 @@ func (s *Sender) claim(ctx context.Context, delivered []planbot.Delivered) bool 
 	// Not cancellable: a cancellable context costs a goroutine per
 	// statement in database/sql and go-sqlite3, and a claim is short (the
 	// busy timeout bounds it); ctx is looked at once it returns.
-	s.held, err = s.outbox.ClaimBatchAfter(context.WithoutCancel(ctx), s.platform, now, n, skip, delivered)
+	s.held, err = s.outbox.ClaimBatchAfter(context.WithoutCancel(ctx), s.platform, now, n, s.perLane(), skip, delivered)
 	s.sentRecorded(ctx, delivered, err)
 	switch {
 	case err != nil && ctx.Err() != nil:

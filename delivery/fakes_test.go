@@ -60,7 +60,7 @@ func (o *fakeOutbox) Calls() []string {
 // ClaimBatchAfter logs each delivered message as "MarkSent id sentID",
 // all refused (and nothing claimed) while writes are to fail, as one
 // transaction would be; with n 0 it only records.
-func (o *fakeOutbox) ClaimBatchAfter(_ context.Context, platform string, _ time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
+func (o *fakeOutbox) ClaimBatchAfter(_ context.Context, platform string, _ time.Time, n, perLane int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if len(delivered) > 0 && o.fail > 0 {
@@ -106,6 +106,10 @@ func (o *fakeOutbox) NextDue(context.Context, string) (time.Time, bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.nextDue, !o.nextDue.IsZero(), nil
+}
+
+func (o *fakeOutbox) Unclaim(_ context.Context, ids []int64) error {
+	return o.write("Unclaim %v", ids)
 }
 
 func (o *fakeOutbox) MarkRetry(_ context.Context, id int64, next time.Time, errText string) error {

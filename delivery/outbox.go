@@ -15,11 +15,15 @@ import (
 // ClaimBatchAfter records the messages delivered as sent and claims up to
 // n messages, in one transaction (n 0: it only records): each the head of
 // its chat's lane (button answers aside), skipping the chats skip says
-// must wait. With a thousand chats waiting, reading the queue is most of a
-// claim's cost, and a batch reads it once; and a reply's outcome and the
-// next claim were a commit each (issue 15).
+// must wait, and behind each head up to perLane-1 of its lane's next
+// messages, in lane order. With a thousand chats waiting, reading the
+// queue is most of a claim's cost, and a batch reads it once; a reply's
+// outcome and the next claim were a commit each; and a chat with a
+// backlog took a claim per message (issue 15). Unclaim gives back claimed
+// messages that were not sent, as they were before the claim.
 type Outbox interface {
-	ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error)
+	ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n, perLane int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error)
+	Unclaim(ctx context.Context, ids []int64) error
 	NextDue(ctx context.Context, platform string) (time.Time, bool, error)
 	// FileData is a claimed message's attachment, read just before its
 	// request: a claimed batch does not hold them all.

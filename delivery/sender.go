@@ -151,13 +151,19 @@ func (s *Sender) Run(ctx context.Context) error {
 			return nil
 		}
 		msg := s.held[0]
+		if !s.chatReady(ctx, msg) {
+			<-slots
+			continue
+		}
 		s.held = s.held[1:]
 		s.pace.started(s.now())
 		if cap(slots) == 1 {
 			// One in flight: Run would only wait for the slot, so the
 			// request is made here, without a goroutine and two hand-offs
 			// per message (issue 15).
-			s.deliver(context.WithoutCancel(ctx), msg)
+			if !s.deliver(context.WithoutCancel(ctx), msg) {
+				s.giveBack(msg.ChatID)
+			}
 			<-slots
 			continue
 		}
@@ -236,7 +242,7 @@ func (s *Sender) keepSent(d []planbot.Delivered) {
 
 // recordSent records delivered as sent: a claim of nothing after them.
 func (s *Sender) recordSent(ctx context.Context, now time.Time, delivered []planbot.Delivered) error {
-	_, err := s.outbox.ClaimBatchAfter(ctx, s.platform, now, 0, nil, delivered)
+	_, err := s.outbox.ClaimBatchAfter(ctx, s.platform, now, 0, 0, nil, delivered)
 	return err
 }
 
@@ -270,8 +276,9 @@ func (s *Sender) watchCommits(ctx context.Context) (stop func()) {
 	return func() { cancel(); <-watched }
 }
 
-// deliver sends msg and records the outcome.
-func (s *Sender) deliver(ctx context.Context, msg planbot.OutboxMessage) {
+// deliver sends msg and records the outcome; it says whether the
+// platform took msg.
+func (s *Sender) deliver(ctx context.Context, msg planbot.OutboxMessage) (sent bool) {
 	log := s.log.With(slog.Int64("outbox_id", msg.ID), slog.String("chat_id", string(msg.ChatID)),
 		slog.String("method", string(msg.Method)), slog.Int("attempt", msg.Attempts))
 	start := s.now()
@@ -284,7 +291,7 @@ func (s *Sender) deliver(ctx context.Context, msg planbot.OutboxMessage) {
 				return s.outbox.MarkRetry(ctx, msg.ID, start.Add(s.backoff(0)), err.Error())
 			})
 			s.Wake()
-			return
+			return false
 		}
 		msg.FileData = data
 	}
@@ -309,9 +316,10 @@ func (s *Sender) deliver(ctx context.Context, msg planbot.OutboxMessage) {
 		s.sentMu.Lock()
 		s.sent = append(s.sent, planbot.Delivered{ID: msg.ID, SentMessageID: res.sentID, At: now})
 		s.sentMu.Unlock()
-		return
+		return true
 	}
 	s.rec.settle(ctx, log, res.verdict.String(), s.recording(msg, res, now, log))
+	return false
 }
 
 // noteAnswer pauses all sending after a request without an answer, or
@@ -349,16 +357,63 @@ func (s *Sender) outagePause(ctx context.Context) bool {
 }
 
 // putBack returns the messages claimed but not sent at the stop to the
-// queue, in their place (their attempt count keeps the claim's increment).
+// queue, in their place, as they were before the claim.
 func (s *Sender) putBack() {
-	ctx := context.Background()
-	for _, msg := range s.held {
-		if err := s.outbox.MarkRetry(ctx, msg.ID, msg.NextAttemptAt, msg.LastError); err != nil {
-			s.log.Error("could not put an unsent message back in the queue; it goes at the next start",
-				slog.Int64("outbox_id", msg.ID), errAttr(err))
+	s.unclaim(s.held, "could not put unsent messages back in the queue; they go at the next start")
+	s.held = nil
+}
+
+// giveBack returns to the queue the messages held for chat (a lane's
+// next messages, claimed behind its head: see perLane) once one of chat's
+// was not sent: they go after it, or not at all if the chat was given up.
+func (s *Sender) giveBack(chat planbot.ChatID) {
+	var back []planbot.OutboxMessage
+	kept := s.held[:0]
+	for _, m := range s.held {
+		if m.ChatID == chat && m.Method != planbot.MethodAnswer {
+			back = append(back, m)
+		} else {
+			kept = append(kept, m)
 		}
 	}
-	s.held = nil
+	s.held = kept
+	s.unclaim(back, "could not put a chat's next messages back in the queue; they go at the next start")
+}
+
+// unclaim gives msgs back to the queue (Unclaim), logging failure as
+// failure: until the next start their chats get nothing.
+func (s *Sender) unclaim(msgs []planbot.OutboxMessage, failure string) {
+	if len(msgs) == 0 {
+		return
+	}
+	ids := make([]int64, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
+	}
+	if err := s.outbox.Unclaim(context.Background(), ids); err != nil {
+		s.log.Error(failure, slog.Int("count", len(ids)), errAttr(err))
+	}
+}
+
+// chatReady waits, if it must, until msg's chat may be sent to, and says
+// whether msg may go now. A message claimed behind its lane's head waits
+// for the pause after the head; if that pause ends beyond the batch's
+// horizon (the platform asked the chat to wait, or a group's pause), the
+// chat's messages go back to the queue instead (false), and the claim
+// passes the chat over until it is ready. False also means ctx ended.
+func (s *Sender) chatReady(ctx context.Context, msg planbot.OutboxMessage) bool {
+	if msg.Method == planbot.MethodAnswer {
+		return true
+	}
+	at := s.pace.readyAt(msg.ChatID)
+	switch wait := at.Sub(s.now()); {
+	case wait <= 0:
+		return true
+	case wait <= batchHorizon:
+		return s.pauseUntil(ctx, at)
+	}
+	s.giveBack(msg.ChatID)
+	return false
 }
 
 // pauseUntil waits until t by the sender's clock; false means ctx ended.

@@ -110,7 +110,7 @@ func TestRunPutsBackWhatItClaimed(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run did not return after its context ended")
 	}
-	want := []string{"RequeueInFlight p", "MarkSent 1 101", `MarkRetry 2 00:00:00.000 ""`, `MarkRetry 3 00:00:00.000 ""`}
+	want := []string{"RequeueInFlight p", "MarkSent 1 101", "Unclaim [2 3]"}
 	if got := o.Calls(); !slices.Equal(got, want) {
 		t.Errorf("calls %q, want %q", got, want)
 	}

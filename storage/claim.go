@@ -165,7 +165,7 @@ func (db *DB) NextDue(ctx context.Context, platform string) (time.Time, bool, er
 // MarkFailed: until then its chat gets nothing else. Two senders may
 // claim concurrently; they never get the same chat's messages at once.
 func (db *DB) ClaimBatch(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool) ([]OutboxMessage, error) {
-	out, err := db.ClaimBatchAfter(ctx, platform, now, n, skip, nil)
+	out, err := db.ClaimBatchAfter(ctx, platform, now, n, 1, skip, nil)
 	for i := range out {
 		if err == nil && out[i].Attachment != planbot.AttachNone {
 			out[i].FileData, err = db.FileData(ctx, out[i].ID)
@@ -191,7 +191,16 @@ func (db *DB) FileData(ctx context.Context, id int64) ([]byte, error) {
 // claims the next messages with one commit (issue 15). A message no longer
 // in flight (its chat was given up meanwhile) is left as it is. With n 0
 // it only records. The messages carry no FileData: see FileData.
-func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]OutboxMessage, error) {
+//
+// With perLane above 1 and room left in the batch once the heads are
+// claimed, it also claims, behind each claimed head, up to perLane-1 of
+// the next messages of the head's lane, as long as they are due: a chat
+// with a backlog of replies then costs one claim per batch, not one per
+// reply. A lane's messages come in lane order, after their head: the
+// heads first, then each lane's second, then each lane's third… The
+// caller sends them in that order, one at a time, and puts back (Unclaim)
+// what it holds of a chat whose message was not sent.
+func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n, perLane int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]OutboxMessage, error) {
 	args, err := platformRange(platform)
 	if err != nil {
 		return nil, fmt.Errorf("claim messages: %w", err)
@@ -211,51 +220,27 @@ func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Tim
 		if n <= 0 {
 			return nil
 		}
-		var cands []struct {
-			ID     int64          `db:"id"`
-			ChatID planbot.ChatID `db:"chat_id"`
-			Method OutboxMethod   `db:"method"`
-		}
-		if err := tx.SelectContext(ctx, &cands, claimable+`
-			SELECT id, chat_id, method FROM candidates
-			WHERE next_attempt_at <= :now
-			ORDER BY priority DESC, id`, append(args, sql.Named("now", unix(now)))...); err != nil {
+		heads, err := pickHeads(ctx, tx, args, now, n, skip)
+		if err != nil || len(heads) == 0 {
 			return err
 		}
-		var ids []int64
-		order := map[int64]int{}
-		chats := map[planbot.ChatID]bool{}
-		for _, c := range cands {
-			if len(ids) == n {
-				break
-			}
-			if c.Method != MethodAnswer && chats[c.ChatID] {
-				continue
-			}
-			if skip != nil && c.Method != MethodAnswer && skip(c.ChatID) {
-				continue
-			}
-			if c.Method != MethodAnswer {
-				chats[c.ChatID] = true
-			}
-			order[c.ID] = len(ids)
-			ids = append(ids, c.ID)
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		query, args, err := sqlx.In(`
-			UPDATE outbox SET status = 'sending', attempts = attempts + 1
-			WHERE id IN (?) AND status = 'pending'
-			RETURNING `+outboxColumns, ids)
+		rows, err := markSending(ctx, tx, heads)
 		if err != nil {
 			return err
 		}
-		var rows []outboxRow
-		if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
-			return err
+		if perLane > 1 && len(rows) < n {
+			more, err := laneFollowers(ctx, tx, rows, now, perLane-1, n-len(rows))
+			if err != nil {
+				return err
+			}
+			if len(more) > 0 {
+				followers, err := markSending(ctx, tx, more)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, followers...)
+			}
 		}
-		slices.SortFunc(rows, func(a, b outboxRow) int { return order[a.ID] - order[b.ID] })
 		out, err = messages(rows)
 		return err
 	})
@@ -263,4 +248,152 @@ func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Tim
 		return nil, fmt.Errorf("claim messages on %s: %w", platform, err)
 	}
 	return out, nil
+}
+
+// pickHeads is the ids of up to n claimable messages due at now, in claim
+// order (see ClaimBatch).
+func pickHeads(ctx context.Context, tx *txn, platform []any, now time.Time, n int, skip func(planbot.ChatID) bool) ([]int64, error) {
+	var cands []struct {
+		ID     int64          `db:"id"`
+		ChatID planbot.ChatID `db:"chat_id"`
+		Method OutboxMethod   `db:"method"`
+	}
+	if err := tx.SelectContext(ctx, &cands, claimable+`
+		SELECT id, chat_id, method FROM candidates
+		WHERE next_attempt_at <= :now
+		ORDER BY priority DESC, id`, append(platform, sql.Named("now", unix(now)))...); err != nil {
+		return nil, err
+	}
+	var ids []int64
+	chats := map[planbot.ChatID]bool{}
+	for _, c := range cands {
+		if len(ids) == n {
+			break
+		}
+		if c.Method != MethodAnswer && chats[c.ChatID] {
+			continue
+		}
+		if skip != nil && c.Method != MethodAnswer && skip(c.ChatID) {
+			continue
+		}
+		if c.Method != MethodAnswer {
+			chats[c.ChatID] = true
+		}
+		ids = append(ids, c.ID)
+	}
+	return ids, nil
+}
+
+// markSending marks pending messages ids in flight (attempts + 1) and
+// returns their rows in the order of ids.
+func markSending(ctx context.Context, tx *txn, ids []int64) ([]outboxRow, error) {
+	query, args, err := sqlx.In(`
+		UPDATE outbox SET status = 'sending', attempts = attempts + 1
+		WHERE id IN (?) AND status = 'pending'
+		RETURNING `+outboxColumns, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []outboxRow
+	if err := tx.SelectContext(ctx, &rows, query, args...); err != nil {
+		return nil, err
+	}
+	order := make(map[int64]int, len(ids))
+	for i, id := range ids {
+		order[id] = i
+	}
+	slices.SortFunc(rows, func(a, b outboxRow) int { return order[a.ID] - order[b.ID] })
+	return rows, nil
+}
+
+// Each lane's messages after a given one (its head), in lane order: chat,
+// id and how many. The terms are the lanes' partial indexes' (claimable).
+const (
+	replyLaneAfter = `SELECT id, status, next_attempt_at FROM outbox INDEXED BY outbox_lane_reply
+		WHERE status IN ('pending', 'sending') AND method <> 'answer' AND job IS NULL
+			AND chat_id = ? AND id > ? ORDER BY chat_id, id LIMIT ?`
+	jobLaneAfter = `SELECT id, status, next_attempt_at FROM outbox INDEXED BY outbox_lane_job
+		WHERE status IN ('pending', 'sending') AND method <> 'answer' AND job IS NOT NULL AND held = 0
+			AND chat_id = ? AND id > ? ORDER BY chat_id, id LIMIT ?`
+)
+
+// laneFollowers is the ids of the messages that may go right behind the
+// claimed heads, in the order ClaimBatchAfter hands them out: behind each
+// head that is in a lane, up to perLane of the next messages of its lane
+// that are pending and due at now (the first that is not ends the run),
+// room in all, shared out among the lanes.
+func laneFollowers(ctx context.Context, tx *txn, heads []outboxRow, now time.Time, perLane, room int) ([]int64, error) {
+	var lanes []outboxRow
+	for _, h := range heads {
+		if h.Method != MethodAnswer {
+			lanes = append(lanes, h)
+		}
+	}
+	if len(lanes) == 0 {
+		return nil, nil
+	}
+	share := min(perLane, max(1, room/len(lanes)))
+	runs := make([][]int64, len(lanes))
+	for i, h := range lanes {
+		query := replyLaneAfter
+		if h.Job.Valid {
+			query = jobLaneAfter
+		}
+		var next []struct {
+			ID     int64        `db:"id"`
+			Status OutboxStatus `db:"status"`
+			Due    int64        `db:"next_attempt_at"`
+		}
+		if err := tx.SelectContext(ctx, &next, query, h.ChatID, h.ID, share); err != nil {
+			return nil, fmt.Errorf("the lane of message %d: %w", h.ID, err)
+		}
+		for _, m := range next {
+			if m.Status != OutboxPending || m.Due > unix(now) {
+				break
+			}
+			runs[i] = append(runs[i], m.ID)
+		}
+	}
+	var out []int64
+	for k := 0; len(out) < room; k++ {
+		added := false
+		for _, run := range runs {
+			if k < len(run) && len(out) < room {
+				out = append(out, run[k])
+				added = true
+			}
+		}
+		if !added {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Unclaim puts messages claimed but not sent back in their place, as they
+// were before the claim (pending, the claim's attempt undone): the sender
+// gives back what it holds of a chat whose message was not sent, and all
+// it holds when it stops. A message no longer in flight (given up with its
+// chat meanwhile) is left as it is.
+func (db *DB) Unclaim(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := db.inTx(ctx, func(tx *txn) error {
+		for chunk := range slices.Chunk(ids, 500) {
+			query, args, err := sqlx.In(`UPDATE outbox SET status = 'pending', attempts = attempts - 1
+				WHERE id IN (?) AND status = 'sending'`, chunk)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put back %d claimed messages: %w", len(ids), err)
+	}
+	return nil
 }

@@ -529,7 +529,7 @@ func (o *crashingOutbox) dropped() int {
 
 var errCrashed = errors.New("crashed")
 
-func (o *crashingOutbox) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
+func (o *crashingOutbox) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n, perLane int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
 	if len(delivered) > 0 && o.marks.Add(int64(len(delivered))) >= o.crashAt && !o.crashed.Swap(true) {
 		o.stop()
 	}
@@ -544,7 +544,14 @@ func (o *crashingOutbox) ClaimBatchAfter(ctx context.Context, platform string, n
 		o.mu.Unlock()
 		return nil, errCrashed
 	}
-	return o.DB.ClaimBatchAfter(ctx, platform, now, n, skip, delivered)
+	return o.DB.ClaimBatchAfter(ctx, platform, now, n, perLane, skip, delivered)
+}
+
+func (o *crashingOutbox) Unclaim(ctx context.Context, ids []int64) error {
+	if o.crashed.Load() {
+		return errCrashed // what the stop would put back
+	}
+	return o.DB.Unclaim(ctx, ids)
 }
 
 func (o *crashingOutbox) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
@@ -692,11 +699,11 @@ type countingOutbox struct {
 	claims atomic.Int64
 }
 
-func (o *countingOutbox) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
+func (o *countingOutbox) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n, perLane int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
 	if n > 0 {
 		o.claims.Add(1)
 	}
-	return o.DB.ClaimBatchAfter(ctx, platform, now, n, skip, delivered)
+	return o.DB.ClaimBatchAfter(ctx, platform, now, n, perLane, skip, delivered)
 }
 
 // TestSenderWaitsOutAChatsPause: while the only message due waits for its
@@ -783,4 +790,52 @@ func TestSenderBatchFitsTheLink(t *testing.T) {
 	if before > 10 {
 		t.Errorf("%d of the %d reminders went before the reply queued after the first", before, len(fanOut))
 	}
+}
+
+// TestSenderClaimsAChatsBacklogAtOnce: without a per-chat pause a claim
+// takes a chat's next messages behind its head, so two chats with twenty
+// replies each cost a few claims, not one per reply. When one of a chat's
+// messages is not sent (a 429), what the sender holds of that chat goes
+// back to the queue and follows it, in order, once it is sent; the other
+// chat's go on meanwhile.
+func TestSenderClaimsAChatsBacklogAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newSenderEnv(t)
+	const limited, other = 497001, 497002
+	e.srv.FailNext("sendMessage", 1, telegramtest.Fault{RetryAfter: 1, ChatID: limited})
+	e.enqueue(20, limited, other)
+	outbox := &countingOutbox{DB: e.db}
+	s := e.newSender(outbox, func(l *delivery.Limits) { l.PerChat, l.PerGroup = 0, 0 })
+	stop := e.run(s)
+	got := e.srv.WaitSent(t, other, 20, senderGuard)
+	if n := numbers(got); !slices.Equal(n, numbersUpTo(20)) {
+		t.Errorf("chat %d received %v", other, n)
+	}
+	got = e.srv.WaitSent(t, limited, 20, senderGuard)
+	stop()
+	if n := numbers(got); !slices.Equal(n, numbersUpTo(20)) {
+		t.Errorf("chat %d received %v", limited, n)
+	}
+	ts := e.srv.SendTimes(limited)
+	if len(ts) != 21 || ts[1].Sub(ts[0]) < time.Second {
+		t.Errorf("chat %d: %d requests, the second %v after the 429; want 21, a second after", limited, len(ts), ts[1].Sub(ts[0]))
+	}
+	if last := e.srv.SendTimes(other)[19]; !last.Before(ts[1]) {
+		t.Errorf("chat %d waited for chat %d's retry", other, limited)
+	}
+	if n := outbox.claims.Load(); n > 12 {
+		t.Errorf("%d claims for 40 messages in two chats", n)
+	}
+	if c := e.counts(); c[planbot.OutboxSent] != 40 || c[planbot.OutboxSending] != 0 {
+		t.Errorf("outbox: %v", c)
+	}
+}
+
+// numbersUpTo is 1, 2, … n.
+func numbersUpTo(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
 }

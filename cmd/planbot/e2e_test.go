@@ -1402,8 +1402,8 @@ type countSent struct {
 	done chan struct{}
 }
 
-func (c *countSent) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
-	out, err := c.Outbox.ClaimBatchAfter(ctx, platform, now, n, skip, delivered)
+func (c *countSent) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n, perLane int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
+	out, err := c.Outbox.ClaimBatchAfter(ctx, platform, now, n, perLane, skip, delivered)
 	if err == nil {
 		if k := int64(len(delivered)); k > 0 && c.n.Add(k) >= c.want && c.n.Load()-k < c.want {
 			close(c.done)

@@ -82,8 +82,8 @@ type fanoutCounter struct {
 }
 
 // ClaimBatchAfter counts the messages recorded as delivered.
-func (c *fanoutCounter) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
-	out, err := c.DB.ClaimBatchAfter(ctx, platform, now, n, skip, delivered)
+func (c *fanoutCounter) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n, perLane int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
+	out, err := c.DB.ClaimBatchAfter(ctx, platform, now, n, perLane, skip, delivered)
 	if k := int64(len(delivered)); err == nil && k > 0 {
 		if total := c.n.Add(k); total >= c.want && total-k < c.want {
 			close(c.done)

@@ -147,11 +147,11 @@ type wc14Outbox struct {
 	sig *wc14Signal
 }
 
-func (o *wc14Outbox) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
+func (o *wc14Outbox) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n, perLane int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error) {
 	if len(delivered) > 0 {
 		defer o.sig.notify()
 	}
-	return o.Outbox.ClaimBatchAfter(ctx, platform, now, n, skip, delivered)
+	return o.Outbox.ClaimBatchAfter(ctx, platform, now, n, perLane, skip, delivered)
 }
 
 func (o *wc14Outbox) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
