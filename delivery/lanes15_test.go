@@ -12,7 +12,7 @@ import (
 // TestRunGivesBackAChatsFollowers: a chat's messages claimed behind its
 // head go back to the queue (Unclaim), unsent, when the head was not sent
 // or the chat must now wait longer than a batch lasts; the other chats'
-// messages go on.
+// messages go on, ahead of a chat that waits.
 func TestRunGivesBackAChatsFollowers(t *testing.T) {
 	for name, tc := range map[string]struct {
 		answers map[int64]answer
@@ -25,7 +25,8 @@ func TestRunGivesBackAChatsFollowers(t *testing.T) {
 		},
 		"group's pause": {
 			lim:    Limits{PerGroup: time.Hour, Group: func(c planbot.ChatID) bool { return c == chat("g") }},
-			writes: []string{"MarkSent 1 101", "Unclaim [2]", "MarkSent 3 103"},
+			// 3 goes first: its chat is ready while g's pause runs.
+			writes: []string{"MarkSent 1 101", "MarkSent 3 103", "Unclaim [2]"},
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -53,6 +54,9 @@ func TestRunGivesBackAChatsFollowers(t *testing.T) {
 			if got := o.Calls()[1:]; !slices.Equal(got, tc.writes) { // after RequeueInFlight
 				t.Errorf("writes %q, want %q", got, tc.writes)
 			}
+			if slices.Contains(ch.sent, 2) {
+				t.Errorf("sent %v: message 2 went", ch.sent)
+			}
 		})
 	}
 }
@@ -75,5 +79,38 @@ func TestPerLane(t *testing.T) {
 		if got := s.perLane(); got != tc.want {
 			t.Errorf("PerChat %v, %d in flight: perLane %d, want %d", tc.perChat, tc.inFlight, got, tc.want)
 		}
+	}
+}
+
+// TestRunWaitsOutAShortPause: a chat's next message claimed behind its
+// head waits for the chat's pause when that ends within the batch's
+// horizon, and goes without being put back.
+func TestRunWaitsOutAShortPause(t *testing.T) {
+	o := &fakeOutbox{queue: []planbot.OutboxMessage{{ID: 1, ChatID: chat("g")}, {ID: 2, ChatID: chat("g")}}}
+	ch := &fakeChannel{started: make(chan int64, 2)}
+	var logs testLog
+	const pause = 20 * time.Millisecond
+	s := New("p", ch, o, Limits{PerChat: pause}, logs.logger(), time.Now)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	var at []time.Time
+	for range 2 {
+		select {
+		case <-ch.started:
+			at = append(at, time.Now())
+		case <-time.After(10 * time.Second):
+			t.Fatal("not sent")
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if d := at[1].Sub(at[0]); d < pause {
+		t.Errorf("second message %v after the first, before the chat's pause of %v", d, pause)
+	}
+	if got := o.Calls()[1:]; !slices.Equal(got, []string{"MarkSent 1 101", "MarkSent 2 102"}) {
+		t.Errorf("writes %q", got)
 	}
 }

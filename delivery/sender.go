@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -150,12 +151,13 @@ func (s *Sender) Run(ctx context.Context) error {
 			<-slots
 			return nil
 		}
-		msg := s.held[0]
-		if !s.chatReady(ctx, msg) {
+		i, ok := s.nextReady(ctx)
+		if !ok {
 			<-slots
 			continue
 		}
-		s.held = s.held[1:]
+		msg := s.held[i]
+		s.held = slices.Delete(s.held, i, i+1)
 		s.pace.started(s.now())
 		if cap(slots) == 1 {
 			// One in flight: Run would only wait for the slot, so the
@@ -395,25 +397,42 @@ func (s *Sender) unclaim(msgs []planbot.OutboxMessage, failure string) {
 	}
 }
 
-// chatReady waits, if it must, until msg's chat may be sent to, and says
-// whether msg may go now. A message claimed behind its lane's head waits
-// for the pause after the head; if that pause ends beyond the batch's
-// horizon (the platform asked the chat to wait, or a group's pause), the
-// chat's messages go back to the queue instead (false), and the claim
-// passes the chat over until it is ready. False also means ctx ended.
-func (s *Sender) chatReady(ctx context.Context, msg planbot.OutboxMessage) bool {
-	if msg.Method == planbot.MethodAnswer {
-		return true
+// nextReady is the index in s.held of the message to send next: the
+// first whose chat may be sent to now. Messages claimed behind their
+// lane's head wait for the pause after it; none of a chat goes before an
+// earlier one of the same chat, as they share the chat's pause. When no
+// held message's chat is ready it waits for the first to be, if that is
+// within the batch's horizon; the chats that must wait longer (the
+// platform asked one to wait, a group's pause) go back to the queue, and
+// claims pass them over until they are ready. False: nothing to send now
+// (or ctx ended).
+func (s *Sender) nextReady(ctx context.Context) (int, bool) {
+	for {
+		now := s.now()
+		var soonest time.Time
+		var late []planbot.ChatID
+		for i, m := range s.held {
+			if m.Method == planbot.MethodAnswer {
+				return i, true
+			}
+			switch at := s.pace.readyAt(m.ChatID); {
+			case !at.After(now):
+				return i, true
+			case at.Sub(now) > batchHorizon:
+				if !slices.Contains(late, m.ChatID) {
+					late = append(late, m.ChatID)
+				}
+			case soonest.IsZero() || at.Before(soonest):
+				soonest = at
+			}
+		}
+		for _, chat := range late {
+			s.giveBack(chat)
+		}
+		if soonest.IsZero() || !s.pauseUntil(ctx, soonest) {
+			return 0, false
+		}
 	}
-	at := s.pace.readyAt(msg.ChatID)
-	switch wait := at.Sub(s.now()); {
-	case wait <= 0:
-		return true
-	case wait <= batchHorizon:
-		return s.pauseUntil(ctx, at)
-	}
-	s.giveBack(msg.ChatID)
-	return false
 }
 
 // pauseUntil waits until t by the sender's clock; false means ctx ended.
