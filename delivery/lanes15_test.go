@@ -24,7 +24,7 @@ func TestRunGivesBackAChatsFollowers(t *testing.T) {
 			writes:  []string{`MarkRetry 1 09:00:05.000 "rate limited: retry after 5s"`, "Unclaim [2]", "MarkSent 3 103"},
 		},
 		"group's pause": {
-			lim:    Limits{PerGroup: time.Hour, Group: func(c planbot.ChatID) bool { return c == chat("g") }},
+			lim: Limits{PerGroup: time.Hour, Group: func(c planbot.ChatID) bool { return c == chat("g") }},
 			// 3 goes first: its chat is ready while g's pause runs.
 			writes: []string{"MarkSent 1 101", "MarkSent 3 103", "Unclaim [2]"},
 		},
