@@ -281,12 +281,11 @@ func (s *Sender) watchCommits(ctx context.Context) (stop func()) {
 // deliver sends msg and records the outcome; it says whether the
 // platform took msg.
 func (s *Sender) deliver(ctx context.Context, msg planbot.OutboxMessage) (sent bool) {
-	log := s.log.With(slog.Int64("outbox_id", msg.ID), slog.String("chat_id", string(msg.ChatID)),
-		slog.String("method", string(msg.Method)), slog.Int("attempt", msg.Attempts))
 	start := s.now()
 	if msg.Attachment != planbot.AttachNone && msg.FileData == nil {
 		data, err := s.outbox.FileData(ctx, msg.ID)
 		if err != nil {
+			log := s.msgLog(msg)
 			// Nothing was sent: the message waits its turn again.
 			log.Error("could not read the message's attachment; it is sent later", errAttr(err))
 			s.rec.settle(ctx, log, "retry", func(ctx context.Context) error {
@@ -310,7 +309,7 @@ func (s *Sender) deliver(ctx context.Context, msg planbot.OutboxMessage) (sent b
 		s.Wake()
 	}()
 	res := classify(sentID, retry, err, s.keepTrying(msg))
-	s.noteAnswer(res, log)
+	s.noteAnswer(res, func() *slog.Logger { return s.msgLog(msg) })
 	if res.verdict == verdictCool {
 		s.pace.cool(msg.ChatID, now.Add(res.after))
 	}
@@ -320,22 +319,31 @@ func (s *Sender) deliver(ctx context.Context, msg planbot.OutboxMessage) (sent b
 		s.sentMu.Unlock()
 		return true
 	}
+	log := s.msgLog(msg)
 	s.rec.settle(ctx, log, res.verdict.String(), s.recording(msg, res, now, log))
 	return false
 }
 
+// msgLog is the sender's logger with msg's attributes. Built when there
+// is something to say: formatting them for every message sent was a cost
+// of its own (issue 15).
+func (s *Sender) msgLog(msg planbot.OutboxMessage) *slog.Logger {
+	return s.log.With(slog.Int64("outbox_id", msg.ID), slog.String("chat_id", string(msg.ChatID)),
+		slog.String("method", string(msg.Method)), slog.Int("attempt", msg.Attempts))
+}
+
 // noteAnswer pauses all sending after a request without an answer, or
-// ends the pause after one with an answer.
-func (s *Sender) noteAnswer(res result, log *slog.Logger) {
+// ends the pause after one with an answer; log makes the logger to say so.
+func (s *Sender) noteAnswer(res result, log func() *slog.Logger) {
 	if res.unanswered {
 		down, pause := s.down.failed(s.now(), s.backoff)
 		if down == 3 {
-			log.Warn("the platform is unreachable; sending pauses and retries with backoff", slog.Duration("pause", pause))
+			log().Warn("the platform is unreachable; sending pauses and retries with backoff", slog.Duration("pause", pause))
 		}
 		return
 	}
 	if ended := s.down.answered(); ended > 0 {
-		log.Info("the platform answers again; sending resumes", slog.Int("after_failures", ended))
+		log().Info("the platform answers again; sending resumes", slog.Int("after_failures", ended))
 		if s.OnReachable != nil {
 			go s.OnReachable()
 		}
