@@ -108,6 +108,9 @@ func (o *fakeOutbox) NextDue(context.Context, string) (time.Time, bool, error) {
 	return o.nextDue, !o.nextDue.IsZero(), nil
 }
 
+// FoldSent has nothing to fold: ClaimBatchAfter records at once.
+func (o *fakeOutbox) FoldSent(context.Context) error { return nil }
+
 func (o *fakeOutbox) Unclaim(_ context.Context, ids []int64) error {
 	return o.write("Unclaim %v", ids)
 }

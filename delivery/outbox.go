@@ -24,6 +24,9 @@ import (
 type Outbox interface {
 	ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n, perLane int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]planbot.OutboxMessage, error)
 	Unclaim(ctx context.Context, ids []int64) error
+	// FoldSent writes down for good what the outbox holds of delivered
+	// messages outside its tables (storage's sent log), at the stop.
+	FoldSent(ctx context.Context) error
 	NextDue(ctx context.Context, platform string) (time.Time, bool, error)
 	// FileData is a claimed message's attachment, read just before its
 	// request: a claimed batch does not hold them all.

@@ -128,6 +128,9 @@ func (s *Sender) Run(ctx context.Context) error {
 				slog.Int("count", s.rec.left()))
 		}
 		s.putBack()
+		if err := s.outbox.FoldSent(context.Background()); err != nil {
+			s.log.Warn("delivered messages are written down at the next start", errAttr(err))
+		}
 	}()
 	for ctx.Err() == nil {
 		if !s.rec.resettle(ctx) {

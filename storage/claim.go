@@ -208,14 +208,14 @@ func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Tim
 	if n <= 0 && len(delivered) == 0 {
 		return nil, nil
 	}
+	if n <= 0 && db.sent != nil && db.sent.appendSent(delivered) == nil {
+		return nil, nil // folded at the next claim (see sentlog.go)
+	}
 	var out []OutboxMessage
-	err = db.inTx(ctx, func(tx *txn) error {
+	err = db.inTxFolding(ctx, func(tx *txn) error {
 		out = nil
-		for _, d := range delivered {
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET `+markSent+` WHERE id = ? AND status = 'sending'`,
-				nullInt(int64(d.SentMessageID)), unix(d.At), d.ID); err != nil {
-				return fmt.Errorf("mark message %d sent: %w", d.ID, err)
-			}
+		if err := markDelivered(ctx, tx, delivered); err != nil {
+			return err
 		}
 		if n <= 0 {
 			return nil
@@ -379,7 +379,7 @@ func (db *DB) Unclaim(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	err := db.inTx(ctx, func(tx *txn) error {
+	err := db.inTxFolding(ctx, func(tx *txn) error {
 		for chunk := range slices.Chunk(ids, 500) {
 			query, args, err := sqlx.In(`UPDATE outbox SET status = 'pending', attempts = attempts - 1
 				WHERE id IN (?) AND status = 'sending'`, chunk)

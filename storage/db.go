@@ -91,6 +91,7 @@ type DB struct {
 	// stat'ed. A write transaction commits only while path still names it
 	// (see checkFile).
 	file    os.FileInfo
+	sent    *sentLog // nil without a file (see sentlog.go)
 	rescue  sync.Once
 	saved   string // where rescue saved the data, "" if it could not
 	saveErr error
@@ -171,6 +172,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db := &DB{path: path, write: write, textLimits: o.textLimits}
 	if st, err := os.Stat(path); err == nil {
 		db.file = st
+		db.sent = newSentLog(path)
 	}
 	if db.applied, err = db.migrate(ctx, migs); err != nil {
 		write.Close()
@@ -252,6 +254,9 @@ func (db *DB) Close() error {
 	var errs []error
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
+	}
+	if db.sent != nil {
+		errs = append(errs, db.sent.close())
 	}
 	errs = append(errs, db.write.Close())
 	if err := errors.Join(errs...); err != nil {

@@ -82,7 +82,7 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, errText string, now time
 // how many: for a chat that blocked or removed the bot. Answers and
 // messages enqueued later are not affected.
 func (db *DB) FailChat(ctx context.Context, chat planbot.ChatID, errText string, now time.Time) (int, error) {
-	n, err := db.update(ctx, failChat,
+	n, err := db.updateFolding(ctx, failChat,
 		sql.Named("err", truncate(errText, maxErrorText)), sql.Named("now", unix(now)), sql.Named("chat", chat))
 	if err != nil {
 		return 0, fmt.Errorf("fail messages to chat %q: %w", chat, err)
@@ -101,7 +101,7 @@ func (db *DB) RequeueInFlight(ctx context.Context, platform string) (int, error)
 	if err != nil {
 		return 0, fmt.Errorf("requeue messages in flight: %w", err)
 	}
-	n, err := db.update(ctx, `
+	n, err := db.updateFolding(ctx, `
 		UPDATE outbox SET status = 'pending',
 			last_error = 'interrupted: planbot stopped while sending it; sent again, possibly twice'
 		WHERE status = 'sending' AND chat_id >= :lo AND chat_id < :hi`, args...)
@@ -130,7 +130,7 @@ func (db *DB) RetargetChat(ctx context.Context, oldChat, newChat planbot.ChatID)
 			errorf(ErrInvalid, "a chat stays on its platform"))
 	}
 	var moved int64
-	err := db.inTx(ctx, func(tx *txn) error {
+	err := db.inTxFolding(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, failEditsOfChat,
 			sql.Named("err", "chat migrated to "+string(newChat)+": the message to edit stayed in the old chat"),
 			sql.Named("now", unix(time.Now())), sql.Named("chat", oldChat)); err != nil {
@@ -189,11 +189,12 @@ const (
 	moveSendsOfChat = `UPDATE outbox SET chat_id = :new WHERE id IN (` + chatUnsent + `) AND method = 'send'`
 )
 
-// update runs one UPDATE in a write transaction and returns the rows it
-// changed.
-func (db *DB) update(ctx context.Context, query string, args ...any) (int, error) {
+// updateFolding runs one UPDATE in a write transaction after folding the
+// sent log (inTxFolding: the sender's writes to messages that may be in
+// flight) and returns the rows it changed.
+func (db *DB) updateFolding(ctx context.Context, query string, args ...any) (int, error) {
 	var n int64
-	err := db.inTx(ctx, func(tx *txn) error {
+	err := db.inTxFolding(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return err

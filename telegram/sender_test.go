@@ -547,6 +547,13 @@ func (o *crashingOutbox) ClaimBatchAfter(ctx context.Context, platform string, n
 	return o.DB.ClaimBatchAfter(ctx, platform, now, n, perLane, skip, delivered)
 }
 
+func (o *crashingOutbox) FoldSent(ctx context.Context) error {
+	if o.crashed.Load() {
+		return errCrashed // a dead process folds nothing: the next start does
+	}
+	return o.DB.FoldSent(ctx)
+}
+
 func (o *crashingOutbox) Unclaim(ctx context.Context, ids []int64) error {
 	if o.crashed.Load() {
 		return errCrashed // what the stop would put back
