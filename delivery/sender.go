@@ -21,9 +21,11 @@ import (
 // platform took: Run records that one before its next request, in the
 // claim's transaction when it claims. A message is in flight from its
 // request's start until its outcome is recorded, and up to MaxInFlight
-// (default 1: one at a time) are, each to a different chat (the outbox
-// hands out one message per chat at a time). A process killed mid-way
-// sends those again at its next start: at most MaxInFlight duplicates.
+// (default 1: one at a time) are, each to a different chat: with more
+// than one, the outbox hands out one message per chat at a time; with one,
+// a chat's next messages may come behind its head (perLane) and go one
+// after the other. A process killed mid-way sends those in flight again at
+// its next start: at most MaxInFlight duplicates.
 type Sender struct {
 	// A message that failed without an answer (see Channel) is given up
 	// as failed once it failed MaxAttempts times and is older than
@@ -139,7 +141,8 @@ func (s *Sender) Run(ctx context.Context) error {
 		}
 		// The slot first: with it taken, every request but MaxInFlight-1
 		// has finished, and what the platform took is recorded before
-		// the next one starts (in the claim's commit, when claiming).
+		// the next one starts (in the claim's commit when claiming, else
+		// in the outbox's sent log).
 		select {
 		case slots <- struct{}{}:
 		case <-ctx.Done():
@@ -160,7 +163,11 @@ func (s *Sender) Run(ctx context.Context) error {
 			continue
 		}
 		msg := s.held[i]
-		s.held = slices.Delete(s.held, i, i+1)
+		if i == 0 {
+			s.held = s.held[1:] // the usual case: no copy of the rest
+		} else {
+			s.held = slices.Delete(s.held, i, i+1)
+		}
 		s.pace.started(s.now())
 		if cap(slots) == 1 {
 			// One in flight: Run would only wait for the slot, so the
