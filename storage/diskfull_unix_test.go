@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"planbot"
 	"strings"
 	"syscall"
 	"testing"
@@ -97,5 +98,42 @@ func TestDiskFullIsUnwritable(t *testing.T) {
 	}
 	if err := db.IntegrityCheck(ctx); err != nil {
 		t.Error(err)
+	}
+}
+
+// An append to the sent log the disk has room for only part of is cut
+// off: the records written after it, once there is room, are read.
+func TestSentLogAppendCutShort(t *testing.T) {
+	l := newSentLog(t.TempDir() + "/planbot.db")
+	defer l.close()
+	rec := func(id int64) []planbot.Delivered {
+		return []planbot.Delivered{{ID: id, SentMessageID: int(id) + 1000, At: t0}}
+	}
+	for id := range int64(2) {
+		if err := l.appendSent(rec(id + 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restore := limitFileSize(t, 2*sentRecordSize+sentRecordSize/2)
+	if err := l.appendSent(append(rec(3), rec(4)...)); err == nil {
+		t.Fatal("an append past the file size limit did not fail")
+	}
+	restore()
+	if st, err := os.Stat(l.path); err != nil || st.Size() != 2*sentRecordSize {
+		t.Fatalf("after the failed append the log holds %v bytes (%v), want two records", st.Size(), err)
+	}
+	if err := l.appendSent(rec(5)); err != nil {
+		t.Fatal(err)
+	}
+	recs, _, err := l.read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, r := range recs {
+		ids = append(ids, r.ID)
+	}
+	if fmt.Sprint(ids) != "[1 2 5]" {
+		t.Errorf("read records %v, want [1 2 5]", ids)
 	}
 }

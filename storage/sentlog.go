@@ -42,8 +42,12 @@ import (
 type sentLog struct {
 	path string
 
-	mu sync.Mutex
-	f  *os.File // opened at the first append; nil before
+	mu   sync.Mutex
+	f    *os.File // opened at the first append; nil before
+	size int64    // of the file, as this process wrote it
+	// broken: an append failed and could not be cut off; appends fail
+	// until a fold empties the log.
+	broken bool
 }
 
 const (
@@ -69,45 +73,62 @@ func (l *sentLog) appendSent(d []planbot.Delivered) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.broken {
+		return errors.New("the sent log is damaged until the next claim empties it")
+	}
 	if l.f == nil {
 		f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
 			return fmt.Errorf("open the sent log: %w", err)
 		}
-		l.f = f
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("open the sent log: %w", err)
+		}
+		l.f, l.size = f, st.Size()
 	}
 	if _, err := l.f.Write(buf); err != nil {
+		// Part of it may be written (a full disk): cut it off, or a later
+		// record would sit behind a damaged one, which ends the log. If
+		// that fails too, no record goes here until the next fold.
+		if terr := l.f.Truncate(l.size); terr != nil {
+			l.f.Close()
+			l.f = nil
+			l.broken = true
+		}
 		return fmt.Errorf("append to the sent log %s: %w", l.path, err)
 	}
+	l.size += int64(len(buf))
 	return nil
 }
 
 // read is the log's records, up to the first that is cut short or
-// damaged; none when there is no log, or something else than a file
+// damaged, and how many bytes it holds; none when there is no log, or something else than a file
 // stands in its place (nothing could be appended to it: appendSent
 // fails, and the records go to the outbox at once).
-func (l *sentLog) read() ([]planbot.Delivered, error) {
+func (l *sentLog) read() (recs []planbot.Delivered, n int, err error) {
 	if st, err := os.Stat(l.path); errors.Is(err, os.ErrNotExist) || (err == nil && !st.Mode().IsRegular()) {
-		return nil, nil
+		return nil, 0, nil
 	}
 	data, err := os.ReadFile(l.path)
 	if err != nil {
-		return nil, fmt.Errorf("read the sent log: %w", err)
+		return nil, 0, fmt.Errorf("read the sent log: %w", err)
 	}
-	var out []planbot.Delivered
+	n = len(data)
 	for len(data) >= sentRecordSize {
 		rec := data[:sentRecordSize]
 		data = data[sentRecordSize:]
 		if binary.LittleEndian.Uint32(rec[28:]) != sentRecordMagic || binary.LittleEndian.Uint32(rec[24:]) != crc32.ChecksumIEEE(rec[:24]) {
 			break
 		}
-		out = append(out, planbot.Delivered{
+		recs = append(recs, planbot.Delivered{
 			ID:            int64(binary.LittleEndian.Uint64(rec[0:])),
 			SentMessageID: int(int64(binary.LittleEndian.Uint64(rec[8:]))),
 			At:            fromUnix(int64(binary.LittleEndian.Uint64(rec[16:]))),
 		})
 	}
-	return out, nil
+	return recs, n, nil
 }
 
 // close closes the log's file; its records stay for the next fold.
@@ -146,7 +167,7 @@ func (db *DB) inTxFolding(ctx context.Context, fn func(tx *txn) error) error {
 	l := db.sent
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	recs, err := l.read()
+	recs, n, err := l.read()
 	if err != nil {
 		return err
 	}
@@ -156,14 +177,16 @@ func (db *DB) inTxFolding(ctx context.Context, fn func(tx *txn) error) error {
 		}
 		return fn(tx)
 	})
-	if err != nil || len(recs) == 0 {
+	if err != nil || n == 0 {
 		return err
 	}
-	// Committed: the records are in the outbox. Left in the log (the
-	// truncation failed), they fold again to no effect.
+	// Committed: the records are in the outbox (and what follows a damaged
+	// one is lost: see sentLog). Left in the log (the truncation failed),
+	// they fold again to no effect.
 	if err := os.Truncate(l.path, 0); err != nil {
 		return fmt.Errorf("empty the sent log %s: %w", l.path, err)
 	}
+	l.size, l.broken = 0, false
 	return nil
 }
 
