@@ -190,16 +190,17 @@ func (db *DB) FileData(ctx context.Context, id int64) ([]byte, error) {
 // same transaction: the sender records its last request's outcome and
 // claims the next messages with one commit (issue 15). A message no longer
 // in flight (its chat was given up meanwhile) is left as it is. With n 0
-// it only records. The messages carry no FileData: see FileData.
+// it only records, in the sent log when it can (sentlog.go), and the next
+// claim folds that log in. The messages carry no FileData: see FileData.
 //
 // With perLane above 1 and room left in the batch once the heads are
 // claimed, it also claims, behind each claimed head, up to perLane-1 of
-// the next messages of the head's lane, as long as they are due: a chat
-// with a backlog of replies then costs one claim per batch, not one per
-// reply. A lane's messages come in lane order, after their head: the
-// heads first, then each lane's second, then each lane's third… The
-// caller sends them in that order, one at a time, and puts back (Unclaim)
-// what it holds of a chat whose message was not sent.
+// the next messages of the head's lane (maxFollowers in all), as long as
+// they are due: a chat with a backlog of replies then costs one claim per
+// batch, not one per reply. A lane's messages come in lane order, after
+// their head: the heads first, then each lane's second, then each lane's
+// third… The caller sends them in that order, one at a time, and puts
+// back (Unclaim) what it holds of a chat whose message was not sent.
 func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Time, n, perLane int, skip func(planbot.ChatID) bool, delivered []planbot.Delivered) ([]OutboxMessage, error) {
 	args, err := platformRange(platform)
 	if err != nil {
@@ -229,7 +230,7 @@ func (db *DB) ClaimBatchAfter(ctx context.Context, platform string, now time.Tim
 			return err
 		}
 		if perLane > 1 && len(rows) < n {
-			more, err := laneFollowers(ctx, tx, rows, now, perLane-1, n-len(rows))
+			more, err := laneFollowers(ctx, tx, rows, now, perLane-1, min(n-len(rows), maxFollowers))
 			if err != nil {
 				return err
 			}
@@ -305,6 +306,13 @@ func markSending(ctx context.Context, tx *txn, ids []int64) ([]outboxRow, error)
 	slices.SortFunc(rows, func(a, b outboxRow) int { return order[a.ID] - order[b.ID] })
 	return rows, nil
 }
+
+// maxFollowers caps the messages a claim takes behind the heads: the
+// sender holds a claim's texts until it sends them, and a reminder catch-up
+// with several runs queued for each of a county's chats filled a batch of
+// 512 long texts (RunMix's peak rose 4 MiB). 64 more are under a megabyte
+// of text, and a chat's backlog of replies still costs a claim per 64.
+const maxFollowers = 64
 
 // Each lane's messages after a given one (its head), in lane order: chat,
 // id and how many. The terms are the lanes' partial indexes' (claimable).

@@ -4,6 +4,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,16 +49,22 @@ func BenchmarkInboundPeer(b *testing.B) {
 		b.Fatal(err)
 	}
 	reports := exampleReports(b, inboundPerRound)
+	// PLANBOT_AGAINST names another build of planbot to run in the peer's
+	// place: an A/B of two builds paired round by round ("peer" in the
+	// figures is then that build).
+	against, peerStopped := os.Getenv("PLANBOT_AGAINST"), "peerbot stopped"
+	if against != "" {
+		peerStopped = "planbot stopped"
+	}
 	var fig figures
 	for b.Loop() { // unlike b.N, no extra round of one first
 		pRate, pCPU := inboundRound(b, "planbot", "planbot stopped", reports, func(srv *telegramtest.Server, dir string) *benchProc {
-			cfg := writeRunConfig(b, dir, srv.Endpoint(), filepath.Join(dir, "planbot.db"),
-				[2]string{"per_second: 30\n", "per_second: 10000\n"},
-				[2]string{"per_chat_seconds: 1\n", "per_chat_seconds: 0\n"},
-				[2]string{"per_group_per_minute: 20\n", "per_group_per_minute: 10000\n"})
-			return startProc(b, "planbot run", planbotBin, srv, "run", "-config", cfg, "-poll", "5s")
+			return startPlanbot(b, planbotBin, srv, dir)
 		})
-		qRate, qCPU := inboundRound(b, "peer", "peerbot stopped", reports, func(srv *telegramtest.Server, dir string) *benchProc {
+		qRate, qCPU := inboundRound(b, "peer", peerStopped, reports, func(srv *telegramtest.Server, dir string) *benchProc {
+			if against != "" {
+				return startPlanbot(b, against, srv, dir)
+			}
 			return startProc(b, "peerbot", peerBin, srv, "-db", filepath.Join(dir, "peer.db"), "-endpoint", srv.Endpoint(), "-poll", "5s")
 		})
 		fig.add("planbot-reports/s", pRate)
@@ -70,6 +77,16 @@ func BenchmarkInboundPeer(b *testing.B) {
 	fig.report(b, "rate-planbot/peer", "cpu-planbot/peer")
 	fig.target(b, "rate-planbot/peer", ">=", 0.5)
 	fig.target(b, "cpu-planbot/peer", "<=", 2)
+}
+
+// startPlanbot starts `bin run` on the example config against srv, with
+// Telegram's pacing off (it would measure only itself).
+func startPlanbot(b *testing.B, bin string, srv *telegramtest.Server, dir string) *benchProc {
+	cfg := writeRunConfig(b, dir, srv.Endpoint(), filepath.Join(dir, "planbot.db"),
+		[2]string{"per_second: 30\n", "per_second: 10000\n"},
+		[2]string{"per_chat_seconds: 1\n", "per_chat_seconds: 0\n"},
+		[2]string{"per_group_per_minute: 20\n", "per_group_per_minute: 10000\n"})
+	return startProc(b, "planbot run", bin, srv, "run", "-config", cfg, "-poll", "5s")
 }
 
 // inboundReport is one report and who sends it.
