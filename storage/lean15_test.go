@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -142,4 +143,22 @@ func ids(msgs []OutboxMessage) []int64 {
 		out[i] = m.ID
 	}
 	return out
+}
+
+// A claim holds its messages' texts until they are sent: it takes
+// maxFollowers at most behind its heads, however large the batch.
+func TestClaimFollowersCapped(t *testing.T) {
+	db := openTest(t)
+	var msgs []OutboxMessage
+	for i := range 2 * maxFollowers {
+		msgs = append(msgs, OutboxMessage{ChatID: tgChat(1), Text: fmt.Sprint("A", i+1)})
+	}
+	mustEnqueue(t, db, msgs...)
+	got, err := db.ClaimBatchAfter(context.Background(), tg, t0, 512, 512, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1+maxFollowers || got[0].Text != "A1" || got[len(got)-1].Text != fmt.Sprint("A", maxFollowers+1) {
+		t.Errorf("claimed %d: %q … %q; want A1 to A%d", len(got), got[0].Text, got[len(got)-1].Text, maxFollowers+1)
+	}
 }
