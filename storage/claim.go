@@ -310,8 +310,9 @@ func markSending(ctx context.Context, tx *txn, ids []int64) ([]outboxRow, error)
 // maxFollowers caps the messages a claim takes behind the heads: the
 // sender holds a claim's texts until it sends them, and a reminder catch-up
 // with several runs queued for each of a county's chats filled a batch of
-// 512 long texts (RunMix's peak rose 4 MiB). 64 more are under a megabyte
-// of text, and a chat's backlog of replies still costs a claim per 64.
+// up to 512 long texts (RunMix's peak, about 2 MiB of it). 64 more are
+// under a megabyte of text, and a chat's backlog of replies still costs a
+// claim per 64.
 const maxFollowers = 64
 
 // Each lane's messages after a given one (its head), in lane order: chat,

@@ -56,7 +56,7 @@ func (db *DB) MarkSent(ctx context.Context, id int64, sentMessageID int, now tim
 }
 
 // markSent is what recording a message sent sets (sent_message_id and
-// sent_at are its arguments), here and in ClaimBatchAfter.
+// sent_at are its arguments), here and in markDelivered.
 const markSent = `status = 'sent', sent_message_id = ?, sent_at = ?, file_data = NULL`
 
 // MarkRetry puts claimed message id back to pending, not to be sent before

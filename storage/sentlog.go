@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"os"
 	"sync"
+	"syscall"
 
 	"planbot"
 )
@@ -104,14 +105,15 @@ func (l *sentLog) appendSent(d []planbot.Delivered) error {
 }
 
 // read is the log's records, up to the first that is cut short or
-// damaged, and how many bytes it holds; none when there is no log, or something else than a file
-// stands in its place (nothing could be appended to it: appendSent
-// fails, and the records go to the outbox at once).
+// damaged, and how many bytes it holds. There are none when there is no
+// log, or when something else than a file stands in its place: nothing
+// could be appended to it (appendSent fails, and the records go to the
+// outbox at once).
 func (l *sentLog) read() (recs []planbot.Delivered, n int, err error) {
-	if st, err := os.Stat(l.path); errors.Is(err, os.ErrNotExist) || (err == nil && !st.Mode().IsRegular()) {
+	data, err := os.ReadFile(l.path)
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.EISDIR) {
 		return nil, 0, nil
 	}
-	data, err := os.ReadFile(l.path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read the sent log: %w", err)
 	}
@@ -158,18 +160,25 @@ func markDelivered(ctx context.Context, tx *txn, delivered []planbot.Delivered) 
 
 // inTxFolding is inTx for the sender's writes: the sent log's records are
 // marked sent first in the same transaction, and the log is emptied once
-// it commits. Appends wait meanwhile, so that none made between the read
+// it commits. With fn nil it only folds, and an empty log costs no
+// transaction. Appends wait meanwhile, so that none made between the read
 // and the truncation is lost.
 func (db *DB) inTxFolding(ctx context.Context, fn func(tx *txn) error) error {
 	if db.sent == nil {
+		if fn == nil {
+			return nil
+		}
 		return db.inTx(ctx, fn)
 	}
 	l := db.sent
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	recs, n, err := l.read()
-	if err != nil {
+	if err != nil || (n == 0 && fn == nil) {
 		return err
+	}
+	if fn == nil {
+		fn = func(*txn) error { return nil }
 	}
 	err = db.inTx(ctx, func(tx *txn) error {
 		if err := markDelivered(ctx, tx, recs); err != nil {
@@ -194,7 +203,7 @@ func (db *DB) inTxFolding(ctx context.Context, fn func(tx *txn) error) error {
 // it: the sender does at its stop, so that what an operator reads of the
 // outbox afterwards is whole.
 func (db *DB) FoldSent(ctx context.Context) error {
-	if err := db.inTxFolding(ctx, func(*txn) error { return nil }); err != nil {
+	if err := db.inTxFolding(ctx, nil); err != nil {
 		return fmt.Errorf("record the messages sent: %w", err)
 	}
 	return nil
